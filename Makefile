@@ -1,0 +1,37 @@
+# Two commands set everything up on a fresh clone: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test check lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/duckfix tasks check builtin
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	@rm -rf .typecheck && mkdir -p .typecheck/duckfix
+	@for f in duckfix/*; do ln -s ../../$$f .typecheck/duckfix/; done
+	@for d in agents pipelines datasets service; do ln -s ../../$$d .typecheck/duckfix/$$d; done
+	cd .typecheck && ../$(BIN)/mypy -p duckfix
+
+check: lint typecheck test
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.perf
+
+clean:
+	rm -rf $(VENV) .typecheck build *.egg-info

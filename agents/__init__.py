@@ -1,0 +1,1 @@
+"""The agents: localizer, fixer, explainer, reviewer (filled in by the debug pipeline work)."""

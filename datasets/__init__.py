@@ -1,0 +1,1 @@
+"""Tasks: the folder format, suite loaders, our own suites, the pair builder."""

@@ -1,0 +1,195 @@
+"""Settings: one model, filled from defaults < file < environment < flags.
+
+The file is ``duckfix.toml`` or the ``[tool.duckfix]`` table of ``pyproject.toml``,
+whichever is found first walking up from the working directory. Environment
+variables are ``DUCKFIX_<FIELD>``, with ``__`` between nested names
+(``DUCKFIX_SANDBOX__TIMEOUT=5``). Flags come from the CLI as dotted names.
+Every value remembers where it came from, for ``duckfix config``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from duckfix.errors import ConfigError
+
+__all__ = ["SandboxSettings", "Settings", "default_home", "find_config_file", "load_settings"]
+
+Source = Literal["default", "file", "env", "flag"]
+ENV_PREFIX = "DUCKFIX_"
+
+
+class SandboxSettings(BaseModel):
+    """Limits every sandboxed run gets unless a job asks for others."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    isolation: Literal["auto", "namespaces", "plain"] = "auto"
+    timeout: float = Field(10.0, gt=0, description="wall-clock seconds per run")
+    memory_mb: int | None = Field(2048, gt=0)
+    file_size_mb: int | None = Field(64, gt=0)
+    processes: int | None = Field(100, gt=0)
+    output_bytes: int = Field(1 << 20, gt=0)
+
+
+class Settings(BaseModel):
+    """Everything a run of duckfix can be told; frozen once loaded."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    home: Path = Field(default_factory=lambda: default_home())
+    """Where duckfix keeps its database and caches (``DUCKFIX_HOME``)."""
+    database_url: str | None = None
+    """Any SQLAlchemy URL; by default a SQLite file in ``home``."""
+    jobs: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0)
+    """How many sandboxed runs go at once."""
+    case_timeout: float = Field(2.0, gt=0)
+    """Seconds one test case may take before it counts as a timeout."""
+    sandbox: SandboxSettings = SandboxSettings()
+
+    @property
+    def database(self) -> str:
+        """The SQLAlchemy URL in force."""
+        return self.database_url or f"sqlite:///{self.home / 'duckfix.db'}"
+
+
+def default_home() -> Path:
+    """``$DUCKFIX_HOME``, else the per-user data folder (XDG)."""
+    if env := os.environ.get("DUCKFIX_HOME"):
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local/share")
+    return Path(base) / "duckfix"
+
+
+def find_config_file(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest ``duckfix.toml`` or pyproject with ``[tool.duckfix]``, and its table."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        own = folder / "duckfix.toml"
+        if own.is_file():
+            return own, _read_toml(own)
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            table = _read_toml(pyproject).get("tool", {}).get("duckfix")
+            if isinstance(table, dict):
+                return pyproject, table
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+
+
+def _fields(model: type[BaseModel], prefix: str = "") -> dict[str, type[BaseModel] | None]:
+    """Dotted field names -> nested model class (or None for a leaf)."""
+    out: dict[str, type[BaseModel] | None] = {}
+    for name, info in model.model_fields.items():
+        ann = info.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            out[prefix + name] = ann
+            out.update(_fields(ann, prefix + name + "."))
+        else:
+            out[prefix + name] = None
+    return out
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        name = prefix + key.replace("-", "_")
+        if isinstance(value, Mapping):
+            out.update(_flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for dotted, value in flat.items():
+        node = out
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return out
+
+
+def _env_values(environ: Mapping[str, str], leaves: set[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        dotted = name[len(ENV_PREFIX) :].lower().replace("__", ".")
+        if dotted in leaves:
+            out[dotted] = None if value.strip().lower() in ("", "none", "null") else value
+    return out
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> tuple[Settings, dict[str, str]]:
+    """The settings in force and, per dotted name, where each value came from."""
+    environ = os.environ if environ is None else environ
+    known = _fields(Settings)
+    leaves = {name for name, sub in known.items() if sub is None}
+    layers: list[tuple[str, dict[str, Any]]] = []
+
+    found = find_config_file(cwd)
+    if found is not None:
+        path, table = found
+        values = _flatten(table)
+        unknown = sorted(set(values) - leaves)
+        if unknown:
+            raise ConfigError(
+                f"{path}: unknown setting(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(leaves))}"
+            )
+        layers.append((f"file {path}", values))
+    layers.append(("env", _env_values(environ, leaves)))
+    given = {k: v for k, v in (flags or {}).items() if v is not None}
+    unknown_flags = sorted(set(given) - leaves)
+    if unknown_flags:
+        raise ConfigError(f"unknown setting(s) {', '.join(unknown_flags)}")
+    layers.append(("flag", given))
+
+    merged: dict[str, Any] = {}
+    sources = dict.fromkeys(sorted(leaves), "default")
+    for source, values in layers:
+        for name, value in values.items():
+            merged[name] = value
+            sources[name] = source
+    try:
+        settings = Settings.model_validate(_nest(merged))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        origin = sources.get(where, "default")
+        raise ConfigError(f"setting {where} (from {origin}): {first['msg']}") from exc
+    return settings, sources
+
+
+def settings_table(settings: Settings, sources: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """Rows of (name, value, source) for display."""
+    flat = _flatten(settings.model_dump(mode="json"))
+    rows = [
+        (name, "" if value is None else str(value), sources.get(name, "default"))
+        for name, value in sorted(flat.items())
+    ]
+    rows.append(("database (in force)", settings.database, sources.get("database_url", "default")))
+    return rows

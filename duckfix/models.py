@@ -1,0 +1,256 @@
+"""Pydantic models shared by every room: tasks, test outcomes, sandbox runs, findings."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "BUG_CATEGORIES",
+    "BugCategory",
+    "Explanation",
+    "Finding",
+    "Language",
+    "LimitKind",
+    "Patch",
+    "RunEnd",
+    "RunResult",
+    "Severity",
+    "Suspect",
+    "Task",
+    "TestCase",
+    "TestOutcome",
+    "TestReport",
+    "TestSet",
+    "Usage",
+]
+
+Language = Literal["python", "c", "hls"]
+Severity = Literal["error", "warning", "note"]
+"""Finding severity; the names are SARIF's ``level`` values."""
+
+BugCategory = Literal[
+    "off-by-one",
+    "wrong-comparison",
+    "wrong-operator",
+    "wrong-variable",
+    "wrong-initial-value",
+    "missing-statement",
+    "extra-statement",
+    "wrong-return",
+    "infinite-loop",
+    "swapped-arguments",
+    "wrong-boolean-logic",
+]
+BUG_CATEGORIES: tuple[str, ...] = get_args(BugCategory)
+
+RunEnd = Literal["exited", "signalled", "timeout", "limit"]
+LimitKind = Literal["cpu", "memory", "file_size", "processes", "output"]
+OutcomeStatus = Literal["passed", "failed", "error", "timeout", "skipped"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TestCase(_Model):
+    """One input/output case: ``entry_point(*args) == expected``."""
+
+    __test__ = False  # not a pytest class
+
+    args: list[Any]
+    expected: Any
+    name: str = ""
+    """Where the case comes from, e.g. ``visible/cases.jsonl:3``."""
+
+
+class TestSet(_Model):
+    """The tests on one side (visible or hidden) of a task."""
+
+    __test__ = False
+
+    cases: list[TestCase] = Field(default_factory=list)
+    pytest_files: dict[str, str] = Field(default_factory=dict)
+    """Run-layout path of each pytest file -> its text."""
+
+    def __len__(self) -> int:
+        return len(self.cases) + len(self.pytest_files)
+
+
+class Task(_Model):
+    """A buggy program, its tests, and optionally its reference fix."""
+
+    id: str
+    language: Language = "python"
+    entry_point: str
+    program: str
+    """Run-layout path of the program file under repair, e.g. ``gcd.py``."""
+    description: str = ""
+    category: str = "unknown"
+    buggy: dict[str, str]
+    """Run-layout path -> source of every program file (the program included)."""
+    fixed: dict[str, str] | None = None
+    support: dict[str, str] = Field(default_factory=dict)
+    """Files laid out for every run besides program and tests (conftest.py, shared modules)."""
+    visible: TestSet = Field(default_factory=TestSet)
+    hidden: TestSet = Field(default_factory=TestSet)
+    origin: str = ""
+    """Where the task was loaded from, for messages."""
+
+    @property
+    def module(self) -> str:
+        """The importable module name of the program (``pkg/mod.py`` -> ``pkg.mod``)."""
+        return self.program.removesuffix(".py").replace("/", ".")
+
+
+class TestOutcome(_Model):
+    """The result of one test case or pytest test."""
+
+    __test__ = False
+
+    name: str
+    status: OutcomeStatus
+    message: str = ""
+    expected: Any = None
+    actual: Any = None
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+class TestReport(_Model):
+    """The outcomes of one side's tests against one version of a program."""
+
+    __test__ = False
+
+    outcomes: list[TestOutcome] = Field(default_factory=list)
+    seconds: float = 0.0
+    problems: list[str] = Field(default_factory=list)
+    """How sandboxed runs ended when that cost outcomes (crash, timeout, limit)."""
+
+    @property
+    def passed(self) -> list[TestOutcome]:
+        return [o for o in self.outcomes if o.passed]
+
+    @property
+    def failed(self) -> list[TestOutcome]:
+        return [o for o in self.outcomes if not o.passed and o.status != "skipped"]
+
+    @property
+    def all_passed(self) -> bool:
+        return bool(self.outcomes) and not self.failed
+
+
+class RunResult(_Model):
+    """How one sandboxed process ended and what it printed."""
+
+    ended: RunEnd
+    exit_code: int | None = None
+    signal: str | None = None
+    limit: LimitKind | None = None
+    stdout: str = ""
+    stderr: str = ""
+    stdout_truncated: bool = False
+    stderr_truncated: bool = False
+    seconds: float = 0.0
+    network_isolated: bool = False
+    isolation: Literal["namespaces", "plain"] = "plain"
+    files: dict[str, bytes] = Field(default_factory=dict)
+    """Files the caller asked to collect from the run's copy, by relative path."""
+
+    @property
+    def ok(self) -> bool:
+        return self.ended == "exited" and self.exit_code == 0
+
+    def describe(self) -> str:
+        """One line saying why the run ended."""
+        if self.ended == "exited":
+            return f"exited with code {self.exit_code}"
+        if self.ended == "signalled":
+            return f"killed by {self.signal}"
+        if self.ended == "timeout":
+            return f"timed out after {self.seconds:.1f}s"
+        return f"stopped by the {self.limit} limit"
+
+
+class Suspect(_Model):
+    """A line ranked by how likely it holds the fault."""
+
+    path: str
+    line: int
+    score: float
+    failing_cover: int = 0
+    passing_cover: int = 0
+    reason: str = ""
+
+
+class Patch(_Model):
+    """A unified diff and the files it touches."""
+
+    diff: str
+    files: list[str]
+
+    @classmethod
+    def from_sources(cls, before: dict[str, str], after: dict[str, str]) -> Patch:
+        """The patch that turns ``before`` into ``after`` (run-layout path -> text)."""
+        chunks: list[str] = []
+        touched: list[str] = []
+        for path in sorted(set(before) | set(after)):
+            old, new = before.get(path), after.get(path)
+            if old == new:
+                continue
+            touched.append(path)
+            chunks.extend(
+                difflib.unified_diff(
+                    (old or "").splitlines(keepends=True),
+                    (new or "").splitlines(keepends=True),
+                    fromfile=f"a/{path}" if old is not None else "/dev/null",
+                    tofile=f"b/{path}" if new is not None else "/dev/null",
+                )
+            )
+        return cls(diff="".join(chunks), files=touched)
+
+
+class Finding(_Model):
+    """A review comment anchored on a line of a file's new version."""
+
+    path: str
+    line: int
+    severity: Severity
+    category: str
+    message: str
+    suggestion: str | None = None
+
+
+class Explanation(_Model):
+    """Why the program failed and why the fix works."""
+
+    summary: str
+    root_cause: str = ""
+    why_fix_works: str = ""
+    evidence: list[str] = Field(default_factory=list)
+
+
+class Usage(_Model):
+    """What a run cost: model tokens, model calls, wall-clock seconds."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    calls: int = 0
+    seconds: float = 0.0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            calls=self.calls + other.calls,
+            seconds=self.seconds + other.seconds,
+        )

@@ -1,0 +1,242 @@
+"""The results store: SQLAlchemy 2, SQLite (WAL) by default, any URL (PostgreSQL) alike.
+
+Schema changes are named, append-only migrations: a migration, once released,
+is never edited; a new one is added at the end. The ``_duckfix_migrations``
+table records which have run.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from duckfix.errors import NotFoundError, StoreError
+
+__all__ = ["MIGRATIONS", "RunRecord", "Store", "open_store"]
+
+Migration = Callable[[Connection], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(fn: Migration) -> Migration:
+    """Register ``fn`` as the next migration, named after the function."""
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+@migration
+def m001_runs_and_results(conn: Connection) -> None:
+    conn.execute(
+        text(
+            """
+            CREATE TABLE runs (
+                id TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                target TEXT NOT NULL,
+                status TEXT NOT NULL,
+                config TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                finished_at TEXT
+            )
+            """
+        )
+    )
+    conn.execute(
+        text(
+            """
+            CREATE TABLE results (
+                run_id TEXT NOT NULL REFERENCES runs(id),
+                item TEXT NOT NULL,
+                status TEXT NOT NULL,
+                data TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (run_id, item)
+            )
+            """
+        )
+    )
+    conn.execute(text("CREATE INDEX runs_kind_created ON runs (kind, created_at)"))
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One row of ``runs``."""
+
+    id: str
+    kind: str
+    target: str
+    status: str
+    config: dict[str, Any]
+    created_at: str
+    finished_at: str | None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class Store:
+    """A connection pool to the results database, migrated on open."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            self.engine: Engine = create_engine(url, future=True)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise StoreError(f"cannot use database {url!r}: {exc}") from exc
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.migrate()
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"database {self._safe_url()}: {exc.__class__.__name__}: {exc}"
+            ) from exc
+
+    def _safe_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations not yet applied, in order; return their names."""
+        done: list[str] = []
+        with self._begin() as conn:
+            conn.execute(
+                text(
+                    "CREATE TABLE IF NOT EXISTS _duckfix_migrations "
+                    "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+                )
+            )
+            applied = {r[0] for r in conn.execute(text("SELECT name FROM _duckfix_migrations"))}
+        for name, fn in MIGRATIONS:
+            if name in applied:
+                continue
+            with self._begin() as conn:
+                fn(conn)
+                conn.execute(
+                    text("INSERT INTO _duckfix_migrations (name, applied_at) VALUES (:n, :t)"),
+                    {"n": name, "t": _now()},
+                )
+            done.append(name)
+        return done
+
+    def applied_migrations(self) -> list[str]:
+        with self._begin() as conn:
+            rows = conn.execute(text("SELECT name FROM _duckfix_migrations ORDER BY name"))
+            return [r[0] for r in rows]
+
+    def start_run(self, kind: str, target: str, config: dict[str, Any]) -> str:
+        """Create a run and return its id."""
+        run_id = f"{kind}-{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+        with self._begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO runs (id, kind, target, status, config, created_at) "
+                    "VALUES (:id, :kind, :target, 'running', :config, :t)"
+                ),
+                {
+                    "id": run_id,
+                    "kind": kind,
+                    "target": target,
+                    "config": _dump(config),
+                    "t": _now(),
+                },
+            )
+        return run_id
+
+    def record(self, run_id: str, item: str, status: str, data: dict[str, Any]) -> None:
+        """Store (or replace) the result of one item of a run."""
+        params = {"r": run_id, "i": item, "s": status, "d": _dump(data), "t": _now()}
+        with self._begin() as conn:
+            conn.execute(text("DELETE FROM results WHERE run_id = :r AND item = :i"), params)
+            conn.execute(
+                text(
+                    "INSERT INTO results (run_id, item, status, data, created_at) "
+                    "VALUES (:r, :i, :s, :d, :t)"
+                ),
+                params,
+            )
+
+    def finish_run(self, run_id: str, status: str) -> None:
+        with self._begin() as conn:
+            conn.execute(
+                text("UPDATE runs SET status = :s, finished_at = :t WHERE id = :id"),
+                {"s": status, "t": _now(), "id": run_id},
+            )
+
+    def get_run(self, run_id: str) -> RunRecord:
+        with self._begin() as conn:
+            row = conn.execute(text("SELECT * FROM runs WHERE id = :id"), {"id": run_id}).first()
+        if row is None:
+            raise NotFoundError(f"no run {run_id!r} in {self._safe_url()}")
+        return _run_record(row._mapping)
+
+    def runs(self, kind: str | None = None, limit: int = 20) -> list[RunRecord]:
+        query = "SELECT * FROM runs"
+        if kind is not None:
+            query += " WHERE kind = :kind"
+        query += " ORDER BY created_at DESC LIMIT :limit"
+        with self._begin() as conn:
+            rows = conn.execute(text(query), {"kind": kind, "limit": limit})
+            return [_run_record(r._mapping) for r in rows]
+
+    def results(self, run_id: str) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Item -> (status, data) of every result stored for a run."""
+        with self._begin() as conn:
+            rows = conn.execute(
+                text("SELECT item, status, data FROM results WHERE run_id = :r ORDER BY item"),
+                {"r": run_id},
+            )
+            return {r[0]: (r[1], json.loads(r[2])) for r in rows}
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _dump(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, default=str)
+
+
+def _run_record(row: Any) -> RunRecord:
+    return RunRecord(
+        id=row["id"],
+        kind=row["kind"],
+        target=row["target"],
+        status=row["status"],
+        config=json.loads(row["config"]),
+        created_at=row["created_at"],
+        finished_at=row["finished_at"],
+    )
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def open_store(url: str) -> Store:
+    """Open (creating and migrating if needed) the store at ``url``."""
+    path = url.removeprefix("sqlite:///")
+    if path != url and path and not path.startswith(":memory:"):
+        folder = Path(path).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder of the database {folder}: {exc}") from exc
+    return Store(url)

@@ -1,0 +1,1 @@
+"""The LangGraph workflows: debug, review, bench."""

@@ -1,0 +1,110 @@
+"""The results store on SQLite (WAL) and on a real PostgreSQL server on a Unix socket."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from duckfix.errors import NotFoundError, StoreError
+from duckfix.store import MIGRATIONS, Store, open_store
+
+
+def exercise(store: Store) -> None:
+    """What every backend must do the same way."""
+    assert store.applied_migrations() == sorted(name for name, _ in MIGRATIONS)
+    assert store.migrate() == []  # idempotent
+    run_id = store.start_run("tasks-check", "builtin", {"jobs": 2})
+    store.record(run_id, "gcd", "ok", {"seconds": 0.5})
+    store.record(run_id, "lcm", "bad", {"problems": ["x"]})
+    store.record(run_id, "gcd", "bad", {"seconds": 0.7})  # replaced, not duplicated
+    assert store.results(run_id) == {
+        "gcd": ("bad", {"seconds": 0.7}),
+        "lcm": ("bad", {"problems": ["x"]}),
+    }
+    store.finish_run(run_id, "failed")
+    record = store.get_run(run_id)
+    assert record.status == "failed" and record.config == {"jobs": 2}
+    assert record.finished_at is not None
+    assert [r.id for r in store.runs("tasks-check")] == [run_id]
+    with pytest.raises(NotFoundError, match="no run 'nope'"):
+        store.get_run("nope")
+
+
+def test_sqlite_store_in_wal_mode(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'deep' / 'duckfix.db'}")
+    exercise(store)
+    with store.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    store.close()
+    again = open_store(f"sqlite:///{tmp_path / 'deep' / 'duckfix.db'}")
+    assert len(again.runs()) == 1, "data survives reopening"
+
+
+def test_migrations_are_applied_once_and_in_order(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    names = [name for name, _ in MIGRATIONS]
+    assert names == sorted(names) and len(set(names)) == len(names)
+    assert all(name[0] == "m" and name[1:4].isdigit() for name in names)
+    first = Store(url)
+    assert first.applied_migrations() == names
+    assert Store(url).migrate() == []
+
+
+def test_unusable_database_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(StoreError, match="cannot create the folder"):
+        open_store(f"sqlite:///{blocker / 'sub' / 'x.db'}")
+    with pytest.raises(StoreError, match="cannot use database"):
+        open_store("nosuchdialect://x")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    pytest.importorskip("psycopg")
+    root = Path(tempfile.mkdtemp(prefix="duckfix-pg-"))
+    run_as: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        import pwd
+
+        user = pwd.getpwnam("postgres")
+        os.chown(root, user.pw_uid, user.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    port = _free_port()
+    data = root / "data"
+    subprocess.run([*run_as, initdb, "-D", str(data), "-U", "duckfix", "--auth=trust"],
+                   check=True, capture_output=True)  # fmt: skip
+    opts = f"-k {root} -p {port} -c listen_addresses=''"
+    subprocess.run([*run_as, pg_ctl, "-D", str(data), "-o", opts, "-w", "-l", str(root / "log"),
+                    "start"], check=True, capture_output=True)  # fmt: skip
+    try:
+        yield f"postgresql+psycopg://duckfix@/postgres?host={root}&port={port}"
+    finally:
+        subprocess.run([*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)  # fmt: skip
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.postgres
+def test_postgresql_store(postgres_url: str) -> None:
+    store = open_store(postgres_url)
+    assert store.engine.dialect.name == "postgresql"
+    exercise(store)
+    store.close()
