@@ -1,0 +1,313 @@
+"""The sandbox against hostile programs: each is contained, reported, and leaves nothing behind."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from duckfix import sandbox
+from duckfix.errors import SandboxError
+from duckfix.models import RunResult
+from duckfix.sandbox import Limits
+
+NAMESPACES = sandbox.isolation_mode() == "namespaces"
+needs_namespaces = pytest.mark.skipif(
+    not NAMESPACES, reason="needs root and util-linux unshare (namespaces isolation)"
+)
+
+
+def py(source: str, **kwargs: object) -> RunResult:
+    """Run a Python program given as source text in the sandbox."""
+    files = {"prog.py": textwrap.dedent(source)}
+    extra = kwargs.pop("files", None)
+    if isinstance(extra, dict):
+        files.update(extra)
+    args = kwargs.pop("args", [])
+    assert isinstance(args, list)
+    return sandbox.run([sys.executable, "prog.py", *args], files=files, **kwargs)  # type: ignore[arg-type]
+
+
+def sandbox_processes() -> list[int]:
+    """Pids of live processes owned by any sandbox uid."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                uid = entry.stat().st_uid
+                with open(f"/proc/{entry.name}/stat") as fh:
+                    state = fh.read().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if uid >= sandbox._UID_BASE and state != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def test_runs_a_program_in_a_copy_and_captures_output(tmp_path: Path) -> None:
+    (tmp_path / "data.txt").write_text("from the tree\n")
+    result = sandbox.run(
+        [
+            sys.executable,
+            "-c",
+            "import os; print(open('data.txt').read().strip(), os.getcwd(), sep='|')",
+        ],
+        tree=tmp_path,
+    )
+    assert result.ok, result.stderr
+    text, cwd = result.stdout.strip().split("|")
+    assert text == "from the tree"
+    assert cwd != str(tmp_path)
+    assert not Path(cwd).exists(), "the copy is deleted after the run"
+
+
+def test_exit_code_stdin_and_collected_files() -> None:
+    result = py(
+        """
+        import sys
+        data = sys.stdin.read()
+        open("out.txt", "w").write(data.upper())
+        sys.exit(3)
+        """,
+        stdin=b"hello",
+        collect=["out.txt", "missing.txt"],
+    )
+    assert result.ended == "exited" and result.exit_code == 3
+    assert result.files == {"out.txt": b"HELLO"}
+
+
+def test_deterministic_environment() -> None:
+    result = py(
+        """
+        import os, time
+        print(os.environ["PYTHONHASHSEED"], os.environ["TZ"], time.strftime("%Z"))
+        print(hash("duckfix"))
+        """
+    )
+    again = py('print(1)\nprint(hash("duckfix"))\n')
+    assert result.stdout.splitlines()[0] == "0 UTC UTC"
+    assert result.stdout.splitlines()[1] == again.stdout.splitlines()[1]
+
+
+def test_infinite_loop_times_out() -> None:
+    started = time.monotonic()
+    result = py("while True:\n    pass\n", limits=Limits(timeout=1))
+    assert result.ended == "timeout"
+    assert "timed out" in result.describe()
+    assert time.monotonic() - started < 5
+
+
+def test_cpu_limit_is_reported() -> None:
+    result = py("while True:\n    pass\n", limits=Limits(timeout=20, cpu_seconds=1))
+    assert result.ended == "limit" and result.limit == "cpu", result
+
+
+def test_allocating_20_gb_hits_the_memory_limit() -> None:
+    result = py("b = bytearray(20 * 2**30)\nprint('allocated')\n")
+    assert result.ended == "limit" and result.limit == "memory", result
+    assert "allocated" not in result.stdout
+
+
+def test_file_size_limit() -> None:
+    result = py(
+        "with open('big', 'wb') as f:\n    f.write(b'x' * (4 << 20))\n",
+        limits=Limits(file_size_mb=1),
+    )
+    assert result.ended == "limit" and result.limit == "file_size", result
+
+
+def test_one_gigabyte_of_stdout_is_capped_and_stopped() -> None:
+    result = py(
+        """
+        import sys
+        chunk = b"x" * (1 << 20)
+        for _ in range(1024):
+            sys.stdout.buffer.write(chunk)
+        """
+    )
+    assert result.ended == "limit" and result.limit == "output", result.describe()
+    assert result.stdout_truncated
+    assert len(result.stdout) == Limits().output_bytes
+
+
+def test_big_output_below_the_stop_threshold_is_truncated_not_stopped() -> None:
+    result = py("print('y' * 3_000_000)\n", limits=Limits(output_bytes=1000))
+    assert result.ok
+    assert result.stdout_truncated and result.stdout == "y" * 1000
+
+
+@pytest.mark.skipif(os.geteuid() == 0 and not NAMESPACES, reason="RLIMIT_NPROC does not bind root")
+def test_fork_bomb_is_contained() -> None:
+    result = py(
+        "import os\nwhile True:\n    os.fork()\n",
+        limits=Limits(timeout=5, processes=30),
+    )
+    assert result.ended in ("limit", "timeout"), result.describe()
+    if result.ended == "limit":
+        assert result.limit == "processes"
+    if NAMESPACES:
+        assert sandbox_processes() == []
+
+
+@needs_namespaces
+def test_child_ignoring_sigterm_is_killed_at_timeout() -> None:
+    result = py(
+        """
+        import os, signal, time
+        if os.fork() == 0:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            while True:
+                time.sleep(1)
+        while True:
+            pass
+        """,
+        limits=Limits(timeout=1),
+    )
+    assert result.ended == "timeout"
+    assert sandbox_processes() == []
+
+
+@needs_namespaces
+def test_daemonised_grandchild_does_not_outlive_the_run(tmp_path: Path) -> None:
+    result = py(
+        """
+        import os, sys, time
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                sys.stdout.close(); sys.stderr.close()
+                time.sleep(60)
+                os._exit(0)
+            os._exit(0)
+        print("parent done")
+        """,
+        limits=Limits(timeout=10),
+    )
+    assert result.ok and result.stdout == "parent done\n"
+    assert result.seconds < 5, "the run waited for the daemon"
+    assert sandbox_processes() == []
+
+
+@needs_namespaces
+def test_writes_to_home_and_the_callers_tree_leave_nothing(tmp_path: Path) -> None:
+    real_home = Path(os.path.expanduser("~"))
+    home_target = real_home / f"duckfix-sandbox-test-{os.getpid()}"
+    tree_target = tmp_path / "escaped.txt"
+    outside_tmp = Path("/tmp") / f"duckfix-escape-{os.getpid()}"
+    result = py(
+        """
+        import os, sys
+        for target in sys.argv[1:]:
+            try:
+                with open(target, "w") as fh:
+                    fh.write("pwned")
+                print("wrote", target)
+            except OSError as exc:
+                print("blocked", target, exc.errno)
+        with open(os.path.expanduser("~/note"), "w") as fh:
+            fh.write("home in the copy")
+        """,
+        args=[str(home_target), str(tree_target), str(outside_tmp)],
+    )
+    assert result.ok, result.stderr
+    assert not home_target.exists()
+    assert not tree_target.exists()
+    assert not outside_tmp.exists()
+
+
+@needs_namespaces
+def test_network_is_cut_off() -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(3)
+    port = listener.getsockname()[1]
+    accepted: list[object] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            accepted.append(listener.accept())
+
+    thread = threading.Thread(target=accept)
+    thread.start()
+    result = py(
+        """
+        import socket, sys
+        try:
+            socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+            print("connected")
+        except OSError as exc:
+            print("blocked", type(exc).__name__)
+        """,
+        args=[str(port)],
+    )
+    thread.join()
+    listener.close()
+    assert result.network_isolated
+    assert result.stdout.startswith("blocked"), result.stdout
+    assert accepted == []
+
+
+@needs_namespaces
+def test_loopback_inside_the_sandbox_works() -> None:
+    result = py(
+        """
+        import socket
+        srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+        cli = socket.create_connection(srv.getsockname(), timeout=2)
+        print("ok")
+        """
+    )
+    assert result.stdout == "ok\n", result.stderr
+
+
+def test_api_keys_and_tokens_never_reach_the_program(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp-secret")
+    result = py(
+        "import os\nprint(sorted(k for k in os.environ if 'KEY' in k or 'TOKEN' in k))\n",
+        env={"MY_API_KEY": "x", "HARMLESS": "1"},
+    )
+    assert result.stdout == "[]\n"
+    shown = py("import os\nprint(os.environ.get('HARMLESS'))\n", env={"HARMLESS": "1"})
+    assert shown.stdout == "1\n"
+
+
+def test_plain_isolation_still_limits_and_times_out() -> None:
+    result = py("while True:\n    pass\n", limits=Limits(timeout=1), isolation="plain")
+    assert result.ended == "timeout" and not result.network_isolated
+    assert result.isolation == "plain"
+    ok = py("print('hi')\n", isolation="plain")
+    assert ok.ok and ok.stdout == "hi\n"
+
+
+def test_bad_requests_are_clear_errors() -> None:
+    with pytest.raises(SandboxError, match="empty"):
+        sandbox.run([])
+    with pytest.raises(SandboxError, match="outside"):
+        sandbox.run(["true"], files={"../evil": "x"})
+    with pytest.raises(SandboxError, match="cannot start"):
+        sandbox.run(["/nonexistent/binary"], isolation="plain")
+
+
+def test_concurrent_runs_get_separate_slots() -> None:
+    results: list[RunResult] = []
+
+    def one() -> None:
+        results.append(py("import os, time\ntime.sleep(0.3)\nprint(os.getuid())\n"))
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r.ok for r in results)
+    if NAMESPACES:
+        assert len({r.stdout for r in results}) == 4
