@@ -1,0 +1,168 @@
+"""``duckfix tasks``: list and check suites of tasks."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+__all__ = ["tasks"]
+
+
+@click.group()
+def tasks() -> None:
+    """Work with task suites: builtin, quixbugs:PATH, or a folder of tasks."""
+
+
+def _options(settings: Any, case_timeout: float | None) -> Any:
+    from duckfix.runner import RunOptions
+    from duckfix.sandbox import Limits
+
+    box = settings.sandbox
+    limits = Limits(
+        timeout=box.timeout,
+        memory_mb=box.memory_mb,
+        file_size_mb=box.file_size_mb,
+        processes=box.processes,
+        output_bytes=box.output_bytes,
+    )
+    return RunOptions(
+        case_timeout=case_timeout or settings.case_timeout,
+        limits=limits,
+        isolation=box.isolation,
+    )
+
+
+@tasks.command("list")
+@click.argument("suite")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_obj
+def list_cmd(state: Any, suite: str, as_json: bool) -> None:
+    """List the tasks of SUITE."""
+    from duckfix.datasets.suites import load_suite
+
+    settings, _ = state.settings()
+    found = load_suite(suite, _options(settings, None))
+    rows: list[dict[str, Any]] = [
+        {
+            "id": t.id,
+            "category": t.category,
+            "visible": len(t.visible),
+            "hidden": len(t.hidden),
+            "fixed": t.fixed is not None,
+            "description": t.description,
+        }
+        for t in found
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table("task", "category", "visible", "hidden", "description", title=suite)
+    for row in rows:
+        table.add_row(
+            row["id"], row["category"], str(row["visible"]), str(row["hidden"]), row["description"]
+        )
+    _console().print(table)
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    console = Console()
+    # Piped into a file or CI log: do not squeeze the table into 80 columns.
+    return console if console.is_terminal else Console(width=200)
+
+
+@tasks.command("check")
+@click.argument("suite")
+@click.option("--task", "only", multiple=True, help="Check only this task id (repeatable).")
+@click.option("--case-timeout", type=float, help="Seconds per test case.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_obj
+def check_cmd(
+    state: Any, suite: str, only: tuple[str, ...], case_timeout: float | None, as_json: bool
+) -> None:
+    """Run every buggy program and reference fix of SUITE against its tests.
+
+    A task is ok when its buggy program fails at least one test and its
+    reference fix passes them all. Exit code 1 if any task is not ok.
+    """
+    from duckfix.datasets.check import check_suite
+    from duckfix.datasets.suites import load_suite
+    from duckfix.errors import NotFoundError
+    from duckfix.store import open_store
+
+    settings, _ = state.settings(case_timeout=case_timeout)
+    options = _options(settings, None)
+    found = load_suite(suite, options)
+    if only:
+        missing = sorted(set(only) - {t.id for t in found})
+        if missing:
+            raise NotFoundError(f"no task {', '.join(missing)} in suite {suite!r}")
+        found = [t for t in found if t.id in only]
+    store = open_store(settings.database)
+    run_id = store.start_run(
+        "tasks-check", suite, {"case_timeout": options.case_timeout, "tasks": len(found)}
+    )
+    from rich.console import Console
+    from rich.progress import Progress
+
+    err = Console(stderr=True)
+    with Progress(console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
+        job = bar.add_task(f"checking {len(found)} tasks", total=len(found))
+
+        def landed(result: Any) -> None:
+            store.record(run_id, result.id, result.verdict, result.model_dump(mode="json"))
+            bar.advance(job)
+
+        try:
+            results = check_suite(found, options, settings.jobs, landed)
+        except BaseException:
+            store.finish_run(run_id, "interrupted")
+            raise
+    bad = [r for r in results if r.verdict != "ok"]
+    store.finish_run(run_id, "failed" if bad else "ok")
+    if as_json:
+        click.echo(json.dumps([r.model_dump(mode="json") for r in results], indent=2))
+    else:
+        _print_table(suite, results)
+        err.print(f"stored as run {run_id} in {store.engine.url.render_as_string(True)}")
+    if bad:
+        sys.exit(1)
+
+
+def _print_table(suite: str, results: list[Any]) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"tasks check {suite}")
+    for name in ("task", "category"):
+        table.add_column(name)
+    for name in ("visible fail/pass", "hidden fail/pass", "fix", "time"):
+        table.add_column(name, justify="right")
+    table.add_column("verdict")
+    for r in results:
+        fix = "-"
+        if r.fixed_visible is not None and r.fixed_hidden is not None:
+            total = r.fixed_visible.passed + r.fixed_hidden.passed
+            fails = r.fixed_visible.failed + r.fixed_hidden.failed
+            fix = f"{total}/{total + fails}"
+        verdict = "[green]ok[/]" if r.verdict == "ok" else "[red]BAD[/]"
+        if r.problems:
+            verdict += " " + "; ".join(r.problems)
+        table.add_row(
+            r.id,
+            r.category,
+            f"{r.buggy_visible.failed}/{r.buggy_visible.passed}",
+            f"{r.buggy_hidden.failed}/{r.buggy_hidden.passed}",
+            fix,
+            f"{r.seconds:.1f}s",
+            verdict,
+        )
+    console = _console()
+    console.print(table)
+    ok = sum(r.verdict == "ok" for r in results)
+    console.print(f"{ok}/{len(results)} tasks ok")
