@@ -5,7 +5,7 @@ that is their normal input. Every run gets a fresh copy of its files, a wall-clo
 timeout, CPU / address-space / file-size / process limits, a scrubbed environment,
 and capped output. How far the isolation goes depends on what the system allows:
 
-``namespaces`` (running as root with util-linux ``unshare``, the default here)
+``namespaces`` (running as root, where the kernel allows namespaces: the default here)
     The child gets new mount, network and PID namespaces and runs as an
     unprivileged uid of its own (one per concurrent run, so ``RLIMIT_NPROC``
     bites and runs cannot signal each other). The caller's HOME, ``/tmp``,
@@ -22,10 +22,11 @@ and capped output. How far the isolation goes depends on what the system allows:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
-import ctypes
 import fcntl
 import functools
+import json
 import os
 import re
 import resource
@@ -33,14 +34,14 @@ import selectors
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -81,27 +82,9 @@ _GRACE = 0.25  # seconds to drain pipes after the main process ended
 _SECRET_NAME = re.compile(
     r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE|CERT", re.IGNORECASE
 )
-_UNSHARE_LOST_SIGNAL = re.compile(
-    rb"unshare: (sigprocmask unblock failed|signal handler reset failed|child exit failed)"
-    rb"[^\n]*\n?\Z"
-)
 _MEMORY_HINTS = (b"MemoryError", b"std::bad_alloc", b"out of memory", b"Cannot allocate memory")
 _PROCESS_HINTS = (b"BlockingIOError: [Errno 11]", b"Resource temporarily unavailable")
 _FSIZE_HINTS = (b"File too large", b"[Errno 27]")
-
-# Linux constants (stable ABI; the numbers of open_tree / move_mount are the
-# same on every architecture since they were added in 5.2).
-_CLONE_NEWNS = 0x00020000
-_CLONE_NEWNET = 0x40000000
-_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_REMOUNT = 1, 2, 4, 32
-_MS_BIND, _MS_REC, _MS_PRIVATE = 4096, 16384, 1 << 18
-_SYS_OPEN_TREE, _SYS_MOVE_MOUNT = 428, 429
-_OPEN_TREE_CLONE, _OPEN_TREE_CLOEXEC, _AT_RECURSIVE = 1, 0o2000000, 0x8000
-_MOVE_MOUNT_F_EMPTY_PATH = 4
-_AT_FDCWD = -100
-_SIOCGIFFLAGS, _SIOCSIFFLAGS, _IFF_UP = 0x8913, 0x8914, 1
-
-_libc = ctypes.CDLL(None, use_errno=True)
 
 
 def scrub_env(extra: Mapping[str, str] | None, *, home: str, tmp: str) -> dict[str, str]:
@@ -135,8 +118,6 @@ def _probe_namespaces() -> str | None:
     """None when namespaces mode works here, else the reason it does not."""
     if os.geteuid() != 0:
         return "not running as root"
-    if shutil.which("unshare") is None:
-        return "util-linux unshare is not installed"
     try:
         result = _run_once(
             [sys.executable, "-c", "pass"], {}, Limits(timeout=10), None, (), "namespaces"
@@ -229,20 +210,8 @@ def _run_once(
         if uid is not None:
             _chown_tree(work, uid)
         full_env = scrub_env(env, home=str(home), tmp=str(tmp))
-        argv = cmd
-        if mode == "namespaces":
-            assert uid is not None
-            argv = [_unshare(), "--pid", "--fork", "--kill-child", "-S", str(uid), "-G", str(uid)]
-            argv += ["--", *cmd]
-        preexec = (
-            _namespaces_preexec(work, limits) if mode == "namespaces" else _plain_preexec(limits)
-        )
-        stdin_file = open(work / ".stdin", "rb") if stdin is not None else None  # noqa: SIM115
-        try:
-            result = _supervise(argv, work, full_env, stdin_file, preexec, limits, mode)
-        finally:
-            if stdin_file is not None:
-                stdin_file.close()
+        stdin_path = work / ".stdin" if stdin is not None else None
+        result = _supervise(cmd, work, full_env, stdin_path, limits, mode, uid)
         result.files = _collect(work, collect)
         return result
 
@@ -301,14 +270,6 @@ def _chown_tree(root: Path, uid: int) -> None:
             os.chown(os.path.join(dirpath, name), uid, uid, follow_symlinks=False)
 
 
-@functools.cache
-def _unshare() -> str:
-    path = shutil.which("unshare")
-    if path is None:
-        raise SandboxError("util-linux 'unshare' is missing; install it or use isolation 'plain'")
-    return path
-
-
 def _collect(work: Path, names: Sequence[str]) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     for rel in names:
@@ -320,37 +281,27 @@ def _collect(work: Path, names: Sequence[str]) -> dict[str, bytes]:
 
 
 # --------------------------------------------------------------------------
-# Limits and isolation, applied in the child between fork and exec.
-# Everything these closures touch is prepared beforehand: no imports, no locks.
+# What the child gets: limits, and the paths to cover and keep (namespaces).
 
 
-def _rlimits(limits: Limits) -> list[tuple[int, int]]:
+def _rlimits(limits: Limits, mode: str) -> list[tuple[int, int, int]]:
     mb = 1 << 20
-    cpu = limits.cpu_seconds if limits.cpu_seconds is not None else int(limits.timeout) + 1
-    out = [(resource.RLIMIT_CORE, 0), (resource.RLIMIT_CPU, cpu)]
+    cpu = _cpu_limit(limits)
+    out = [(resource.RLIMIT_CORE, 0, 0), (resource.RLIMIT_CPU, cpu, cpu + 1)]
     if limits.memory_mb is not None:
-        out.append((resource.RLIMIT_AS, limits.memory_mb * mb))
+        out.append((resource.RLIMIT_AS, limits.memory_mb * mb, limits.memory_mb * mb))
     if limits.file_size_mb is not None:
-        out.append((resource.RLIMIT_FSIZE, limits.file_size_mb * mb))
+        size = limits.file_size_mb * mb
+        out.append((resource.RLIMIT_FSIZE, size, size))
+    if limits.processes is not None:
+        # Outside namespaces the child keeps our uid, whose other processes count too.
+        nproc = limits.processes + (_user_processes() if mode == "plain" else 0)
+        out.append((resource.RLIMIT_NPROC, nproc, nproc))
     return out
 
 
-def _apply_rlimits(pairs: list[tuple[int, int]]) -> None:
-    for which, value in pairs:
-        hard = value + 1 if which == resource.RLIMIT_CPU else value
-        resource.setrlimit(which, (value, hard))
-
-
-def _plain_preexec(limits: Limits) -> Callable[[], None]:
-    pairs = _rlimits(limits)
-    if limits.processes is not None:
-        # RLIMIT_NPROC counts every process of the user, not just this run's.
-        pairs.append((resource.RLIMIT_NPROC, limits.processes + _user_processes()))
-
-    def preexec() -> None:
-        _apply_rlimits(pairs)
-
-    return preexec
+def _cpu_limit(limits: Limits) -> int:
+    return limits.cpu_seconds if limits.cpu_seconds is not None else int(limits.timeout) + 1
 
 
 def _user_processes() -> int:
@@ -362,88 +313,122 @@ def _user_processes() -> int:
     return count
 
 
-def _check(rc: int, what: str) -> None:
-    if rc < 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
-
-
 @functools.cache
-def _hidden_dirs() -> list[bytes]:
-    home = os.path.expanduser("~")
-    dirs = [home, "/tmp", "/var/tmp", "/dev/shm"]
-    seen: list[bytes] = []
-    for d in dirs:
+def _hidden_dirs() -> tuple[str, ...]:
+    """What tmpfs covers in namespaces mode: the caller's HOME first, then temp folders."""
+    seen: list[str] = []
+    for d in (os.path.expanduser("~"), "/tmp", "/var/tmp", "/dev/shm"):
         real = os.path.realpath(d)
-        if real != "/" and os.path.isdir(real) and real.encode() not in seen:
-            seen.append(real.encode())
-    return seen
+        if real != "/" and os.path.isdir(real) and real not in seen:
+            seen.append(real)
+    return tuple(seen)
 
 
-def _under(path: bytes, dirs: list[bytes]) -> bool:
-    return any(path == d or path.startswith(d + b"/") for d in dirs)
+def _under(path: str, dirs: Sequence[str]) -> bool:
+    return any(path == d or path.startswith(d + "/") for d in dirs)
 
 
 @functools.cache
-def _hidden_prefixes() -> list[bytes]:
+def _hidden_prefixes() -> tuple[str, ...]:
     """Interpreter prefixes that the tmpfs covers would hide."""
     prefixes = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}
-    return [p.encode() for p in sorted(prefixes) if _under(p.encode(), _hidden_dirs())]
+    return tuple(p for p in sorted(prefixes) if _under(p, _hidden_dirs()))
 
 
-def _namespaces_preexec(work: Path, limits: Limits) -> Callable[[], None]:
-    pairs = _rlimits(limits)
-    if limits.processes is not None:
-        pairs.append((resource.RLIMIT_NPROC, limits.processes))
-    hidden = _hidden_dirs()
-    # Paths that must stay reachable under the tmpfs covers: the run's copy
-    # (read-write) and the interpreter's installation (read-only).
-    work_real = os.path.realpath(work).encode()
+def _keep(work: Path) -> list[tuple[str, bool]]:
+    """Paths mounted back over the covers: the run's copy (writable), the interpreter."""
     keep = [(p, True) for p in _hidden_prefixes()]
-    if _under(work_real, hidden):
-        keep.insert(0, (work_real, False))
-    work_b = str(work).encode()
-    libc = _libc
-    lo_req = struct.pack("16sH", b"lo", 0)
-
-    def preexec() -> None:
-        if libc.unshare(_CLONE_NEWNS | _CLONE_NEWNET) != 0:
-            _check(-1, "unshare")
-        if libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
-            _check(-1, "make / private")
-        clones = []
-        for path, ro in keep:
-            fd = libc.syscall(
-                _SYS_OPEN_TREE,
-                _AT_FDCWD,
-                path,
-                _OPEN_TREE_CLONE | _OPEN_TREE_CLOEXEC | _AT_RECURSIVE,
-            )
-            _check(fd, "open_tree")
-            clones.append((fd, path, ro))
-        for path in hidden:
-            mode = b"mode=1777" if path != hidden[0] else b"mode=755"
-            if libc.mount(b"tmpfs", path, b"tmpfs", _MS_NOSUID | _MS_NODEV, mode) != 0:
-                _check(-1, "mount tmpfs")
-        for fd, path, ro in clones:
-            os.makedirs(path.decode(), mode=0o755, exist_ok=True)
-            rc = libc.syscall(_SYS_MOVE_MOUNT, fd, b"", _AT_FDCWD, path, _MOVE_MOUNT_F_EMPTY_PATH)
-            _check(rc, "move_mount")
-            if ro:
-                flags = _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _MS_REC
-                _check(libc.mount(b"none", path, None, flags, None), "remount read-only")
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            flags = struct.unpack("16sH", fcntl.ioctl(s, _SIOCGIFFLAGS, lo_req))[1]
-            fcntl.ioctl(s, _SIOCSIFFLAGS, struct.pack("16sH", b"lo", flags | _IFF_UP))
-        os.chdir(work_b)
-        os.setgroups([])
-        _apply_rlimits(pairs)
-
-    return preexec
+    real = os.path.realpath(work)
+    if _under(real, _hidden_dirs()):
+        keep.insert(0, (real, False))
+    return keep
 
 
 # --------------------------------------------------------------------------
-# Supervision: read output under a cap, enforce the deadline, reap, classify.
+# The spawner: a small helper process that forks children for us (see spawner.py).
+
+
+class _Spawner:
+    """The connection to this process's spawner, started on first use."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sock: socket.socket | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._owner = 0
+
+    def _connect(self) -> socket.socket:
+        if self._sock is not None and self._owner == os.getpid():
+            return self._sock
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        script = os.path.join(os.path.dirname(__file__), "spawner.py")
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-I", script, str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+            )
+        except OSError as exc:
+            raise SandboxError(f"cannot start the sandbox spawner: {exc}") from exc
+        finally:
+            theirs.close()
+        self._sock, self._owner = ours, os.getpid()
+        return ours
+
+    def start(self, request: dict[str, object], fds: list[int]) -> tuple[socket.socket, int]:
+        """Start a child; return the channel that reports its end, and its pid."""
+        chan, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        data = json.dumps(request).encode()
+        try:
+            with self._lock:
+                for attempt in (1, 2):
+                    sock = self._connect()
+                    try:
+                        socket.send_fds(sock, [data], [theirs.fileno(), *fds])
+                        break
+                    except OSError:
+                        self._sock = None  # the spawner died: start another once
+                        if attempt == 2:
+                            raise
+        except OSError as exc:
+            chan.close()
+            raise SandboxError(f"cannot reach the sandbox spawner: {exc}") from exc
+        finally:
+            theirs.close()
+        reply = _receive(chan, None)
+        if "error" in reply:
+            chan.close()
+            raise SandboxError(f"cannot start {request['argv'][0]!r}: {reply['error']}")  # type: ignore[index]
+        return chan, int(reply["pid"])
+
+    def close(self) -> None:
+        if self._sock is not None and self._owner == os.getpid():
+            self._sock.close()
+            if self._proc is not None:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self._proc.wait(timeout=2)
+        self._sock = None
+
+
+_SPAWNER = _Spawner()
+atexit.register(_SPAWNER.close)
+
+
+def _receive(chan: socket.socket, timeout: float | None) -> dict[str, Any]:
+    chan.settimeout(timeout)
+    try:
+        data = chan.recv(1 << 20)
+    except TimeoutError as exc:
+        raise SandboxError("the sandbox spawner stopped answering") from exc
+    if not data:
+        raise SandboxError("the sandbox spawner went away during a run")
+    reply: dict[str, Any] = json.loads(data)
+    return reply
+
+
+# --------------------------------------------------------------------------
+# Supervision: read output under a cap, enforce the deadline, classify the end.
 
 
 class _Capture:
@@ -470,80 +455,86 @@ def _supervise(
     argv: list[str],
     work: Path,
     env: dict[str, str],
-    stdin_file: IO[bytes] | None,
-    preexec: Callable[[], None],
+    stdin_path: Path | None,
     limits: Limits,
     mode: Literal["namespaces", "plain"],
+    uid: int | None,
 ) -> RunResult:
+    exe = shutil.which(argv[0], path=env["PATH"]) if "/" not in argv[0] else argv[0]
+    if exe is None:
+        raise SandboxError(f"cannot start {argv[0]!r}: not found on the sandbox's PATH")
+    request: dict[str, object] = {
+        "argv": [exe, *argv[1:]],
+        "cwd": str(work),
+        "env": env,
+        "rlimits": _rlimits(limits, mode),
+        "namespaces": mode == "namespaces",
+        "uid": uid,
+        "keep": _keep(work) if mode == "namespaces" else [],
+        "hidden": list(_hidden_dirs()) if mode == "namespaces" else [],
+    }
+    out_r, out_w = os.pipe2(os.O_CLOEXEC)
+    err_r, err_w = os.pipe2(os.O_CLOEXEC)
+    stdin_fd = os.open(stdin_path or os.devnull, os.O_RDONLY | os.O_CLOEXEC)
     started = time.monotonic()
     try:
-        proc = subprocess.Popen(
-            argv,
-            cwd=work,
-            env=env,
-            stdin=stdin_file if stdin_file is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-            preexec_fn=preexec,
-            close_fds=True,
-        )
-    except FileNotFoundError as exc:
-        raise SandboxError(f"cannot start {argv[0]!r}: {exc.strerror}") from exc
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise SandboxError(f"cannot start the sandboxed process ({mode}): {exc}") from exc
-
+        chan, pid = _SPAWNER.start(request, [stdin_fd, out_w, err_w])
+    except BaseException:
+        for fd in (out_r, err_r):
+            os.close(fd)
+        raise
+    finally:
+        for fd in (stdin_fd, out_w, err_w):
+            os.close(fd)
     out, err = _Capture(limits.output_bytes), _Capture(limits.output_bytes)
     reason: Literal["timeout", "output"] | None = None
-    status, rusage = _drain(proc, out, err, started + limits.timeout, limits)
-    if status is None:  # deadline or runaway output: kill the whole run
-        reason = "timeout" if time.monotonic() >= started + limits.timeout else "output"
-        _kill_group(proc.pid)
-        _, status, rusage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen off it
-    _kill_group(proc.pid)  # plain mode: stragglers left in the group
-    for stream in (proc.stdout, proc.stderr):
-        if stream is not None:
-            stream.close()
+    try:
+        end = _drain(chan, out_r, err_r, out, err, started + limits.timeout, limits)
+        if end is None:  # deadline or runaway output: kill the whole run
+            reason = "timeout" if time.monotonic() >= started + limits.timeout else "output"
+            _kill_group(pid)
+            end = _receive(chan, 30)
+    finally:
+        chan.close()
+        os.close(out_r)
+        os.close(err_r)
     seconds = time.monotonic() - started
-    cpu = rusage.ru_utime + rusage.ru_stime
-    return _classify(status, reason, cpu, seconds, out, err, limits, mode)
+    return _classify(int(end["status"]), reason, float(end["cpu"]), seconds, out, err, limits, mode)
 
 
 def _drain(
-    proc: subprocess.Popen[bytes],
+    chan: socket.socket,
+    out_r: int,
+    err_r: int,
     out: _Capture,
     err: _Capture,
     deadline: float,
     limits: Limits,
-) -> tuple[int | None, resource.struct_rusage]:
-    """Read both pipes until the process ends; None if it must be killed."""
-    assert proc.stdout is not None and proc.stderr is not None
+) -> dict[str, Any] | None:
+    """Read both pipes until the child ends; None if it must be killed."""
+    captures = {out_r: out, err_r: err}
     sel = selectors.DefaultSelector()
-    captures = {proc.stdout.fileno(): out, proc.stderr.fileno(): err}
     for fd in captures:
         os.set_blocking(fd, False)
         sel.register(fd, selectors.EVENT_READ)
-    pidfd = os.pidfd_open(proc.pid)
-    sel.register(pidfd, selectors.EVENT_READ)
-    exited: tuple[int, resource.struct_rusage] | None = None
+    sel.register(chan, selectors.EVENT_READ)
+    ended: dict[str, Any] | None = None
     grace_end = 0.0
     try:
         while True:
             now = time.monotonic()
-            if exited is not None and (not captures or now >= grace_end):
-                return exited
+            if ended is not None and (not captures or now >= grace_end):
+                return ended
             if now >= deadline:
-                return None, _zero_rusage()
-            wait = (grace_end if exited is not None else deadline) - now
+                return None
+            wait = (grace_end if ended is not None else deadline) - now
             for key, _ in sel.select(max(wait, 0.0)):
-                fd = int(key.fd)
-                if fd == pidfd:
-                    sel.unregister(pidfd)
-                    _, status, rusage = os.wait4(proc.pid, 0)
-                    exited = (status, rusage)
+                if key.fileobj is chan:
+                    sel.unregister(chan)
+                    ended = _receive(chan, 30)
                     grace_end = time.monotonic() + _GRACE
                     continue
+                fd = int(key.fd)
                 try:
                     chunk = os.read(fd, 1 << 20)
                 except BlockingIOError:
@@ -553,15 +544,10 @@ def _drain(
                     del captures[fd]
                     continue
                 captures[fd].feed(chunk)
-                if out.total + err.total > limits.output_kill_bytes and exited is None:
-                    return None, _zero_rusage()
+                if out.total + err.total > limits.output_kill_bytes and ended is None:
+                    return None
     finally:
         sel.close()
-        os.close(pidfd)
-
-
-def _zero_rusage() -> resource.struct_rusage:
-    return resource.struct_rusage((0.0, 0.0) + (0,) * 14)
 
 
 def _kill_group(pgid: int) -> None:
@@ -580,16 +566,11 @@ def _classify(
     mode: Literal["namespaces", "plain"],
 ) -> RunResult:
     exit_code = os.waitstatus_to_exitcode(status)
-    if mode == "namespaces" and exit_code == 1 and _UNSHARE_LOST_SIGNAL.search(err.data):
-        # unshare re-raises the child's fatal signal on itself, which cannot
-        # work for SIGKILL (the CPU hard limit, the OOM killer): it exits 1.
-        err.data = bytearray(_UNSHARE_LOST_SIGNAL.sub(b"", err.data))
-        exit_code = -signal.SIGKILL
     code: int | None = exit_code if exit_code >= 0 else None
     sig = signal.Signals(-exit_code).name if exit_code < 0 else None
     limit: LimitKind | None = None
     ended: Literal["exited", "signalled", "timeout", "limit"]
-    cpu_limit = limits.cpu_seconds if limits.cpu_seconds is not None else int(limits.timeout) + 1
+    cpu_limit = _cpu_limit(limits)
     tail = bytes(err.data[-4096:])
     if reason == "timeout":
         ended = "timeout"

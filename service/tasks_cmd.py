@@ -130,7 +130,9 @@ def check_cmd(
         click.echo(json.dumps([r.model_dump(mode="json") for r in results], indent=2))
     else:
         _print_table(suite, results)
-        err.print(f"stored as run {run_id} in {store.engine.url.render_as_string(True)}")
+        err.print(
+            f"stored as run {run_id} in {store.engine.url.render_as_string(True)}", soft_wrap=True
+        )
     if bad:
         sys.exit(1)
 

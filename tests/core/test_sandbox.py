@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import subprocess
 import sys
 import textwrap
 import threading
@@ -311,3 +312,70 @@ def test_concurrent_runs_get_separate_slots() -> None:
     assert all(r.ok for r in results)
     if NAMESPACES:
         assert len({r.stdout for r in results}) == 4
+
+
+def test_a_caller_killed_mid_run_takes_its_runs_down() -> None:
+    """Nothing enforces the timeout once the caller is gone, so the run must end with it."""
+    caller = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from duckfix import sandbox\n"
+            "sandbox.run(['sleep', '60'], limits=sandbox.Limits(timeout=120), isolation='plain')\n",
+        ],
+    )
+    deadline = time.monotonic() + 10
+    sleepers: list[int] = []
+    while time.monotonic() < deadline and not sleepers:
+        time.sleep(0.1)
+        sleepers = _children_named(caller.pid, "sleep")
+    assert sleepers, "the run did not start"
+    caller.kill()
+    caller.wait()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(_alive(p) for p in sleepers):
+        time.sleep(0.05)
+    assert not any(_alive(p) for p in sleepers)
+
+
+def _children_named(ancestor: int, name: str) -> list[int]:
+    """Pids of processes called ``name`` descending from ``ancestor``."""
+    parents: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat") as fh:
+                    head, tail = fh.read().rsplit(")", 1)
+            except OSError:
+                continue
+            pid = int(entry.name)
+            names[pid] = head.split("(", 1)[1]
+            parents[pid] = int(tail.split()[1])
+    found = []
+    for pid, comm in names.items():
+        if comm != name:
+            continue
+        p = pid
+        while p > 1:
+            p = parents.get(p, 0)
+            if p == ancestor:
+                found.append(pid)
+                break
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_signals_start_at_their_defaults() -> None:
+    """Python ignores SIGPIPE and SIGXFSZ in itself; sandboxed programs get the defaults."""
+    pipe = sandbox.run(["sh", "-c", "yes | head -c 4"])
+    assert pipe.ok and pipe.stdout == "y\ny\n" and "Broken pipe" not in pipe.stderr
+    interrupted = sandbox.run(["sh", "-c", "kill -INT $$; echo survived"])
+    assert interrupted.signal == "SIGINT" and "survived" not in interrupted.stdout
