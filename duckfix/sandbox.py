@@ -18,6 +18,9 @@ and capped output. How far the isolation goes depends on what the system allows:
     A new session and process group, the same resource limits, the same scrubbed
     environment; the process group is killed at the end. The network is not cut
     and a daemon that leaves the process group survives: results say so.
+
+Children are forked by a small helper process (``spawner.py``), never by the
+caller, so a run costs the same whatever the caller's size.
 """
 
 from __future__ import annotations

@@ -66,9 +66,12 @@ def cli(ctx: click.Context, home: str | None, database_url: str | None, jobs: in
 def config_cmd(state: State, as_json: bool) -> None:
     """Print the settings in force and where each one came from."""
     from duckfix.config import settings_table
+    from duckfix.sandbox import isolation_mode
 
     settings, sources = state.settings()
     rows = settings_table(settings, sources)
+    mode = isolation_mode(settings.sandbox.isolation)
+    rows.append(("sandbox isolation (in force)", mode, sources["sandbox.isolation"]))
     if as_json:
         click.echo(json.dumps({name: {"value": v, "source": s} for name, v, s in rows}, indent=2))
         return

@@ -104,9 +104,14 @@ def check_cmd(
         if missing:
             raise NotFoundError(f"no task {', '.join(missing)} in suite {suite!r}")
         found = [t for t in found if t.id in only]
+    from duckfix.sandbox import isolation_mode
+
+    isolation = isolation_mode(options.isolation)
     store = open_store(settings.database)
     run_id = store.start_run(
-        "tasks-check", suite, {"case_timeout": options.case_timeout, "tasks": len(found)}
+        "tasks-check",
+        suite,
+        {"case_timeout": options.case_timeout, "tasks": len(found), "isolation": isolation},
     )
     from rich.console import Console
     from rich.progress import Progress
@@ -130,9 +135,9 @@ def check_cmd(
         click.echo(json.dumps([r.model_dump(mode="json") for r in results], indent=2))
     else:
         _print_table(suite, results)
-        err.print(
-            f"stored as run {run_id} in {store.engine.url.render_as_string(True)}", soft_wrap=True
-        )
+        where = store.engine.url.render_as_string(hide_password=True)
+        err.print(f"sandbox isolation: {isolation}", soft_wrap=True)
+        err.print(f"stored as run {run_id} in {where}", soft_wrap=True)
     if bad:
         sys.exit(1)
 

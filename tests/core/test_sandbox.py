@@ -21,7 +21,7 @@ from duckfix.sandbox import Limits
 
 NAMESPACES = sandbox.isolation_mode() == "namespaces"
 needs_namespaces = pytest.mark.skipif(
-    not NAMESPACES, reason="needs root and util-linux unshare (namespaces isolation)"
+    not NAMESPACES, reason="needs root and kernel namespaces (namespaces isolation)"
 )
 
 

@@ -31,6 +31,7 @@ def test_config_shows_values_and_sources(runner: CliRunner, tmp_path: Path) -> N
     assert shown["case_timeout"] == {"value": "1.5", "source": f"file {tmp_path / 'duckfix.toml'}"}
     assert shown["jobs"] == {"value": "3", "source": "flag"}
     assert shown["home"]["source"] == "env"
+    assert shown["sandbox isolation (in force)"]["value"] in ("namespaces", "plain")
     table = runner.invoke(cli, ["config"])
     assert "case_timeout" in table.output and "default" in table.output
 
@@ -86,4 +87,5 @@ def test_installed_command_end_to_end(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "binomial" in result.stdout and "2/2 tasks ok" in result.stdout
     assert "stored as run tasks-check-" in result.stderr
+    assert "sandbox isolation: " in result.stderr
     assert (tmp_path / "home" / "duckfix.db").is_file()
