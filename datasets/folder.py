@@ -15,6 +15,7 @@ import ast
 import json
 import re
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,14 @@ from pydantic import ValidationError
 from duckfix.errors import TaskError
 from duckfix.models import Task, TestCase, TestSet
 
-__all__ = ["entry_point_defined", "is_task_folder", "load_task", "load_task_folders"]
+__all__ = [
+    "entry_point_defined",
+    "is_task_folder",
+    "json_lines",
+    "load_task",
+    "load_task_folders",
+    "parse_cases",
+]
 
 _REQUIRED = ("id", "entry_point")
 _KNOWN = {"id", "language", "entry_point", "program", "category", "description"}
@@ -152,19 +160,24 @@ def _read_tests(folder: Path, side: str) -> TestSet:
     return TestSet(cases=cases, pytest_files=pytest_files)
 
 
-def parse_cases(text: str, label: str, path: Path | str) -> list[TestCase]:
-    """JSON-lines cases; blank lines and lines starting with ``#`` or ``//`` are skipped."""
-    cases = []
+def json_lines(text: str, path: Path | str, comments: bool = True) -> Iterator[tuple[int, Any]]:
+    """(line number, value) of each non-blank line; ``#`` and ``//`` lines are comments."""
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
-        if not stripped or stripped.startswith(("#", "//")):
+        if not stripped or (comments and stripped.startswith(("#", "//"))):
             continue
         try:
-            data = json.loads(stripped)
+            yield number, json.loads(stripped)
         except json.JSONDecodeError as exc:
             raise TaskError(
                 f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})"
             ) from exc
+
+
+def parse_cases(text: str, label: str, path: Path | str) -> list[TestCase]:
+    """Cases of a ``cases.jsonl`` file, one ``{"args": [...], "expected": ...}`` a line."""
+    cases = []
+    for number, data in json_lines(text, path):
         if not isinstance(data, dict) or "args" not in data or "expected" not in data:
             raise TaskError(
                 f'{path}:{number}: a case must be an object {{"args": [...], "expected": ...}}'

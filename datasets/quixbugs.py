@@ -19,13 +19,13 @@ at all shows on the visible side.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from duckfix.datasets.folder import json_lines
 from duckfix.errors import TaskError
 from duckfix.models import Task, TestCase, TestSet
 from duckfix.runner import RunOptions, is_test_file, run_tests
@@ -155,16 +155,7 @@ def _support(root: Path, programs: dict[str, Path], task_names: set[str]) -> dic
 def _parse_cases(text: str, name: str, path: Path) -> list[tuple[int, TestCase]]:
     """``(line number, case)`` for each non-blank line of a JSON-lines test file."""
     cases = []
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        try:
-            data = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise TaskError(
-                f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})"
-            ) from exc
+    for number, data in json_lines(text, path, comments=False):
         if not isinstance(data, list) or len(data) != 2:
             raise TaskError(
                 f"{path}:{number}: a case must be a 2-element JSON array [args, expected]"
