@@ -1,0 +1,205 @@
+"""Offline candidate generator for the fixer: patch templates applied at suspect lines.
+
+Every template is a standard, language-generic program mutation; none knows about
+any benchmark. Edits are made on source spans taken from the AST (positions are
+UTF-8 byte columns), so every untouched character of the file, comments included,
+is kept. Statement-level templates move whole lines.
+
+Each template has a prior, how often that kind of edit is the fix in practice; a
+candidate's score is its suspect line's score times its template's prior:
+
+==================  =====  ===================================================
+template            prior  edit
+==================  =====  ===================================================
+compare-op          0.90   ``<`` -> ``<=``, ``==`` -> ``!=``, ``is`` -> ``is not``...
+off-by-one          0.85   int constant +-1; index, slice bound, range() argument,
+                           compared value, ``//`` numerator ``x`` -> ``x + 1``,
+                           ``x - 1``; ``x + 1`` -> ``x``
+negate-condition    0.70   if/while/ternary/assert/filter condition -> ``not (...)``,
+                           an existing ``not`` removed, one clause negated,
+                           ``not a and b`` -> ``not (a and b)``
+bool-op             0.70   ``and`` <-> ``or``
+arith-op            0.65   ``+ - * / // % **``, augmented assignments too
+init-value          0.60   an assigned literal or list fill (``[0] * n``), a default:
+                           0 <-> 1, True <-> False, +-inf, [] <-> [0]...
+swap-args           0.60   two call arguments, tuple elements or nested indices
+replace-var         0.55   a variable (or ``obj.attr``) -> another one of the same
+                           kind in scope; every use of it on the line at once
+return-value        0.55   return an operand, another variable, another literal
+bitwise-op          0.50   ``& | ^ << >>``
+swap-operands       0.50   ``a - b`` -> ``b - a``, ``x in s`` -> ``s in x``
+drop-clause         0.45   ``a and b`` -> ``a``
+delete-stmt         0.45   the statement (or block) removed, ``pass`` if it was alone
+negate-value        0.40   an assigned or returned truth value -> ``not (...)``
+dedent-stmt         0.35   the tail of a block moved out of it
+indent-stmt         0.35   a statement moved into the preceding block
+move-stmt           0.30   swapped with its previous or next sibling
+insert-stmt         0.25   a statement of the same function copied before / after
+duplicate-stmt      0.20   the statement repeated
+==================  =====  ===================================================
+
+Within one template at one line, the nearest alternative comes first (``<`` tries
+``<=`` before ``>``; variables used closest to the line first); ties in score keep
+that order, which is the whole ordering contract: deterministic and stable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import MappingProxyType
+
+from pydantic import BaseModel, ConfigDict
+
+from duckfix.agents.templates.expressions import (
+    arith_op,
+    bitwise_op,
+    bool_op,
+    compare_op,
+    drop_clause,
+    init_value,
+    negate,
+    negate_value,
+    off_by_one,
+    replace_var,
+    return_value,
+    swap_args,
+    swap_operands,
+)
+from duckfix.agents.templates.sites import Site, anchor, nodes
+from duckfix.agents.templates.spans import Edit, File
+from duckfix.agents.templates.statements import dedent, delete, duplicate, indent, insert, move
+from duckfix.models import Suspect
+
+__all__ = ["PRIORS", "Candidate", "generate"]
+
+PRIORS: Mapping[str, float] = MappingProxyType(
+    {
+        "compare-op": 0.90,
+        "off-by-one": 0.85,
+        "negate-condition": 0.70,
+        "bool-op": 0.70,
+        "arith-op": 0.65,
+        "init-value": 0.60,
+        "swap-args": 0.60,
+        "replace-var": 0.55,
+        "return-value": 0.55,
+        "bitwise-op": 0.50,
+        "swap-operands": 0.50,
+        "drop-clause": 0.45,
+        "delete-stmt": 0.45,
+        "negate-value": 0.40,
+        "dedent-stmt": 0.35,
+        "indent-stmt": 0.35,
+        "move-stmt": 0.30,
+        "insert-stmt": 0.25,
+        "duplicate-stmt": 0.20,
+    }
+)
+"""Template name -> prior; the table in the module docstring says what each does."""
+
+
+class Candidate(BaseModel):
+    """One template edit at one suspect line: the whole new file text and its ranking."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str
+    """Run-layout path of the edited file."""
+    line: int
+    """1-based line of the (first) edit, in the original file."""
+    template: str
+    description: str
+    source: str
+    """The whole new file text."""
+    prior: float
+    score: float
+    """The suspect line's score times the template's prior."""
+    size: int
+    """Characters changed; smaller is preferred among plausible candidates."""
+
+
+def generate(
+    sources: dict[str, str],
+    suspects: Sequence[Suspect],
+    *,
+    limit: int | None = None,
+    per_line: int | None = None,
+) -> list[Candidate]:
+    """Candidates for the suspect lines, best first, each new source unique and compilable.
+
+    ``sources`` maps run-layout paths to file text; suspects whose file is missing or
+    does not parse are skipped. ``per_line`` caps the candidates kept per suspect
+    line and ``limit`` the total, both counted after dropping duplicates and
+    candidates that do not compile.
+    """
+    files: dict[str, File | None] = {}
+    pending: list[tuple[float, float, int, int, File, Edit, float]] = []
+    done: set[tuple[str, int]] = set()
+    for rank, suspect in enumerate(suspects):
+        if (suspect.path, suspect.line) in done or suspect.path not in sources:
+            continue
+        done.add((suspect.path, suspect.line))
+        if suspect.path not in files:
+            files[suspect.path] = File.load(suspect.path, sources[suspect.path])
+        file = files[suspect.path]
+        if file is None or not 1 <= suspect.line <= len(file.lines):
+            continue
+        for seq, edit in enumerate(_edits(file, suspect.line)):
+            prior = PRIORS[edit.template]
+            score = suspect.score * prior
+            pending.append((-score, -prior, rank, seq, file, edit, score))
+    pending.sort(key=lambda p: p[:4])
+
+    out: list[Candidate] = []
+    seen = {(path, text) for path, text in sources.items()}
+    kept: dict[int, int] = {}
+    for _, neg_prior, rank, _, file, edit, score in pending:
+        if limit is not None and len(out) >= limit:
+            break
+        if per_line is not None and kept.get(rank, 0) >= per_line:
+            continue
+        text = file.apply(edit)
+        if (file.path, text) in seen:
+            continue
+        seen.add((file.path, text))
+        if not _compiles(file.region(edit, text), file.path):
+            continue
+        kept[rank] = kept.get(rank, 0) + 1
+        out.append(
+            Candidate(
+                path=file.path,
+                line=file.line_of(min(start for start, _, _ in edit.parts)),
+                template=edit.template,
+                description=edit.description,
+                source=text,
+                prior=-neg_prior,
+                score=score,
+                size=file.size(edit),
+            )
+        )
+    return out
+
+
+def _compiles(text: str, path: str) -> bool:
+    # A compile, not just a parse: moved statements can leave a `break` outside its
+    # loop, which only the compiler rejects. It costs no more than ast.parse.
+    try:
+        compile(text, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+# --- the templates, in the order they run at a line (it breaks ties in score) ----------
+
+_TEMPLATES: tuple[Callable[[Site], Iterator[Edit]], ...] = (
+    compare_op, off_by_one, negate, bool_op, arith_op, init_value, swap_args,
+    replace_var, return_value, bitwise_op, swap_operands, drop_clause, delete, negate_value,
+    dedent, indent, move, insert, duplicate,
+)  # fmt: skip
+
+
+def _edits(file: File, line: int) -> Iterator[Edit]:
+    site = Site(file, line, nodes(file, line), anchor(file, line))
+    for template in _TEMPLATES:
+        yield from template(site)

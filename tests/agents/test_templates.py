@@ -1,0 +1,461 @@
+"""Patch templates: each family on tiny programs, exact output text, ranking and limits."""
+
+from __future__ import annotations
+
+import ast
+from textwrap import dedent
+
+import pytest
+
+import duckfix.agents.templates as templates
+from duckfix.agents.templates import PRIORS, Candidate, generate
+from duckfix.models import Suspect
+
+
+def src(text: str) -> str:
+    return dedent(text).lstrip("\n")
+
+
+def at(source: str, *lines: int, path: str = "p.py") -> list[Candidate]:
+    return generate({path: source}, [Suspect(path=path, line=n, score=1.0) for n in lines])
+
+
+def sources(cands: list[Candidate], template: str | None = None) -> list[str]:
+    return [c.source for c in cands if template is None or c.template == template]
+
+
+def edited(cands: list[Candidate], prefix: str) -> set[str]:
+    """The edited line of each candidate whose template starts with ``prefix``, stripped."""
+    return {
+        c.source.splitlines()[c.line - 1].strip() for c in cands if c.template.startswith(prefix)
+    }
+
+
+def line_of(cands: list[Candidate], template: str, number: int) -> list[str]:
+    """Line ``number`` of each candidate of ``template``, in order."""
+    return [c.source.splitlines()[number - 1] for c in cands if c.template == template]
+
+
+# ----- the public API -----
+
+
+def test_public_api() -> None:
+    assert templates.__all__ == ["PRIORS", "Candidate", "generate"]
+    assert all(0 < p <= 1 for p in PRIORS.values())
+    assert PRIORS["compare-op"] > PRIORS["off-by-one"] > PRIORS["move-stmt"]
+    assert PRIORS["insert-stmt"] < PRIORS["delete-stmt"]
+
+
+def test_candidates_are_frozen() -> None:
+    cand = at("x = a < b\n", 1)[0]
+    with pytest.raises(ValueError):
+        cand.line = 2  # type: ignore[misc]
+
+
+# ----- expression templates -----
+
+CMP = src("""
+    def f(a, b):
+        return a < b  # keep me
+""")
+
+
+def test_compare_op_nearest_first_and_comment_kept() -> None:
+    cands = at(CMP, 2)
+    assert line_of(cands, "compare-op", 2) == [
+        "    return a <= b  # keep me",
+        "    return a > b  # keep me",
+        "    return a >= b  # keep me",
+        "    return a != b  # keep me",
+        "    return a == b  # keep me",
+    ]
+    first = cands[0]
+    assert first.description == "replace `<` with `<=` on line 2"
+    assert (first.line, first.size, first.prior, first.score) == (2, 1, 0.9, 0.9)
+    assert first.source.splitlines()[0] == CMP.splitlines()[0]
+
+
+def test_compare_op_word_operators_and_spacing() -> None:
+    cands = at("ok = x in s\nno = y is None\n", 1, 2)
+    assert "ok = x not in s\n" in sources(cands, "compare-op")[0]
+    assert "no = y is not None\n" in sources(cands, "compare-op")[1]
+    assert "no = y == None\n" in sources(cands, "compare-op")[2]
+    assert sources(at("t = a<b\n", 1), "compare-op")[0] == "t = a<=b\n"
+
+
+def test_arith_op_keeps_the_tree_when_precedence_changes() -> None:
+    cands = at("y = c - a * b\n", 1)
+    assert "y = c - (a + b)\n" in sources(cands, "arith-op")
+    assert "y = c + a * b\n" in sources(cands, "arith-op")
+    cands = at("y = a * b + c\n", 1)
+    assert "y = (a * b) ** c\n" in sources(cands, "arith-op")
+    assert all(ast.parse(s) for s in sources(cands))
+
+
+def test_arith_op_leaves_string_concatenation_alone() -> None:
+    assert sources(at('s = t + "x"\n', 1), "arith-op") == []
+
+
+def test_augmented_assignment() -> None:
+    cands = at("def f(x):\n    x += 2\n    return x\n", 2)
+    assert line_of(cands, "arith-op", 2)[:2] == ["    x -= 2", "    x *= 2"]
+
+
+def test_bitwise_and_bool_ops() -> None:
+    assert line_of(at("m = a & b\n", 1), "bitwise-op", 1) == ["m = a | b", "m = a ^ b"]
+    assert line_of(at("m = a << 2\n", 1), "bitwise-op", 1) == ["m = a >> 2"]
+    cands = at("if a and b and c:\n    pass\n", 1)
+    assert line_of(cands, "bool-op", 1) == [
+        "if a or b and c:",
+        "if a and b or c:",
+        "if a or b or c:",
+    ]
+
+
+def test_off_by_one_on_constants_bounds_and_adjustments() -> None:
+    program = src("""
+        def f(a, n):
+            hi = len(a) - 1
+            for i in range(n):
+                if a[i] > hi:
+                    return a[i:n]
+            return 3
+    """)
+    lines = edited(at(program, 2, 3, 4, 5, 6), "off-by-one")
+    assert {"hi = len(a)", "hi = len(a) - 2", "hi = len(a) - 0"} - lines == {"hi = len(a) - 0"}
+    assert {"for i in range(n + 1):", "for i in range(n - 1):"} <= lines
+    assert {"if a[i + 1] > hi:", "if a[i] > hi - 1:", "if a[i] > hi + 1:"} <= lines
+    assert {"return a[i - 1:n]", "return a[i:n + 1]"} <= lines
+    assert {"return 4", "return 2"} <= lines
+
+
+def test_off_by_one_parenthesizes_what_it_extends() -> None:
+    cands = at("m = (lo + hi) // 2\nok = a[i if j else k]\n", 1, 2)
+    assert "m = (lo + hi + 1) // 2\nok = a[i if j else k]\n" in sources(cands, "off-by-one")
+    assert "m = (lo + hi) // 2\nok = a[(i if j else k) + 1]\n" in sources(cands, "off-by-one")
+
+
+def test_negate_condition() -> None:
+    program = src("""
+        def f(x, done, xs):
+            while not done:
+                if x > 0 and done:
+                    assert x
+                y = 1 if x else 2
+                return [v for v in xs if v]
+    """)
+    got = edited(at(program, 2, 3, 4, 5, 6), "negate")
+    assert {
+        "while done:",
+        "if not (x > 0 and done):",
+        "if not (x > 0) and done:",
+        "if x > 0 and not done:",
+        "assert not x",
+        "y = 1 if not x else 2",
+        "return [v for v in xs if not v]",
+    } <= got
+
+
+def test_not_extended_over_the_whole_condition() -> None:
+    cands = at("if not a < b and c:\n    pass\n", 1)
+    assert "if not (a < b and c):\n    pass\n" in sources(cands, "negate-condition")
+    assert "if a < b and c:\n    pass\n" in sources(cands, "negate-condition")
+
+
+def test_drop_clause_with_braces_in_the_program() -> None:
+    cands = at('if {"a": 1} and x or y:\n    pass\n', 1)
+    assert line_of(cands, "drop-clause", 1) == [
+        "if y:",
+        'if {"a": 1} and x:',
+        "if x or y:",
+        'if {"a": 1} or y:',
+    ]
+    descriptions = [c.description for c in cands if c.template == "drop-clause"]
+    assert descriptions[1] == "drop `y` from the condition on line 1"
+    assert descriptions[2] == 'drop `{"a": 1}` from the condition on line 1'
+
+
+def test_negate_value() -> None:
+    cands = at("def f(c, n):\n    c[n] = c[0]\n", 2)
+    assert line_of(cands, "negate-value", 2) == ["    c[n] = not c[0]"]
+    assert line_of(at("x = a + 1\n", 1), "negate-value", 1) == []
+
+
+def test_swap_operands() -> None:
+    assert line_of(at("d = a - b\n", 1), "swap-operands", 1) == ["d = b - a"]
+    assert line_of(at("d = (a + b) - c\n", 1), "swap-operands", 1) == [
+        "d = c - (a + b)",
+        "d = (b + a) - c",
+    ]
+    assert line_of(at("t = x in s\n", 1), "swap-operands", 1) == ["t = s in x"]
+    assert line_of(at("p = a * b\n", 1), "swap-operands", 1) == []  # commutative
+
+
+def test_swap_args_elements_and_indices() -> None:
+    cands = at("r = f(a, b, c)\n", 1)
+    assert line_of(cands, "swap-args", 1) == ["r = f(b, a, c)", "r = f(c, b, a)", "r = f(a, c, b)"]
+    assert line_of(at("def g(x, y):\n    return x, y\n", 2), "swap-args", 2) == ["    return y, x"]
+    assert line_of(at("v = t[i][j]\n", 1), "swap-args", 1) == ["v = t[j][i]"]
+    assert line_of(at("r = f(*a, b)\n", 1), "swap-args", 1) == []
+
+
+def test_replace_var_with_scope_and_kind() -> None:
+    program = src("""
+        def f(xs, i, j):
+            total = 0
+            k = i + 1
+            return xs[i] + total
+    """)
+    cands = at(program, 4)
+    got = line_of(cands, "replace-var", 4)
+    # Plain values replace plain values, those used nearest the line first; the list
+    # `xs` is no candidate for them.
+    assert got == [
+        "    return xs[total] + total",
+        "    return xs[k] + total",
+        "    return xs[j] + total",
+        "    return xs[i] + i",
+        "    return xs[i] + k",
+        "    return xs[i] + j",
+    ]
+
+
+def test_replace_var_every_use_on_a_line() -> None:
+    program = "def f(a, lo, mid):\n    a[lo], a[mid] = a[mid], a[lo]\n"
+    got = line_of(at(program, 2), "replace-var", 2)
+    assert "    a[mid], a[mid] = a[mid], a[mid]" in got
+
+
+def test_replace_attribute_of_the_same_object() -> None:
+    program = src("""
+        class Box:
+            def __init__(self):
+                self.size = 0
+                self.cap = 4
+
+            def full(self):
+                return self.size >= self.cap
+    """)
+    got = line_of(at(program, 7), "replace-var", 7)
+    assert got == ["        return self.cap >= self.cap", "        return self.size >= self.size"]
+
+
+def test_return_value() -> None:
+    program = src("""
+        def f(a, b):
+            seen = []
+            return a + b
+    """)
+    got = line_of(at(program, 3), "return-value", 3)
+    assert got[:2] == ["    return a", "    return b"]
+    program = "def ok(stack):\n    return True\n"
+    got = line_of(at(program, 2), "return-value", 2)
+    assert got == ["    return False", "    return stack", "    return not stack"]
+
+
+def test_init_value() -> None:
+    program = src("""
+        import math
+
+        def f(n, found=False):
+            best, count = 0, []
+            dist = [0] * n
+            return best, count, dist, found
+    """)
+    got = edited(at(program, 3, 4, 5), "init-value")
+    assert {
+        "def f(n, found=True):",
+        "best, count = math.inf, []",
+        "best, count = -math.inf, []",
+        "best, count = 0, [0]",
+        "best, count = 0, None",
+        "dist = [math.inf] * n",
+    } <= got
+    assert 'x = float("inf")\n' in sources(at("x = 0\n", 1), "init-value")
+
+
+# ----- statement templates -----
+
+BLOCK = src("""
+    def f(xs):
+        total = 0
+        for x in xs:
+            total += x  # add
+            total *= 2
+        return total
+""")
+
+
+def test_delete_and_pass_for_a_lone_statement() -> None:
+    cands = at(BLOCK, 4)
+    assert "    for x in xs:\n        total *= 2\n" in sources(cands, "delete-stmt")[0]
+    lone = "def f(x):\n    if x:\n        x = 1\n    return x\n"
+    assert sources(at(lone, 3), "delete-stmt") == [
+        "def f(x):\n    if x:\n        pass\n    return x\n"
+    ]
+    assert sources(at("import os\n", 1), "delete-stmt") == []
+
+
+def test_duplicate_and_move() -> None:
+    cands = at(BLOCK, 4)
+    assert sources(cands, "duplicate-stmt") == [
+        BLOCK.replace("        total += x  # add\n", "        total += x  # add\n" * 2)
+    ]
+    moved = BLOCK.replace(
+        "        total += x  # add\n        total *= 2\n",
+        "        total *= 2\n        total += x  # add\n",
+    )
+    assert sources(cands, "move-stmt") == [moved]
+    assert [c.description for c in cands if c.template == "move-stmt"] == [
+        "move line 4 below line 5"
+    ]
+
+
+def test_insert_a_statement_of_the_same_function_reindented() -> None:
+    cands = at(BLOCK, 5)
+    inserted = [c for c in cands if c.template == "insert-stmt"]
+    assert [c.description for c in inserted[:2]] == [
+        "insert `total += x` (from line 4) before line 5",
+        "insert `total += x` (from line 4) after line 5",
+    ]
+    assert inserted[1].source == BLOCK.replace(
+        "        total *= 2\n", "        total *= 2\n        total += x  # add\n"
+    )
+    # Copied into a shallower block, the text is re-indented.
+    assert BLOCK.replace("    return total\n", "    total *= 2\n    return total\n") in sources(
+        at(BLOCK, 6), "insert-stmt"
+    )
+
+
+def test_dedent_the_tail_of_a_block() -> None:
+    program = src("""
+        def f(xs):
+            total = 0
+            for x in xs:
+                total += x
+                return total
+    """)
+    fixed = program.replace("        return total\n", "    return total\n")
+    cands = at(program, 5)
+    assert sources(cands, "dedent-stmt") == [fixed]
+    assert cands[0].template != "dedent-stmt"
+
+
+def test_indent_into_the_block_above() -> None:
+    program = src("""
+        def f(xs):
+            for x in xs:
+                y = x
+            print(y)
+    """)
+    assert sources(at(program, 4), "indent-stmt") == [
+        program.replace("    print(y)\n", "        print(y)\n")
+    ]
+
+
+def test_moves_that_do_not_compile_are_dropped() -> None:
+    program = src("""
+        def f(xs):
+            for x in xs:
+                print(x)
+                return x
+    """)
+    assert len(sources(at(program, 4), "dedent-stmt")) == 1
+    # The same move for a `break` leaves it outside its loop: it does not compile.
+    program = program.replace("return x", "break")
+    assert sources(at(program, 4), "dedent-stmt") == []
+    for cand in at(program, 2, 3, 4):
+        compile(cand.source, "p.py", "exec")
+
+
+# ----- edits keep everything else -----
+
+
+def test_unicode_before_the_edit_column() -> None:
+    program = 'def f(n):\n    if "naïve ☃" and n < 3:  # ünïcode\n        return n\n'
+    cands = at(program, 2)
+    assert cands[0].source == program.replace("n < 3", "n <= 3")
+    offby = sources(cands, "off-by-one")
+    assert program.replace("n < 3", "n < 4") in offby
+
+
+def test_crlf_and_missing_final_newline_are_kept() -> None:
+    program = "def f(a):\r\n    a = a + 1\r\n    return a"
+    cands = at(program, 3)
+    assert "def f(a):\r\n    a = a + 1\r\n    return a - 1" in sources(cands)
+    dup = sources(at(program, 2), "duplicate-stmt")
+    assert dup == ["def f(a):\r\n    a = a + 1\r\n    a = a + 1\r\n    return a"]
+    deleted = sources(at(program, 3), "delete-stmt")
+    assert deleted == ["def f(a):\r\n    a = a + 1\r\n"]
+    assert sources(at(program, 2), "insert-stmt")[-1] == (
+        "def f(a):\r\n    a = a + 1\r\n    return a\r\n    return a"
+    )
+
+
+def test_only_the_edited_lines_change() -> None:
+    program = src("""
+        # a comment   with  odd   spacing
+        def f(a,b):   # trailing
+            x=a<b     # tight
+            return x
+    """)
+    for cand in at(program, 3):
+        if cand.template.endswith("-stmt"):
+            continue
+        before, after = program.splitlines(), cand.source.splitlines()
+        assert len(before) == len(after)
+        assert [i for i, (x, y) in enumerate(zip(before, after, strict=True)) if x != y] == [2]
+
+
+# ----- ranking, uniqueness, limits -----
+
+
+def test_candidates_parse_are_unique_and_ordered_by_score() -> None:
+    program = BLOCK
+    suspects = [Suspect(path="p.py", line=4, score=0.5), Suspect(path="p.py", line=3, score=1.0)]
+    cands = generate({"p.py": program}, suspects)
+    assert cands
+    assert len({c.source for c in cands}) == len(cands)
+    assert program not in {c.source for c in cands}
+    for cand in cands:
+        ast.parse(cand.source)
+        assert cand.prior == PRIORS[cand.template]
+        assert cand.score in (cand.prior * 1.0, cand.prior * 0.5)
+    scores = [c.score for c in cands]
+    assert scores == sorted(scores, reverse=True)
+    assert cands[0].line == 3
+    assert generate({"p.py": program}, suspects) == cands
+
+
+def test_ties_follow_the_suspect_order() -> None:
+    program = "a = x < y\nb = x < y\n"
+    suspects = [Suspect(path="p.py", line=2, score=1.0), Suspect(path="p.py", line=1, score=1.0)]
+    cands = generate({"p.py": program}, suspects)
+    assert [c.line for c in cands[:2]] == [2, 2]
+
+
+def test_limits() -> None:
+    suspects = [Suspect(path="p.py", line=n, score=1.0) for n in (2, 3, 4, 5, 6)]
+    everything = generate({"p.py": BLOCK}, suspects)
+    assert len(everything) > 20
+    assert generate({"p.py": BLOCK}, suspects, limit=7) == everything[:7]
+    capped = generate({"p.py": BLOCK}, suspects, per_line=2)
+    assert len(capped) == 10
+    one_line = generate({"p.py": BLOCK}, suspects[1:2])
+    assert generate({"p.py": BLOCK}, suspects[1:2], per_line=3) == one_line[:3]
+    assert generate({"p.py": BLOCK}, suspects, limit=0) == []
+
+
+def test_bad_input_gives_no_candidates() -> None:
+    assert generate({"p.py": "def f(:\n"}, [Suspect(path="p.py", line=1, score=1.0)]) == []
+    assert generate({"p.py": "x = 1\n"}, [Suspect(path="q.py", line=1, score=1.0)]) == []
+    assert generate({"p.py": "x = 1\n"}, [Suspect(path="p.py", line=9, score=1.0)]) == []
+    assert generate({"p.py": "x = 1\n"}, []) == []
+
+
+def test_several_files() -> None:
+    files = {"a.py": "x = 1 < 2\n", "pkg/b.py": "y = 3 > 4\n"}
+    suspects = [Suspect(path="pkg/b.py", line=1, score=0.9), Suspect(path="a.py", line=1, score=0)]
+    cands = generate(files, suspects)
+    assert cands[0].path == "pkg/b.py" and cands[0].source == "y = 3 >= 4\n"
+    assert {c.path for c in cands} == {"a.py", "pkg/b.py"}
