@@ -156,6 +156,9 @@ def _child(
         init = os.fork()  # the first child in a new PID namespace is its PID 1
         if init == 0:
             _init(req, errpipe, status_w)
+        # The spawner waits for this PID 1 to be gone, which the kernel allows only
+        # once every process of the namespace is: then the run has left nothing.
+        os.write(status_w, f"{init}\n".encode())
         os.close(errpipe)
         os.close(status_w)
         _, status = os.waitpid(init, 0)
@@ -197,6 +200,38 @@ def _start(
     return pid, status_r
 
 
+def _init_pidfd(status_r: int) -> tuple[int | None, bytes]:
+    """A pidfd on the run's PID 1 (named on the status pipe's first line), and what follows."""
+    os.set_blocking(status_r, False)
+    try:
+        data = os.read(status_r, 4096)
+    except BlockingIOError:
+        return None, b""
+    head, _, rest = data.partition(b"\n")
+    if not head.strip().isdigit():
+        return None, data
+    try:
+        return os.pidfd_open(int(head)), rest
+    except OSError:  # already gone
+        return None, rest
+
+
+def _end(status: int, usage: Any, status_r: int, init_fd: int | None, early: bytes) -> Any:
+    """How the run ended: its PID 1's report if there is one, else the child's own status."""
+    if init_fd is not None:
+        # Killed from outside, the namespace dies with its PID 1; wait for that.
+        select.select([init_fd], [], [], 10)
+        os.close(init_fd)
+    data = early
+    with contextlib.suppress(OSError):
+        data += os.read(status_r, 4096)
+    os.close(status_r)
+    try:
+        return json.loads(data)
+    except ValueError:
+        return {"status": status, "cpu": usage.ru_utime + usage.ru_stime}
+
+
 def _kill(pgid: int) -> None:
     with contextlib.suppress(OSError):
         os.killpg(pgid, signal.SIGKILL)
@@ -214,14 +249,14 @@ def serve(control_fd: int) -> None:
     control = socket.socket(fileno=control_fd)
     poller = select.poll()
     poller.register(control, select.POLLIN)
-    by_pidfd: dict[int, tuple[int, socket.socket, int]] = {}
+    by_pidfd: dict[int, tuple[int, socket.socket, int, int | None, bytes]] = {}
     by_chan: dict[int, int] = {}  # channel fd -> pid
     while True:
         for fd, _event in poller.poll():
             if fd == control.fileno():
                 data, fds, _flags, _addr = socket.recv_fds(control, _MAX_MESSAGE, 8)
                 if not data:
-                    for pid, _chan, _status in by_pidfd.values():
+                    for pid, *_rest in by_pidfd.values():
                         _kill(pid)
                     return
                 chan = socket.socket(fileno=fds[0])
@@ -231,26 +266,20 @@ def serve(control_fd: int) -> None:
                     continue
                 pid, status_r = started
                 pidfd = os.pidfd_open(pid)
-                by_pidfd[pidfd] = (pid, chan, status_r)
+                init_fd, early = _init_pidfd(status_r)
+                by_pidfd[pidfd] = (pid, chan, status_r, init_fd, early)
                 by_chan[chan.fileno()] = pid
                 poller.register(pidfd, select.POLLIN)
                 poller.register(chan, select.POLLIN)
             elif fd in by_pidfd:
-                pid, chan, status_r = by_pidfd.pop(fd)
+                pid, chan, status_r, init_fd, early = by_pidfd.pop(fd)
                 poller.unregister(fd)
                 os.close(fd)
                 _, status, usage = os.wait4(pid, 0)
                 _kill(pid)  # stragglers left in its process group (plain isolation)
                 if by_chan.pop(chan.fileno(), None) is not None:
                     poller.unregister(chan)
-                # With namespaces the program's own end comes from its init; without
-                # (or if the init was killed first) it is the child's.
-                end = {"status": status, "cpu": usage.ru_utime + usage.ru_stime}
-                os.set_blocking(status_r, False)
-                with contextlib.suppress(OSError, ValueError):
-                    end = json.loads(os.read(status_r, 4096))
-                os.close(status_r)
-                _send(chan, end)
+                _send(chan, _end(status, usage, status_r, init_fd, early))
                 chan.close()
             elif fd in by_chan:
                 # The caller closed its end: it died or gave up on this run.
