@@ -24,6 +24,7 @@ __all__ = [
     "TestOutcome",
     "TestReport",
     "TestSet",
+    "Trace",
     "Usage",
 ]
 
@@ -116,10 +117,34 @@ class TestOutcome(_Model):
     expected: Any = None
     actual: Any = None
     seconds: float = 0.0
+    lines: dict[str, list[int]] | None = None
+    """With a trace: run-layout path -> sorted line numbers of that file run by this test.
+
+    Lines run while the program was imported count for every test. None when the
+    run was not traced or the test's process died before reporting.
+    """
+    values: dict[str, dict[str, str]] | None = None
+    """With watched lines: ``"path:line"`` -> variable name -> repr (at most ~200 characters).
+
+    A line's entry exists only if the test reached it. ``name`` is the value at
+    the first reach, ``name@last`` at the last (when reached more than once),
+    and ``@hits`` says how often the line ran. Names the line reads are taken as
+    it starts, names it assigns just after it ran; functions, classes and
+    modules are left out, and so are names that do not exist at that point.
+    """
 
     @property
     def passed(self) -> bool:
         return self.status == "passed"
+
+
+class Trace(_Model):
+    """What to record while tests run: executed lines of some files, values at some lines."""
+
+    files: list[str]
+    """Run-layout paths of the program files whose executed lines are recorded per test."""
+    watch: list[tuple[str, int]] = Field(default_factory=list)
+    """(path, line) pairs at which to record the values of the variables the line uses."""
 
 
 class TestReport(_Model):

@@ -5,10 +5,16 @@ alarm; after a crash it restarts at the next case). Pytest files go through
 pytest with ``_duckfix/pytest_plugin.py`` (a per-test alarm, one JSON line per
 test). The tests and the harness are laid out after the program, fresh for
 every run, so a candidate can never change what judges it.
+
+A run can be limited to some tests (``only``) and traced (``trace``): the
+harness then records, per test, the lines of the chosen files that ran and the
+values of variables at watched lines, with a ``sys.settrace`` hook that stays
+out of every other file's frames.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sys
@@ -21,18 +27,26 @@ from typing import Any, Literal
 from duckfix import sandbox
 from duckfix.errors import TaskError
 from duckfix.harness import harness_files
-from duckfix.models import RunResult, Task, TestCase, TestOutcome, TestReport
+from duckfix.models import RunResult, Task, TestCase, TestOutcome, TestReport, TestSet, Trace
 from duckfix.sandbox import Isolation, Limits
 
-__all__ = ["RunOptions", "is_test_file", "run_tests"]
+__all__ = ["TRACE_SLOWDOWN", "RunOptions", "is_test_file", "run_tests", "scaled_to"]
 
 Side = Literal["visible", "hidden"]
 _SPEC = "_duckfix/spec.json"
 _CASE_RESULTS = "_duckfix/results.jsonl"
 _PYTEST_RESULTS = "_duckfix/pytest.jsonl"
 _PYTEST_INI = "_duckfix/pytest.ini"
+_TRACE_SPEC = "_duckfix/trace.json"
 _STARTUP = 10.0  # seconds a run may spend starting before its cases
 _TEST_DEF = re.compile(r"^\s*(?:async\s+)?def\s+test", re.MULTILINE)
+TRACE_SLOWDOWN = 3.0
+"""Traced runs give each test this many times ``case_timeout``.
+
+Line tracing slows pure-Python code a few times (``python -m tests.perf
+bench_localizer``); without the margin a test that passes close to its limit
+would time out only when traced, and the spectrum would blame the wrong lines.
+"""
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,23 @@ class RunOptions:
     """Seconds per JSON case or pytest test."""
     limits: Limits = field(default_factory=Limits)
     isolation: Isolation = "auto"
+
+
+# A version that loops forever would cost the full per-test timeout on every
+# run; the program's own passing tests set a tighter time scale.
+_TIME_SCALE = 20.0
+_MIN_TIMEOUT = 0.5
+
+
+def scaled_to(options: RunOptions, report: TestReport) -> RunOptions:
+    """``options`` with the per-test timeout cut to the time scale of ``report``'s passes.
+
+    Twenty times the slowest passing test (at least half a second, at most the
+    configured timeout): a candidate that still loops is given up on quickly.
+    """
+    slowest = max((o.seconds for o in report.passed), default=0.0)
+    timeout = min(options.case_timeout, max(_MIN_TIMEOUT, _TIME_SCALE * slowest))
+    return dataclasses.replace(options, case_timeout=timeout)
 
 
 def is_test_file(path: str) -> bool:
@@ -56,9 +87,24 @@ def run_tests(
     side: Side,
     program: Mapping[str, str] | None = None,
     options: RunOptions | None = None,
+    *,
+    only: Sequence[str] | None = None,
+    trace: Trace | None = None,
 ) -> TestReport:
-    """Outcomes of ``task``'s ``side`` tests against ``program`` (default: the buggy one)."""
+    """Outcomes of ``task``'s ``side`` tests against ``program`` (default: the buggy one).
+
+    ``only`` names the tests to run, as outcomes name them (``visible/cases.jsonl:3``,
+    ``case 2``, ``tests/visible/test_x.py::test_a``); they run, and their outcomes
+    come back, in that order (JSON cases in one process, then pytest tests in
+    another). A name that is no test of ``side`` gets an ``error`` outcome, except
+    the names of whole-file pytest failures (``pytest run (...)``), which rerun
+    the files they mention. With ``trace``, every outcome carries ``lines`` (and
+    ``values`` when lines are watched), and each test gets ``TRACE_SLOWDOWN``
+    times the usual time.
+    """
     options = options or RunOptions()
+    if trace is not None:
+        options = dataclasses.replace(options, case_timeout=options.case_timeout * TRACE_SLOWDOWN)
     program = dict(task.buggy if program is None else program)
     tests = task.visible if side == "visible" else task.hidden
     protected = set(task.support) | set(task.visible.pytest_files) | set(task.hidden.pytest_files)
@@ -68,12 +114,53 @@ def run_tests(
     layout: dict[str, str | bytes] = {**program, **task.support}
     started = time.monotonic()
     report = TestReport()
-    if tests.cases:
-        _run_cases(task, tests.cases, layout, options, report)
-    if tests.pytest_files:
-        _run_pytest(tests.pytest_files, layout, options, report)
+    selection = _select(tests, only)
+    if selection.cases:
+        _run_cases(task, selection.cases, layout, options, report, trace)
+    if selection.pytest_args:
+        _run_pytest(tests.pytest_files, selection.pytest_args, layout, options, report, trace)
+    if only is not None:
+        report.outcomes = _in_order(report.outcomes, only, selection.unknown)
     report.seconds = time.monotonic() - started
     return report
+
+
+@dataclass
+class _Selection:
+    cases: list[tuple[str, TestCase]] = field(default_factory=list)
+    pytest_args: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+
+def _select(tests: TestSet, only: Sequence[str] | None) -> _Selection:
+    named = [(case.name or f"case {i + 1}", case) for i, case in enumerate(tests.cases)]
+    targets = sorted(p for p in tests.pytest_files if is_test_file(p))
+    if only is None:
+        return _Selection(cases=named, pytest_args=targets)
+    by_name = dict(reversed(named))  # the first case of a name wins
+    selection = _Selection()
+    for name in dict.fromkeys(only):
+        if name in by_name:
+            selection.cases.append((name, by_name[name]))
+        elif name.split("::", 1)[0] in tests.pytest_files:
+            selection.pytest_args.append(name)
+        elif mentioned := [t for t in targets if t in name]:
+            selection.pytest_args.extend(t for t in mentioned if t not in selection.pytest_args)
+        else:
+            selection.unknown.append(name)
+    return selection
+
+
+def _in_order(
+    outcomes: list[TestOutcome], only: Sequence[str], unknown: Sequence[str]
+) -> list[TestOutcome]:
+    missing = [
+        TestOutcome(name=name, status="error", message="no test of this name") for name in unknown
+    ]
+    pool = outcomes + missing
+    rank = {name: i for i, name in enumerate(dict.fromkeys(only))}
+    # Outcomes nobody asked for by name (a rerun file's tests, collection errors) go last.
+    return sorted(pool, key=lambda o: rank.get(o.name, len(rank)))
 
 
 def _limits(options: RunOptions, timeout: float) -> Limits:
@@ -82,16 +169,17 @@ def _limits(options: RunOptions, timeout: float) -> Limits:
 
 def _run_cases(
     task: Task,
-    cases: Sequence[TestCase],
+    cases: Sequence[tuple[str, TestCase]],
     layout: Mapping[str, str | bytes],
     options: RunOptions,
     report: TestReport,
+    trace: Trace | None,
 ) -> None:
     results: dict[int, dict[str, Any]] = {}
     start = 0
-    payload = [{"args": c.args, "expected": c.expected} for c in cases]
+    payload = [{"args": c.args, "expected": c.expected} for _, c in cases]
     while start < len(cases):
-        spec = {
+        spec: dict[str, Any] = {
             "module": task.module,
             "entry": task.entry_point,
             "timeout": options.case_timeout,
@@ -99,6 +187,8 @@ def _run_cases(
             "cases": payload,
             "results": _CASE_RESULTS,
         }
+        if trace is not None:
+            spec["trace"] = trace.model_dump()
         files = {**layout, **harness_files(), _SPEC: json.dumps(spec)}
         run = sandbox.run(
             [sys.executable, "_duckfix/cases.py", _SPEC],
@@ -111,7 +201,7 @@ def _run_cases(
         load_error = next((r for r in lines if r.get("index") == -1), None)
         if load_error is not None:
             for i in range(start, len(cases)):
-                results[i] = {"status": "error", "message": load_error.get("message", "")}
+                results[i] = {**load_error, "index": i}
             break
         for record in lines:
             results[int(record["index"])] = record
@@ -124,18 +214,30 @@ def _run_cases(
         results[culprit] = _ended_early(run)
         report.problems.append(f"case {culprit + 1}: {run.describe()}")
         start = culprit + 1
-    for i, case in enumerate(cases):
+    for i, (name, case) in enumerate(cases):
         record = results.get(i, {"status": "error", "message": "no result"})
         report.outcomes.append(
             TestOutcome(
-                name=case.name or f"case {i + 1}",
+                name=name,
                 status=record.get("status", "error"),
                 message=record.get("message", ""),
                 expected=case.expected,
                 actual=record.get("actual"),
                 seconds=float(record.get("seconds", 0.0)),
+                **_traced(record, trace),
             )
         )
+
+
+def _traced(record: Mapping[str, Any], trace: Trace | None) -> dict[str, Any]:
+    """The ``lines`` and ``values`` fields of an outcome, from its harness record."""
+    if trace is None or not isinstance(record.get("lines"), dict):
+        return {}
+    lines = {str(p): sorted(int(n) for n in ns) for p, ns in record["lines"].items()}
+    values = record.get("values") if trace.watch else None
+    if trace.watch and not isinstance(values, dict):
+        values = {}
+    return {"lines": lines, "values": values}
 
 
 def _ended_early(run: RunResult) -> dict[str, Any]:
@@ -147,18 +249,30 @@ def _ended_early(run: RunResult) -> dict[str, Any]:
 
 def _run_pytest(
     pytest_files: Mapping[str, str],
+    targets: Sequence[str],
     layout: Mapping[str, str | bytes],
     options: RunOptions,
     report: TestReport,
+    trace: Trace | None,
 ) -> None:
-    targets = sorted(p for p in pytest_files if is_test_file(p))
-    count = sum(len(_TEST_DEF.findall(pytest_files[p])) for p in targets) or 1
+    """Run ``targets`` (files or node ids) with pytest, one outcome per test."""
+    count = sum(
+        len(_TEST_DEF.findall(pytest_files[t])) if t in pytest_files else 1 for t in targets
+    )
     files: dict[str, str | bytes] = {
         **layout,
         **pytest_files,
         **harness_files(),
         _PYTEST_INI: "[pytest]\n",
     }
+    env = {
+        "PYTHONPATH": ".",
+        "DUCKFIX_RESULTS": _PYTEST_RESULTS,
+        "DUCKFIX_TEST_TIMEOUT": str(options.case_timeout),
+    }
+    if trace is not None:
+        files[_TRACE_SPEC] = trace.model_dump_json()
+        env["DUCKFIX_TRACE"] = _TRACE_SPEC
     argv = [
         # Our own empty ini keeps a program's pytest settings out; --confcutdir
         # puts the run's root back in reach of conftest.py discovery.
@@ -168,12 +282,8 @@ def _run_pytest(
     run = sandbox.run(
         argv,
         files=files,
-        limits=_limits(options, 2 * _STARTUP + options.case_timeout * count),
-        env={
-            "PYTHONPATH": ".",
-            "DUCKFIX_RESULTS": _PYTEST_RESULTS,
-            "DUCKFIX_TEST_TIMEOUT": str(options.case_timeout),
-        },
+        limits=_limits(options, 2 * _STARTUP + options.case_timeout * max(count, 1)),
+        env=env,
         collect=[_PYTEST_RESULTS],
         isolation=options.isolation,
     )
@@ -185,6 +295,7 @@ def _run_pytest(
                 status=record.get("status", "error"),
                 message=record.get("message", ""),
                 seconds=float(record.get("seconds", 0.0)),
+                **_traced(record, trace),
             )
         )
     if run.exit_code == 5 and not lines:

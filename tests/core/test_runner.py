@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from duckfix.errors import TaskError
-from duckfix.models import Task, TestCase, TestSet
+from duckfix.models import Task, TestCase, TestSet, Trace
 from duckfix.runner import RunOptions, is_test_file, run_tests
 
 FAST = RunOptions(case_timeout=1.0)
@@ -138,3 +138,261 @@ def test_a_candidate_cannot_replace_the_tests() -> None:
 def test_is_test_file() -> None:
     assert is_test_file("tests/test_a.py") and is_test_file("a_test.py")
     assert not is_test_file("conftest.py") and not is_test_file("tests/helper.py")
+
+
+# ----- only: a chosen subset of tests, in a chosen order -----
+
+PYTEST_HEAD = (
+    "from head import head\n\n"
+    "def test_two():\n    assert head([1, 2, 3], 2) == [1, 2]\n\n"
+    "def test_empty():\n    assert head([], 1) == []\n\n"
+    "def test_one():\n    assert head([5], 1) == [5]\n"
+)
+
+
+def test_only_runs_exactly_the_named_tests_in_that_order() -> None:
+    cases = make_task().visible.cases
+    tests = TestSet(cases=cases, pytest_files={"tests/visible/test_head.py": PYTEST_HEAD})
+    task = make_task(GOOD, visible=tests)
+    wanted = [
+        "c3",
+        "tests/visible/test_head.py::test_one",
+        "c1",
+        "tests/visible/test_head.py::test_two",
+    ]
+    report = run_tests(task, "visible", options=FAST, only=wanted)
+    assert [o.name for o in report.outcomes] == wanted
+    assert report.all_passed
+
+
+def test_only_runs_pytest_tests_in_the_order_given() -> None:
+    # Each test appends to a module-level list: the order they ran in shows.
+    source = (
+        "import head\n\nRAN = head.__dict__.setdefault('ran', [])\n\n"
+        "def test_a():\n    RAN.append('a')\n\n"
+        "def test_b():\n    RAN.append('b')\n\n"
+        "def test_order():\n    assert RAN == ['b', 'a']\n"
+    )
+    task = make_task(GOOD, visible=TestSet(pytest_files={"tests/visible/test_o.py": source}))
+    names = [f"tests/visible/test_o.py::test_{n}" for n in ("b", "a", "order")]
+    report = run_tests(task, "visible", options=FAST, only=names)
+    assert [(o.name, o.status) for o in report.outcomes] == [(n, "passed") for n in names]
+
+
+def test_only_with_an_unknown_name_reports_it_as_an_error() -> None:
+    report = run_tests(make_task(GOOD), "visible", options=FAST, only=["c2", "c9"])
+    assert [(o.name, o.status) for o in report.outcomes] == [("c2", "passed"), ("c9", "error")]
+    assert report.outcomes[1].message == "no test of this name"
+
+
+def test_only_names_unnamed_cases_by_position() -> None:
+    cases = [TestCase(args=[[1, 2], n], expected=[1, 2][:n]) for n in (0, 1, 2)]
+    task = make_task(GOOD, visible=TestSet(cases=cases))
+    report = run_tests(task, "visible", options=FAST, only=["case 3", "case 1"])
+    assert [o.name for o in report.outcomes] == ["case 3", "case 1"]
+    assert [o.expected for o in report.outcomes] == [[1, 2], []]
+
+
+# ----- trace: executed lines and variable values per test -----
+
+COUNT = """\
+LIMIT = 100
+
+
+def count_below(xs, n):
+    total = 0
+    for x in xs:
+        if x < n:
+            total += 1
+        elif x > LIMIT:
+            raise ValueError(x)
+    return total
+"""
+
+
+def count_task(*cases: tuple[list[int], int, int], pytest: str | None = None) -> Task:
+    tests = TestSet(
+        cases=[
+            TestCase(args=[xs, n], expected=e, name=f"c{i}") for i, (xs, n, e) in enumerate(cases)
+        ],
+        pytest_files={"tests/visible/test_count.py": pytest} if pytest else {},
+    )
+    return Task(
+        id="count", entry_point="count_below", program="count.py", buggy={"count.py": COUNT},
+        visible=tests,
+    )  # fmt: skip
+
+
+def test_untraced_outcomes_carry_no_lines() -> None:
+    report = run_tests(count_task(([1], 2, 1)), "visible", options=FAST)
+    assert report.outcomes[0].lines is None and report.outcomes[0].values is None
+
+
+def test_trace_records_each_cases_lines_including_the_import() -> None:
+    task = count_task(([1, 5], 3, 1), ([], 3, 0), ([200], 3, 0))
+    report = run_tests(task, "visible", options=FAST, trace=Trace(files=["count.py"]))
+    lines = {o.name: o.lines for o in report.outcomes}
+    # Lines 1 and 4 run at import, which every case depends on.
+    assert lines["c0"] == {"count.py": [1, 4, 5, 6, 7, 8, 9, 11]}
+    assert lines["c1"] == {"count.py": [1, 4, 5, 6, 11]}
+    assert lines["c2"] == {"count.py": [1, 4, 5, 6, 7, 9, 10]}
+    assert [o.status for o in report.outcomes] == ["passed", "passed", "error"]
+    assert all(o.values is None for o in report.outcomes)  # nothing watched
+
+
+def test_trace_ignores_files_it_was_not_asked_about() -> None:
+    task = count_task(([1], 3, 1))
+    report = run_tests(task, "visible", options=FAST, trace=Trace(files=["other.py"]))
+    assert report.outcomes[0].lines == {}
+
+
+def test_watched_lines_give_first_and_last_values() -> None:
+    task = count_task(([1, 2, 9], 5, 2), ([9], 5, 0))
+    watch = [("count.py", 7), ("count.py", 8)]
+    report = run_tests(task, "visible", options=FAST, trace=Trace(files=["count.py"], watch=watch))
+    first, second = report.outcomes
+    assert first.values is not None and second.values is not None
+    # Line 7 reads x and n as it starts.
+    assert first.values["count.py:7"] == {
+        "x": "1", "n": "5", "x@last": "9", "n@last": "5", "@hits": "3",
+    }  # fmt: skip
+    # Line 8 assigns total: its value just after the line ran.
+    assert first.values["count.py:8"] == {"total": "1", "total@last": "2", "@hits": "2"}
+    # The second case never reaches line 8: no entry at all.
+    assert second.values == {"count.py:7": {"x": "9", "n": "5", "@hits": "1"}}
+
+
+def test_watched_values_are_short_and_skip_functions_and_missing_names() -> None:
+    source = (
+        "import math\n\n"
+        "def f(n):\n"
+        "    big = list(range(n))\n"
+        "    text = 'x' * n\n"
+        "    out = math.floor(len(big) + len(text) + helper(n)) if n else later\n"
+        "    if n > 5:\n"
+        "        later = 1\n"
+        "    return out\n\n"
+        "def helper(n):\n"
+        "    return 0\n"
+    )
+    task = Task(id="f", entry_point="f", program="f.py", buggy={"f.py": source},
+                visible=TestSet(cases=[TestCase(args=[1000], expected=2000)]))  # fmt: skip
+    trace = Trace(files=["f.py"], watch=[("f.py", 6)])
+    report = run_tests(task, "visible", options=FAST, trace=trace)
+    values = report.outcomes[0].values
+    assert values is not None
+    seen = values["f.py:6"]
+    # Not math, len or helper (a module and functions), nor later (not yet assigned).
+    assert set(seen) == {"big", "text", "n", "out", "@hits"}
+    assert len(seen["big"]) <= 200 and len(seen["text"]) <= 200
+    assert seen["out"] == "2000"
+
+
+def test_watched_attributes_of_objects() -> None:
+    source = (
+        "class Box:\n"
+        "    def __init__(self):\n"
+        "        self.items = []\n\n"
+        "    def put(self, x):\n"
+        "        self.items.append(x)\n"
+        "        return len(self.items)\n\n"
+        "def fill(n):\n"
+        "    box = Box()\n"
+        "    for i in range(n):\n"
+        "        box.put(i)\n"
+        "    return box.items\n"
+    )
+    task = Task(id="b", entry_point="fill", program="b.py", buggy={"b.py": source},
+                visible=TestSet(cases=[TestCase(args=[3], expected=[0, 1, 2])]))  # fmt: skip
+    trace = Trace(files=["b.py"], watch=[("b.py", 6)])
+    report = run_tests(task, "visible", options=FAST, trace=trace)
+    assert report.outcomes[0].values == {
+        "b.py:6": {"self.items": "[]", "x": "0", "self.items@last": "[0, 1]", "x@last": "2",
+                   "@hits": "3"},
+    }  # fmt: skip
+
+
+def test_trace_works_for_pytest_tests_call_phase_and_collection() -> None:
+    tests = (
+        "import pytest\n"
+        "from count import count_below\n\n"
+        "@pytest.fixture\n"
+        "def xs():\n"
+        "    return [1, 2]\n\n"
+        "def test_some(xs):\n    assert count_below(xs, 2) == 1\n\n"
+        "def test_none():\n    assert count_below([], 2) == 0\n\n"
+        "def test_wrong():\n    assert count_below([500], 2) == 0\n"
+    )
+    task = count_task(pytest=tests)
+    trace = Trace(files=["count.py"], watch=[("count.py", 8)])
+    report = run_tests(task, "visible", options=FAST, trace=trace)
+    by_name = {o.name.split("::")[1]: o for o in report.outcomes}
+    assert by_name["test_some"].lines == {"count.py": [1, 4, 5, 6, 7, 8, 9, 11]}
+    assert by_name["test_none"].lines == {"count.py": [1, 4, 5, 6, 11]}
+    assert by_name["test_wrong"].status == "failed"
+    assert by_name["test_wrong"].lines == {"count.py": [1, 4, 5, 6, 7, 9, 10]}
+    assert by_name["test_some"].values == {"count.py:8": {"total": "1", "@hits": "1"}}
+    assert by_name["test_none"].values == {}
+
+
+def test_a_test_module_that_fails_to_collect_carries_the_lines_of_the_import() -> None:
+    tests = "from count import count_below\n\nraise RuntimeError('broken module')\n"
+    report = run_tests(count_task(pytest=tests), "visible", options=FAST,
+                       trace=Trace(files=["count.py"]))  # fmt: skip
+    [outcome] = report.outcomes
+    assert outcome.status == "error" and "broken module" in outcome.message
+    assert outcome.lines == {"count.py": [1, 4]}  # LIMIT = ..., def count_below
+
+
+def test_an_endless_case_still_leaves_coverage_for_the_others() -> None:
+    source = "def f(n):\n    while n != 0:\n        n -= 2\n    return 'done'\n"
+    cases = [TestCase(args=[4], expected="done"), TestCase(args=[3], expected="done"),
+             TestCase(args=[2], expected="done")]  # fmt: skip
+    task = Task(id="f", entry_point="f", program="f.py", buggy={"f.py": source},
+                visible=TestSet(cases=cases))  # fmt: skip
+    quick = RunOptions(case_timeout=0.3)
+    report = run_tests(task, "visible", options=quick, trace=Trace(files=["f.py"]))
+    assert [o.status for o in report.outcomes] == ["passed", "timeout", "passed"]
+    assert [o.lines for o in report.outcomes] == [{"f.py": [1, 2, 3, 4]}, {"f.py": [1, 2, 3]},
+                                                  {"f.py": [1, 2, 3, 4]}]  # fmt: skip
+
+
+def test_a_case_that_kills_the_interpreter_has_no_lines_but_the_others_do() -> None:
+    source = "import os\n\ndef f(n):\n    if n == 2:\n        os._exit(9)\n    return n\n"
+    cases = [TestCase(args=[n], expected=n) for n in (1, 2, 3)]
+    task = Task(id="f", entry_point="f", program="f.py", buggy={"f.py": source},
+                visible=TestSet(cases=cases))  # fmt: skip
+    report = run_tests(task, "visible", options=FAST, trace=Trace(files=["f.py"]))
+    assert [o.status for o in report.outcomes] == ["passed", "error", "passed"]
+    assert [o.lines for o in report.outcomes] == [{"f.py": [1, 3, 4, 6]}, None,
+                                                  {"f.py": [1, 3, 4, 6]}]  # fmt: skip
+
+
+def test_a_program_that_crashes_at_import_gives_every_case_the_lines_it_ran() -> None:
+    source = "X = 1\n\ndef f(n):\n    return n\n\nraise ValueError('boom')\n"
+    task = Task(id="f", entry_point="f", program="f.py", buggy={"f.py": source},
+                visible=TestSet(cases=[TestCase(args=[1], expected=1)] * 2))  # fmt: skip
+    report = run_tests(task, "visible", options=FAST, trace=Trace(files=["f.py"]))
+    assert [o.status for o in report.outcomes] == ["error", "error"]
+    assert [o.lines for o in report.outcomes] == [{"f.py": [1, 3, 6]}] * 2
+    assert "ValueError: boom" in report.outcomes[0].message
+
+
+def test_a_syntax_error_names_its_line() -> None:
+    task = make_task(program="def head(xs, n):\n    return xs[:n\n")
+    report = run_tests(task, "visible", options=FAST)
+    assert "(head.py, line 2)" in report.outcomes[0].message
+
+
+def test_a_pytest_module_that_cannot_import_the_program_keeps_the_lines_it_ran() -> None:
+    source = "X = 1\n\ndef f(n):\n    return n\n\nraise ValueError('boom')\n"
+    tests = TestSet(
+        pytest_files={
+            "tests/visible/test_f.py": "from f import f\n\ndef test_f():\n    assert f(1) == 1\n"
+        }
+    )
+    task = Task(id="f", entry_point="f", program="f.py", buggy={"f.py": source}, visible=tests)
+    report = run_tests(task, "visible", options=FAST, trace=Trace(files=["f.py"]))
+    (failed,) = report.outcomes
+    assert failed.status == "error" and "boom" in failed.message
+    assert failed.lines == {"f.py": [1, 3, 6]}
