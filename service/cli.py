@@ -85,9 +85,13 @@ def config_cmd(state: State, as_json: bool) -> None:
 
 
 def _register() -> None:
+    from duckfix.service.bench_cmd import bench
+    from duckfix.service.debug_cmd import debug
     from duckfix.service.tasks_cmd import tasks
 
     cli.add_command(tasks)
+    cli.add_command(debug)
+    cli.add_command(bench)
 
 
 _register()

@@ -1,0 +1,103 @@
+"""The fixer agent, offline: template candidates at suspect lines, validated in the sandbox.
+
+Validation runs the originally failing tests first, since most candidates fail
+one of them, and only then the rest of the visible tests. Candidates of a round
+are validated in parallel; among the plausible ones the smallest edit wins.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from pydantic import BaseModel
+
+from duckfix.agents.templates import Candidate
+from duckfix.models import Task, TestOutcome
+from duckfix.runner import RunOptions, run_tests
+
+__all__ = ["Validation", "candidate_files", "choose", "validate", "validate_batch"]
+
+
+class Validation(BaseModel):
+    """How one candidate fared against the visible tests."""
+
+    candidate: Candidate
+    plausible: bool
+    failed: str = ""
+    """The first test it failed, with the reason."""
+    outcome: TestOutcome | None = None
+    """The first originally failing test, as it ran against the candidate."""
+    runs: int = 0
+    seconds: float = 0.0
+
+
+def candidate_files(program: dict[str, str], candidate: Candidate) -> dict[str, str]:
+    """The program's files with the candidate's edit applied."""
+    return {**program, candidate.path: candidate.source}
+
+
+def validate(
+    task: Task,
+    program: dict[str, str],
+    candidate: Candidate,
+    failing: Sequence[str],
+    passing: Sequence[str],
+    options: RunOptions,
+) -> Validation:
+    """Run the failing tests, then (if they pass) the rest, against the candidate."""
+    started = time.monotonic()
+    files = candidate_files(program, candidate)
+    runs = 0
+    outcome: TestOutcome | None = None
+    for names in (failing, passing):
+        if not names:
+            continue
+        report = run_tests(task, "visible", files, options, only=list(names))
+        runs += 1
+        if outcome is None and report.outcomes:
+            outcome = report.outcomes[0]
+        if not report.all_passed:
+            first = report.failed[0] if report.failed else None
+            why = f"{first.name}: {first.message}" if first else "no test ran"
+            return Validation(
+                candidate=candidate,
+                plausible=False,
+                failed=why,
+                outcome=outcome,
+                runs=runs,
+                seconds=time.monotonic() - started,
+            )
+    return Validation(
+        candidate=candidate,
+        plausible=True,
+        outcome=outcome,
+        runs=runs,
+        seconds=time.monotonic() - started,
+    )
+
+
+def validate_batch(
+    task: Task,
+    program: dict[str, str],
+    batch: Sequence[Candidate],
+    failing: Sequence[str],
+    passing: Sequence[str],
+    options: RunOptions,
+    workers: int,
+) -> list[Validation]:
+    """Validate candidates ``workers`` at a time; results in the batch's order."""
+    if workers <= 1 or len(batch) <= 1:
+        return [validate(task, program, c, failing, passing, options) for c in batch]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [
+            pool.submit(validate, task, program, c, failing, passing, options) for c in batch
+        ]
+        return [f.result() for f in futures]
+
+
+def choose(validations: Sequence[Validation]) -> list[Validation]:
+    """Plausible candidates, preferred first: the smallest edit, then the best score."""
+    plausible = [v for v in validations if v.plausible]
+    return sorted(plausible, key=lambda v: (v.candidate.size, -v.candidate.score))

@@ -1,0 +1,121 @@
+"""The debug graph: reproduce → localize → fix ⇄ validate → review → explain."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+
+from duckfix.models import Task
+from duckfix.pipelines.debug import nodes
+from duckfix.pipelines.debug.context import DebugContext
+from duckfix.pipelines.debug.state import DebugInput, DebugResult, DebugState
+
+__all__ = ["build_graph", "debug_task", "result_of", "resume_task"]
+
+# Every fix ⇄ validate round is two supersteps; the candidate budget, not
+# LangGraph's default limit of 25, decides when a run ends.
+RECURSION_LIMIT = 100_000
+
+
+def _stopped(state: DebugState) -> bool:
+    return state.status != "running"
+
+
+def _after_validate(state: DebugState) -> str:
+    return "review" if state.pending else "fix"
+
+
+def _after_review(state: DebugState) -> str:
+    if state.fix is not None:
+        return "explain"
+    return "review" if state.pending else "fix"
+
+
+def build_graph(
+    checkpointer: BaseCheckpointSaver[Any] | None = None,
+) -> CompiledStateGraph[DebugState, DebugContext, DebugInput, DebugState]:
+    """Compile the debug graph, checkpointing after every node if given a saver."""
+    graph = StateGraph(DebugState, context_schema=DebugContext, input_schema=DebugInput)
+    # LangGraph's overloads want its own node protocol; ours are plain functions.
+    steps: dict[str, Any] = {
+        "reproduce": nodes.reproduce,
+        "localize": nodes.localize_node,
+        "fix": nodes.fix,
+        "validate": nodes.validate,
+        "review": nodes.review,
+        "explain": nodes.explain_node,
+    }
+    for name, step in steps.items():
+        graph.add_node(name, step)
+    graph.add_edge(START, "reproduce")
+    graph.add_conditional_edges("reproduce", lambda s: END if _stopped(s) else "localize")
+    graph.add_conditional_edges("localize", lambda s: END if _stopped(s) else "fix")
+    graph.add_conditional_edges("fix", lambda s: END if _stopped(s) else "validate")
+    graph.add_conditional_edges("validate", _after_validate)
+    graph.add_conditional_edges("review", _after_review)
+    graph.add_edge("explain", END)
+    return graph.compile(checkpointer=checkpointer)
+
+
+def _config(thread_id: str) -> RunnableConfig:
+    return {"configurable": {"thread_id": thread_id}, "recursion_limit": RECURSION_LIMIT}
+
+
+def debug_task(
+    task: Task,
+    program: dict[str, str] | None = None,
+    context: DebugContext | None = None,
+    checkpointer: BaseCheckpointSaver[Any] | None = None,
+    thread_id: str | None = None,
+) -> DebugResult:
+    """Debug one program against its task's visible tests."""
+    graph = build_graph(checkpointer)
+    thread_id = thread_id or uuid.uuid4().hex
+    values = graph.invoke(
+        DebugInput(task=task, program=program),
+        _config(thread_id),
+        context=context or DebugContext(),
+    )
+    return result_of(values)
+
+
+def resume_task(
+    thread_id: str, checkpointer: BaseCheckpointSaver[Any], context: DebugContext | None = None
+) -> DebugResult | None:
+    """Continue an interrupted run from its last checkpoint; None if there is none."""
+    graph = build_graph(checkpointer)
+    config = _config(thread_id)
+    snapshot = graph.get_state(config)
+    if not snapshot.values:
+        return None
+    if not snapshot.next:  # it had already finished
+        return result_of(snapshot.values)
+    values = graph.invoke(None, config, context=context or DebugContext())
+    return result_of(values)
+
+
+def result_of(values: dict[str, Any]) -> DebugResult:
+    """The caller's view of a final state."""
+    state = DebugState(**values)
+    baseline = state.baseline
+    return DebugResult(
+        task_id=state.task.id,
+        program=state.program if state.program is not None else state.task.buggy,
+        status=state.status,
+        stop_reason=state.stop_reason,
+        suspects=state.suspects,
+        key_variables=state.key_variables,
+        fix=state.fix,
+        patch=state.patch,
+        explanation=state.explanation,
+        attempts=state.attempts,
+        candidates=sum(a.outcome != "rejected" for a in state.attempts),
+        validations=state.validations,
+        seconds=state.seconds,
+        failing_before=[o.name for o in baseline.failed] if baseline else [],
+    )

@@ -1,0 +1,176 @@
+"""The nodes of the debug graph; each reads the state and returns what it changes."""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from duckfix.agents.explainer import explain
+from duckfix.agents.fixer import candidate_files, choose, validate_batch
+from duckfix.agents.localizer import localize
+from duckfix.agents.reviewer import review_patch
+from duckfix.agents.templates import generate
+from duckfix.models import Patch
+from duckfix.pipelines.debug.context import DebugContext
+from duckfix.pipelines.debug.state import Attempt, DebugState
+from duckfix.runner import run_tests, scaled_to
+
+Update = dict[str, Any]
+Node = Callable[[DebugState, Runtime[DebugContext]], Update]
+
+
+def timed(node: Node) -> Node:
+    """Add the node's wall-clock time to the run's total, which the budget reads."""
+
+    @functools.wraps(node)
+    def wrapper(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
+        started = time.monotonic()
+        update = node(state, runtime)
+        update["seconds"] = state.seconds + time.monotonic() - started
+        return update
+
+    return wrapper
+
+
+def _program(state: DebugState) -> dict[str, str]:
+    return state.program if state.program is not None else state.task.buggy
+
+
+@timed
+def reproduce(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
+    """Run the visible tests on the program as it is."""
+    program = _program(state)
+    report = run_tests(state.task, "visible", program, runtime.context.options)
+    update: Update = {"program": program, "baseline": report}
+    if not report.outcomes:
+        update |= {"status": "not_fixed", "stop_reason": "the program has no visible tests"}
+    elif not report.failed:
+        n = len(report.outcomes)
+        update |= {"status": "no_failure", "stop_reason": f"all {n} tests pass: nothing to fix"}
+    return update
+
+
+@timed
+def localize_node(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
+    """Rank the lines most likely to hold the fault."""
+    assert state.baseline is not None
+    found = localize(
+        state.task,
+        _program(state),
+        runtime.context.options,
+        top=runtime.context.top_suspects,
+        baseline=state.baseline,
+    )
+    update: Update = {"suspects": found.suspects, "key_variables": found.key_variables}
+    if not found.suspects:
+        update |= {
+            "status": "not_fixed",
+            "stop_reason": "no line of the program ran in a failing test, so none can be blamed",
+        }
+    return update
+
+
+@timed
+def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
+    """Pick the next round of candidates, or stop when the budget or the ideas run out."""
+    ctx = runtime.context
+    tried = sum(a.outcome != "rejected" for a in state.attempts)
+    rejected = sum(a.outcome == "rejected" for a in state.attempts)
+    if tried >= ctx.max_candidates:
+        return _give_up(f"the budget of {ctx.max_candidates} candidates is spent", rejected)
+    if state.seconds >= ctx.max_seconds:
+        return _give_up(f"the budget of {ctx.max_seconds:g} seconds is spent", rejected)
+    queue = state.queue or generate(_program(state), state.suspects)
+    if not queue:
+        return _give_up("no patch template applies to the suspect lines", 0)
+    room = ctx.max_candidates - tried
+    batch = queue[state.next_index : state.next_index + min(ctx.workers, room)]
+    if not batch:
+        return _give_up(f"all {len(queue)} candidates were tried", rejected)
+    return {"queue": queue, "batch": batch, "next_index": state.next_index + len(batch)}
+
+
+def _give_up(why: str, rejected: int) -> Update:
+    if rejected:
+        why += f"; {rejected} plausible patch(es) were rejected by review"
+    return {"status": "not_fixed", "stop_reason": why, "batch": []}
+
+
+@timed
+def validate(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
+    """Run the round's candidates against the visible tests, in parallel."""
+    assert state.baseline is not None
+    failing = [o.name for o in state.baseline.failed]
+    passing = [o.name for o in state.baseline.passed]
+    ctx = runtime.context
+    results = validate_batch(
+        state.task,
+        _program(state),
+        state.batch,
+        failing,
+        passing,
+        scaled_to(ctx.options, state.baseline),
+        ctx.workers,
+    )
+    attempts = [
+        Attempt(
+            template=v.candidate.template,
+            description=v.candidate.description,
+            path=v.candidate.path,
+            line=v.candidate.line,
+            outcome="plausible" if v.plausible else "failed",
+            reason=v.failed,
+            seconds=v.seconds,
+        )
+        for v in results
+    ]
+    return {
+        "attempts": attempts,
+        "pending": choose(results),
+        "batch": [],
+        "validations": state.validations + sum(v.runs for v in results),
+    }
+
+
+@timed
+def review(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
+    """Reject a plausible patch that special-cases the tests or guts the program."""
+    best, rest = state.pending[0], state.pending[1:]
+    program = _program(state)
+    files = candidate_files(program, best.candidate)
+    verdict = review_patch(state.task, program, files)
+    if verdict.verdict == "reject":
+        rejected = Attempt(
+            template=best.candidate.template,
+            description=best.candidate.description,
+            path=best.candidate.path,
+            line=best.candidate.line,
+            outcome="rejected",
+            reason="; ".join(verdict.reasons),
+        )
+        return {"pending": rest, "attempts": [rejected]}
+    return {
+        "pending": [],
+        "accepted": best,
+        "fix": files,
+        "patch": Patch.from_sources(program, files),
+    }
+
+
+@timed
+def explain_node(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
+    """Say why the program failed and why the fix works."""
+    assert state.baseline is not None and state.patch is not None and state.accepted is not None
+    failing = state.baseline.failed[0] if state.baseline.failed else None
+    explanation = explain(
+        state.task, state.patch, failing, state.accepted.outcome, state.key_variables
+    )
+    return {
+        "explanation": explanation,
+        "status": "fixed",
+        "stop_reason": f"fixed: {state.accepted.candidate.description}",
+    }

@@ -1,0 +1,102 @@
+"""The state a debug run carries from node to node (checkpointed after each node)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from duckfix.agents.fixer import Validation
+from duckfix.agents.localizer import KeyVariable
+from duckfix.agents.templates import Candidate
+from duckfix.models import Explanation, Patch, Suspect, Task, TestReport
+
+Status = Literal["running", "fixed", "not_fixed", "no_failure"]
+
+
+def _append(left: list[Attempt], right: list[Attempt]) -> list[Attempt]:
+    return left + right
+
+
+class Attempt(BaseModel):
+    """One candidate the fixer tried, and what became of it."""
+
+    template: str
+    description: str
+    path: str
+    line: int
+    outcome: Literal["failed", "plausible", "rejected"]
+    reason: str = ""
+    """The first failing test for a failed candidate; the reviewer's reason for a rejected one."""
+    seconds: float = 0.0
+
+
+@dataclass(kw_only=True)
+class DebugInput:
+    """What a caller gives: the task, and the version of its program to debug."""
+
+    task: Task
+    """The program's tests (visible ones only are used) and its files."""
+    program: dict[str, str] | None = None
+    """Run-layout path -> source of the version to debug; the task's buggy one by default."""
+
+
+@dataclass(kw_only=True)
+class DebugState(DebugInput):
+    """Everything the nodes share; each field is a channel of the graph."""
+
+    status: Status = "running"
+    stop_reason: str = ""
+    """Why the run ended, in words for the user."""
+    baseline: TestReport | None = None
+    """The visible tests against the program before any fix."""
+    suspects: list[Suspect] = field(default_factory=list)
+    """Ranked suspect lines."""
+    key_variables: list[KeyVariable] = field(default_factory=list)
+    """Values at the top suspect lines in a failing vs a passing test."""
+    queue: list[Candidate] = field(default_factory=list)
+    """Template candidates, best first; generated once."""
+    next_index: int = 0
+    """Position in ``queue`` of the next candidate to validate."""
+    batch: list[Candidate] = field(default_factory=list)
+    """Candidates picked for the current validation round."""
+    attempts: Annotated[list[Attempt], _append] = field(default_factory=list)
+    """Every candidate tried, in order (appended by each round)."""
+    pending: list[Validation] = field(default_factory=list)
+    """Plausible candidates (they pass every visible test) waiting for review, best first."""
+    accepted: Validation | None = None
+    """The candidate the reviewer accepted."""
+    fix: dict[str, str] | None = None
+    """The accepted fix (run-layout path -> source)."""
+    patch: Patch | None = None
+    explanation: Explanation | None = None
+    validations: int = 0
+    """Sandboxed test runs made to validate candidates."""
+    seconds: float = 0.0
+    """Wall-clock seconds spent in nodes so far (across resumes)."""
+
+
+class DebugResult(BaseModel):
+    """What a debug run hands back to its caller."""
+
+    task_id: str
+    program: dict[str, str] = Field(default_factory=dict)
+    """The version that was debugged."""
+    status: Status
+    stop_reason: str
+    suspects: list[Suspect] = Field(default_factory=list)
+    key_variables: list[KeyVariable] = Field(default_factory=list)
+    fix: dict[str, str] | None = None
+    patch: Patch | None = None
+    explanation: Explanation | None = None
+    attempts: list[Attempt] = Field(default_factory=list)
+    candidates: int = 0
+    validations: int = 0
+    seconds: float = 0.0
+    failing_before: list[str] = Field(default_factory=list)
+    """Visible tests that failed before the fix."""
+
+    @property
+    def fixed(self) -> bool:
+        return self.status == "fixed"

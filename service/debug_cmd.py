@@ -1,0 +1,154 @@
+"""``duckfix debug``: find the faulty lines, a validated fix, and why."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+__all__ = ["debug"]
+
+
+@click.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--tests", type=click.Path(path_type=Path), help="Pytest file for PROGRAM.py.")
+@click.option("--cases", type=click.Path(path_type=Path), help="JSON-lines cases for PROGRAM.py.")
+@click.option("--entry", help="Function the cases call (default: the file's name).")
+@click.option("--apply", "apply_fix", is_flag=True, help="Write the fix into the program file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--resume", "resume_id", help="Continue an interrupted run.")
+@click.option("--max-candidates", type=int, default=400, show_default=True)
+@click.option("--max-seconds", type=float, default=120.0, show_default=True)
+@click.pass_obj
+def debug(
+    state: Any,
+    path: Path | None,
+    tests: Path | None,
+    cases: Path | None,
+    entry: str | None,
+    apply_fix: bool,
+    as_json: bool,
+    resume_id: str | None,
+    max_candidates: int,
+    max_seconds: float,
+) -> None:
+    """Debug PATH: a task folder, or a program with --tests or --cases.
+
+    Prints the ranked suspect lines, the fix as a diff, an explanation, and what
+    it cost. Exit code 0 when fixed (or nothing fails), 1 when not fixed.
+    """
+    from duckfix.errors import NotFoundError, UsageError
+    from duckfix.service.tasks_cmd import run_options
+    from duckfix.store import open_store
+
+    settings, _ = state.settings()
+    store = open_store(settings.database)
+    from duckfix.pipelines.debug import DebugContext
+
+    context = DebugContext(
+        options=run_options(settings),
+        max_candidates=max_candidates,
+        max_seconds=max_seconds,
+        workers=settings.jobs,
+    )
+    checkpointer = _checkpointer(settings.database)
+    if resume_id is not None:
+        if path is not None:
+            raise UsageError("--resume takes the run id alone, without PATH")
+        from duckfix.pipelines.debug.graph import resume_task
+
+        record = store.get_run(resume_id)
+        if record.kind != "debug":
+            raise NotFoundError(f"run {resume_id} is a {record.kind} run, not a debug run")
+        target = Path(record.config["apply_to"])
+        result = resume_task(resume_id, checkpointer, context)
+        if result is None:
+            raise NotFoundError(f"run {resume_id} has no checkpoint to resume from")
+        run_id = resume_id
+    else:
+        if path is None:
+            raise UsageError("give a task folder or a program file to debug (see --help)")
+        task, target = _load(path, tests, cases, entry)
+        from duckfix.pipelines.debug.graph import debug_task
+
+        run_id = store.start_run(
+            "debug",
+            str(path),
+            {"apply_to": str(target.resolve()), "max_candidates": max_candidates},
+        )
+        try:
+            result = debug_task(task, None, context, checkpointer, thread_id=run_id)
+        except KeyboardInterrupt:
+            store.finish_run(run_id, "interrupted")
+            click.echo(f"interrupted; continue with: duckfix debug --resume {run_id}", err=True)
+            raise
+    store.record(run_id, result.task_id, result.status, result.model_dump(mode="json"))
+    store.finish_run(run_id, result.status)
+    applied = False
+    if apply_fix and result.fix is not None:
+        program_key = _program_key(result.fix, target)
+        target.write_text(result.fix[program_key], encoding="utf-8")
+        applied = True
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"run_id": run_id, "applied": applied, **result.model_dump(mode="json")}, indent=2
+            )
+        )
+    else:
+        from duckfix.service.debug_render import render
+
+        render(result, run_id, applied, target)
+    if result.status not in ("fixed", "no_failure"):
+        sys.exit(1)
+
+
+def _load(
+    path: Path, tests: Path | None, cases: Path | None, entry: str | None
+) -> tuple[Any, Path]:
+    """The task to debug and the file a fix would be written into."""
+    from duckfix.errors import NotFoundError, UsageError
+
+    if path.is_dir():
+        if tests is not None or cases is not None or entry is not None:
+            raise UsageError("--tests, --cases and --entry go with a program file, not a folder")
+        from duckfix.datasets.folder import load_task
+
+        task = load_task(path)
+        return task, path / "buggy" / task.program
+    if not path.exists():
+        raise NotFoundError(f"{path} does not exist")
+    from duckfix.datasets.adhoc import task_from_program
+
+    return task_from_program(path, tests=tests, cases=cases, entry=entry), path
+
+
+def _program_key(fix: dict[str, str], target: Path) -> str:
+    if target.name in fix:
+        return target.name
+    matches = [k for k in fix if k.endswith("/" + target.name)]
+    return matches[0] if matches else next(iter(fix))
+
+
+def _checkpointer(database: str) -> Any:
+    from duckfix.agents.fixer import Validation
+    from duckfix.agents.localizer import KeyVariable
+    from duckfix.agents.templates import Candidate
+    from duckfix.checkpoints import open_checkpointer
+    from duckfix.models import (
+        Explanation,
+        Patch,
+        Suspect,
+        Task,
+        TestCase,
+        TestOutcome,
+        TestReport,
+        TestSet,
+    )
+    from duckfix.pipelines.debug.state import Attempt
+
+    allowed = [Task, TestSet, TestCase, TestReport, TestOutcome, Suspect, Patch, Explanation]
+    return open_checkpointer(database, [*allowed, Candidate, Validation, KeyVariable, Attempt])

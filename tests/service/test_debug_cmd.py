@@ -1,0 +1,115 @@
+"""`duckfix debug` as a user runs it, in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from duckfix.service.cli import cli
+
+from tests.datasets.test_folder import write_task
+from tests.pipelines.conftest import LARGEST
+
+TESTS = """\
+from largest import largest
+
+
+def test_first():
+    assert largest([3, 1, 2]) == 3
+
+
+def test_single():
+    assert largest([7]) == 7
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DUCKFIX_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DUCKFIX_CASE_TIMEOUT", "1")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "largest.py").write_text(LARGEST)
+    (tmp_path / "test_largest.py").write_text(TESTS)
+    (tmp_path / "cases.jsonl").write_text(
+        '{"args": [[3, 1, 2]], "expected": 3}\n{"args": [[5]], "expected": 5}\n'
+    )
+    return tmp_path
+
+
+def test_debug_a_program_with_a_pytest_file(project: Path) -> None:
+    result = CliRunner().invoke(cli, ["debug", "largest.py", "--tests", "test_largest.py"])
+    assert result.exit_code == 0, result.output
+    assert "suspect lines" in result.output
+    assert "+        if x > best:" in result.output
+    assert "candidates" in result.output and "run again with --apply" in result.output
+    assert (project / "largest.py").read_text() == LARGEST, "untouched without --apply"
+
+
+def test_apply_writes_the_fix_and_json_reports_it(project: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["debug", "largest.py", "--cases", "cases.jsonl", "--apply", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["status"] == "fixed" and data["applied"] is True
+    assert data["run_id"].startswith("debug-")
+    assert "x > best" in (project / "largest.py").read_text()
+    again = CliRunner().invoke(cli, ["debug", "largest.py", "--cases", "cases.jsonl"])
+    assert again.exit_code == 0 and "nothing to fix" in again.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["debug", "largest.py"], "--tests test_file.py or --cases"),
+        (["debug", "largest.py", "--tests", "nope.py"], "test file nope.py does not exist"),
+        (["debug", "missing.py", "--tests", "test_largest.py"], "missing.py does not exist"),
+        (["debug", "broken.py", "--cases", "cases.jsonl"], "broken.py:1: syntax error"),
+        (["debug", "largest.py", "--cases", "bad.jsonl"], "bad.jsonl:1: not valid JSON"),
+        (["debug", "--resume", "debug-nope"], "no run 'debug-nope'"),
+        (["debug"], "give a task folder or a program file"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(project: Path, args: list[str], message: str) -> None:
+    (project / "broken.py").write_text("def largest(xs)\n    return 1\n")
+    (project / "bad.jsonl").write_text("{args: [1]}\n")
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_task_folder_and_an_unfixable_program(project: Path) -> None:
+    write_task(project / "suite", "double")
+    fixed = CliRunner().invoke(cli, ["debug", str(project / "suite" / "double")])
+    assert fixed.exit_code == 0, fixed.output
+    (project / "odd.py").write_text("def odd(n):\n    return 'never right'\n")
+    (project / "odd.jsonl").write_text(
+        '{"args": [3], "expected": "three"}\n{"args": [5], "expected": "five"}\n'
+    )
+    stuck = CliRunner().invoke(
+        cli, ["debug", "odd.py", "--cases", "odd.jsonl", "--max-candidates", "5"]
+    )
+    assert stuck.exit_code == 1, stuck.output
+    assert "candidates" in stuck.output
+
+
+def test_installed_command_end_to_end(project: Path) -> None:
+    exe = Path(sys.executable).with_name("duckfix")
+    run = subprocess.run(
+        [str(exe), "debug", "largest.py", "--tests", "test_largest.py", "--apply"],
+        capture_output=True, text=True, cwd=project, env=os.environ.copy(),
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "fix written to largest.py" in run.stdout
+    check = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_largest.py"],
+        capture_output=True, text=True, cwd=project,
+    )  # fmt: skip
+    assert check.returncode == 0, check.stdout
