@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/duckfix tasks check builtin
+	$(BIN)/duckfix bench builtin
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -16,7 +16,8 @@ def tasks() -> None:
     """Work with task suites: builtin, quixbugs:PATH, or a folder of tasks."""
 
 
-def _options(settings: Any, case_timeout: float | None) -> Any:
+def run_options(settings: Any, case_timeout: float | None = None) -> Any:
+    """The sandbox options a job's test runs get, from the settings in force."""
     from duckfix.runner import RunOptions
     from duckfix.sandbox import Limits
 
@@ -44,7 +45,7 @@ def list_cmd(state: Any, suite: str, as_json: bool) -> None:
     from duckfix.datasets.suites import load_suite
 
     settings, _ = state.settings()
-    found = load_suite(suite, _options(settings, None))
+    found = load_suite(suite, run_options(settings))
     rows: list[dict[str, Any]] = [
         {
             "id": t.id,
@@ -66,15 +67,16 @@ def list_cmd(state: Any, suite: str, as_json: bool) -> None:
         table.add_row(
             row["id"], row["category"], str(row["visible"]), str(row["hidden"]), row["description"]
         )
-    _console().print(table)
+    console().print(table)
 
 
-def _console() -> Any:
+def console() -> Any:
+    """A console for tables: the terminal's width, or 200 columns when piped."""
     from rich.console import Console
 
-    console = Console()
+    here = Console()
     # Piped into a file or CI log: do not squeeze the table into 80 columns.
-    return console if console.is_terminal else Console(width=200)
+    return here if here.is_terminal else Console(width=200)
 
 
 @tasks.command("check")
@@ -97,7 +99,7 @@ def check_cmd(
     from duckfix.store import open_store
 
     settings, _ = state.settings(case_timeout=case_timeout)
-    options = _options(settings, None)
+    options = run_options(settings)
     found = load_suite(suite, options)
     if only:
         missing = sorted(set(only) - {t.id for t in found})
@@ -143,6 +145,7 @@ def check_cmd(
 
 
 def _print_table(suite: str, results: list[Any]) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=f"tasks check {suite}")
@@ -159,7 +162,7 @@ def _print_table(suite: str, results: list[Any]) -> None:
             fix = f"{total}/{total + fails}"
         verdict = "[green]ok[/]" if r.verdict == "ok" else "[red]BAD[/]"
         if r.problems:
-            verdict += " " + "; ".join(r.problems)
+            verdict += " " + escape("; ".join(r.problems))
         table.add_row(
             r.id,
             r.category,
@@ -169,7 +172,7 @@ def _print_table(suite: str, results: list[Any]) -> None:
             f"{r.seconds:.1f}s",
             verdict,
         )
-    console = _console()
-    console.print(table)
+    out = console()
+    out.print(table)
     ok = sum(r.verdict == "ok" for r in results)
-    console.print(f"{ok}/{len(results)} tasks ok")
+    out.print(f"{ok}/{len(results)} tasks ok")

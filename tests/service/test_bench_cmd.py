@@ -1,0 +1,99 @@
+"""`duckfix bench` and `duckfix bench report` on a small folder suite."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from duckfix.models import Task
+from duckfix.pipelines import bench
+from duckfix.pipelines.debug import DebugContext
+from duckfix.service.cli import cli
+
+from tests.datasets.test_folder import write_task
+
+
+@pytest.fixture
+def suite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DUCKFIX_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DUCKFIX_CASE_TIMEOUT", "1")
+    folder = tmp_path / "suite"
+    write_task(folder, "double")
+    write_task(
+        folder,
+        "unfixable",
+        **{"buggy/double.py": "def double(n):\n    return str(n) * 3\n"},
+    )
+    return folder
+
+
+def run_json(args: list[str]) -> list[dict[str, object]]:
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+
+
+def test_bench_runs_judges_and_reports(suite: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["bench", str(suite), "--out", str(out), "--max-candidates", "60"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "bench " in result.output and "all" in result.output
+    lines = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    by_id = {r["task_id"]: r for r in lines}
+    assert by_id["double"]["plausible"] and by_id["double"]["correct"]
+    assert not by_id["unfixable"]["plausible"]
+    run_id = json.loads((out / "run.json").read_text())["run_id"]
+    report = CliRunner().invoke(cli, ["bench", "report", run_id, "--out", str(tmp_path / "rep")])
+    assert report.exit_code == 0, report.output
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "| all | 2 | 1 | 1 |" in md and "```diff" in md
+    page = (tmp_path / "rep" / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 2 and "<td>double</td>" in page
+    png = (tmp_path / "rep" / "fixes_by_category.png").read_bytes()
+    assert png.startswith(b"\x89PNG")
+
+
+def test_a_resumed_bench_equals_an_uninterrupted_one(
+    suite: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = run_json(["--jobs", "1", "bench", str(suite), "--json", "--max-candidates", "60"])
+    real = bench.bench_task
+
+    def crash_on_second(task: Task, context: DebugContext) -> bench.BenchResult:
+        if task.id == "unfixable":
+            raise RuntimeError("the machine went down")
+        return real(task, context)
+
+    monkeypatch.setattr(bench, "bench_task", crash_on_second)
+    out = tmp_path / "o"
+    crashed = CliRunner().invoke(
+        cli, ["--jobs", "1", "bench", str(suite), "--out", str(out), "--max-candidates", "60"]
+    )
+    assert isinstance(crashed.exception, RuntimeError)
+    assert len((out / "results.jsonl").read_text().splitlines()) == 1, "kept what finished"
+    monkeypatch.setattr(bench, "bench_task", real)
+    run_id = json.loads((out / "run.json").read_text())["run_id"]
+    resumed = run_json(["--jobs", "1", "bench", "--resume", run_id, "--json"])
+    assert len((out / "results.jsonl").read_text().splitlines()) == 2, "only the rest ran"
+
+    def strip(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+        return [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
+
+    assert strip(resumed) == strip(whole)
+
+
+def test_bench_bad_input(suite: Path) -> None:
+    for args, message in (
+        (["bench", "nowhere"], "no suite 'nowhere'"),
+        (["bench", "report", "bench-nope"], "no run 'bench-nope'"),
+        (["bench", "--resume", "bench-nope"], "no run 'bench-nope'"),
+        (["bench", str(suite), "--task", "zzz"], "no task zzz"),
+    ):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.output
