@@ -29,6 +29,7 @@ def bench() -> None:
 
 @bench.command("run")
 @click.argument("suite", required=False)
+@click.option("--jobs", "-j", type=int, help="Tasks at once (default: the jobs setting).")
 @click.option("--limit", type=int, help="Only the first K tasks (by id).")
 @click.option("--task", "only", multiple=True, help="Only this task id (repeatable).")
 @click.option("--resume", "resume_id", help="Continue run RUN_ID, skipping finished tasks.")
@@ -40,6 +41,7 @@ def bench() -> None:
 def run_cmd(
     state: Any,
     suite: str | None,
+    jobs: int | None,
     limit: int | None,
     only: tuple[str, ...],
     resume_id: str | None,
@@ -59,7 +61,7 @@ def run_cmd(
     from duckfix.service.tasks_cmd import run_options
     from duckfix.store import open_store
 
-    settings, _ = state.settings()
+    settings, _ = state.settings(jobs=jobs)
     store = open_store(settings.database)
     done: dict[str, BenchResult] = {}
     if resume_id is not None:

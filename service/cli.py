@@ -46,7 +46,8 @@ class State:
     def settings(self, **more: Any) -> tuple[Any, dict[str, str]]:
         from duckfix.config import load_settings
 
-        return load_settings({**self.flags, **more})
+        given = {k: v for k, v in more.items() if v is not None}
+        return load_settings({**self.flags, **given})
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

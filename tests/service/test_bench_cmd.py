@@ -78,7 +78,7 @@ def test_a_resumed_bench_equals_an_uninterrupted_one(
     assert len((out / "results.jsonl").read_text().splitlines()) == 1, "kept what finished"
     monkeypatch.setattr(bench, "bench_task", real)
     run_id = json.loads((out / "run.json").read_text())["run_id"]
-    resumed = run_json(["--jobs", "1", "bench", "--resume", run_id, "--json"])
+    resumed = run_json(["bench", "--resume", run_id, "--json", "--jobs", "1"])
     assert len((out / "results.jsonl").read_text().splitlines()) == 2, "only the rest ran"
 
     def strip(rows: list[dict[str, object]]) -> list[dict[str, object]]:
