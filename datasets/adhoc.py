@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from duckfix.datasets.folder import entry_point_defined, parse_cases
+from duckfix.datasets.folder import check_syntax, entry_point_defined, parse_cases
 from duckfix.errors import NotFoundError, TaskError, UsageError
 from duckfix.models import Task, TestSet
 
@@ -22,10 +22,8 @@ def _read(path: Path, what: str) -> str:
 
 
 def _entry_point(source: str, path: Path, given: str | None) -> str:
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        raise TaskError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from exc
+    check_syntax(path, source)
+    tree = ast.parse(source)
     if given:
         if not entry_point_defined(source, given):
             raise TaskError(f"{path}: entry point {given!r} is not defined at the top level")
@@ -69,16 +67,14 @@ def task_from_program(
     else:
         assert tests is not None
         test_text = _read(tests, "test file")
+        check_syntax(tests, test_text)
         test_name = tests.name if tests.name.startswith("test_") else f"test_{tests.name}"
         pytest_files = {f"tests/{test_name}": test_text}
         conftest = tests.parent / "conftest.py"
         if conftest.is_file() and conftest.resolve() != program.resolve():
             pytest_files["tests/conftest.py"] = _read(conftest, "conftest")
         visible = TestSet(pytest_files=pytest_files)
-        try:
-            ast.parse(source)
-        except SyntaxError as exc:
-            raise TaskError(f"{program}:{exc.lineno}: syntax error: {exc.msg}") from exc
+        check_syntax(program, source)
         entry_point = entry or program.stem
     return Task(
         id=program.stem,

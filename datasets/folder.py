@@ -25,6 +25,7 @@ from duckfix.errors import TaskError
 from duckfix.models import Task, TestCase, TestSet
 
 __all__ = [
+    "check_syntax",
     "entry_point_defined",
     "is_task_folder",
     "json_lines",
@@ -156,8 +157,18 @@ def _read_tests(folder: Path, side: str) -> TestSet:
         if rel.endswith(".jsonl"):
             cases.extend(parse_cases(text, f"{side}/{rel}", root / rel))
         else:
+            if rel.endswith(".py"):
+                check_syntax(root / rel, text)
             pytest_files[f"tests/{side}/{rel}"] = text
     return TestSet(cases=cases, pytest_files=pytest_files)
+
+
+def check_syntax(path: Path, source: str) -> None:
+    """A Python file that does not parse is bad input, named with its line."""
+    try:
+        ast.parse(source)
+    except SyntaxError as exc:
+        raise TaskError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from exc
 
 
 def json_lines(text: str, path: Path | str, comments: bool = True) -> Iterator[tuple[int, Any]]:
@@ -214,9 +225,6 @@ def entry_point_defined(source: str, name: str) -> bool:
 
 
 def _check_entry_point(path: Path, source: str, name: str) -> None:
-    try:
-        found = entry_point_defined(source, name)
-    except SyntaxError as exc:
-        raise TaskError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from exc
-    if not found:
+    check_syntax(path, source)
+    if not entry_point_defined(source, name):
         raise TaskError(f"{path}: entry point {name!r} is not defined at the top level")

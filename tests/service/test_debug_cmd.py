@@ -71,6 +71,7 @@ def test_apply_writes_the_fix_and_json_reports_it(project: Path) -> None:
         (["debug", "largest.py", "--tests", "nope.py"], "test file nope.py does not exist"),
         (["debug", "missing.py", "--tests", "test_largest.py"], "missing.py does not exist"),
         (["debug", "broken.py", "--cases", "cases.jsonl"], "broken.py:1: syntax error"),
+        (["debug", "largest.py", "--tests", "test_broken.py"], "test_broken.py:3: syntax error"),
         (["debug", "largest.py", "--cases", "bad.jsonl"], "bad.jsonl:1: not valid JSON"),
         (["debug", "--resume", "debug-nope"], "no run 'debug-nope'"),
         (["debug"], "give a task folder or a program file"),
@@ -78,6 +79,9 @@ def test_apply_writes_the_fix_and_json_reports_it(project: Path) -> None:
 )
 def test_bad_input_is_one_line_and_exit_2(project: Path, args: list[str], message: str) -> None:
     (project / "broken.py").write_text("def largest(xs)\n    return 1\n")
+    (project / "test_broken.py").write_text(
+        "from largest import largest\n\ndef test_a(:\n    pass\n"
+    )
     (project / "bad.jsonl").write_text("{args: [1]}\n")
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2, result.output
