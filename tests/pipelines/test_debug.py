@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.runtime import Runtime
 
@@ -120,3 +121,19 @@ def test_pytest_file_tasks_are_debugged_too() -> None:
     )
     result = debug_task(task, None, CONTEXT)
     assert result.status == "fixed", result.stop_reason
+
+
+@pytest.mark.postgres
+def test_checkpoints_in_postgresql_resume_too(postgres_url: str) -> None:
+    from duckfix.service.debug_cmd import _checkpointer
+
+    saver = _checkpointer(postgres_url)
+    graph = build_graph(saver)
+    config = {"configurable": {"thread_id": "pg1"}, "recursion_limit": 1000}
+    from duckfix.pipelines.debug.state import DebugInput
+
+    graph.invoke(
+        DebugInput(task=largest_task()), config, context=CONTEXT, interrupt_after=["localize"]
+    )  # type: ignore[arg-type]
+    resumed = resume_task("pg1", _checkpointer(postgres_url), CONTEXT)
+    assert resumed is not None and resumed.status == "fixed"
