@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from duckfix.models import Task, TestReport
-from duckfix.runner import RunOptions, run_tests
+from duckfix.runner import RunOptions, Side, run_tests, scaled_to
 
 __all__ = ["Counts", "TaskCheck", "check_suite", "check_task"]
 
@@ -44,13 +44,20 @@ class TaskCheck(BaseModel):
 def check_task(task: Task, options: RunOptions) -> TaskCheck:
     """Run the buggy program and the reference fix against both sides of the tests."""
     started = time.monotonic()
-    reports = {
-        ("buggy", side): run_tests(task, side, task.buggy, options)
-        for side in ("visible", "hidden")
-    }
+    reports: dict[tuple[str, str], TestReport] = {}
+    buggy_options = options
+    sides: tuple[Side, Side] = ("visible", "hidden")
     if task.fixed is not None:
-        for side in ("visible", "hidden"):
+        for side in sides:
             reports["fixed", side] = run_tests(task, side, task.fixed, options)
+        # The reference fix sets the time scale: a buggy program that loops is
+        # given up on after seconds instead of the full timeout per case.
+        both = TestReport(
+            outcomes=reports["fixed", "visible"].outcomes + reports["fixed", "hidden"].outcomes
+        )
+        buggy_options = scaled_to(options, both)
+    for side in sides:
+        reports["buggy", side] = run_tests(task, side, task.buggy, buggy_options)
     problems: list[str] = []
     bad = False
     buggy_failures = sum(len(reports["buggy", s].failed) for s in ("visible", "hidden"))

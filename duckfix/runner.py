@@ -30,7 +30,7 @@ from duckfix.harness import harness_files
 from duckfix.models import RunResult, Task, TestCase, TestOutcome, TestReport, TestSet, Trace
 from duckfix.sandbox import Isolation, Limits
 
-__all__ = ["TRACE_SLOWDOWN", "RunOptions", "is_test_file", "run_tests", "scaled_to"]
+__all__ = ["TRACE_SLOWDOWN", "RunOptions", "Side", "is_test_file", "run_tests", "scaled_to"]
 
 Side = Literal["visible", "hidden"]
 _SPEC = "_duckfix/spec.json"
