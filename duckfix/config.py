@@ -19,7 +19,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from duckfix.errors import ConfigError
 
-__all__ = ["SandboxSettings", "Settings", "default_home", "find_config_file", "load_settings"]
+__all__ = [
+    "LLMSettings",
+    "SandboxSettings",
+    "Settings",
+    "default_home",
+    "find_config_file",
+    "load_settings",
+]
 
 Source = Literal["default", "file", "env", "flag"]
 ENV_PREFIX = "DUCKFIX_"
@@ -38,6 +45,28 @@ class SandboxSettings(BaseModel):
     output_bytes: int = Field(1 << 20, gt=0)
 
 
+class LLMSettings(BaseModel):
+    """Which model the agents talk to, and how much of it one run may use."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    provider: str = "none"
+    """A registered provider: ``none`` (no model; agents work offline) or ``openai``."""
+    base_url: str = "https://api.openai.com/v1"
+    """Any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp, LiteLLM)."""
+    model: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    """The NAME of the environment variable holding the key; keys never go in files."""
+    max_calls: int | None = Field(500, gt=0)
+    """Model calls one run may make (None: no limit)."""
+    max_tokens: int | None = Field(2_000_000, gt=0)
+    """Prompt plus completion tokens one run may use (None: no limit)."""
+    concurrency: int = Field(4, gt=0)
+    """Requests in flight at once to one endpoint."""
+    timeout: float = Field(120.0, gt=0)
+    """Seconds one request may take."""
+
+
 class Settings(BaseModel):
     """Everything a run of duckfix can be told; frozen once loaded."""
 
@@ -52,6 +81,7 @@ class Settings(BaseModel):
     case_timeout: float = Field(2.0, gt=0)
     """Seconds one test case may take before it counts as a timeout."""
     sandbox: SandboxSettings = SandboxSettings()
+    llm: LLMSettings = LLMSettings()
 
     @property
     def database(self) -> str:

@@ -13,15 +13,25 @@ converted at the boundary (``raise TaskError(...) from exc``).
     │   └── NotFoundError       a named thing (suite, run, file) does not exist
     └── JobError                exit 1: the input was fine, the job could not finish
         ├── SandboxError        the sandbox could not start or supervise a run
-        └── StoreError          the database could not be opened or migrated
+        ├── StoreError          the database could not be opened or migrated
+        └── LLMError            a model call could not give a usable answer
+            ├── LLMUnavailableError  no model is configured (provider "none")
+            ├── LLMRequestError      the endpoint refused, or kept failing after retries
+            ├── LLMOutputError       the answer did not validate, even after a repair turn
+            └── BudgetExhausted      the run's call or token budget is spent
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "BudgetExhausted",
     "ConfigError",
     "DuckfixError",
     "JobError",
+    "LLMError",
+    "LLMOutputError",
+    "LLMRequestError",
+    "LLMUnavailableError",
     "NotFoundError",
     "SandboxError",
     "StoreError",
@@ -66,3 +76,40 @@ class SandboxError(JobError):
 
 class StoreError(JobError):
     """The results store could not be opened, migrated or written."""
+
+
+class LLMError(JobError):
+    """A model call could not produce a usable answer."""
+
+
+class LLMUnavailableError(LLMError):
+    """No model is configured; agents catch this and take their offline path."""
+
+
+class LLMRequestError(LLMError):
+    """The endpoint refused the request, or kept failing after the retries.
+
+    ``status`` is the HTTP status when there was one (None for timeouts and
+    dropped connections); ``retry_after`` the seconds the server asked for.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retryable: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class LLMOutputError(LLMError):
+    """The answer was not valid JSON for the expected model, even after one repair turn."""
+
+
+class BudgetExhausted(LLMError):
+    """The run's budget of model calls or tokens is spent; callers stop cleanly."""

@@ -21,7 +21,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from duckfix.errors import NotFoundError, StoreError
 
-__all__ = ["MIGRATIONS", "RunRecord", "Store", "open_store"]
+__all__ = [
+    "MIGRATIONS",
+    "CachedResponse",
+    "LLMUsageRecord",
+    "RunRecord",
+    "Store",
+    "open_store",
+]
 
 Migration = Callable[[Connection], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
@@ -65,6 +72,67 @@ def m001_runs_and_results(conn: Connection) -> None:
         )
     )
     conn.execute(text("CREATE INDEX runs_kind_created ON runs (kind, created_at)"))
+
+
+@migration
+def m002_llm_usage_and_cache(conn: Connection) -> None:
+    # run_id is not a foreign key: a client may be used outside any run
+    # (``duckfix ask``, tests), and usage is still worth recording then.
+    conn.execute(
+        text(
+            """
+            CREATE TABLE llm_usage (
+                run_id TEXT,
+                agent TEXT,
+                model TEXT NOT NULL,
+                prompt_tokens INTEGER NOT NULL,
+                completion_tokens INTEGER NOT NULL,
+                seconds REAL NOT NULL,
+                cached INTEGER NOT NULL,
+                created_at TEXT NOT NULL
+            )
+            """
+        )
+    )
+    conn.execute(text("CREATE INDEX llm_usage_run ON llm_usage (run_id, created_at)"))
+    conn.execute(
+        text(
+            """
+            CREATE TABLE llm_cache (
+                key TEXT PRIMARY KEY,
+                model TEXT NOT NULL,
+                response TEXT NOT NULL,
+                prompt_tokens INTEGER NOT NULL,
+                completion_tokens INTEGER NOT NULL,
+                created_at TEXT NOT NULL
+            )
+            """
+        )
+    )
+
+
+@dataclass(frozen=True)
+class LLMUsageRecord:
+    """One row of ``llm_usage``: what one model call (or cache hit) cost."""
+
+    run_id: str | None
+    agent: str | None
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    seconds: float
+    cached: bool
+    created_at: str
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    """One row of ``llm_cache``: the answer text and what it cost when first asked."""
+
+    response: str
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
 
 
 @dataclass(frozen=True)
@@ -201,6 +269,97 @@ class Store:
                 {"r": run_id},
             )
             return {r[0]: (r[1], json.loads(r[2])) for r in rows}
+
+    def record_llm_usage(
+        self,
+        *,
+        run_id: str | None,
+        agent: str | None,
+        model: str,
+        prompt_tokens: int,
+        completion_tokens: int,
+        seconds: float,
+        cached: bool,
+    ) -> None:
+        """Append one row to ``llm_usage``."""
+        with self._begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO llm_usage (run_id, agent, model, prompt_tokens, "
+                    "completion_tokens, seconds, cached, created_at) "
+                    "VALUES (:r, :a, :m, :p, :c, :s, :k, :t)"
+                ),
+                {
+                    "r": run_id,
+                    "a": agent,
+                    "m": model,
+                    "p": prompt_tokens,
+                    "c": completion_tokens,
+                    "s": seconds,
+                    "k": int(cached),
+                    "t": _now(),
+                },
+            )
+
+    def llm_usage(self, run_id: str | None = None) -> list[LLMUsageRecord]:
+        """The usage rows of one run (every row when ``run_id`` is None), oldest first."""
+        query = "SELECT * FROM llm_usage"
+        if run_id is not None:
+            query += " WHERE run_id = :r"
+        query += " ORDER BY created_at"
+        with self._begin() as conn:
+            rows = conn.execute(text(query), {"r": run_id})
+            return [
+                LLMUsageRecord(
+                    run_id=m["run_id"],
+                    agent=m["agent"],
+                    model=m["model"],
+                    prompt_tokens=m["prompt_tokens"],
+                    completion_tokens=m["completion_tokens"],
+                    seconds=m["seconds"],
+                    cached=bool(m["cached"]),
+                    created_at=m["created_at"],
+                )
+                for m in (r._mapping for r in rows)
+            ]
+
+    def cache_get(self, key: str) -> CachedResponse | None:
+        """The cached response stored under ``key``, if any."""
+        with self._begin() as conn:
+            row = conn.execute(
+                text(
+                    "SELECT response, model, prompt_tokens, completion_tokens "
+                    "FROM llm_cache WHERE key = :k"
+                ),
+                {"k": key},
+            ).first()
+        if row is None:
+            return None
+        return CachedResponse(
+            response=row[0], model=row[1], prompt_tokens=row[2], completion_tokens=row[3]
+        )
+
+    def cache_put(self, key: str, entry: CachedResponse) -> None:
+        """Store (or replace) the response under ``key``."""
+        params = {
+            "k": key,
+            "m": entry.model,
+            "r": entry.response,
+            "p": entry.prompt_tokens,
+            "c": entry.completion_tokens,
+            "t": _now(),
+        }
+        # Delete-then-insert rather than an upsert: portable across SQLite and
+        # PostgreSQL without dialect-specific syntax, as ``record`` does.
+        with self._begin() as conn:
+            conn.execute(text("DELETE FROM llm_cache WHERE key = :k"), params)
+            conn.execute(
+                text(
+                    "INSERT INTO llm_cache (key, model, response, prompt_tokens, "
+                    "completion_tokens, created_at) VALUES (:k, :m, :r, :p, :c, :t)"
+                ),
+                params,
+            )
 
     def close(self) -> None:
         self.engine.dispose()
