@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from duckfix.llm import LLMClient
 from duckfix.runner import RunOptions
 
 
@@ -21,3 +22,11 @@ class DebugContext:
     """Candidates validated at once."""
     top_suspects: int = 10
     """Suspect lines the fixer edits."""
+    llm: LLMClient | None = None
+    """The model the fixer may ask for candidates; None keeps the run offline."""
+    llm_first: bool = False
+    """Ask the model before the templates rather than once they are exhausted."""
+    llm_rounds: int = 3
+    """Times the fixer may ask the model in one run."""
+    llm_samples: int = 3
+    """Requests per round (each asks for a few proposals)."""

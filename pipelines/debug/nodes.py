@@ -11,15 +11,18 @@ from langgraph.runtime import Runtime
 
 from duckfix.agents.explainer import explain
 from duckfix.agents.fixer import candidate_files, choose, validate_batch
+from duckfix.agents.llm_fixer import propose
 from duckfix.agents.localizer import localize
 from duckfix.agents.reviewer import review_patch
-from duckfix.agents.templates import generate
+from duckfix.agents.templates import Candidate, generate
 from duckfix.models import Patch
 from duckfix.pipelines.debug.context import DebugContext
 from duckfix.pipelines.debug.state import Attempt, DebugState
 from duckfix.runner import run_tests, scaled_to
 
 Update = dict[str, Any]
+_ATTEMPTS_SHOWN = 5
+"""Recent failed attempts shown to the model."""
 Node = Callable[[DebugState, Runtime[DebugContext]], Update]
 
 
@@ -76,7 +79,12 @@ def localize_node(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
 
 @timed
 def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
-    """Pick the next round of candidates, or stop when the budget or the ideas run out."""
+    """Pick the next round of candidates, or stop when the budget or the ideas run out.
+
+    Template candidates come first; once they are all tried (or before them, with
+    ``llm_first``) the model, if the context has one, is asked for more, at most
+    ``llm_rounds`` times per run.
+    """
     ctx = runtime.context
     tried = sum(a.outcome != "rejected" for a in state.attempts)
     rejected = sum(a.outcome == "rejected" for a in state.attempts)
@@ -84,14 +92,75 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         return _give_up(f"the budget of {ctx.max_candidates} candidates is spent", rejected)
     if state.seconds >= ctx.max_seconds:
         return _give_up(f"the budget of {ctx.max_seconds:g} seconds is spent", rejected)
-    queue = state.queue or generate(_program(state), state.suspects)
+    rounds = state.llm_rounds
+    queue = state.queue
     if not queue:
-        return _give_up("no patch template applies to the suspect lines", 0)
+        queue = generate(_program(state), state.suspects)
+        if ctx.llm_first and _may_ask(ctx, rounds):
+            queue = _ask_model(state, ctx, []) + queue
+            queue = _unique(queue)
+            rounds += 1
+    if not queue and not _may_ask(ctx, rounds):
+        return _give_up(_nothing_applies(rounds), 0) | _rounds(state, rounds)
     room = ctx.max_candidates - tried
     batch = queue[state.next_index : state.next_index + min(ctx.workers, room)]
+    while not batch and _may_ask(ctx, rounds):
+        queue = queue + _ask_model(state, ctx, queue)
+        rounds += 1
+        batch = queue[state.next_index : state.next_index + min(ctx.workers, room)]
+    if not queue:
+        return _give_up(_nothing_applies(rounds), 0) | _rounds(state, rounds)
     if not batch:
-        return _give_up(f"all {len(queue)} candidates were tried", rejected)
-    return {"queue": queue, "batch": batch, "next_index": state.next_index + len(batch)}
+        return _give_up(f"all {len(queue)} candidates were tried", rejected) | _rounds(
+            state, rounds
+        )
+    update: Update = {"queue": queue, "batch": batch, "next_index": state.next_index + len(batch)}
+    return update | _rounds(state, rounds)
+
+
+def _may_ask(ctx: DebugContext, rounds: int) -> bool:
+    return ctx.llm is not None and rounds < ctx.llm_rounds
+
+
+def _rounds(state: DebugState, rounds: int) -> Update:
+    # Only a change is written, so an offline run's updates stay exactly as they were.
+    return {"llm_rounds": rounds} if rounds != state.llm_rounds else {}
+
+
+def _nothing_applies(rounds: int) -> str:
+    why = "no patch template applies to the suspect lines"
+    return why + (" and the model proposed no usable patch" if rounds else "")
+
+
+def _unique(queue: list[Candidate]) -> list[Candidate]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for c in queue:
+        if (c.path, c.source) not in seen:
+            seen.add((c.path, c.source))
+            out.append(c)
+    return out
+
+
+def _ask_model(state: DebugState, ctx: DebugContext, queue: list[Candidate]) -> list[Candidate]:
+    """New model candidates (none already queued), from the baseline and recent failures."""
+    assert ctx.llm is not None and state.baseline is not None
+    failed = [
+        f"{a.description} ({a.path}:{a.line}) {a.outcome}: {a.reason}"
+        for a in state.attempts
+        if a.outcome != "plausible"
+    ][-_ATTEMPTS_SHOWN:]
+    found = propose(
+        ctx.llm,
+        state.task,
+        _program(state),
+        state.suspects,
+        state.baseline.failed,
+        failed,
+        samples=ctx.llm_samples,
+    )
+    queued = {(c.path, c.source) for c in queue}
+    return [c for c in found if (c.path, c.source) not in queued]
 
 
 def _give_up(why: str, rejected: int) -> Update:

@@ -56,7 +56,7 @@ class DebugState(DebugInput):
     key_variables: list[KeyVariable] = field(default_factory=list)
     """Values at the top suspect lines in a failing vs a passing test."""
     queue: list[Candidate] = field(default_factory=list)
-    """Template candidates, best first; generated once."""
+    """Template candidates, best first, generated once; model candidates appended per round."""
     next_index: int = 0
     """Position in ``queue`` of the next candidate to validate."""
     batch: list[Candidate] = field(default_factory=list)
@@ -73,6 +73,8 @@ class DebugState(DebugInput):
     explanation: Explanation | None = None
     validations: int = 0
     """Sandboxed test runs made to validate candidates."""
+    llm_rounds: int = 0
+    """Times the fixer asked the model for candidates."""
     seconds: float = 0.0
     """Wall-clock seconds spent in nodes so far (across resumes)."""
 

@@ -29,3 +29,41 @@ def largest_task() -> Task:
         visible=TestSet(cases=[TestCase(args=[a], expected=e) for a, e in visible]),
         hidden=TestSet(cases=[TestCase(args=[a], expected=e) for a, e in hidden]),
     )
+
+
+VOWELS = '''\
+def count_vowels(s):
+    """How many vowels s has, in either case."""
+    n = 0
+    for ch in s:
+        if ch in "aeiou":
+            n += 1
+    return n
+'''
+
+VOWELS_FIXED_FUNCTION = '''\
+def count_vowels(s):
+    """How many vowels s has, in either case."""
+    s = s.lower()
+    n = 0
+    for ch in s:
+        if ch in "aeiou":
+            n += 1
+    return n
+'''
+
+
+def vowels_task() -> Task:
+    """A missing statement (`s = s.lower()`): new code no patch template can write."""
+    visible = [("Apple", 2), ("abc", 1), ("XYZ", 0), ("EIEIO", 5), ("", 0)]
+    hidden = [("Banana", 3), ("OUT", 2), ("rhythm", 0), ("AeIoU", 5)]
+    return Task(
+        id="vowels",
+        entry_point="count_vowels",
+        program="vowels.py",
+        category="missing-statement",
+        buggy={"vowels.py": VOWELS},
+        fixed={"vowels.py": VOWELS_FIXED_FUNCTION},
+        visible=TestSet(cases=[TestCase(args=[a], expected=e) for a, e in visible]),
+        hidden=TestSet(cases=[TestCase(args=[a], expected=e) for a, e in hidden]),
+    )
