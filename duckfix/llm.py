@@ -419,8 +419,11 @@ class LLMClient:
         max_backoff: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        read_cache: bool = True,
     ) -> None:
         self.provider = provider
+        self.read_cache = read_cache
+        """False (``--no-cache``): never answer from the cache, still fill it."""
         self.store = store
         self.run_id = run_id
         self.budget = budget or Budget()
@@ -456,7 +459,7 @@ class LLMClient:
         if response_format is not None:
             params["response_format"] = response_format
         key = cache_key(self.provider.endpoint, self.provider.model, messages, params)
-        if use_cache and self.store is not None:
+        if use_cache and self.read_cache and self.store is not None:
             hit = self.store.cache_get(key)
             if hit is not None:
                 self._record(agent, hit.model, hit.prompt_tokens, hit.completion_tokens, 0.0, True)
@@ -629,6 +632,7 @@ def make_client(
     store: Store | None = None,
     run_id: str | None = None,
     budget: Budget | None = None,
+    read_cache: bool = True,
 ) -> LLMClient:
     """The client the ``[llm]`` settings describe, with the run's budget."""
     return LLMClient(
@@ -637,4 +641,5 @@ def make_client(
         run_id=run_id,
         budget=budget or Budget.from_settings(settings),
         concurrency=settings.concurrency,
+        read_cache=read_cache,
     )

@@ -34,6 +34,11 @@ def bench() -> None:
 @click.option("--task", "only", multiple=True, help="Only this task id (repeatable).")
 @click.option("--resume", "resume_id", help="Continue run RUN_ID, skipping finished tasks.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Results folder.")
+@click.option(
+    "--provider", type=click.Choice(["none", "openai"]), help="LLM (default: llm.provider)."
+)
+@click.option("--llm-first", is_flag=True, help="Ask the model before the patch templates.")
+@click.option("--no-cache", is_flag=True, help="Do not answer model calls from the cache.")
 @click.option("--max-candidates", type=int, help="Candidates per task (default 400).")
 @click.option("--max-seconds", type=float, help="Seconds per task (default 30).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON lines.")
@@ -46,6 +51,9 @@ def run_cmd(
     only: tuple[str, ...],
     resume_id: str | None,
     out: Path | None,
+    provider: str | None,
+    llm_first: bool,
+    no_cache: bool,
     max_candidates: int | None,
     max_seconds: float | None,
     as_json: bool,
@@ -61,7 +69,7 @@ def run_cmd(
     from duckfix.service.tasks_cmd import run_options
     from duckfix.store import open_store
 
-    settings, _ = state.settings(jobs=jobs)
+    settings, _ = state.settings(jobs=jobs, **{"llm.provider": provider})
     store = open_store(settings.database)
     done: dict[str, BenchResult] = {}
     if resume_id is not None:
@@ -116,8 +124,15 @@ def run_cmd(
         disable=as_json or not err.is_terminal,
     )
     workers = max(1, (os.cpu_count() or 1) // jobs)
+    from duckfix.service.debug_cmd import model_client
+
     debug_context = DebugContext(
-        options=options, max_candidates=max_candidates, max_seconds=max_seconds, workers=workers
+        options=options,
+        max_candidates=max_candidates,
+        max_seconds=max_seconds,
+        workers=workers,
+        llm=model_client(settings, store, run_id, no_cache),
+        llm_first=llm_first,
     )
     with progress:
         bar = progress.add_task(f"bench {suite}", total=len(tasks), completed=len(done))

@@ -20,6 +20,11 @@ __all__ = ["debug"]
 @click.option("--apply", "apply_fix", is_flag=True, help="Write the fix into the program file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--resume", "resume_id", help="Continue an interrupted run.")
+@click.option(
+    "--provider", type=click.Choice(["none", "openai"]), help="LLM (default: llm.provider)."
+)
+@click.option("--llm-first", is_flag=True, help="Ask the model before the patch templates.")
+@click.option("--no-cache", is_flag=True, help="Do not answer model calls from the cache.")
 @click.option("--max-candidates", type=int, default=400, show_default=True)
 @click.option("--max-seconds", type=float, default=120.0, show_default=True)
 @click.pass_obj
@@ -32,6 +37,9 @@ def debug(
     apply_fix: bool,
     as_json: bool,
     resume_id: str | None,
+    provider: str | None,
+    llm_first: bool,
+    no_cache: bool,
     max_candidates: int,
     max_seconds: float,
 ) -> None:
@@ -44,16 +52,20 @@ def debug(
     from duckfix.service.tasks_cmd import run_options
     from duckfix.store import open_store
 
-    settings, _ = state.settings()
+    settings, _ = state.settings(**{"llm.provider": provider})
     store = open_store(settings.database)
     from duckfix.pipelines.debug import DebugContext
 
-    context = DebugContext(
-        options=run_options(settings),
-        max_candidates=max_candidates,
-        max_seconds=max_seconds,
-        workers=settings.jobs,
-    )
+    def context_for(run_id: str) -> DebugContext:
+        return DebugContext(
+            options=run_options(settings),
+            max_candidates=max_candidates,
+            max_seconds=max_seconds,
+            workers=settings.jobs,
+            llm=model_client(settings, store, run_id, no_cache),
+            llm_first=llm_first,
+        )
+
     checkpointer = _checkpointer(settings.database)
     if resume_id is not None:
         if path is not None:
@@ -64,6 +76,7 @@ def debug(
         if record.kind != "debug":
             raise NotFoundError(f"run {resume_id} is a {record.kind} run, not a debug run")
         target = Path(record.config["apply_to"])
+        context = context_for(resume_id)
         result = resume_task(resume_id, checkpointer, context)
         if result is None:
             raise NotFoundError(f"run {resume_id} has no checkpoint to resume from")
@@ -79,6 +92,7 @@ def debug(
             str(path),
             {"apply_to": str(target.resolve()), "max_candidates": max_candidates},
         )
+        context = context_for(run_id)
         try:
             result = debug_task(task, None, context, checkpointer, thread_id=run_id)
         except KeyboardInterrupt:
@@ -92,18 +106,34 @@ def debug(
         program_key = _program_key(result.fix, target)
         target.write_text(result.fix[program_key], encoding="utf-8")
         applied = True
+    usage = context.llm.usage.model_dump() if context.llm is not None else None
     if as_json:
         click.echo(
             json.dumps(
-                {"run_id": run_id, "applied": applied, **result.model_dump(mode="json")}, indent=2
+                {
+                    "run_id": run_id,
+                    "applied": applied,
+                    "llm_usage": usage,
+                    **result.model_dump(mode="json"),
+                },
+                indent=2,
             )
         )
     else:
         from duckfix.service.debug_render import render
 
-        render(result, run_id, applied, target)
+        render(result, run_id, applied, target, usage)
     if result.status not in ("fixed", "no_failure"):
         sys.exit(1)
+
+
+def model_client(settings: Any, store: Any, run_id: str, no_cache: bool) -> Any:
+    """The run's LLM client, or None when the provider is ``none``."""
+    if settings.llm.provider == "none":
+        return None
+    from duckfix.llm import make_client
+
+    return make_client(settings.llm, store=store, run_id=run_id, read_cache=not no_cache)
 
 
 def _load(

@@ -14,7 +14,9 @@ from rich.table import Table
 __all__ = ["render"]
 
 
-def render(result: Any, run_id: str, applied: bool, target: Path) -> None:
+def render(
+    result: Any, run_id: str, applied: bool, target: Path, usage: dict[str, Any] | None = None
+) -> None:
     """Print suspects, the fix, the explanation and the cost of a debug run."""
     console = Console()
     if result.status == "no_failure":
@@ -49,6 +51,9 @@ def render(result: Any, run_id: str, applied: bool, target: Path) -> None:
         f"cost: {result.candidates} candidates, {result.validations} test runs, "
         f"{result.seconds:.1f} s  (run {run_id})"
     )
+    if usage is not None:
+        tokens = usage["prompt_tokens"] + usage["completion_tokens"]
+        console.print(f"model: {usage['calls']} calls, {tokens} tokens")
     if applied:
         console.print(f"fix written to {target}")
     elif result.fix is not None:

@@ -75,6 +75,10 @@ def test_apply_writes_the_fix_and_json_reports_it(project: Path) -> None:
         (["debug", "largest.py", "--cases", "bad.jsonl"], "bad.jsonl:1: not valid JSON"),
         (["debug", "--resume", "debug-nope"], "no run 'debug-nope'"),
         (["debug"], "give a task folder or a program file"),
+        (
+            ["debug", "largest.py", "--cases", "cases.jsonl", "--provider", "openai"],
+            "llm.model is not set",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(project: Path, args: list[str], message: str) -> None:
@@ -117,3 +121,66 @@ def test_installed_command_end_to_end(project: Path) -> None:
         capture_output=True, text=True, cwd=project,
     )  # fmt: skip
     assert check.returncode == 0, check.stdout
+
+
+def test_debug_with_a_model_over_http_and_its_cache(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug no template can fix, fixed by an OpenAI-compatible endpoint (mocked over HTTP)."""
+    import httpx
+    import respx
+
+    from tests.pipelines.conftest import VOWELS, VOWELS_FIXED_FUNCTION
+
+    (project / "vowels.py").write_text(VOWELS)
+    (project / "vowels.jsonl").write_text(
+        "\n".join(
+            json.dumps({"args": [a], "expected": e})
+            for a, e in (("Apple", 2), ("abc", 1), ("XYZ", 0), ("EIEIO", 5))
+        )
+        + "\n"
+    )
+    monkeypatch.setenv("DUCKFIX_LLM__BASE_URL", "http://llm.test/v1")
+    monkeypatch.setenv("DUCKFIX_LLM__MODEL", "test-model")
+    answer = {
+        "proposals": [
+            {
+                "function": "count_vowels",
+                "path": "vowels.py",
+                "code": VOWELS_FIXED_FUNCTION,
+                "rationale": "count upper-case vowels too",
+            }
+        ]
+    }
+    completion = {
+        "id": "c1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "test-model",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": json.dumps(answer)},
+            }
+        ],
+        "usage": {"prompt_tokens": 50, "completion_tokens": 20, "total_tokens": 70},
+    }
+    args = ["debug", "vowels.py", "--cases", "vowels.jsonl", "--provider", "openai", "--json"]
+    with respx.mock(assert_all_called=False) as mock:
+        route = mock.post("http://llm.test/v1/chat/completions").mock(
+            return_value=httpx.Response(200, json=completion)
+        )
+        first = CliRunner().invoke(cli, args)
+        assert first.exit_code == 0, first.output
+        data = json.loads(first.output)
+        assert data["status"] == "fixed" and "s.lower()" in data["fix"]["vowels.py"]
+        sent = route.call_count
+        assert sent >= 1 and data["llm_usage"]["calls"] == sent
+        again = CliRunner().invoke(cli, args)
+        assert again.exit_code == 0, again.output
+        assert route.call_count == sent, "a repeated run is answered from the cache"
+        fresh = CliRunner().invoke(cli, [*args, "--no-cache"])
+        assert fresh.exit_code == 0 and route.call_count > sent
+    offline = CliRunner().invoke(cli, ["debug", "vowels.py", "--cases", "vowels.jsonl"])
+    assert offline.exit_code == 1, "templates alone cannot write the missing statement"
