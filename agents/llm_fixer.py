@@ -37,6 +37,7 @@ from importlib import resources
 from pydantic import BaseModel, Field
 
 from duckfix.agents.templates import Candidate
+from duckfix.agents.templates.spans import compiles
 from duckfix.errors import LLMError
 from duckfix.llm import LLMClient, Message
 from duckfix.models import Suspect, Task, TestOutcome
@@ -241,14 +242,6 @@ def apply_proposal(source: str, proposal: Proposal) -> str | None:
     return "".join([*lines[: target.start - 1], new, *lines[target.end :]])
 
 
-def _compiles(text: str, path: str) -> bool:
-    try:
-        compile(text, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
-        return False
-    return True
-
-
 def _changed(old: str, new: str) -> tuple[int, int]:
     """(first changed line in ``old``, characters changed)."""
     prefix = 0
@@ -280,7 +273,7 @@ def _candidate(
     if old is None:
         return None
     new = apply_proposal(old, proposal)
-    if new is None or new == old or not _compiles(new, path):
+    if new is None or new == old or not compiles(new, path):
         return None
     line, size = _changed(old, new)
     lines: list[str] = _LINE.findall(old)

@@ -66,7 +66,7 @@ from duckfix.agents.templates.expressions import (
     swap_operands,
 )
 from duckfix.agents.templates.sites import Site, anchor, nodes
-from duckfix.agents.templates.spans import Edit, File
+from duckfix.agents.templates.spans import Edit, File, compiles
 from duckfix.agents.templates.statements import dedent, delete, duplicate, indent, insert, move
 from duckfix.models import Suspect
 
@@ -162,7 +162,7 @@ def generate(
         if (file.path, text) in seen:
             continue
         seen.add((file.path, text))
-        if not _compiles(file.region(edit, text), file.path):
+        if not compiles(file.region(edit, text), file.path):
             continue
         kept[rank] = kept.get(rank, 0) + 1
         out.append(
@@ -178,16 +178,6 @@ def generate(
             )
         )
     return out
-
-
-def _compiles(text: str, path: str) -> bool:
-    # A compile, not just a parse: moved statements can leave a `break` outside its
-    # loop, which only the compiler rejects. It costs no more than ast.parse.
-    try:
-        compile(text, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
-        return False
-    return True
 
 
 # --- the templates, in the order they run at a line (it breaks ties in score) ----------

@@ -15,7 +15,18 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["ATOM", "BIN_PREC", "COMPREHENSIONS", "DEFS", "LINE", "Edit", "File", "Stmt", "short"]
+__all__ = [
+    "ATOM",
+    "BIN_PREC",
+    "COMPREHENSIONS",
+    "DEFS",
+    "LINE",
+    "Edit",
+    "File",
+    "Stmt",
+    "compiles",
+    "short",
+]
 
 # --- the file under edit -------------------------------------------------------------
 
@@ -462,3 +473,14 @@ def _attrs(root: ast.AST) -> dict[str, dict[str, list[int]]]:
             if (base, attr) in called or attr in methods:
                 del attrs[attr]
     return out
+
+
+def compiles(text: str, path: str) -> bool:
+    """Whether ``text`` compiles as the module at ``path``."""
+    # A compile, not just a parse: moved statements can leave a `break` outside its
+    # loop, which only the compiler rejects. It costs no more than ast.parse.
+    try:
+        compile(text, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
