@@ -29,8 +29,10 @@ def bench() -> None:
 
 @bench.command("run")
 @click.argument("suite", required=False)
-@click.option("--jobs", "-j", type=int, help="Tasks at once (default: the jobs setting).")
-@click.option("--limit", type=int, help="Only the first K tasks (by id).")
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), help="Tasks at once (default: the jobs setting)."
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first K tasks (by id).")
 @click.option("--task", "only", multiple=True, help="Only this task id (repeatable).")
 @click.option("--resume", "resume_id", help="Continue run RUN_ID, skipping finished tasks.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Results folder.")
@@ -39,8 +41,14 @@ def bench() -> None:
 )
 @click.option("--llm-first", is_flag=True, help="Ask the model before the patch templates.")
 @click.option("--no-cache", is_flag=True, help="Do not answer model calls from the cache.")
-@click.option("--max-candidates", type=int, help="Candidates per task (default 400).")
-@click.option("--max-seconds", type=float, help="Seconds per task (default 30).")
+@click.option(
+    "--max-candidates", type=click.IntRange(min=1), help="Candidates per task (default 400)."
+)
+@click.option(
+    "--max-seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds per task (default 30).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON lines.")
 @click.pass_obj
 def run_cmd(
@@ -66,7 +74,7 @@ def run_cmd(
     from duckfix.errors import NotFoundError, UsageError
     from duckfix.pipelines.bench import BenchContext, BenchResult, run_bench
     from duckfix.pipelines.debug import DebugContext
-    from duckfix.service.tasks_cmd import run_options
+    from duckfix.service.jobs import model_client, run_options
     from duckfix.store import open_store
 
     settings, _ = state.settings(jobs=jobs, **{"llm.provider": provider})
@@ -124,8 +132,6 @@ def run_cmd(
         disable=as_json or not err.is_terminal,
     )
     workers = max(1, (os.cpu_count() or 1) // jobs)
-    from duckfix.service.debug_cmd import model_client
-
     debug_context = DebugContext(
         options=options,
         max_candidates=max_candidates,

@@ -54,7 +54,9 @@ class State:
 @click.version_option(__version__, prog_name="duckfix")
 @click.option("--home", type=click.Path(file_okay=False), help="Data folder (DUCKFIX_HOME).")
 @click.option("--database-url", help="SQLAlchemy URL of the results store.")
-@click.option("--jobs", "-j", type=int, help="Sandboxed runs at once (default: cores).")
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), help="Sandboxed runs at once (default: cores)."
+)
 @click.pass_context
 def cli(ctx: click.Context, home: str | None, database_url: str | None, jobs: int | None) -> None:
     """duckfix: find, fix, explain and review bugs with cooperating agents."""

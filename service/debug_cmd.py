@@ -25,8 +25,10 @@ __all__ = ["debug"]
 )
 @click.option("--llm-first", is_flag=True, help="Ask the model before the patch templates.")
 @click.option("--no-cache", is_flag=True, help="Do not answer model calls from the cache.")
-@click.option("--max-candidates", type=int, default=400, show_default=True)
-@click.option("--max-seconds", type=float, default=120.0, show_default=True)
+@click.option("--max-candidates", type=click.IntRange(min=1), default=400, show_default=True)
+@click.option(
+    "--max-seconds", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True
+)
 @click.pass_obj
 def debug(
     state: Any,
@@ -49,7 +51,7 @@ def debug(
     it cost. Exit code 0 when fixed (or nothing fails), 1 when not fixed.
     """
     from duckfix.errors import NotFoundError, UsageError
-    from duckfix.service.tasks_cmd import run_options
+    from duckfix.service.jobs import model_client, run_options
     from duckfix.store import open_store
 
     settings, _ = state.settings(**{"llm.provider": provider})
@@ -125,15 +127,6 @@ def debug(
         render(result, run_id, applied, target, usage)
     if result.status not in ("fixed", "no_failure"):
         sys.exit(1)
-
-
-def model_client(settings: Any, store: Any, run_id: str, no_cache: bool) -> Any:
-    """The run's LLM client, or None when the provider is ``none``."""
-    if settings.llm.provider == "none":
-        return None
-    from duckfix.llm import make_client
-
-    return make_client(settings.llm, store=store, run_id=run_id, read_cache=not no_cache)
 
 
 def _load(

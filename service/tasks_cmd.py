@@ -16,26 +16,6 @@ def tasks() -> None:
     """Work with task suites: builtin, quixbugs:PATH, or a folder of tasks."""
 
 
-def run_options(settings: Any, case_timeout: float | None = None) -> Any:
-    """The sandbox options a job's test runs get, from the settings in force."""
-    from duckfix.runner import RunOptions
-    from duckfix.sandbox import Limits
-
-    box = settings.sandbox
-    limits = Limits(
-        timeout=box.timeout,
-        memory_mb=box.memory_mb,
-        file_size_mb=box.file_size_mb,
-        processes=box.processes,
-        output_bytes=box.output_bytes,
-    )
-    return RunOptions(
-        case_timeout=case_timeout or settings.case_timeout,
-        limits=limits,
-        isolation=box.isolation,
-    )
-
-
 @tasks.command("list")
 @click.argument("suite")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -43,6 +23,7 @@ def run_options(settings: Any, case_timeout: float | None = None) -> Any:
 def list_cmd(state: Any, suite: str, as_json: bool) -> None:
     """List the tasks of SUITE."""
     from duckfix.datasets.suites import load_suite
+    from duckfix.service.jobs import run_options
 
     settings, _ = state.settings()
     found = load_suite(suite, run_options(settings))
@@ -82,7 +63,9 @@ def console() -> Any:
 @tasks.command("check")
 @click.argument("suite")
 @click.option("--task", "only", multiple=True, help="Check only this task id (repeatable).")
-@click.option("--case-timeout", type=float, help="Seconds per test case.")
+@click.option(
+    "--case-timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per test case."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_obj
 def check_cmd(
@@ -96,6 +79,7 @@ def check_cmd(
     from duckfix.datasets.check import check_suite
     from duckfix.datasets.suites import load_suite
     from duckfix.errors import NotFoundError
+    from duckfix.service.jobs import run_options
     from duckfix.store import open_store
 
     settings, _ = state.settings(case_timeout=case_timeout)

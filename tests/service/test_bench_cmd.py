@@ -93,6 +93,7 @@ def test_bench_bad_input(suite: Path) -> None:
         (["bench", "report", "bench-nope"], "no run 'bench-nope'"),
         (["bench", "--resume", "bench-nope"], "no run 'bench-nope'"),
         (["bench", str(suite), "--task", "zzz"], "no task zzz"),
+        (["bench", str(suite), "--limit", "0"], "0 is not in the range x>=1"),
     ):
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 2, (args, result.output)

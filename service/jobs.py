@@ -1,0 +1,38 @@
+"""What every job gets from the settings in force: sandbox options and the model client."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from duckfix.config import Settings
+    from duckfix.llm import LLMClient
+    from duckfix.runner import RunOptions
+    from duckfix.store import Store
+
+__all__ = ["model_client", "run_options"]
+
+
+def run_options(settings: Settings) -> RunOptions:
+    """The sandbox limits and per-test timeout of a job's test runs."""
+    from duckfix.runner import RunOptions
+    from duckfix.sandbox import Limits
+
+    box = settings.sandbox
+    limits = Limits(
+        timeout=box.timeout,
+        memory_mb=box.memory_mb,
+        file_size_mb=box.file_size_mb,
+        processes=box.processes,
+        output_bytes=box.output_bytes,
+    )
+    return RunOptions(case_timeout=settings.case_timeout, limits=limits, isolation=box.isolation)
+
+
+def model_client(settings: Settings, store: Store, run_id: str, no_cache: bool) -> LLMClient | None:
+    """The run's LLM client, or None when the provider is ``none``."""
+    if settings.llm.provider == "none":
+        return None
+    from duckfix.llm import make_client
+
+    return make_client(settings.llm, store=store, run_id=run_id, read_cache=not no_cache)
