@@ -89,3 +89,17 @@ def test_installed_command_end_to_end(tmp_path: Path) -> None:
     assert "stored as run tasks-check-" in result.stderr
     assert "sandbox isolation: " in result.stderr
     assert (tmp_path / "home" / "duckfix.db").is_file()
+
+
+def test_tasks_check_reads_a_quixbugs_layout(runner: CliRunner, tmp_path: Path) -> None:
+    """`quixbugs:PATH` from the command line, on a toy folder in that layout."""
+    from tests.datasets.test_quixbugs import FILES, write_layout
+
+    layout = tmp_path / "qb"
+    write_layout(layout, FILES)
+    listed = runner.invoke(cli, ["tasks", "list", f"quixbugs:{layout}", "--json"])
+    assert listed.exit_code == 0, listed.output
+    ids = {row["id"] for row in json.loads(listed.output)}
+    assert {"add_one", "count_down", "reachable", "shout"} <= ids
+    missing = runner.invoke(cli, ["tasks", "check", f"quixbugs:{tmp_path / 'nope'}"])
+    assert missing.exit_code == 2 and "Traceback" not in missing.output
