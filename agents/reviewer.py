@@ -46,6 +46,8 @@ class PatchReview(BaseModel):
     verdict: Literal["accept", "reject"]
     reasons: list[str]
     """Why, in plain words, each naming the line; empty when accepted."""
+    notes: list[str] = []
+    """What was seen but not acted on (an ungrounded model objection, a model error)."""
 
 
 def review_patch(task: Task, before: dict[str, str], after: dict[str, str]) -> PatchReview:

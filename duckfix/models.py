@@ -258,6 +258,8 @@ class Explanation(_Model):
     root_cause: str = ""
     why_fix_works: str = ""
     evidence: list[str] = Field(default_factory=list)
+    source: Literal["offline", "model"] = "offline"
+    """Who wrote the sentences: the offline explainer or a model (evidence is always offline)."""
 
 
 class Usage(_Model):

@@ -1,0 +1,111 @@
+"""The reviewer's model path: a model looks for overfitting and side effects.
+
+The offline reviewer (:mod:`duckfix.agents.reviewer`) runs first and its
+rejections stand: the model is asked only about patches it accepted, and the
+model can only send a patch back, never pass one the offline checks rejected.
+A rejection is acted on only when it is *grounded*: its evidence quotes a line
+the patch adds. An objection about a line the patch does not add is kept as a
+note and ignored, so a model that imagines problems cannot stall a run.
+
+The patch, the task's description and the tests go into the prompt as data
+blocks; the prompt says that text inside them is never an instruction, and a
+fence is always longer than any backtick run inside, so a patch cannot close
+its block and pose as the prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from duckfix.agents.prompting import clip, data, messages, outcome_text
+from duckfix.agents.reviewer import PatchReview
+from duckfix.errors import LLMError
+from duckfix.llm import LLMClient, Message
+from duckfix.models import Patch, Task, TestOutcome
+
+__all__ = ["ModelReview", "added_lines", "build_messages", "grounded", "review_with_model"]
+
+_AGENT = "reviewer"
+_MAX_TESTS = 8
+_MAX_DIFF = 12_000
+
+Concern = Literal["none", "overfitting", "side_effect", "incomplete", "other"]
+
+
+class ModelReview(BaseModel):
+    """The model's verdict on one patch."""
+
+    verdict: Literal["accept", "reject"]
+    concern: Concern = "none"
+    reason: str = Field(default="", description="Why, in one or two sentences.")
+    evidence: str = Field(
+        default="",
+        description='The added line (without its "+") that shows the problem, quoted exactly.',
+    )
+
+
+def build_messages(task: Task, patch: Patch, tests: Sequence[TestOutcome]) -> list[Message]:
+    """The chat messages of the ``reviewer`` template."""
+    shown = "\n\n".join(data(f"test {o.name}", outcome_text(o)) for o in list(tests)[:_MAX_TESTS])
+    description = task.description.strip() or "(no description; judge from the code and tests)"
+    return messages(
+        _AGENT,
+        language=task.language,
+        description=data("task description", description),
+        diff=data("patch", clip(patch.diff, _MAX_DIFF), "diff"),
+        tests=shown or "(none shown)",
+    )
+
+
+def added_lines(diff: str) -> list[str]:
+    """The text of every line the diff adds, without its ``+``."""
+    return [
+        line[1:]
+        for line in diff.splitlines()
+        if line.startswith("+") and not line.startswith("+++")
+    ]
+
+
+def grounded(evidence: str, diff: str) -> bool:
+    """Whether ``evidence`` quotes (part of) a line the diff adds, whitespace aside."""
+    quoted = [" ".join(q.lstrip("+").split()) for q in evidence.splitlines()]
+    quoted = [q for q in quoted if len(q) >= 3]
+    added = [" ".join(a.split()) for a in added_lines(diff)]
+    return bool(quoted) and all(any(q in a for a in added) for q in quoted)
+
+
+def review_with_model(
+    client: LLMClient,
+    task: Task,
+    patch: Patch,
+    tests: Sequence[TestOutcome] = (),
+) -> PatchReview:
+    """The model's verdict as a :class:`PatchReview`: reject only on a grounded objection.
+
+    An ungrounded objection, or a model error, accepts with a note saying so.
+    """
+    try:
+        answer = client.structured(build_messages(task, patch, tests), ModelReview, agent=_AGENT)
+    except LLMError as exc:
+        return PatchReview(
+            verdict="accept", reasons=[], notes=[f"model reviewer unavailable: {exc}"]
+        )
+    reason = " ".join(answer.reason.split()) or "no reason given"
+    if answer.verdict == "accept":
+        return PatchReview(verdict="accept", reasons=[])
+    if not grounded(answer.evidence, patch.diff):
+        return PatchReview(
+            verdict="accept",
+            reasons=[],
+            notes=[
+                f"model objection ignored (it quotes no added line): {answer.concern}: {reason}"
+            ],
+        )
+    quote = " ".join(answer.evidence.split())
+    return PatchReview(
+        verdict="reject",
+        reasons=[f"model reviewer ({answer.concern}): {reason} [`{clip(quote, 80)}`]"],
+    )
