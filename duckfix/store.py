@@ -111,6 +111,12 @@ def m002_llm_usage_and_cache(conn: Connection) -> None:
     )
 
 
+@migration
+def m003_llm_usage_task(conn: Connection) -> None:
+    # Batch runs share one client; the task column gives calls and tokens per task.
+    conn.execute(text("ALTER TABLE llm_usage ADD COLUMN task_id TEXT"))
+
+
 @dataclass(frozen=True)
 class LLMUsageRecord:
     """One row of ``llm_usage``: what one model call (or cache hit) cost."""
@@ -123,6 +129,7 @@ class LLMUsageRecord:
     seconds: float
     cached: bool
     created_at: str
+    task_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -280,17 +287,19 @@ class Store:
         completion_tokens: int,
         seconds: float,
         cached: bool,
+        task_id: str | None = None,
     ) -> None:
         """Append one row to ``llm_usage``."""
         with self._begin() as conn:
             conn.execute(
                 text(
-                    "INSERT INTO llm_usage (run_id, agent, model, prompt_tokens, "
+                    "INSERT INTO llm_usage (run_id, task_id, agent, model, prompt_tokens, "
                     "completion_tokens, seconds, cached, created_at) "
-                    "VALUES (:r, :a, :m, :p, :c, :s, :k, :t)"
+                    "VALUES (:r, :task, :a, :m, :p, :c, :s, :k, :t)"
                 ),
                 {
                     "r": run_id,
+                    "task": task_id,
                     "a": agent,
                     "m": model,
                     "p": prompt_tokens,
@@ -318,6 +327,7 @@ class Store:
                     completion_tokens=m["completion_tokens"],
                     seconds=m["seconds"],
                     cached=bool(m["cached"]),
+                    task_id=m["task_id"],
                     created_at=m["created_at"],
                 )
                 for m in (r._mapping for r in rows)

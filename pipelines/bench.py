@@ -54,6 +54,12 @@ class BenchResult(BaseModel):
     validations: int = 0
     suspect_rank: int | None = None
     """Rank of the first suspect on a line the patch touched (None if none)."""
+    fixed_by: str = ""
+    """The template (``llm`` for the model) of the accepted patch."""
+    llm_calls: int = 0
+    """Model requests this task sent (answers from the cache are not requests)."""
+    llm_tokens: int = 0
+    """Prompt plus completion tokens of those requests."""
 
 
 class CategoryRow(BaseModel):
@@ -65,6 +71,10 @@ class CategoryRow(BaseModel):
     correct: int
     median_seconds: float
     mean_candidates: float
+    by_model: int = 0
+    """Correct fixes whose patch the model wrote."""
+    llm_calls: int = 0
+    llm_tokens: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,6 +143,13 @@ def bench_task(task: Task, context: DebugContext) -> BenchResult:
         candidates=result.candidates,
         validations=result.validations,
         suspect_rank=rank,
+        fixed_by=next(
+            (a.template for a in reversed(result.attempts) if a.outcome == "plausible"), ""
+        )
+        if plausible
+        else "",
+        llm_calls=result.llm_usage.calls,
+        llm_tokens=result.llm_usage.total_tokens,
     )
 
 
@@ -213,4 +230,7 @@ def _row(name: str, group: list[BenchResult]) -> CategoryRow:
         correct=sum(r.correct for r in group),
         median_seconds=statistics.median(r.seconds for r in group),
         mean_candidates=sum(r.candidates for r in group) / len(group),
+        by_model=sum(r.correct and r.fixed_by == "llm" for r in group),
+        llm_calls=sum(r.llm_calls for r in group),
+        llm_tokens=sum(r.llm_tokens for r in group),
     )

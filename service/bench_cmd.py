@@ -37,7 +37,9 @@ def bench() -> None:
 @click.option("--resume", "resume_id", help="Continue run RUN_ID, skipping finished tasks.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Results folder.")
 @click.option(
-    "--provider", type=click.Choice(["none", "openai"]), help="LLM (default: llm.provider)."
+    "--provider",
+    type=click.Choice(["none", "openai", "local"]),
+    help="LLM (default: llm.provider).",
 )
 @click.option("--llm-first", is_flag=True, help="Ask the model before the patch templates.")
 @click.option("--no-cache", is_flag=True, help="Do not answer model calls from the cache.")
@@ -164,12 +166,19 @@ def run_cmd(
         for r in ordered:
             click.echo(r.model_dump_json())
         return
-    _print_summary(suite, ordered)
+    _print_summary(suite, ordered, with_model=debug_context.llm is not None)
+    if debug_context.llm is not None:
+        rows = store.llm_usage(run_id)
+        hits = sum(r.cached for r in rows)
+        err.print(
+            f"model: {len(rows) - hits} requests sent, {hits} answered from the cache",
+            soft_wrap=True,
+        )
     err.print(f"results in {results_file}; run {run_id}", soft_wrap=True)
     err.print(f"report: duckfix bench report {run_id}", soft_wrap=True)
 
 
-def _print_summary(suite: str, results: list[Any]) -> None:
+def _print_summary(suite: str, results: list[Any], *, with_model: bool = False) -> None:
     from rich.table import Table
 
     from duckfix.pipelines.bench import summarize
@@ -177,20 +186,29 @@ def _print_summary(suite: str, results: list[Any]) -> None:
 
     table = Table(title=f"bench {suite}")
     table.add_column("category")
-    for name in ("tasks", "plausible", "correct", "median s", "candidates"):
+    names = ["tasks", "plausible", "correct", "median s", "candidates"]
+    if with_model:
+        names += ["by model", "calls / task", "tokens / task"]
+    for name in names:
         table.add_column(name, justify="right")
     rows = summarize(results)
     for row in rows:
         style = "bold" if row.category == "all" else None
-        table.add_row(
+        cells = [
             row.category,
             str(row.tasks),
             str(row.plausible),
             str(row.correct),
             f"{row.median_seconds:.1f}",
             f"{row.mean_candidates:.0f}",
-            style=style,
-        )
+        ]
+        if with_model:
+            cells += [
+                str(row.by_model),
+                f"{row.llm_calls / row.tasks:.1f}",
+                f"{row.llm_tokens / row.tasks:.0f}",
+            ]
+        table.add_row(*cells, style=style)
     console().print(table)
 
 

@@ -21,7 +21,9 @@ __all__ = ["debug"]
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--resume", "resume_id", help="Continue an interrupted run.")
 @click.option(
-    "--provider", type=click.Choice(["none", "openai"]), help="LLM (default: llm.provider)."
+    "--provider",
+    type=click.Choice(["none", "openai", "local"]),
+    help="LLM (default: llm.provider).",
 )
 @click.option("--llm-first", is_flag=True, help="Ask the model before the patch templates.")
 @click.option("--no-cache", is_flag=True, help="Do not answer model calls from the cache.")

@@ -30,3 +30,5 @@ class DebugContext:
     """Times the fixer may ask the model in one run."""
     llm_samples: int = 3
     """Requests per round (each asks for a few proposals)."""
+    llm_review_rounds: int = 2
+    """Times the model reviewer may send a plausible patch back to the fixer."""

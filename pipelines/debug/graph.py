@@ -1,7 +1,16 @@
-"""The debug graph: reproduce → localize → fix ⇄ validate → review → explain."""
+"""The debug graph: reproduce → localize → fix ⇄ validate → review → explain.
+
+With a model, two loops feed the agents' outputs back: when the fixer runs out
+of candidates it goes back to the localizer (``relocalize``), which re-ranks the
+suspects with the failed attempts in view before the fixer asks the model; and
+a patch the reviewer sends back returns to the fixer with the reviewer's
+reason among the failed attempts. Both loops end when a patch passes review or
+a budget (candidates, seconds, model rounds, model calls) is spent.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any
 
@@ -26,6 +35,12 @@ def _stopped(state: DebugState) -> bool:
     return state.status != "running"
 
 
+def _after_fix(state: DebugState) -> str:
+    if _stopped(state):
+        return END
+    return "relocalize" if state.rerank else "validate"
+
+
 def _after_validate(state: DebugState) -> str:
     return "review" if state.pending else "fix"
 
@@ -46,6 +61,7 @@ def build_graph(
         "reproduce": nodes.reproduce,
         "localize": nodes.localize_node,
         "fix": nodes.fix,
+        "relocalize": nodes.relocalize,
         "validate": nodes.validate,
         "review": nodes.review,
         "explain": nodes.explain_node,
@@ -55,7 +71,8 @@ def build_graph(
     graph.add_edge(START, "reproduce")
     graph.add_conditional_edges("reproduce", lambda s: END if _stopped(s) else "localize")
     graph.add_conditional_edges("localize", lambda s: END if _stopped(s) else "fix")
-    graph.add_conditional_edges("fix", lambda s: END if _stopped(s) else "validate")
+    graph.add_conditional_edges("fix", _after_fix)
+    graph.add_edge("relocalize", "fix")
     graph.add_conditional_edges("validate", _after_validate)
     graph.add_conditional_edges("review", _after_review)
     graph.add_edge("explain", END)
@@ -76,12 +93,25 @@ def debug_task(
     """Debug one program against its task's visible tests."""
     graph = build_graph(checkpointer)
     thread_id = thread_id or uuid.uuid4().hex
+    context = _for_task(context or DebugContext(), task.id)
     values = graph.invoke(
-        DebugInput(task=task, program=program),
-        _config(thread_id),
-        context=context or DebugContext(),
+        DebugInput(task=task, program=program), _config(thread_id), context=context
     )
-    return result_of(values)
+    return _with_usage(result_of(values), context)
+
+
+def _for_task(context: DebugContext, task_id: str) -> DebugContext:
+    # Each task gets its own view of the run's model client, so its calls and
+    # tokens can be told apart from those of the tasks running beside it.
+    if context.llm is None:
+        return context
+    return dataclasses.replace(context, llm=context.llm.for_task(task_id))
+
+
+def _with_usage(result: DebugResult, context: DebugContext) -> DebugResult:
+    if context.llm is None:
+        return result
+    return result.model_copy(update={"llm_usage": context.llm.usage})
 
 
 def resume_task(
@@ -95,8 +125,10 @@ def resume_task(
         return None
     if not snapshot.next:  # it had already finished
         return result_of(snapshot.values)
-    values = graph.invoke(None, config, context=context or DebugContext())
-    return result_of(values)
+    task_id = snapshot.values["task"].id
+    context = _for_task(context or DebugContext(), task_id)
+    values = graph.invoke(None, config, context=context)
+    return _with_usage(result_of(values), context)
 
 
 def result_of(values: dict[str, Any]) -> DebugResult:
@@ -118,4 +150,5 @@ def result_of(values: dict[str, Any]) -> DebugResult:
         validations=state.validations,
         seconds=state.seconds,
         failing_before=[o.name for o in baseline.failed] if baseline else [],
+        review_notes=state.review_notes,
     )

@@ -11,7 +11,10 @@ from langgraph.runtime import Runtime
 
 from duckfix.agents.explainer import explain
 from duckfix.agents.fixer import candidate_files, choose, validate_batch
+from duckfix.agents.llm_explainer import explain_with_model
 from duckfix.agents.llm_fixer import propose
+from duckfix.agents.llm_localizer import rerank
+from duckfix.agents.llm_reviewer import review_with_model
 from duckfix.agents.localizer import localize
 from duckfix.agents.reviewer import review_patch
 from duckfix.agents.templates import Candidate, generate
@@ -81,9 +84,11 @@ def localize_node(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
 def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     """Pick the next round of candidates, or stop when the budget or the ideas run out.
 
-    Template candidates come first; once they are all tried (or before them, with
-    ``llm_first``) the model, if the context has one, is asked for more, at most
-    ``llm_rounds`` times per run.
+    Template candidates come first. Once they are all tried (or before them, with
+    ``llm_first``) and the context has a model, the run goes back to the
+    localizer, which re-ranks the suspects with the failed attempts in view (new
+    suspect lines bring new template candidates), and then asks the model fixer,
+    at most ``llm_rounds`` times per run.
     """
     ctx = runtime.context
     tried = sum(a.outcome != "rejected" for a in state.attempts)
@@ -93,18 +98,20 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     if state.seconds >= ctx.max_seconds:
         return _give_up(f"the budget of {ctx.max_seconds:g} seconds is spent", rejected)
     rounds = state.llm_rounds
-    queue = state.queue
-    if not queue:
-        queue = generate(_program(state), state.suspects)
-        if ctx.llm_first and _may_ask(ctx, rounds):
-            queue = _ask_model(state, ctx, []) + queue
-            queue = _unique(queue)
-            rounds += 1
+    if ctx.llm_first and rounds == 0 and _needs_rerank(state, ctx, rounds):
+        return {"rerank": True}
+    queue = state.queue or generate(_program(state), state.suspects)
+    if ctx.llm_first and rounds == 0 and _may_ask(ctx, rounds):
+        at = state.next_index
+        queue = _unique(queue[:at] + _ask_model(state, ctx, queue) + queue[at:])
+        rounds += 1
     if not queue and not _may_ask(ctx, rounds):
         return _give_up(_nothing_applies(rounds), 0) | _rounds(state, rounds)
     room = ctx.max_candidates - tried
     batch = queue[state.next_index : state.next_index + min(ctx.workers, room)]
     while not batch and _may_ask(ctx, rounds):
+        if _needs_rerank(state, ctx, rounds):
+            return {"queue": queue, "rerank": True} | _rounds(state, rounds)
         queue = queue + _ask_model(state, ctx, queue)
         rounds += 1
         batch = queue[state.next_index : state.next_index + min(ctx.workers, room)]
@@ -116,6 +123,53 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         )
     update: Update = {"queue": queue, "batch": batch, "next_index": state.next_index + len(batch)}
     return update | _rounds(state, rounds)
+
+
+def _chat_model(ctx: DebugContext) -> bool:
+    # Localizer, reviewer and explainer answer in JSON; a base model (completion
+    # style) cannot, so only the fixer asks it, with a completion prompt.
+    return ctx.llm is not None and ctx.llm.style == "chat"
+
+
+def _needs_rerank(state: DebugState, ctx: DebugContext, rounds: int) -> bool:
+    return _chat_model(ctx) and state.reranked <= rounds and _may_ask(ctx, rounds)
+
+
+def _failed_attempts(state: DebugState) -> list[str]:
+    return [
+        f"{a.description} ({a.path}:{a.line}) {a.outcome}: {a.reason}"
+        for a in state.attempts
+        if a.outcome != "plausible"
+    ][-_ATTEMPTS_SHOWN:]
+
+
+@timed
+def relocalize(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
+    """Ask the model localizer to re-rank the suspects, seeing what failed so far.
+
+    Template candidates at lines it newly suspects join the queue.
+    """
+    ctx = runtime.context
+    assert ctx.llm is not None and state.baseline is not None
+    program = _program(state)
+    suspects = rerank(
+        ctx.llm,
+        state.task,
+        program,
+        state.suspects,
+        state.baseline.failed,
+        state.key_variables,
+        _failed_attempts(state),
+        top=ctx.top_suspects,
+    )
+    queued = {(c.path, c.source) for c in state.queue}
+    fresh = [c for c in generate(program, suspects) if (c.path, c.source) not in queued]
+    return {
+        "suspects": suspects,
+        "queue": state.queue + fresh,
+        "reranked": state.llm_rounds + 1,
+        "rerank": False,
+    }
 
 
 def _may_ask(ctx: DebugContext, rounds: int) -> bool:
@@ -145,18 +199,13 @@ def _unique(queue: list[Candidate]) -> list[Candidate]:
 def _ask_model(state: DebugState, ctx: DebugContext, queue: list[Candidate]) -> list[Candidate]:
     """New model candidates (none already queued), from the baseline and recent failures."""
     assert ctx.llm is not None and state.baseline is not None
-    failed = [
-        f"{a.description} ({a.path}:{a.line}) {a.outcome}: {a.reason}"
-        for a in state.attempts
-        if a.outcome != "plausible"
-    ][-_ATTEMPTS_SHOWN:]
     found = propose(
         ctx.llm,
         state.task,
         _program(state),
         state.suspects,
         state.baseline.failed,
-        failed,
+        _failed_attempts(state),
         samples=ctx.llm_samples,
     )
     queued = {(c.path, c.source) for c in queue}
@@ -207,11 +256,30 @@ def validate(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
 
 @timed
 def review(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
-    """Reject a plausible patch that special-cases the tests or guts the program."""
+    """Reject a plausible patch that special-cases the tests or guts the program.
+
+    The offline checks judge first; a patch they accept goes to the model
+    reviewer, when there is one, which may send it back to the fixer with a
+    reason (at most ``llm_review_rounds`` times per run).
+    """
+    ctx = runtime.context
     best, rest = state.pending[0], state.pending[1:]
     program = _program(state)
     files = candidate_files(program, best.candidate)
+    patch = Patch.from_sources(program, files)
     verdict = review_patch(state.task, program, files)
+    update: Update = {}
+    if (
+        verdict.verdict == "accept"
+        and _chat_model(ctx)
+        and state.model_rejections < ctx.llm_review_rounds
+    ):
+        assert ctx.llm is not None and state.baseline is not None
+        verdict = review_with_model(ctx.llm, state.task, patch, state.baseline.outcomes)
+        if verdict.verdict == "reject":
+            update["model_rejections"] = state.model_rejections + 1
+        if verdict.notes:
+            update["review_notes"] = state.review_notes + verdict.notes
     if verdict.verdict == "reject":
         rejected = Attempt(
             template=best.candidate.template,
@@ -221,13 +289,8 @@ def review(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
             outcome="rejected",
             reason="; ".join(verdict.reasons),
         )
-        return {"pending": rest, "attempts": [rejected]}
-    return {
-        "pending": [],
-        "accepted": best,
-        "fix": files,
-        "patch": Patch.from_sources(program, files),
-    }
+        return update | {"pending": rest, "attempts": [rejected]}
+    return update | {"pending": [], "accepted": best, "fix": files, "patch": patch}
 
 
 @timed
@@ -235,9 +298,14 @@ def explain_node(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     """Say why the program failed and why the fix works."""
     assert state.baseline is not None and state.patch is not None and state.accepted is not None
     failing = state.baseline.failed[0] if state.baseline.failed else None
-    explanation = explain(
-        state.task, state.patch, failing, state.accepted.outcome, state.key_variables
-    )
+    after = state.accepted.outcome
+    explanation = explain(state.task, state.patch, failing, after, state.key_variables)
+    ctx = runtime.context
+    if _chat_model(ctx):
+        assert ctx.llm is not None
+        explanation = explain_with_model(
+            ctx.llm, state.patch, failing, after, state.key_variables, explanation
+        )
     return {
         "explanation": explanation,
         "status": "fixed",

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from duckfix.agents.fixer import Validation
 from duckfix.agents.localizer import KeyVariable
 from duckfix.agents.templates import Candidate
-from duckfix.models import Explanation, Patch, Suspect, Task, TestReport
+from duckfix.models import Explanation, Patch, Suspect, Task, TestReport, Usage
 
 Status = Literal["running", "fixed", "not_fixed", "no_failure"]
 
@@ -75,6 +75,14 @@ class DebugState(DebugInput):
     """Sandboxed test runs made to validate candidates."""
     llm_rounds: int = 0
     """Times the fixer asked the model for candidates."""
+    reranked: int = 0
+    """The model localizer has re-ranked the suspects for model rounds below this number."""
+    rerank: bool = False
+    """The fixer wants the model localizer to re-rank before its next model round."""
+    model_rejections: int = 0
+    """Plausible patches the model reviewer sent back."""
+    review_notes: list[str] = field(default_factory=list)
+    """Model objections not acted on, and model errors, from review."""
     seconds: float = 0.0
     """Wall-clock seconds spent in nodes so far (across resumes)."""
 
@@ -98,6 +106,10 @@ class DebugResult(BaseModel):
     seconds: float = 0.0
     failing_before: list[str] = Field(default_factory=list)
     """Visible tests that failed before the fix."""
+    review_notes: list[str] = Field(default_factory=list)
+    """Model objections not acted on, and model errors, from review."""
+    llm_usage: Usage = Field(default_factory=Usage)
+    """Model calls and tokens this run sent (cache hits are free and not counted)."""
 
     @property
     def fixed(self) -> bool:

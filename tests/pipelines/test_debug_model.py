@@ -1,0 +1,180 @@
+"""The debug graph with a (fake) model: the agents' outputs feeding each other."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from duckfix.llm import Budget, FakeProvider, LLMClient
+from duckfix.pipelines.debug import DebugContext, build_graph, debug_task
+from duckfix.pipelines.debug.graph import result_of
+from duckfix.pipelines.debug.state import DebugInput
+from duckfix.runner import RunOptions, run_tests
+
+from tests.fakes import agent_model
+from tests.pipelines.conftest import VOWELS, VOWELS_FIXED_FUNCTION, largest_task, vowels_task
+
+CONTEXT = DebugContext(options=RunOptions(case_timeout=1.0), workers=2, llm_samples=1)
+
+# An overfit that the offline reviewer cannot see: it lower-cases only the
+# visible inputs' capital vowels it needed (A, E, I, O) and forgets U.
+OVERFIT = VOWELS_FIXED_FUNCTION.replace(
+    "    s = s.lower()\n",
+    '    s = s.replace("A", "a").replace("E", "e").replace("I", "i").replace("O", "o")\n',
+)
+
+
+def proposals(*codes: str) -> str:
+    return json.dumps(
+        {
+            "proposals": [
+                {"function": "count_vowels", "path": "vowels.py", "code": c, "rationale": "fix"}
+                for c in codes
+            ]
+        }
+    )
+
+
+def accept() -> str:
+    return json.dumps({"verdict": "accept"})
+
+
+def test_the_model_fixes_what_the_templates_cannot() -> None:
+    task = vowels_task()
+    script, llm = agent_model(fixer=[proposals(VOWELS_FIXED_FUNCTION)])
+    ctx = dataclasses.replace(CONTEXT, llm=llm)
+    graph = build_graph()
+    values = graph.invoke(DebugInput(task=task), {"configurable": {"thread_id": "m"}}, context=ctx)  # type: ignore[arg-type]
+    assert values["llm_rounds"] == 1 and len(script.asked["fixer"]) == 1
+    result = result_of(values)
+    assert result.status == "fixed", result.stop_reason
+    assert result.fix is not None and result.fix["vowels.py"] == VOWELS_FIXED_FUNCTION
+    assert result.attempts[-1].template == "llm" and result.attempts[-1].outcome == "plausible"
+    assert run_tests(task, "hidden", result.fix, CONTEXT.options).all_passed
+    # The templates' failures went back to the localizer, then to the fixer.
+    assert len(script.asked["localizer"]) == 1
+    assert "failed: case 1: expected 2, got 1" in script.user("localizer")
+    assert "failed: case 1: expected 2, got 1" in script.user("fixer")
+    # With no answer from the model, reviewer and explainer worked offline.
+    assert result.explanation is not None and result.explanation.source == "offline"
+
+
+def test_llm_first_asks_localizer_and_fixer_before_any_template() -> None:
+    script, llm = agent_model(fixer=[proposals(VOWELS_FIXED_FUNCTION)])
+    result = debug_task(vowels_task(), None, dataclasses.replace(CONTEXT, llm=llm, llm_first=True))
+    assert result.status == "fixed", result.stop_reason
+    assert result.attempts[0].template == "llm"
+    assert "(none yet)" in script.user("localizer") and "(none yet)" in script.user("fixer")
+
+
+def test_the_model_localizer_points_the_templates_at_a_new_line() -> None:
+    # Line 6 (`n += 1`) is blamed by the model; templates there are tried
+    # before the model fixer is asked, and the suspects carry its reason.
+    ranking = json.dumps({"lines": [{"line": 6, "reason": "n counts too few vowels"}]})
+    _, llm = agent_model(localizer=[ranking], fixer=[proposals(VOWELS_FIXED_FUNCTION)])
+    result = debug_task(vowels_task(), None, dataclasses.replace(CONTEXT, llm=llm))
+    assert result.status == "fixed"
+    top = result.suspects[0]
+    assert (top.line, top.reason) == (6, "model: n counts too few vowels")
+    assert top.score >= max(s.score for s in result.suspects)
+    before_model = [a for a in result.attempts if a.template != "llm"]
+    assert any(a.line == 6 for a in before_model)
+
+
+def test_the_reviewer_sends_an_overfit_back_and_the_fixer_hears_why() -> None:
+    task = vowels_task()
+    reject = json.dumps(
+        {
+            "verdict": "reject",
+            "concern": "overfitting",
+            "reason": "only the capitals in the tests are lowered; U is forgotten",
+            "evidence": 's = s.replace("A", "a")',
+        }
+    )
+    script, llm = agent_model(
+        fixer=[proposals(OVERFIT), proposals(VOWELS_FIXED_FUNCTION)],
+        reviewer=[reject, accept()],
+    )
+    result = debug_task(task, None, dataclasses.replace(CONTEXT, llm=llm))
+    assert result.status == "fixed", result.stop_reason
+    assert result.fix is not None and result.fix["vowels.py"] == VOWELS_FIXED_FUNCTION
+    rejected = [a for a in result.attempts if a.outcome == "rejected"]
+    assert len(rejected) == 1 and "U is forgotten" in rejected[0].reason
+    # The objection reached the localizer and the fixer's second request.
+    assert "U is forgotten" in script.user("fixer", 1)
+    assert "U is forgotten" in script.user("localizer", 1)
+    assert len(script.asked["reviewer"]) == 2
+
+
+def test_an_ungrounded_objection_is_noted_not_acted_on() -> None:
+    made_up = json.dumps(
+        {
+            "verdict": "reject",
+            "concern": "side_effect",
+            "reason": "it deletes files",
+            "evidence": "os.remove(path)",
+        }
+    )
+    _, llm = agent_model(fixer=[proposals(VOWELS_FIXED_FUNCTION)], reviewer=[made_up])
+    result = debug_task(vowels_task(), None, dataclasses.replace(CONTEXT, llm=llm))
+    assert result.status == "fixed"
+    assert not [a for a in result.attempts if a.outcome == "rejected"]
+    assert result.review_notes and "it deletes files" in result.review_notes[0]
+
+
+def test_review_rounds_are_capped() -> None:
+    reject = json.dumps(
+        {"verdict": "reject", "concern": "other", "reason": "no", "evidence": "n = 0"}
+    )
+    script, llm = agent_model(fixer=[proposals(OVERFIT)], reviewer=[reject] * 5)
+    ctx = dataclasses.replace(CONTEXT, llm=llm, llm_review_rounds=0)
+    result = debug_task(vowels_task(), None, ctx)
+    assert result.status == "fixed" and script.asked["reviewer"] == []
+
+
+def test_the_explainer_model_is_used_when_grounded_and_ignored_otherwise() -> None:
+    grounded = json.dumps(
+        {
+            "summary": "Capital vowels were not counted.",
+            "root_cause": "`count_vowels` compared each character with lower-case vowels only.",
+            "why_fix_works": "`s.lower()` turns capitals into lower case first.",
+        }
+    )
+    _, llm = agent_model(explainer=[grounded])
+    result = debug_task(largest_task(), None, dataclasses.replace(CONTEXT, llm=llm))
+    # Nothing in that answer names what the largest fix changed: offline stays.
+    assert result.status == "fixed" and result.explanation is not None
+    assert result.explanation.source == "offline"
+
+    _, llm = agent_model(fixer=[proposals(VOWELS_FIXED_FUNCTION)], explainer=[grounded])
+    result = debug_task(vowels_task(), None, dataclasses.replace(CONTEXT, llm=llm))
+    assert result.explanation is not None and result.explanation.source == "model"
+    assert result.explanation.root_cause.startswith("`count_vowels` compared")
+    assert result.explanation.evidence  # the offline facts are kept
+
+
+def test_a_base_model_gets_a_completion_prompt_and_only_the_fixer_asks_it() -> None:
+    body = VOWELS_FIXED_FUNCTION.split(":\n", 1)[1] + "\n\n# trailing prose the model adds"
+    script, llm = agent_model(style="completion", fixer=[body])
+    result = debug_task(vowels_task(), None, dataclasses.replace(CONTEXT, llm=llm))
+    assert result.status == "fixed", result.stop_reason
+    assert result.fix is not None and result.fix["vowels.py"] == VOWELS_FIXED_FUNCTION
+    prompt = script.user("fixer")
+    assert VOWELS.rstrip() in prompt and prompt.endswith("def count_vowels(s):\n")
+    assert "expected 2, got 1" in prompt
+    assert set(script.asked) == {"fixer"}
+
+
+def test_model_rounds_are_capped_and_the_run_ends_not_fixed() -> None:
+    script, llm = agent_model(fixer=[proposals()] * 2)
+    ctx = dataclasses.replace(CONTEXT, llm=llm, llm_rounds=2)
+    result = debug_task(vowels_task(), None, ctx)
+    assert result.status == "not_fixed" and "candidates were tried" in result.stop_reason
+    assert len(script.asked["fixer"]) == 2 and len(script.asked["localizer"]) == 2
+
+
+def test_a_spent_budget_ends_the_model_path_quietly() -> None:
+    fake = FakeProvider()
+    ctx = dataclasses.replace(CONTEXT, llm=LLMClient(fake, budget=Budget(max_calls=0)))
+    result = debug_task(vowels_task(), None, ctx)
+    assert result.status == "not_fixed" and fake.history == []
