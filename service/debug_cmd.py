@@ -110,16 +110,11 @@ def debug(
         program_key = _program_key(result.fix, target)
         target.write_text(result.fix[program_key], encoding="utf-8")
         applied = True
-    usage = context.llm.usage.model_dump() if context.llm is not None else None
+    usage = result.llm_usage.model_dump() if context.llm is not None else None
     if as_json:
         click.echo(
             json.dumps(
-                {
-                    "run_id": run_id,
-                    "applied": applied,
-                    "llm_usage": usage,
-                    **result.model_dump(mode="json"),
-                },
+                {"run_id": run_id, "applied": applied, **result.model_dump(mode="json")},
                 indent=2,
             )
         )

@@ -98,3 +98,83 @@ def test_bench_bad_input(suite: Path) -> None:
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 2, (args, result.output)
         assert message in result.output
+
+
+def _chat(content: str) -> dict[str, object]:
+    return {
+        "id": "c",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "test-model",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": content},
+            }
+        ],
+        "usage": {"prompt_tokens": 40, "completion_tokens": 10, "total_tokens": 50},
+    }
+
+
+def _model_answer(request: object) -> object:
+    """An OpenAI-compatible endpoint answering each agent in kind."""
+    import httpx
+
+    from tests.fakes import agent_of
+
+    assert isinstance(request, httpx.Request)
+    agent = agent_of(json.loads(request.content)["messages"])
+    content = {
+        "localizer": {"lines": [{"line": 2, "reason": "the return expression is wrong"}]},
+        "fixer": {
+            "proposals": [{"function": "double", "code": "def double(n):\n    return n * 2\n"}]
+        },
+        "reviewer": {"verdict": "accept"},
+        "explainer": {
+            "summary": "double multiplied the text.",
+            "root_cause": "`str(n) * 3` repeats the digits instead of doubling n.",
+            "why_fix_works": "`n * 2` doubles the number.",
+        },
+    }[agent]
+    return httpx.Response(200, json=_chat(json.dumps(content)))
+
+
+def test_bench_with_a_model_counts_calls_per_task_and_replays_from_the_cache(
+    suite: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import respx
+
+    from duckfix.config import load_settings
+    from duckfix.store import Store
+
+    monkeypatch.setenv("DUCKFIX_LLM__BASE_URL", "http://llm.test/v1")
+    monkeypatch.setenv("DUCKFIX_LLM__MODEL", "test-model")
+    args = ["bench", str(suite), "--provider", "openai", "--max-candidates", "60"]
+    with respx.mock(assert_all_called=False) as mock:
+        route = mock.post("http://llm.test/v1/chat/completions").mock(side_effect=_model_answer)
+        first = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "a")])
+        assert first.exit_code == 0, first.output
+        sent = route.call_count
+        assert "by model" in first.output and f"{sent} requests sent" in first.output
+        lines = (tmp_path / "a" / "results.jsonl").read_text().splitlines()
+        by_id = {r["task_id"]: r for r in map(json.loads, lines)}
+        # The template fixed `double`; only the model could fix `unfixable`.
+        assert by_id["unfixable"]["correct"] and by_id["unfixable"]["fixed_by"] == "llm"
+        assert by_id["double"]["correct"] and by_id["double"]["fixed_by"] != "llm"
+        assert sum(r["llm_calls"] for r in by_id.values()) == sent
+        assert by_id["unfixable"]["llm_calls"] > by_id["double"]["llm_calls"] > 0
+        assert by_id["unfixable"]["llm_tokens"] == 50 * by_id["unfixable"]["llm_calls"]
+        settings, _ = load_settings()
+        run_id = json.loads((tmp_path / "a" / "run.json").read_text())["run_id"]
+        rows = Store(settings.database).llm_usage(run_id)
+        assert {r.task_id for r in rows} == {"double", "unfixable"}
+        assert len(rows) == sent and not any(r.cached for r in rows)
+
+        again = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "b")])
+        assert again.exit_code == 0, again.output
+        assert route.call_count == sent, "a repeated run sends no request"
+        assert f"0 requests sent, {sent} answered from the cache" in again.output
+        lines = (tmp_path / "b" / "results.jsonl").read_text().splitlines()
+        assert all(json.loads(x)["llm_calls"] == 0 for x in lines)
+        assert {json.loads(x)["correct"] for x in lines} == {True}
