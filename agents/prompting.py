@@ -11,13 +11,23 @@ cannot close the block and pose as the prompt.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 
 from duckfix.llm import Message
-from duckfix.models import TestOutcome
+from duckfix.models import Suspect, Task, TestOutcome
 
-__all__ = ["clip", "data", "fence", "messages", "numbered", "outcome_text", "template"]
+__all__ = [
+    "clip",
+    "data",
+    "fence",
+    "messages",
+    "numbered",
+    "outcome_text",
+    "shown_files",
+    "template",
+]
 
 _MAX_MESSAGE = 2000
 
@@ -73,3 +83,11 @@ def outcome_text(outcome: TestOutcome) -> str:
     if outcome.message:
         lines.append("message: " + clip(outcome.message))
     return "\n".join(lines)
+
+
+def shown_files(task: Task, program: dict[str, str], suspects: Sequence[Suspect]) -> list[str]:
+    """The files a prompt shows: those holding suspects, then the task's program file."""
+    paths = [s.path for s in suspects if s.path in program]
+    if task.program in program:
+        paths.append(task.program)
+    return list(dict.fromkeys(paths)) or sorted(program)[:1]

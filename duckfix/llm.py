@@ -245,8 +245,11 @@ class OpenAIProvider:
         # Local servers (llama.cpp, Ollama, vLLM) take any key; "EMPTY" is
         # their convention, and a real endpoint answers 401, reported below.
         self._api_key = api_key or "EMPTY"
+        # A proxy from the environment must never see calls to a server on
+        # this machine (llama.cpp, Ollama, vLLM on loopback).
+        self._trust_env = httpx.URL(self.base_url).host not in ("127.0.0.1", "localhost", "::1")
         self._http = http_client or httpx.Client(
-            timeout=self._httpx_timeout(), limits=self._httpx_limits()
+            timeout=self._httpx_timeout(), limits=self._httpx_limits(), trust_env=self._trust_env
         )
         self._client = openai.OpenAI(
             api_key=self._api_key,
@@ -281,7 +284,9 @@ class OpenAIProvider:
             import openai
 
             self._ahttp = httpx.AsyncClient(
-                timeout=self._httpx_timeout(), limits=self._httpx_limits()
+                timeout=self._httpx_timeout(),
+                limits=self._httpx_limits(),
+                trust_env=self._trust_env,
             )
             self._async = openai.AsyncOpenAI(
                 api_key=self._api_key,
@@ -484,8 +489,10 @@ class FakeProvider:
 class Budget:
     """Calls, tokens and money one run may spend; shared by every client of the run.
 
-    Money is counted only where prices are given (per million prompt and
-    completion tokens). Thread-safe.
+    Answers from the cache count as calls and tokens (so a replayed run makes
+    the same calls and stops at the same point) but cost no money. Money is
+    counted only where prices are given (per million prompt and completion
+    tokens). Thread-safe.
     """
 
     def __init__(
@@ -518,11 +525,12 @@ class Budget:
             price_completion=settings.price_completion,
         )
 
-    def reserve(self) -> None:
+    def reserve(self, *, paid: bool = True) -> None:
         """Count one call about to be sent, or raise :class:`BudgetExhausted`.
 
         The call is counted before it is sent, so concurrent callers cannot
-        all slip past the last free call.
+        all slip past the last free call. ``paid=False`` (a cache hit) is not
+        stopped by the money limit.
         """
         with self._lock:
             if self.max_calls is not None and self.calls >= self.max_calls:
@@ -531,19 +539,20 @@ class Budget:
                 raise BudgetExhausted(
                     f"LLM budget spent: {self.tokens} of {self.max_tokens} tokens"
                 )
-            if self.max_cost is not None and self.cost >= self.max_cost:
+            if paid and self.max_cost is not None and self.cost >= self.max_cost:
                 raise BudgetExhausted(
                     f"LLM budget spent: {self.cost:.4f} of {self.max_cost:.4f} (money)"
                 )
             self.calls += 1
 
-    def charge(self, prompt_tokens: int, completion_tokens: int = 0) -> None:
-        """Add what a finished call used."""
+    def charge(self, prompt_tokens: int, completion_tokens: int = 0, *, paid: bool = True) -> None:
+        """Add what a finished call used; ``paid=False`` (a cache hit) costs no money."""
         with self._lock:
             self.tokens += prompt_tokens + completion_tokens
-            self.cost += (
-                prompt_tokens * self.price_prompt + completion_tokens * self.price_completion
-            ) / 1e6
+            if paid:
+                self.cost += (
+                    prompt_tokens * self.price_prompt + completion_tokens * self.price_completion
+                ) / 1e6
 
 
 # One semaphore per endpoint, shared by every client of this process, so two
@@ -603,20 +612,31 @@ def extract_json(text: str) -> Any:
 def _refuses_format(exc: LLMRequestError) -> bool:
     # llama.cpp's server and some proxies answer 400 (or 422) naming the field
     # they do not support; anything else is a real error and is raised.
-    if exc.status not in (400, 422):
-        return False
     text = str(exc).lower()
-    return any(word in text for word in ("response_format", "json_schema", "json_object"))
+    names_it = any(word in text for word in ("response_format", "json_schema", "json_object"))
+    if exc.status in (400, 422):
+        return names_it
+    # llama-cpp-python's server answers a request it cannot validate with 500
+    # ("1 validation error ... response_format ..."): not worth retrying.
+    return exc.status == 500 and names_it and "validation error" in text
 
 
-def _schema_prompt(schema: type[BaseModel]) -> Message:
-    return {
-        "role": "system",
-        "content": (
-            "Answer with one JSON object only, no prose, matching this JSON schema:\n"
-            + json.dumps(schema.model_json_schema(), sort_keys=True)
-        ),
-    }
+def _with_schema(messages: list[Message], schema: type[BaseModel]) -> list[Message]:
+    """``messages`` told to answer in ``schema``'s JSON.
+
+    The instruction joins the first system message rather than adding a
+    second one: several chat templates (Gemma's, Mistral's) keep at most one
+    system message, or fold it into the first user turn.
+    """
+    note = "Answer with one JSON object only, no prose, matching this JSON schema:\n" + json.dumps(
+        schema.model_json_schema(), sort_keys=True
+    )
+    out = list(messages)
+    for i, message in enumerate(out):
+        if message["role"] == "system":
+            out[i] = {**message, "content": message["content"] + "\n\n" + note}
+            return out
+    return [{"role": "system", "content": note}, *out]
 
 
 @dataclass(frozen=True)
@@ -924,6 +944,11 @@ class LLMClient:
         if use_cache and self.read_cache and self.store is not None:
             hit = self.store.cache_get(key)
             if hit is not None:
+                # A cached answer counts against the calls and tokens a run may
+                # use (not its money): a repeated run then stops where the first
+                # one stopped, and gives the same answers without a request.
+                self.budget.reserve(paid=False)
+                self.budget.charge(hit.prompt_tokens, hit.completion_tokens, paid=False)
                 self._record(agent, hit.model, hit.prompt_tokens, hit.completion_tokens, 0.0, True)
                 return Completion(
                     hit.response, hit.model, hit.prompt_tokens, hit.completion_tokens, cached=True
@@ -935,6 +960,8 @@ class LLMClient:
             try:
                 result: Completion = yield request
             except LLMRequestError as exc:
+                if _refuses_format(exc):
+                    raise  # the server cannot take this request; negotiation moves on
                 if not exc.retryable or attempt >= self.max_retries:
                     if exc.retryable:
                         raise LLMRequestError(
@@ -1023,7 +1050,7 @@ class LLMClient:
                 convo = messages
             else:
                 fmt = {"type": "json_object"} if mode == "json_object" else None
-                convo = [_schema_prompt(schema), *messages]
+                convo = _with_schema(messages, schema)
             request = self._request("chat", convo, agent, temperature, max_tokens, fmt)
             try:
                 result = yield from self._complete_flow(request, agent, use_cache)

@@ -7,6 +7,7 @@ and the pre-push hook start fast.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,11 @@ class Group(click.Group):
             return super().invoke(ctx)
         except DuckfixError as exc:
             raise DuckfixClickError(exc) from exc
+        except KeyboardInterrupt:
+            # Click would print "Aborted!" and exit 1, like a failed job; an
+            # interrupted run exits 130 as shells expect of Ctrl-C.
+            click.echo("duckfix: interrupted", err=True)
+            ctx.exit(130)
 
 
 @dataclass
@@ -100,8 +106,16 @@ def _register() -> None:
 _register()
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    # SIGTERM ends a run the way Ctrl-C does: runs are marked interrupted (and
+    # resumable), and exit handlers stop what duckfix started (a local model
+    # server), which a plain SIGTERM death would leave running.
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         cli.main(args=argv, prog_name="duckfix")
     except KeyboardInterrupt:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import httpx
+
 from duckfix.errors import LLMUnavailableError
 from duckfix.llm import FakeProvider, LLMClient, Message
 
@@ -62,3 +64,49 @@ def agent_model(
         responder=script, style="completion" if style == "completion" else "chat"
     )
     return script, LLMClient(provider, sleep=lambda _: None)
+
+
+def chat_reply(
+    content: str, prompt: int = 10, completion: int = 5, model: str = "m"
+) -> httpx.Response:
+    """An OpenAI-style chat completion answering ``content``, as a server sends it."""
+    return httpx.Response(
+        200,
+        json={
+            "id": "c1",
+            "object": "chat.completion",
+            "created": 1,
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": content},
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt,
+                "completion_tokens": completion,
+                "total_tokens": prompt + completion,
+            },
+        },
+    )
+
+
+def text_reply(text: str, prompt: int = 7, completion: int = 4, model: str = "m") -> httpx.Response:
+    """An OpenAI-style plain completion (``/v1/completions``) of ``text``."""
+    return httpx.Response(
+        200,
+        json={
+            "id": "t1",
+            "object": "text_completion",
+            "created": 1,
+            "model": model,
+            "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None, "text": text}],
+            "usage": {
+                "prompt_tokens": prompt,
+                "completion_tokens": completion,
+                "total_tokens": prompt + completion,
+            },
+        },
+    )

@@ -103,7 +103,7 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     queue = state.queue or generate(_program(state), state.suspects)
     if ctx.llm_first and rounds == 0 and _may_ask(ctx, rounds):
         at = state.next_index
-        queue = _unique(queue[:at] + _ask_model(state, ctx, queue) + queue[at:])
+        queue = _unique(queue[:at] + _ask_model(state, ctx, queue, rounds) + queue[at:])
         rounds += 1
     if not queue and not _may_ask(ctx, rounds):
         return _give_up(_nothing_applies(rounds), 0) | _rounds(state, rounds)
@@ -112,7 +112,7 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     while not batch and _may_ask(ctx, rounds):
         if _needs_rerank(state, ctx, rounds):
             return {"queue": queue, "rerank": True} | _rounds(state, rounds)
-        queue = queue + _ask_model(state, ctx, queue)
+        queue = queue + _ask_model(state, ctx, queue, rounds)
         rounds += 1
         batch = queue[state.next_index : state.next_index + min(ctx.workers, room)]
     if not queue:
@@ -196,7 +196,9 @@ def _unique(queue: list[Candidate]) -> list[Candidate]:
     return out
 
 
-def _ask_model(state: DebugState, ctx: DebugContext, queue: list[Candidate]) -> list[Candidate]:
+def _ask_model(
+    state: DebugState, ctx: DebugContext, queue: list[Candidate], rounds: int
+) -> list[Candidate]:
     """New model candidates (none already queued), from the baseline and recent failures."""
     assert ctx.llm is not None and state.baseline is not None
     found = propose(
@@ -207,6 +209,7 @@ def _ask_model(state: DebugState, ctx: DebugContext, queue: list[Candidate]) -> 
         state.baseline.failed,
         _failed_attempts(state),
         samples=ctx.llm_samples,
+        round_=rounds + 1,
     )
     queued = {(c.path, c.source) for c in queue}
     return [c for c in found if (c.path, c.source) not in queued]

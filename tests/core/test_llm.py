@@ -33,6 +33,8 @@ from duckfix.llm import (
 )
 from duckfix.store import Store, open_store
 
+from tests.fakes import chat_reply as reply
+
 BASE = "http://llm.test/v1"
 URL = f"{BASE}/chat/completions"
 ASK: list[Message] = [{"role": "user", "content": "Where is the bug?"}]
@@ -41,30 +43,6 @@ ASK: list[Message] = [{"role": "user", "content": "Where is the bug?"}]
 class Verdict(BaseModel):
     line: int
     reason: str
-
-
-def reply(content: str, prompt: int = 10, completion: int = 5) -> httpx.Response:
-    return httpx.Response(
-        200,
-        json={
-            "id": "c1",
-            "object": "chat.completion",
-            "created": 1,
-            "model": "m",
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": "stop",
-                    "message": {"role": "assistant", "content": content},
-                }
-            ],
-            "usage": {
-                "prompt_tokens": prompt,
-                "completion_tokens": completion,
-                "total_tokens": prompt + completion,
-            },
-        },
-    )
 
 
 def error(status: int, message: str, headers: dict[str, str] | None = None) -> httpx.Response:

@@ -26,6 +26,9 @@ from duckfix.errors import BudgetExhausted, LLMOutputError, LLMRequestError
 from duckfix.llm import Budget, LLMClient, Message, OpenAIProvider, make_client
 from duckfix.store import Store, open_store
 
+from tests.fakes import chat_reply as reply
+from tests.fakes import text_reply
+
 BASE = "http://llm.test/v1"
 URL = f"{BASE}/chat/completions"
 COMPLETIONS = f"{BASE}/completions"
@@ -38,48 +41,6 @@ class Verdict(BaseModel):
 
 
 GOOD = json.dumps({"line": 3, "reason": "off by one"})
-
-
-def reply(content: str, prompt: int = 10, completion: int = 5, model: str = "m") -> httpx.Response:
-    return httpx.Response(
-        200,
-        json={
-            "id": "c1",
-            "object": "chat.completion",
-            "created": 1,
-            "model": model,
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": "stop",
-                    "message": {"role": "assistant", "content": content},
-                }
-            ],
-            "usage": {
-                "prompt_tokens": prompt,
-                "completion_tokens": completion,
-                "total_tokens": prompt + completion,
-            },
-        },
-    )
-
-
-def text_reply(text: str, prompt: int = 7, completion: int = 4, model: str = "m") -> httpx.Response:
-    return httpx.Response(
-        200,
-        json={
-            "id": "t1",
-            "object": "text_completion",
-            "created": 1,
-            "model": model,
-            "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None, "text": text}],
-            "usage": {
-                "prompt_tokens": prompt,
-                "completion_tokens": completion,
-                "total_tokens": prompt + completion,
-            },
-        },
-    )
 
 
 def error(status: int, message: str, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -324,9 +285,10 @@ def test_async_cache_hit_sends_nothing_and_usage_rows(store: Store) -> None:
         ("localizer", "m", 12, 3, False),
         ("localizer", "m", 12, 3, True),
     ]
-    # Only the real call counts against the run.
+    # Only the real call is usage; both count against the run's call budget,
+    # so a replayed run stops where the first one did.
     assert llm.usage.calls == 1 and llm.usage.total_tokens == 15
-    assert llm.budget.calls == 1
+    assert llm.budget.calls == 2 and llm.budget.tokens == 30
 
 
 @respx.mock

@@ -100,28 +100,11 @@ def test_bench_bad_input(suite: Path) -> None:
         assert message in result.output
 
 
-def _chat(content: str) -> dict[str, object]:
-    return {
-        "id": "c",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "test-model",
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": "stop",
-                "message": {"role": "assistant", "content": content},
-            }
-        ],
-        "usage": {"prompt_tokens": 40, "completion_tokens": 10, "total_tokens": 50},
-    }
-
-
 def _model_answer(request: object) -> object:
     """An OpenAI-compatible endpoint answering each agent in kind."""
     import httpx
 
-    from tests.fakes import agent_of
+    from tests.fakes import agent_of, chat_reply
 
     assert isinstance(request, httpx.Request)
     agent = agent_of(json.loads(request.content)["messages"])
@@ -137,7 +120,7 @@ def _model_answer(request: object) -> object:
             "why_fix_works": "`n * 2` doubles the number.",
         },
     }[agent]
-    return httpx.Response(200, json=_chat(json.dumps(content)))
+    return chat_reply(json.dumps(content), prompt=40, completion=10, model="test-model")
 
 
 def test_bench_with_a_model_counts_calls_per_task_and_replays_from_the_cache(

@@ -127,9 +127,9 @@ def test_debug_with_a_model_over_http_and_its_cache(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A bug no template can fix, fixed by an OpenAI-compatible endpoint (mocked over HTTP)."""
-    import httpx
     import respx
 
+    from tests.fakes import chat_reply
     from tests.pipelines.conftest import VOWELS, VOWELS_FIXED_FUNCTION
 
     (project / "vowels.py").write_text(VOWELS)
@@ -152,24 +152,10 @@ def test_debug_with_a_model_over_http_and_its_cache(
             }
         ]
     }
-    completion = {
-        "id": "c1",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "test-model",
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": "stop",
-                "message": {"role": "assistant", "content": json.dumps(answer)},
-            }
-        ],
-        "usage": {"prompt_tokens": 50, "completion_tokens": 20, "total_tokens": 70},
-    }
     args = ["debug", "vowels.py", "--cases", "vowels.jsonl", "--provider", "openai", "--json"]
     with respx.mock(assert_all_called=False) as mock:
         route = mock.post("http://llm.test/v1/chat/completions").mock(
-            return_value=httpx.Response(200, json=completion)
+            return_value=chat_reply(json.dumps(answer), 50, 20, "test-model")
         )
         first = CliRunner().invoke(cli, args)
         assert first.exit_code == 0, first.output
