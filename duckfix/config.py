@@ -15,12 +15,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from duckfix.errors import ConfigError
 
 __all__ = [
+    "REVIEW_CHECKS",
     "LLMSettings",
+    "ReviewSettings",
     "SandboxSettings",
     "Settings",
     "default_home",
@@ -93,6 +95,48 @@ class LLMSettings(BaseModel):
         return own or self.model
 
 
+REVIEW_CHECKS = ("hygiene", "leftovers", "secrets", "python", "c", "commit", "model")
+"""Every check the review pipeline knows, in the order they run."""
+
+
+class ReviewSettings(BaseModel):
+    """What the review pipeline checks, and when the pre-push hook blocks a push."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    checks: tuple[str, ...] = REVIEW_CHECKS
+    """Checks that run (``model`` only when a model is configured); a list, or comma-separated."""
+    max_line_length: int = Field(100, gt=0)
+    """Added lines longer than this are flagged."""
+    signoff: bool = False
+    """Commits must carry ``Signed-off-by:`` (the kernel's DCO rule)."""
+    subject_length: int = Field(72, gt=0)
+    """Longest commit subject line accepted."""
+    block_on: Literal["error", "warning", "note"] = "error"
+    """The pre-push hook blocks a push with a finding at or above this severity."""
+    max_per_file: int = Field(20, gt=0)
+    """Findings kept per file, most severe first."""
+    max_findings: int = Field(200, gt=0)
+    """Findings kept per review."""
+    time_limit: float = Field(60.0, gt=0)
+    """Seconds the hook gives the model before it reports what it has."""
+    model_tokens: int = Field(24_000, gt=0)
+    """Prompt tokens (estimated) the reviewer model may be shown per review."""
+
+    @field_validator("checks", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            unknown = sorted(set(value) - set(REVIEW_CHECKS))
+            if unknown:
+                raise ValueError(
+                    f"unknown check(s) {', '.join(unknown)}; known: {', '.join(REVIEW_CHECKS)}"
+                )
+        return value
+
+
 class Settings(BaseModel):
     """Everything a run of duckfix can be told; frozen once loaded."""
 
@@ -108,6 +152,7 @@ class Settings(BaseModel):
     """Seconds one test case may take before it counts as a timeout."""
     sandbox: SandboxSettings = SandboxSettings()
     llm: LLMSettings = LLMSettings()
+    review: ReviewSettings = ReviewSettings()
 
     @property
     def database(self) -> str:

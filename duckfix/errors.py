@@ -10,6 +10,8 @@ converted at the boundary (``raise TaskError(...) from exc``).
     ├── UsageError              exit 2: the input is wrong; the user must change it
     │   ├── ConfigError         a setting is missing, mistyped or out of range
     │   ├── TaskError           a task folder or suite is malformed
+    │   ├── PatchError          a diff or patch e-mail cannot be read (names file and line)
+    │   ├── RepositoryError     not a git repository, or a revision / range it lacks
     │   └── NotFoundError       a named thing (suite, run, file) does not exist
     └── JobError                exit 1: the input was fine, the job could not finish
         ├── SandboxError        the sandbox could not start or supervise a run
@@ -33,6 +35,8 @@ __all__ = [
     "LLMRequestError",
     "LLMUnavailableError",
     "NotFoundError",
+    "PatchError",
+    "RepositoryError",
     "SandboxError",
     "StoreError",
     "TaskError",
@@ -58,6 +62,14 @@ class ConfigError(UsageError):
 
 class TaskError(UsageError):
     """A task or suite is malformed; the message names the file and the problem."""
+
+
+class PatchError(UsageError):
+    """A diff, patch e-mail or mbox is malformed; the message names the file and line."""
+
+
+class RepositoryError(UsageError):
+    """A git repository, revision or range the user named cannot be used."""
 
 
 class NotFoundError(UsageError):

@@ -244,11 +244,17 @@ class Finding(_Model):
     """A review comment anchored on a line of a file's new version."""
 
     path: str
+    """The file's new path; ``COMMIT_MSG`` for a finding on a commit message."""
     line: int
+    """A line of the new file the diff shows (of the message, for ``COMMIT_MSG``)."""
     severity: Severity
     category: str
+    """``check/rule``, such as ``hygiene/trailing-whitespace`` or ``model/overfitting``."""
     message: str
     suggestion: str | None = None
+    """Replacement text for the line, when the check has one."""
+    commit: str | None = None
+    """The commit the finding is about, when the review covers several."""
 
 
 class Explanation(_Model):

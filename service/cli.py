@@ -96,11 +96,15 @@ def config_cmd(state: State, as_json: bool) -> None:
 def _register() -> None:
     from duckfix.service.bench_cmd import bench
     from duckfix.service.debug_cmd import debug
+    from duckfix.service.hook_cmd import hook
+    from duckfix.service.review_cmd import review
     from duckfix.service.tasks_cmd import tasks
 
     cli.add_command(tasks)
     cli.add_command(debug)
     cli.add_command(bench)
+    cli.add_command(review)
+    cli.add_command(hook)
 
 
 _register()

@@ -1,0 +1,231 @@
+"""GCC's warnings on the lines a diff adds to a C or C++ file.
+
+The new file goes to ``gcc -fsyntax-only -Wall -Wextra -Wno-unknown-pragmas``
+(``g++ -std=c++17`` for ``.cc``/``.cpp``/``.cxx``/``.hpp``/``.hh``, and for a ``.h``
+that reads as C++) on stdin, from the file's folder, with that folder, the
+repository's top folder and its ``include/`` on the include path. Diagnostics
+come as JSON (``-fdiagnostics-format=json``) or, from a compiler without it,
+as ``<stdin>:LINE:COL: kind: message [-Wflag]`` text.
+
+Kept: warnings (``warning``) and errors (``error``) of the file itself on added
+lines; notes are dropped. Category ``c/<flag without -W>`` (``c/unused-variable``)
+or ``c/error``. When the file cannot be checked here, one ``note`` says why and
+nothing else is reported: a header that is not found (nothing after it can be
+compiled), or errors on lines the diff does not touch (the file needs build
+flags this check does not have, so its errors would be guesses). A header
+compiled on its own warns of ``#pragma once`` and of unused ``static``
+definitions; those are dropped for headers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from duckfix.config import ReviewSettings
+from duckfix.models import Finding, Severity
+from duckfix.patches import FileContext
+
+__all__ = ["check"]
+
+TIMEOUT = 30.0
+"""Seconds the compiler may take on one file."""
+
+_C = {".c", ".h"}
+_CXX = {".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx"}
+_HEADERS = {".h", ".hpp", ".hh", ".hxx"}
+_LOOKS_CXX = re.compile(
+    r"^\s*(?:namespace\b|template\s*<|class\s+\w+\s*[:{]|#include\s*<(?:iostream|string|vector)>)"
+    r"|\bstd::",
+    re.MULTILINE,
+)
+_TEXT_DIAG = re.compile(
+    r"^(.+?):(\d+):(?:\d+:)? (warning|error|fatal error|note): (.*?)(?: \[(-W[^\]]+)\])?$"
+)
+_HINTS = {  # by flag prefix, first match wins
+    "unused-result": "use or check the returned value",
+    "unused": "remove it, or mark it as intentionally unused",
+    "sign-compare": "make both sides the same signedness",
+    "implicit-fallthrough": "add a break, or mark the fall-through as intended",
+    "uninitialized": "initialise it before use",
+    "maybe-uninitialized": "initialise it before use",
+    "format": "make the format string match the arguments",
+    "return-type": "return a value on every path",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Diag:
+    file: str
+    """``<stdin>`` for the file itself, else the header the diagnostic is in."""
+    line: int
+    kind: str
+    """``warning``, ``error``, ``fatal error`` or ``note``."""
+    message: str
+    flag: str | None
+    """The option that controls it, like ``-Wunused-variable``."""
+
+
+class _CompilerFailed(Exception):
+    """The compiler is missing, timed out, or could not read the file at all."""
+
+
+def check(ctx: FileContext, settings: ReviewSettings) -> list[Finding]:
+    """GCC ``-Wall -Wextra`` warnings and errors on the added lines of a C/C++ file."""
+    change = ctx.change
+    suffix = PurePosixPath(change.path).suffix.lower()
+    added = change.added_lines
+    if suffix not in _C | _CXX or ctx.new_text is None or change.binary or not added:
+        return []
+    cxx = suffix in _CXX or (suffix == ".h" and bool(_LOOKS_CXX.search(ctx.new_text)))
+    first = min(added)
+    try:
+        diags = _compile(ctx.new_text, change.path, ctx.repo, cxx)
+    except _CompilerFailed as exc:
+        return [_note(change.path, first, str(exc))]
+    fatal = next((d for d in diags if d.kind == "fatal error"), None)
+    if fatal is not None:
+        where = "line" if fatal.file == "<stdin>" else f"{fatal.file}, line"
+        return [_note(change.path, first, f"{where} {fatal.line}: {fatal.message}")]
+    diags = [d for d in diags if d.file == "<stdin>"]
+    outside = next((d for d in diags if d.kind == "error" and d.line not in added), None)
+    if outside is not None:
+        return [
+            _note(
+                change.path,
+                first,
+                f"the file does not compile here without its build flags "
+                f"(line {outside.line}: {outside.message})",
+            )
+        ]
+    out: list[Finding] = []
+    for d in diags:
+        if d.line not in added or d.kind not in ("warning", "error"):
+            continue
+        if suffix in _HEADERS and _header_noise(d):
+            continue
+        name = (d.flag or "").removeprefix("-Werror=").removeprefix("-W") or (
+            "error" if d.kind == "error" else "warning"
+        )
+        hint = next((h for key, h in _HINTS.items() if name.startswith(key)), None)
+        severity: Severity = "error" if d.kind == "error" else "warning"
+        message = f"{d.message} ({'g++' if cxx else 'gcc'}{f' {d.flag}' if d.flag else ''})"
+        out.append(
+            Finding(
+                path=change.path,
+                line=d.line,
+                severity=severity,
+                category=f"c/{name}",
+                message=f"{message}: {hint}" if hint else message,
+            )
+        )
+    return out
+
+
+def _note(path: str, line: int, why: str) -> Finding:
+    return Finding(
+        path=path,
+        line=line,
+        severity="note",
+        category="c/not-checked",
+        message=f"could not check with gcc: {why}",
+    )
+
+
+def _header_noise(d: _Diag) -> bool:
+    """What a header compiled as a main file is warned about only because of that."""
+    return "#pragma once in main file" in d.message or d.message.endswith("defined but not used")
+
+
+# --- running the compiler ------------------------------------------------------------
+
+_JSON_UNSUPPORTED: set[str] = set()
+"""Compilers (by path) that rejected ``-fdiagnostics-format=json``: gcc < 9, gcc 15, clang."""
+
+
+def _compile(text: str, path: str, repo: Path | None, cxx: bool) -> list[_Diag]:
+    import os
+    import shutil
+
+    name = "g++" if cxx else "gcc"
+    exe = shutil.which(name)
+    if exe is None:
+        raise _CompilerFailed(f"{name} is not installed")
+    command = [exe, "-fsyntax-only", "-Wall", "-Wextra", "-Wno-unknown-pragmas"]
+    command += ["-x", "c++", "-std=c++17"] if cxx else ["-x", "c"]
+    cwd: Path | None = None
+    if repo is not None and repo.is_dir():
+        folder = (repo / path).parent
+        cwd = folder if folder.is_dir() else repo
+        command += ["-iquote", str(folder), "-I", str(repo)]
+        if (repo / "include").is_dir():
+            command += ["-I", str(repo / "include")]
+    # The C locale keeps gcc's messages in English with ASCII quotes.
+    env = {**os.environ, "LC_ALL": "C"}
+    if exe not in _JSON_UNSUPPORTED:
+        stderr = _run([*command, "-fdiagnostics-format=json", "-"], text, cwd, env)
+        if not ("fdiagnostics-format" in stderr and not stderr.lstrip().startswith("[")):
+            return _parse_json(stderr)
+        _JSON_UNSUPPORTED.add(exe)
+    return _parse_text(_run([*command, "-"], text, cwd, env))
+
+
+def _run(command: list[str], text: str, cwd: Path | None, env: dict[str, str]) -> str:
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            command,
+            input=text,
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        raise _CompilerFailed(f"the compiler took longer than {TIMEOUT:.0f} s") from None
+    except OSError as exc:
+        raise _CompilerFailed(str(exc)) from exc
+    return done.stderr
+
+
+def _parse_json(stderr: str) -> list[_Diag]:
+    import json
+
+    # gcc prints the JSON array on one line, maybe followed by "compilation terminated."
+    start = stderr.find("[")
+    if start < 0:
+        return _parse_text(stderr)
+    try:
+        raw, _ = json.JSONDecoder().raw_decode(stderr, start)
+    except json.JSONDecodeError:
+        return _parse_text(stderr)
+    out: list[_Diag] = []
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, dict):
+            continue
+        locations = item.get("locations") or [{}]
+        caret = locations[0].get("caret", {})
+        line = caret.get("line")
+        out.append(
+            _Diag(
+                str(caret.get("file", "<stdin>")),
+                line if isinstance(line, int) else 0,
+                str(item.get("kind", "")),
+                str(item.get("message", "")),
+                item.get("option"),
+            )
+        )
+    return out
+
+
+def _parse_text(stderr: str) -> list[_Diag]:
+    out: list[_Diag] = []
+    for raw in stderr.splitlines():
+        m = _TEXT_DIAG.match(raw)
+        if m:
+            out.append(_Diag(m.group(1), int(m.group(2)), m.group(3), m.group(4), m.group(5)))
+    return out

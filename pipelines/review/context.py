@@ -1,0 +1,181 @@
+"""Context for each changed file: its whole new text and the function around each hunk.
+
+The new text comes from where the review's patch lives: the range's last
+commit, the index (``:``), or the work tree (``WORKTREE``: a diff or e-mail given
+as a file, used only when the work tree's file really holds the diff's added
+lines where the diff puts them, i.e. the patch is applied). Without it, checks
+that need the whole file (ruff, the compiler) skip the file and the rest look
+at the hunks alone.
+
+The enclosing function of a hunk is found with :mod:`ast` for Python and, for
+C-like files, by scanning up from the hunk for a line at column 0 that opens a
+function (the same guess ``git diff`` prints after ``@@``), then matching braces.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from duckfix.diff import FileChange, Hunk
+from duckfix.patches import Enclosing, FileContext, Review
+
+if TYPE_CHECKING:
+    import git
+
+__all__ = ["MAX_FILE_BYTES", "enclosing_function", "gather", "read_new_text"]
+
+MAX_FILE_BYTES = 2 << 20
+"""Larger files are reviewed from their hunks only."""
+
+# A line at column 0 that opens a function: an optional return type, the name
+# (C++ qualified names too), and a "(" with no ";" after it on the line.
+_C_FUNCTION = re.compile(
+    r"^(?:[A-Za-z_][\w\s\*&:<>,~]*?[\s\*&])?(~?[A-Za-z_]\w*(?:::~?\w+)*)\s*\([^;]*$"
+)
+_NOT_FUNCTIONS = frozenset({"if", "for", "while", "switch", "return", "sizeof", "do", "else"})
+_C_EXTENSIONS = (
+    ".c",
+    ".h",
+    ".cc",
+    ".cpp",
+    ".cxx",
+    ".hpp",
+    ".hh",
+    ".java",
+    ".js",
+    ".ts",
+    ".go",
+    ".rs",
+)
+
+
+def gather(review: Review, repo: git.Repo | None = None) -> list[FileContext]:
+    """A :class:`FileContext` per changed file, in the diff's order."""
+    out = []
+    for change in review.files:
+        text = read_new_text(review, change, repo)
+        enclosing = [enclosing_function(change.path, text, h) for h in change.hunks] if text else []
+        out.append(FileContext(change, text, enclosing, review.repo))
+    return out
+
+
+def read_new_text(review: Review, change: FileChange, repo: git.Repo | None) -> str | None:
+    """The new file's text, or None when it cannot be known (or is binary / deleted / huge)."""
+    if change.binary or change.status == "deleted" or review.revision is None:
+        return None
+    data: bytes | None
+    if review.revision == "WORKTREE":
+        data = _worktree_bytes(review.repo, change.path)
+    elif repo is None:
+        return None
+    else:
+        data = _blob_bytes(repo, review.revision, change.path)
+    if data is None or len(data) > MAX_FILE_BYTES or b"\0" in data[:8000]:
+        return None
+    text = data.decode("utf-8", "replace")
+    if review.revision == "WORKTREE" and not _holds_the_diff(text, change):
+        return None
+    return text
+
+
+def _worktree_bytes(top: Path | None, path: str) -> bytes | None:
+    if top is None:
+        return None
+    target = (top / path).resolve()
+    if not target.is_relative_to(top.resolve()) or not target.is_file():
+        return None
+    try:
+        return target.read_bytes()
+    except OSError:
+        return None
+
+
+def _blob_bytes(repo: git.Repo, revision: str, path: str) -> bytes | None:
+    try:
+        if revision == ":":
+            entry = repo.index.entries.get((path, 0))
+            if entry is None:
+                return None
+            return bytes(repo.odb.stream(entry.binsha).read())
+        blob = repo.commit(revision).tree / path
+        return bytes(blob.data_stream.read())
+    except (KeyError, ValueError, OSError):
+        return None
+
+
+def _holds_the_diff(text: str, change: FileChange) -> bool:
+    lines = text.splitlines()
+    for number, added in change.added_lines.items():
+        if number > len(lines) or lines[number - 1].rstrip("\r") != added.rstrip("\r"):
+            return False
+    return True
+
+
+def _first_changed(hunk: Hunk) -> int:
+    """The new line of the hunk's first change (for a removal, the line after it)."""
+    last = hunk.new_start - 1
+    for line in hunk.lines:
+        if line.kind == "+" and line.new is not None:
+            return line.new
+        if line.kind == "-":
+            return max(last + 1, 1)
+        if line.new is not None:
+            last = line.new
+    return hunk.new_start
+
+
+def enclosing_function(path: str, text: str, hunk: Hunk) -> Enclosing | None:
+    """The innermost function (or class) of the new file around the hunk's first change."""
+    line = _first_changed(hunk)
+    if path.endswith((".py", ".pyi")):
+        return _python_enclosing(text, line)
+    if path.endswith(_C_EXTENSIONS):
+        return _brace_enclosing(text, line)
+    return None
+
+
+def _python_enclosing(text: str, line: int) -> Enclosing | None:
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    best: Enclosing | None = None
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        end = node.end_lineno or node.lineno
+        if start <= line <= end and (best is None or start >= best.start):
+            best = Enclosing(node.name, start, end)
+    return best
+
+
+def _brace_enclosing(text: str, line: int) -> Enclosing | None:
+    lines = text.splitlines()
+    for start in range(min(line, len(lines)), 0, -1):
+        m = _C_FUNCTION.match(lines[start - 1])
+        if not m or m.group(1) in _NOT_FUNCTIONS or lines[start - 1].rstrip().endswith(";"):
+            continue
+        end = _closing_brace(lines, start)
+        if end is not None and end >= line:
+            return Enclosing(m.group(1), start, end)
+        if end is not None:
+            return None  # the nearest function above ended before the hunk
+    return None
+
+
+def _closing_brace(lines: list[str], start: int) -> int | None:
+    depth, opened = 0, False
+    for number in range(start, len(lines) + 1):
+        code = lines[number - 1].split("//", 1)[0]
+        for ch in code:
+            if ch == "{":
+                depth, opened = depth + 1, True
+            elif ch == "}":
+                depth -= 1
+                if opened and depth == 0:
+                    return number
+    return None

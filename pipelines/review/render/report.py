@@ -1,0 +1,141 @@
+"""What every renderer reads: one :class:`Report`, and the lines its findings sit on."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from duckfix import __version__
+from duckfix.diff import FileChange
+from duckfix.models import Finding, Severity
+from duckfix.patches import COMMIT_MSG, CommitInfo
+
+if TYPE_CHECKING:
+    from duckfix.pipelines.review.run import ReviewOutcome
+
+__all__ = ["SEVERITIES", "TOOL_NAME", "Report", "SourceLines", "plural", "visible"]
+
+TOOL_NAME = "duckfix"
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "note")
+"""Most severe first: the order of counts and of findings on one line."""
+
+
+@dataclass(slots=True)
+class Report:
+    """A finished review, as the renderers need it: findings plus what they sit on."""
+
+    label: str
+    """What was reviewed, for humans: a range, a file name, ``stdin``, ``staged``."""
+    findings: list[Finding] = field(default_factory=list)
+    """Merged findings (anchored, de-duplicated, ranked, capped), in rank order."""
+    files: list[FileChange] = field(default_factory=list)
+    """The diff's files: where a finding's code line is read from."""
+    commits: list[CommitInfo] = field(default_factory=list)
+    """The reviewed commits: where a ``COMMIT_MSG`` finding's line is read from."""
+    checks: list[str] = field(default_factory=list)
+    """The checks that ran (``hygiene``, ``python``, ``model``, ...)."""
+    omitted: list[str] = field(default_factory=list)
+    """What the review left out, in words ("3 findings over the per-file cap")."""
+    tool_version: str = __version__
+    information_uri: str | None = None
+    """An absolute URI about duckfix, for SARIF's ``informationUri``; None leaves it out."""
+
+    @classmethod
+    def from_outcome(
+        cls,
+        outcome: ReviewOutcome,
+        *,
+        tool_version: str = __version__,
+        information_uri: str | None = None,
+    ) -> Report:
+        """The report of a :class:`~duckfix.pipelines.review.run.ReviewOutcome`."""
+        review = outcome.review
+        return cls(
+            label=review.label,
+            findings=list(outcome.findings),
+            files=list(review.files),
+            commits=list(review.commits),
+            checks=list(outcome.checks),
+            omitted=list(outcome.omitted),
+            tool_version=tool_version,
+            information_uri=information_uri,
+        )
+
+    def counts(self) -> dict[Severity, int]:
+        """Findings per severity, every severity present (zero when none)."""
+        counts = dict.fromkeys(SEVERITIES, 0)
+        for finding in self.findings:
+            counts[finding.severity] += 1
+        return counts
+
+
+class SourceLines:
+    """The text a finding points at: a new-file line from the diff, or a commit-message line.
+
+    Built once per rendering, so looking a line up does not walk the diff again.
+    """
+
+    def __init__(self, files: Iterable[FileChange], commits: Iterable[CommitInfo]) -> None:
+        self._files: dict[str, dict[int, str]] = {}
+        for change in files:
+            lines = self._files.setdefault(change.path, {})
+            for hunk in change.hunks:
+                for line in hunk.lines:
+                    if line.new is not None:
+                        lines[line.new] = line.text
+        self._commits = list(commits)
+
+    @classmethod
+    def of(cls, report: Report) -> SourceLines:
+        return cls(report.files, report.commits)
+
+    def commit(self, finding: Finding) -> CommitInfo | None:
+        """The commit a ``COMMIT_MSG`` finding is about, when it can be told.
+
+        A finding names its commit by sha (full or abbreviated); one that names
+        none belongs to the review's only commit, and to no commit in
+        particular when there are several.
+        """
+        if finding.path != COMMIT_MSG:
+            return None
+        if finding.commit is None:
+            return self._commits[0] if len(self._commits) == 1 else None
+        wanted = finding.commit
+        for commit in self._commits:
+            if commit.sha and (commit.sha.startswith(wanted) or wanted.startswith(commit.sha)):
+                return commit
+        return None
+
+    def text(self, finding: Finding) -> str | None:
+        """The line the finding sits on, without its line ending; None when not known."""
+        if finding.path == COMMIT_MSG:
+            commit = self.commit(finding)
+            if commit is None:
+                return None
+            lines = commit.message.splitlines()
+            return lines[finding.line - 1] if 1 <= finding.line <= len(lines) else None
+        return self._files.get(finding.path, {}).get(finding.line)
+
+
+# C0 and C1 controls other than tab and newline (an escape sequence in a diff
+# line must not drive the reviewer's terminal), and the bidirectional
+# formatting characters of "Trojan Source" (CVE-2021-42574), which make code
+# read differently from how it runs.
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """``text`` with control and bidi-formatting characters shown as escapes (``\\x1b``)."""
+
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+    return _HIDDEN.sub(escape, text)
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 error``, ``2 errors``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -1,0 +1,148 @@
+"""Running a review without the graph: the same steps the graph's nodes take, called directly.
+
+This is the pre-push hook's path when no model is configured: it imports
+neither LangGraph nor the model client (about 1.3 s of imports together on
+these machines), only the check functions. :func:`check_file`,
+:func:`check_commits` and :func:`finish` are also what the graph's nodes call,
+so both paths give the same findings.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from duckfix.agents.review_checks import run_commit_checks, run_file_checks
+from duckfix.config import ReviewSettings
+from duckfix.models import Finding
+from duckfix.patches import FileContext, Review
+from duckfix.pipelines.review.context import gather
+from duckfix.pipelines.review.merge import merge
+
+if TYPE_CHECKING:
+    import git
+
+__all__ = [
+    "FileModelReview",
+    "ReviewOutcome",
+    "bounded",
+    "check_commits",
+    "check_file",
+    "finish",
+    "run_review",
+]
+
+FileModelReview = Callable[[FileContext], tuple[list[Finding], list[str]]]
+"""A model's review of one file: findings and notes (what it could not do)."""
+
+
+@dataclass
+class ReviewOutcome:
+    """What a review found, what ran, and what it left out."""
+
+    review: Review
+    findings: list[Finding] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+    omitted: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def rule_checks(settings: ReviewSettings) -> list[str]:
+    """The deterministic checks the settings turn on."""
+    return [name for name in settings.checks if name != "model"]
+
+
+def bounded(
+    work: Callable[[], tuple[list[Finding], list[str]]], deadline: float | None, what: str
+) -> tuple[list[Finding], list[str]]:
+    """``work()``, or what it has not done by ``deadline`` (a monotonic time) said in a note.
+
+    The work runs in a daemon thread, so a model call still waiting when the
+    time is up neither holds the caller nor keeps the process alive.
+    """
+    if deadline is None:
+        return work()
+    box: list[tuple[list[Finding], list[str]]] = []
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            box.append(work())
+        except BaseException as exc:  # handed to the caller's thread below
+            errors.append(exc)
+
+    thread = threading.Thread(target=target, daemon=True, name=f"duckfix-review-{what}")
+    thread.start()
+    thread.join(max(0.0, deadline - time.monotonic()))
+    if errors:
+        raise errors[0]
+    if not box:
+        return [], [f"{what}: not reviewed by the model within the time limit"]
+    return box[0]
+
+
+def check_file(
+    ctx: FileContext,
+    settings: ReviewSettings,
+    names: Sequence[str],
+    model: FileModelReview | None = None,
+    deadline: float | None = None,
+) -> tuple[list[Finding], list[str]]:
+    """Rule checks on one file, then the model's review if there is one (within ``deadline``)."""
+    findings = run_file_checks(ctx, settings, names)
+    notes: list[str] = []
+    if model is not None:
+        found, notes = bounded(lambda: model(ctx), deadline, ctx.path)
+        findings += found
+    return findings, notes
+
+
+def check_commits(review: Review, settings: ReviewSettings, names: Sequence[str]) -> list[Finding]:
+    """Commit-message checks on every commit of the review."""
+    out: list[Finding] = []
+    for commit in review.commits:
+        out += run_commit_checks(commit, review.repo, settings, names)
+    return out
+
+
+def finish(
+    outcome: ReviewOutcome, findings: list[Finding], notes: list[str], settings: ReviewSettings
+) -> ReviewOutcome:
+    """Merge the findings into ``outcome`` (anchor, de-duplicate, rank, cap)."""
+    merged = merge(findings, outcome.review, settings)
+    outcome.findings = merged.findings
+    outcome.omitted = [*notes, *merged.omitted]
+    return outcome
+
+
+def run_review(
+    review: Review,
+    settings: ReviewSettings,
+    repo: git.Repo | None = None,
+    *,
+    model: FileModelReview | None = None,
+    deadline: float | None = None,
+    workers: int = 4,
+) -> ReviewOutcome:
+    """Review ``review``'s files (in parallel: checks wait on ruff and the compiler) and commits."""
+    started = time.monotonic()
+    names = rule_checks(settings)
+    contexts = gather(review, repo)
+    findings: list[Finding] = []
+    notes: list[str] = []
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(contexts)))) as pool:
+        for found, said in pool.map(
+            lambda ctx: check_file(ctx, settings, names, model, deadline), contexts
+        ):
+            findings += found
+            notes += said
+    findings += check_commits(review, settings, names)
+    checks = names + (["model"] if model is not None else [])
+    outcome = ReviewOutcome(review, checks=checks)
+    finish(outcome, findings, notes, settings)
+    outcome.seconds = time.monotonic() - started
+    return outcome

@@ -1,0 +1,90 @@
+"""``duckfix hook``: install the pre-push hook, and the command the hook runs."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+__all__ = ["hook"]
+
+
+@click.group()
+def hook() -> None:
+    """The git pre-push hook that reviews what you push."""
+
+
+@hook.command("install")
+@click.option("--force", is_flag=True, help="Replace a pre-push hook that is not duckfix's.")
+@click.option("--chain", is_flag=True, help="Keep an existing hook and run it before duckfix.")
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The repository (default: the one holding the current folder).",
+)
+def install(force: bool, chain: bool, repo: Path | None) -> None:
+    """Write .git/hooks/pre-push so that every `git push` is reviewed first."""
+    from duckfix.errors import UsageError
+    from duckfix.pipelines.review.inputs import open_repo
+    from duckfix.service.hook import install_hook
+
+    if force and chain:
+        raise UsageError("--force replaces the existing hook and --chain keeps it: choose one")
+    path, done = install_hook(open_repo(repo or Path.cwd()), force=force, chain=chain)
+    click.echo(f"{path}: {done}")
+    click.echo("skip a push with: git push --no-verify   (or DUCKFIX_SKIP=1 git push)")
+
+
+@hook.command("pre-push")
+@click.argument("remote", required=False, default="origin")
+@click.argument("url", required=False, default="")
+@click.pass_obj
+def pre_push(state: Any, remote: str, url: str) -> None:
+    """Review the commits git is about to push (git's ref lines on stdin); exit 1 blocks it."""
+    from duckfix.pipelines.review.inputs import open_repo
+    from duckfix.service.hook import (
+        parse_push_lines,
+        refs_from_pre_commit,
+        reviews_for_push,
+        skip_requested,
+    )
+    from duckfix.service.review_cmd import blocking, run_reviews
+
+    if skip_requested():
+        click.echo("duckfix: review skipped (DUCKFIX_SKIP=1)", err=True)
+        return
+    refs = refs_from_pre_commit(os.environ)
+    if refs is None:
+        refs = parse_push_lines(sys.stdin.read())
+    remote = os.environ.get("PRE_COMMIT_REMOTE_NAME", remote)
+    if not refs:
+        return
+    settings, _ = state.settings()
+    repo = open_repo(Path.cwd())
+    reviews = reviews_for_push(repo, refs, remote)
+    if not reviews:
+        return
+    deadline = time.monotonic() + settings.review.time_limit
+    outcomes = run_reviews(reviews, settings, repo, deadline=deadline)
+    stopped = blocking(outcomes, settings.review.block_on)
+    shown = [o for o in outcomes if o.findings or o.omitted]
+    if shown:
+        from rich.console import Console
+
+        from duckfix.pipelines.review.render import Report, render_terminal
+
+        console = Console(stderr=True, highlight=False)
+        for outcome in shown:
+            render_terminal(Report.from_outcome(outcome), console)
+    if stopped:
+        click.echo(
+            f"duckfix: push blocked: {len(stopped)} finding(s) at or above "
+            f"'{settings.review.block_on}' (review.block_on).\n"
+            "Fix them, or push anyway with: git push --no-verify   (or DUCKFIX_SKIP=1 git push)",
+            err=True,
+        )
+        sys.exit(1)

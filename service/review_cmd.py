@@ -1,0 +1,181 @@
+"""``duckfix review``: review a diff, a patch e-mail, a commit range or the staged changes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from duckfix.config import Settings
+    from duckfix.patches import Review
+    from duckfix.pipelines.review.run import ReviewOutcome
+
+__all__ = ["blocking", "emit", "review", "run_reviews"]
+
+FORMATS = ("terminal", "json", "sarif", "b4")
+_RANK = {"error": 0, "warning": 1, "note": 2}
+
+
+@click.command()
+@click.argument("patch", required=False)
+@click.option("--range", "rev_range", metavar="A..B", help="Review the commits in A..B.")
+@click.option("--staged", is_flag=True, help="Review what `git commit` would commit now.")
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The repository (default: the one holding the current folder).",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="terminal", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+@click.option("--checks", help="Comma-separated checks to run (default: review.checks).")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "note", "never"]),
+    help="Exit 1 on a finding this severe or worse (default: review.block_on).",
+)
+@click.option(
+    "--provider", type=click.Choice(["none", "openai", "local"]), help="LLM for the reviewer."
+)
+@click.option("--no-cache", is_flag=True, help="Do not answer model calls from the cache.")
+@click.pass_obj
+def review(
+    state: Any,
+    patch: str | None,
+    rev_range: str | None,
+    staged: bool,
+    repo: Path | None,
+    fmt: str,
+    output: Path | None,
+    checks: str | None,
+    fail_on: str | None,
+    provider: str | None,
+    no_cache: bool,
+) -> None:
+    """Review PATCH (a diff or patch e-mail file, or - for stdin), --range A..B, or --staged.
+
+    Findings sit on the lines the patch adds. Exit code 1 when a finding is at
+    or above --fail-on, 2 for bad input, 0 otherwise.
+    """
+    from duckfix.errors import NotFoundError, UsageError
+    from duckfix.pipelines.review import inputs
+
+    given = [x for x in (patch, rev_range, staged or None) if x]
+    if len(given) != 1:
+        raise UsageError(
+            "say what to review: a PATCH file (or - for stdin), --range A..B or --staged"
+        )
+    settings, _ = state.settings(**{"llm.provider": provider, "review.checks": checks})
+    git_repo = None
+    if rev_range or staged:
+        git_repo = inputs.open_repo(repo or Path.cwd())
+        reviews = [
+            inputs.from_range(git_repo, rev_range) if rev_range else inputs.from_staged(git_repo)
+        ]
+    else:
+        assert patch is not None
+        if patch == "-":
+            text, label = sys.stdin.read(), "stdin"
+        else:
+            path = Path(patch)
+            if not path.is_file():
+                raise NotFoundError(f"{patch}: no such file")
+            text, label = path.read_text(encoding="utf-8", errors="replace"), path.name
+        try:
+            git_repo = inputs.open_repo(repo or Path.cwd())
+        except UsageError:
+            git_repo = None  # a patch outside any repository: reviewed from its hunks
+        reviews = inputs.from_text(text, label, git_repo)
+    outcomes = run_reviews(reviews, settings, git_repo, no_cache=no_cache)
+    emit(outcomes, fmt, output)
+    threshold = fail_on or settings.review.block_on
+    if threshold != "never" and blocking(outcomes, threshold):
+        sys.exit(1)
+
+
+def run_reviews(
+    reviews: Sequence[Review],
+    settings: Settings,
+    repo: Any,
+    *,
+    no_cache: bool = False,
+    deadline: float | None = None,
+) -> list[ReviewOutcome]:
+    """Each review through the graph when a model is configured, else directly (no LangGraph)."""
+    if settings.llm.provider == "none" or "model" not in settings.review.checks:
+        from duckfix.pipelines.review.run import run_review
+
+        return [run_review(r, settings.review, repo) for r in reviews]
+    from duckfix.pipelines.review.graph import ReviewContext, review_patch
+    from duckfix.service.jobs import model_client
+    from duckfix.store import open_store
+
+    store = open_store(settings.database)
+    run_id = store.start_run("review", ", ".join(r.label for r in reviews), {})
+    context = ReviewContext(
+        settings=settings.review,
+        repo=repo,
+        llm=model_client(settings, store, run_id, no_cache),
+        deadline=deadline,
+    )
+    outcomes = [review_patch(r, context) for r in reviews]
+    store.finish_run(run_id, "ok")
+    return outcomes
+
+
+def blocking(outcomes: Sequence[ReviewOutcome], threshold: str) -> list[Any]:
+    """The findings at or above ``threshold`` (``error`` / ``warning`` / ``note``)."""
+    limit = _RANK[threshold]
+    return [f for o in outcomes for f in o.findings if _RANK[f.severity] <= limit]
+
+
+def emit(outcomes: Sequence[ReviewOutcome], fmt: str, output: Path | None = None) -> None:
+    """Write the outcomes in ``fmt`` to ``output``, else stdout.
+
+    Several reviews (an mbox of patches) give a JSON list, one SARIF run each,
+    and one b4 list with every patch's entries.
+    """
+    from duckfix.pipelines.review.render import (
+        Report,
+        render_b4,
+        render_json,
+        render_sarif,
+        render_terminal,
+    )
+
+    reports = [Report.from_outcome(o) for o in outcomes]
+    if fmt == "terminal":
+        from rich.console import Console
+
+        handle = output.open("w", encoding="utf-8") if output else None
+        console = (
+            Console(file=handle, highlight=False, soft_wrap=True)
+            if handle
+            else Console(highlight=False)
+        )
+        try:
+            for report in reports:
+                render_terminal(report, console)
+        finally:
+            if handle:
+                handle.close()
+        return
+    if fmt == "json":
+        docs = [json.loads(render_json(r)) for r in reports]
+        text = json.dumps(docs[0] if len(docs) == 1 else docs, indent=2, ensure_ascii=False)
+    elif fmt == "sarif":
+        logs = [json.loads(render_sarif(r)) for r in reports]
+        log = logs[0]
+        log["runs"] = [run for each in logs for run in each["runs"]]
+        text = json.dumps(log, indent=2, ensure_ascii=False)
+    else:
+        items = [item for r in reports for item in json.loads(render_b4(r))]
+        text = json.dumps(items, indent=2, ensure_ascii=False)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+    else:
+        click.echo(text)
