@@ -121,12 +121,13 @@ def hook_script(python: str, chain: Path | None = None) -> str:
         HOOK_MARKER,
         "# Installed by `duckfix hook install`; delete this file to uninstall.",
         "# Skip once: git push --no-verify, or DUCKFIX_SKIP=1 git push",
-        'if [ "${DUCKFIX_SKIP:-0}" = 1 ]; then exit 0; fi',
         # git's ref lines are read once and handed to each hook in turn.
         "input=$(cat)",
     ]
     if chain is not None:
         lines.append(f'printf "%s\\n" "$input" | {_quote(str(chain))} "$@" || exit $?')
+    # DUCKFIX_SKIP skips duckfix only: a chained hook still runs (--no-verify skips all).
+    lines.append('if [ "${DUCKFIX_SKIP:-0}" = 1 ]; then exit 0; fi')
     lines.append(f'printf "%s\\n" "$input" | exec {_quote(python)} -m duckfix hook pre-push "$@"')
     return "\n".join(lines) + "\n"
 

@@ -121,8 +121,11 @@ def test_sigterm_stops_the_server_duckfix_started(tmp_path: Path, when: str) -> 
             time.sleep(0.1)
         proc.terminate()
         _, err = proc.communicate(timeout=60)
+        left = _servers_of(home)
     finally:
         proc.kill()
+        for pid in _servers_of(home):  # a failed run must not leave a server behind
+            os.kill(pid, 9)
     assert proc.returncode == 130 and "interrupted" in err, err
     assert "Traceback" not in err
-    assert _servers_of(home) == []
+    assert left == []

@@ -139,3 +139,11 @@ def visible(text: str) -> str:
 def plural(count: int, noun: str) -> str:
     """``1 error``, ``2 errors``."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+_LONG_TOKEN = re.compile(r"[A-Za-z0-9_\-+/=.]{12,}")
+
+
+def masked(code: str) -> str:
+    """``code`` with every long token cut to its first four characters (for secret findings)."""
+    return _LONG_TOKEN.sub(lambda m: m.group()[:4] + "****", code)

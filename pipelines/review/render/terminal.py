@@ -17,6 +17,7 @@ from duckfix.pipelines.review.render.report import (
     SEVERITIES,
     Report,
     SourceLines,
+    masked,
     plural,
     visible,
 )
@@ -133,6 +134,8 @@ def _finding_lines(finding: Finding, code: str | None, gutter: int) -> Iterator[
     )
     pad = " " * (2 + gutter)
     number = str(finding.line).rjust(gutter)
+    if code is not None and finding.category.startswith("secrets/"):
+        code = masked(code)  # the report must not spread the secret it warns about
     # Code is cropped rather than wrapped: a wrapped line loses the gutter.
     if code is None:
         yield Text.assemble(f"  {number} │ ", ("(line not shown in the diff)", "dim italic"))
