@@ -13,7 +13,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -22,6 +22,7 @@ from duckfix.errors import ConfigError
 __all__ = [
     "REVIEW_CHECKS",
     "LLMSettings",
+    "MailSettings",
     "ReviewSettings",
     "SandboxSettings",
     "Settings",
@@ -137,6 +138,58 @@ class ReviewSettings(BaseModel):
         return value
 
 
+class MailSettings(BaseModel):
+    """The mail bot: where patches are applied, when a series is ready, how replies go out."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    repo: str | None = None
+    """The git repository patches are applied to (a path)."""
+    base: str = "HEAD"
+    """The branch or commit series apply to, unless one names its own ``base-commit:``."""
+    wait_minutes: float = Field(20.0, ge=0)
+    """A series is reviewed this long after its last message (or at once when complete)."""
+    list_address: str | None = None
+    """The list replies are copied to."""
+    from_address: str = "duckfix-bot@localhost"
+    """The bot's own address (``From:``)."""
+    human_contact: str = "the list's maintainers"
+    """Who to ask for a human review; said in every reply's first line."""
+    cc_original: bool = True
+    """Copy the patch's own Cc list on replies."""
+    summary_reply: bool = False
+    """Also answer the cover letter with a summary of the series."""
+    max_patches: int = Field(15, gt=0)
+    cover_over: int = Field(2, ge=0)
+    """A series of more than this many patches needs a cover letter."""
+    trees: tuple[str, ...] = ()
+    """Tree prefixes the list takes (``net``, ``net-next``); empty: no prefix needed."""
+    outbox: str | None = None
+    """A maildir replies go to (default: ``<home>/outbox``) when not sent over SMTP."""
+    smtp_host: str | None = None
+    smtp_port: int = Field(587, gt=0)
+    smtp_starttls: bool = True
+    smtp_user: str | None = None
+    smtp_password_env: str = "DUCKFIX_SMTP_PASSWORD"
+    """The NAME of the environment variable holding the SMTP password."""
+    rate_per_minute: float = Field(10.0, gt=0)
+    """Replies sent per minute at most (per list)."""
+    imap_host: str | None = None
+    imap_port: int = Field(993, gt=0)
+    imap_user: str | None = None
+    imap_password_env: str = "DUCKFIX_IMAP_PASSWORD"
+    imap_folder: str = "INBOX"
+    poll_seconds: float = Field(60.0, gt=0)
+    """``duckfix mail watch``: seconds between polls."""
+
+    @field_validator("trees", mode="before")
+    @classmethod
+    def _split_trees(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+
 class Settings(BaseModel):
     """Everything a run of duckfix can be told; frozen once loaded."""
 
@@ -153,6 +206,7 @@ class Settings(BaseModel):
     sandbox: SandboxSettings = SandboxSettings()
     llm: LLMSettings = LLMSettings()
     review: ReviewSettings = ReviewSettings()
+    mail: MailSettings = MailSettings()
 
     @property
     def database(self) -> str:
@@ -228,14 +282,30 @@ def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _nullable(model: type[BaseModel], prefix: str = "") -> set[str]:
+    """Dotted names of the leaves that accept None."""
+    out: set[str] = set()
+    for name, info in model.model_fields.items():
+        ann = info.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            out |= _nullable(ann, prefix + name + ".")
+        elif type(None) in get_args(ann):
+            out.add(prefix + name)
+    return out
+
+
 def _env_values(environ: Mapping[str, str], leaves: set[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    nullable = _nullable(Settings)
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX):
             continue
         dotted = name[len(ENV_PREFIX) :].lower().replace("__", ".")
         if dotted in leaves:
-            out[dotted] = None if value.strip().lower() in ("", "none", "null") else value
+            # "none" unsets a setting that may be unset (DUCKFIX_LLM__MODEL=none);
+            # for the others it is a value (DUCKFIX_LLM__PROVIDER=none).
+            empty = value.strip().lower() in ("", "none", "null")
+            out[dotted] = None if empty and dotted in nullable else value
     return out
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from duckfix.errors import RepositoryError, UsageError
-from duckfix.pipelines.review.inputs import from_commits, new_commits
+from duckfix.pipelines.review.inputs import from_commits, from_range, new_commits
 
 if TYPE_CHECKING:
     import git
@@ -81,8 +81,13 @@ def parse_push_lines(text: str) -> list[PushRef]:
 
 
 def refs_from_pre_commit(environ: Mapping[str, str]) -> list[PushRef] | None:
-    """The push the pre-commit framework describes in its variables, or None if it does not."""
-    to_ref = environ.get("PRE_COMMIT_TO_REF")
+    """The push the pre-commit framework describes in its variables, or None if it does not.
+
+    pre-commit sets no range when the push sends a root commit (its "all files"
+    case), only the refs: then the local ref is the tip, and all it has that no
+    remote has is new.
+    """
+    to_ref = environ.get("PRE_COMMIT_TO_REF") or environ.get("PRE_COMMIT_LOCAL_BRANCH")
     if not to_ref:
         return None
     from_ref = environ.get("PRE_COMMIT_FROM_REF") or "0" * 40
@@ -110,8 +115,32 @@ def reviews_for_push(repo: git.Repo, refs: list[PushRef], remote: str) -> list[R
         if not commits:
             continue
         label = f"{_short(ref.local_ref)} -> {remote}/{_short(ref.remote_ref)}"
-        reviews.append(from_commits(repo, commits, label))
+        base = _fork_point(repo, ref.local_sha, exclude)
+        if base is None:
+            review = from_commits(repo, commits, label)
+        else:
+            review = from_range(repo, f"{base}..{ref.local_sha}")
+            review.label = label
+        reviews.append(review)
     return reviews
+
+
+def _fork_point(repo: git.Repo, tip: str, exclude: list[str]) -> str | None:
+    """The one commit the remote has that ``tip``'s new commits grow from; None if not one.
+
+    For a line of history it is the first new commit's parent (what
+    :func:`from_commits` diffs from). When the new commits merge in a branch the
+    remote has (``git merge main`` on a feature branch) it is that branch's tip,
+    so the changes the remote already holds are not reviewed again.
+    """
+    import git
+
+    try:
+        known = str(repo.git.for_each_ref("--format=%(objectname)", "refs/remotes")).split()
+        bases = str(repo.git.merge_base("--all", tip, *exclude, *known)).split()
+    except git.GitCommandError:  # no common history, or a sha this repository lacks
+        return None
+    return bases[0] if len(bases) == 1 else None
 
 
 def hook_script(python: str, chain: Path | None = None) -> str:

@@ -71,7 +71,15 @@ def pre_push(state: Any, remote: str, url: str) -> None:
     deadline = time.monotonic() + settings.review.time_limit
     outcomes = run_reviews(reviews, settings, repo, deadline=deadline)
     stopped = blocking(outcomes, settings.review.block_on)
-    shown = [o for o in outcomes if o.findings or o.omitted]
+    # A push is interrupted only by what matters: warnings and worse are shown
+    # in full, notes alone get one line saying where to see them.
+    shown = [o for o in outcomes if blocking([o], "warning")]
+    notes = sum(len(o.findings) for o in outcomes if o not in shown)
+    if notes:
+        click.echo(
+            f"duckfix: {notes} note(s); see them with: duckfix review --range <remote>..HEAD",
+            err=True,
+        )
     if shown:
         from rich.console import Console
 

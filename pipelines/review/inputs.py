@@ -14,12 +14,9 @@ Git is read with GitPython; errors become :class:`~duckfix.errors.RepositoryErro
 
 from __future__ import annotations
 
-import email
-import email.policy
 import itertools
 import re
 from collections.abc import Sequence
-from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -211,6 +208,11 @@ def split_mbox(text: str) -> list[str]:
 
 def parse_patch_mail(text: str, source: str = "the e-mail") -> tuple[CommitInfo, str] | None:
     """(commit, diff) of one ``git format-patch`` e-mail; None when it carries no diff."""
+    # Imported here: the pre-push hook never reads e-mails and should not pay for it.
+    import email
+    import email.policy
+    from email.message import EmailMessage
+
     msg = email.message_from_string(text, policy=email.policy.default)
     if not isinstance(msg, EmailMessage):  # pragma: no cover - policy.default makes them
         raise PatchError(f"{source}: not an e-mail")

@@ -73,3 +73,10 @@ def test_settings_are_frozen(tmp_path: Path) -> None:
     settings, _ = load_settings(environ={}, cwd=tmp_path)
     with pytest.raises(ValueError):
         settings.jobs = 9  # type: ignore[misc]
+
+
+def test_none_in_the_environment_unsets_only_what_may_be_unset(tmp_path: Path) -> None:
+    env = {"DUCKFIX_LLM__PROVIDER": "none", "DUCKFIX_LLM__MODEL": "none"}
+    settings, sources = load_settings(environ=env, cwd=tmp_path)
+    assert settings.llm.provider == "none" and settings.llm.model is None
+    assert sources["llm.provider"] == sources["llm.model"] == "env"

@@ -68,7 +68,9 @@ class Repo:
     def push(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return self.run("git", "push", *args, **env)
 
-    def duckfix(self, *args: str, input: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    def duckfix(
+        self, *args: str, input: str | None = None, **env: str
+    ) -> subprocess.CompletedProcess[str]:
         return self.run(sys.executable, "-m", "duckfix", *args, input=input, **env)
 
     def install(self, *flags: str) -> subprocess.CompletedProcess[str]:
@@ -135,6 +137,7 @@ def assert_blocked_on_secret(done: subprocess.CompletedProcess[str], path: str) 
     assert "secrets/github-token" in done.stderr
     assert f"{SECRET_LINE} │" in done.stderr, "the line of the finding is shown"
     assert "push blocked" in done.stderr
+    assert fake_token() not in done.stderr, "the report must not spread the secret"
     for advice in SKIP_ADVICE:
         assert advice in done.stderr
 
@@ -143,8 +146,8 @@ def assert_blocked_on_secret(done: subprocess.CompletedProcess[str], path: str) 
 
 
 def test_a_clean_push_is_allowed(hooked: Repo) -> None:
-    sha = hooked.commit("calc.py", CLEAN + "\n\ndef sub(a: int, b: int) -> int:\n    return a - b\n",
-                        "Add subtraction")  # fmt: skip
+    more = CLEAN + "\n\ndef sub(a: int, b: int) -> int:\n    return a - b\n"
+    sha = hooked.commit("calc.py", more, "Add subtraction")
     done = hooked.push("origin", "main")
     assert done.returncode == 0, done.stderr
     assert "push blocked" not in done.stderr
@@ -194,6 +197,23 @@ def test_a_new_branch_reviews_only_its_own_commits(hooked: Repo) -> None:
     assert hooked.remote_sha("feature") == hooked.head() != sha
 
 
+def test_merging_pushed_history_into_a_branch_does_not_review_it_again(hooked: Repo) -> None:
+    hooked.git("switch", "-q", "-c", "feature")
+    hooked.commit("notes.py", '"""Notes."""\n\nTEXT = "fine"  \n', "Add notes")
+    hooked.git("switch", "-q", "main")
+    hooked.commit("settings.py", SECRET, "Add the settings")
+    assert hooked.push("--no-verify", "origin", "main").returncode == 0
+    hooked.git("switch", "-q", "feature")
+    hooked.git("merge", "-q", "--no-edit", "main")
+    done = hooked.push("origin", "feature", DUCKFIX_REVIEW__BLOCK_ON="warning")
+    assert done.returncode != 0, "the branch's own commit is still reviewed"
+    assert "notes.py" in done.stderr and "settings.py" not in done.stderr
+    done = hooked.push("origin", "feature")
+    assert done.returncode == 0, done.stderr
+    assert "settings.py" not in done.stderr
+    assert hooked.remote_sha("feature") == hooked.head()
+
+
 def test_deleting_a_remote_branch_reviews_nothing(hooked: Repo) -> None:
     hooked.git("switch", "-q", "-c", "b")
     hooked.commit("settings.py", SECRET, "Add the settings")
@@ -231,6 +251,16 @@ def test_one_bad_ref_among_several_blocks_the_push(hooked: Repo) -> None:
     assert hooked.remote_sha("a") is None and hooked.remote_sha("b") is None
 
 
+def test_a_tag_push_reviews_the_commits_it_sends(hooked: Repo) -> None:
+    hooked.git("tag", "-a", "v1", "-m", "Release 1")  # on history the remote has
+    done = hooked.push("origin", "v1")
+    assert done.returncode == 0, done.stderr
+    assert "duckfix" not in done.stderr
+    hooked.commit("settings.py", SECRET, "Add the settings")
+    hooked.git("tag", "-a", "v2", "-m", "Release 2")
+    assert_blocked_on_secret(hooked.push("origin", "v2"), "settings.py")
+
+
 def test_empty_input_exits_0_and_prints_nothing(repo: Repo) -> None:
     done = repo.duckfix("hook", "pre-push", "origin", str(repo.remote), input="")
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
@@ -257,13 +287,34 @@ def test_pre_commit_variables_give_the_range(repo: Repo, form: str) -> None:
     clean = repo.commit("notes.py", '"""Notes."""\n', "Add notes")
     # pre-commit names a new branch's start as "<first new commit>^".
     start = base if form == "sha" else f"{secret}^"
-    done = repo.duckfix("hook", "pre-push", PRE_COMMIT_FROM_REF=start, PRE_COMMIT_TO_REF=clean,
-                        PRE_COMMIT_REMOTE_NAME="upstream")  # fmt: skip
+    done = repo.duckfix(
+        "hook",
+        "pre-push",
+        PRE_COMMIT_FROM_REF=start,
+        PRE_COMMIT_TO_REF=clean,
+        PRE_COMMIT_REMOTE_NAME="upstream",
+    )
     assert_blocked_on_secret(done, "settings.py")
     assert "-> upstream/" in done.stderr
     done = repo.duckfix("hook", "pre-push", PRE_COMMIT_FROM_REF=secret, PRE_COMMIT_TO_REF=clean)
     assert done.returncode == 0, done.stderr
     assert "settings.py" not in done.stderr
+
+
+def test_pre_commit_without_a_range_reviews_the_local_branch(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """A push that sends a root commit: pre-commit names the refs but no range."""
+    repo = Repo(tmp_path, env)
+    repo.commit("calc.py", CLEAN, "Add the calculator")
+    repo.commit("settings.py", SECRET, "Add the settings")
+    refs = {
+        "PRE_COMMIT_LOCAL_BRANCH": "refs/heads/main",
+        "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main",
+        "PRE_COMMIT_REMOTE_NAME": "origin",
+        "PRE_COMMIT_REMOTE_URL": str(repo.remote),
+    }
+    assert_blocked_on_secret(repo.duckfix("hook", "pre-push", **refs), "settings.py")
 
 
 # -- installing ------------------------------------------------------------------------------
@@ -369,8 +420,9 @@ def test_install_honours_core_hooks_path(repo: Repo) -> None:
 
 
 def test_install_into_another_repository(repo: Repo, tmp_path: Path) -> None:
-    done = repo.run(sys.executable, "-m", "duckfix", "hook", "install", "--repo", str(repo.path),
-                    cwd=tmp_path)  # fmt: skip
+    done = repo.run(
+        sys.executable, "-m", "duckfix", "hook", "install", "--repo", str(repo.path), cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     assert HOOK_MARKER in (repo.hooks / "pre-push").read_text()
 
@@ -419,3 +471,5 @@ def test_refs_from_pre_commit() -> None:
     assert (ref.local_sha, ref.remote_sha) == (B, A) and not ref.deletes
     (new,) = refs_from_pre_commit({"PRE_COMMIT_TO_REF": B}) or []
     assert new.creates
+    root = {"PRE_COMMIT_LOCAL_BRANCH": "HEAD", "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main"}
+    assert refs_from_pre_commit(root) == [PushRef("HEAD", "HEAD", "refs/heads/main", ZERO)]
