@@ -148,7 +148,8 @@ class MailSettings(BaseModel):
     base: str = "HEAD"
     """The branch or commit series apply to, unless one names its own ``base-commit:``."""
     wait_minutes: float = Field(20.0, ge=0)
-    """A series is reviewed this long after its last message (or at once when complete)."""
+    """A series is reviewed this long after its last message arrived (late fixes may follow);
+    one still missing patches then is reported incomplete."""
     list_address: str | None = None
     """The list replies are copied to."""
     from_address: str = "duckfix-bot@localhost"

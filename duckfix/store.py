@@ -7,6 +7,7 @@ table records which have run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Callable, Iterator
@@ -117,6 +118,66 @@ def m003_llm_usage_task(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE llm_usage ADD COLUMN task_id TEXT"))
 
 
+@migration
+def m004_mail(conn: Connection) -> None:
+    # The mail bot's memory: every message it has seen, every series, every
+    # reply it composed. States only move forward, so a second pass over the
+    # same mailbox, or a restart after a crash, sends nothing twice.
+    conn.execute(
+        text(
+            """
+            CREATE TABLE mail_messages (
+                message_id TEXT PRIMARY KEY,
+                source TEXT NOT NULL,
+                series_key TEXT,
+                subject TEXT NOT NULL,
+                sender TEXT NOT NULL,
+                state TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )
+            """
+        )
+    )
+    conn.execute(text("CREATE INDEX mail_messages_series ON mail_messages (series_key)"))
+    conn.execute(
+        text(
+            """
+            CREATE TABLE mail_series (
+                key TEXT PRIMARY KEY,
+                title TEXT NOT NULL,
+                sender TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                total INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )
+            """
+        )
+    )
+    conn.execute(
+        text(
+            """
+            CREATE TABLE mail_replies (
+                reply_id TEXT PRIMARY KEY,
+                in_reply_to TEXT NOT NULL,
+                series_key TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                list_key TEXT NOT NULL,
+                raw TEXT NOT NULL,
+                state TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                sent_at TEXT
+            )
+            """
+        )
+    )
+    conn.execute(text("CREATE INDEX mail_replies_state ON mail_replies (state, created_at)"))
+
+
 @dataclass(frozen=True)
 class LLMUsageRecord:
     """One row of ``llm_usage``: what one model call (or cache hit) cost."""
@@ -181,6 +242,13 @@ class Store:
             raise StoreError(
                 f"database {self._safe_url()}: {exc.__class__.__name__}: {exc}"
             ) from exc
+
+    def transaction(self) -> contextlib.AbstractContextManager[Connection]:
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        Database errors become :class:`StoreError`.
+        """
+        return self._begin()
 
     def _safe_url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)

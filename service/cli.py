@@ -97,6 +97,7 @@ def _register() -> None:
     from duckfix.service.bench_cmd import bench
     from duckfix.service.debug_cmd import debug
     from duckfix.service.hook_cmd import hook
+    from duckfix.service.mail_cmd import mail
     from duckfix.service.review_cmd import review
     from duckfix.service.tasks_cmd import tasks
 
@@ -105,6 +106,7 @@ def _register() -> None:
     cli.add_command(bench)
     cli.add_command(review)
     cli.add_command(hook)
+    cli.add_command(mail)
 
 
 _register()

@@ -1,0 +1,123 @@
+"""``duckfix mail``: review patch series from a mailbox and answer them on the list."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from typing import Any
+
+import click
+
+__all__ = ["mail"]
+
+
+@click.group()
+def mail() -> None:
+    """The mailing-list patch review bot."""
+
+
+def _one_pass(state: Any, source: str, send: bool) -> tuple[Any, int]:
+    from duckfix.service.mail.bot import run_pass, send_queued
+    from duckfix.service.mail.send import RateLimiter, make_sender
+    from duckfix.service.mail.state import MailState
+    from duckfix.store import open_store
+
+    settings, _ = state.settings()
+    store = open_store(settings.database)
+    report = run_pass(source, settings, store)
+    sender = make_sender(settings.mail, settings.home, send)
+    limiter = RateLimiter(settings.mail.rate_per_minute)
+    report.sent = send_queued(MailState(store), sender, limiter.wait)
+    return report, report.sent
+
+
+def _print(report: Any, send: bool, home: Any, outbox: str | None) -> None:
+    where = "sent" if send else f"written to the outbox ({outbox or home / 'outbox'})"
+    click.echo(f"read {report.read} message(s), {report.new} new")
+    for title, what in report.series.items():
+        click.echo(f"  series {title!r}: {what}")
+    for subject, reason in report.skipped:
+        click.echo(f"  skipped {subject!r}: {reason}")
+    click.echo(f"{report.sent} repl{'y' if report.sent == 1 else 'ies'} {where}")
+
+
+@mail.command("run")
+@click.argument("source")
+@click.option("--send", is_flag=True, help="Send replies over SMTP (default: into the outbox).")
+@click.pass_obj
+def run_cmd(state: Any, source: str, send: bool) -> None:
+    """Review SOURCE once: an mbox file, a maildir, or `imap` (the [mail] imap_* settings)."""
+    report, _ = _one_pass(state, source, send)
+    settings, _ = state.settings()
+    _print(report, send, settings.home, settings.mail.outbox)
+
+
+@mail.command("watch")
+@click.argument("source")
+@click.option("--send", is_flag=True, help="Send replies over SMTP (default: into the outbox).")
+@click.option("--interval", type=click.FloatRange(min=0.1), help="Seconds between polls.")
+@click.pass_obj
+def watch_cmd(state: Any, source: str, send: bool, interval: float | None) -> None:
+    """Review SOURCE every few seconds until stopped (SIGTERM or Ctrl-C end it cleanly)."""
+    settings, _ = state.settings()
+    every = interval or settings.mail.poll_seconds
+    stop = {"now": False}
+
+    def request_stop(signum: int, frame: object) -> None:
+        stop["now"] = True
+
+    # A stop request is honoured between steps, never inside one: a reply is
+    # either sent and marked, or left queued for the next start.
+    previous = signal.signal(signal.SIGTERM, request_stop)
+    previous_int = signal.signal(signal.SIGINT, request_stop)
+    try:
+        while not stop["now"]:
+            report, sent = _one_pass(state, source, send)
+            if report.new or sent:
+                _print(report, send, settings.home, settings.mail.outbox)
+            deadline = time.monotonic() + every
+            while not stop["now"] and time.monotonic() < deadline:
+                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
+    click.echo("duckfix mail: stopped")
+
+
+@mail.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_obj
+def status_cmd(state: Any, as_json: bool) -> None:
+    """The series the bot has seen, their state, and the replies queued and sent."""
+    from duckfix.service.mail.state import MailState
+    from duckfix.store import open_store
+
+    settings, _ = state.settings()
+    mail_state = MailState(open_store(settings.database))
+    rows = mail_state.series_rows()
+    skipped = mail_state.skipped()
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "series": [r.__dict__ for r in rows],
+                    "skipped": [
+                        {"message_id": m, "subject": s, "reason": r} for m, s, r in skipped
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("series", "v", "patches", "state", "replies sent", "queued", "why", box=None)
+    for r in rows:
+        table.add_row(r.title, str(r.version), str(r.total), r.state, str(r.replies_sent),
+                      str(r.replies_queued), r.reason)  # fmt: skip
+    console = Console()
+    console.print(table)
+    if skipped:
+        console.print(f"{len(skipped)} message(s) skipped (not patches, or unreadable)")
