@@ -259,3 +259,34 @@ def test_replies_go_to_the_outbox_by_default(
     assert len(files) == 2
     again = _mail(["run", str(tmp_path / "list.mbox")], env, tmp_path)
     assert again.returncode == 0 and len(list((outbox / "new").iterdir())) == len(files)
+
+
+def test_watch_polls_a_maildir_and_stops_cleanly_on_sigterm(
+    project: tuple[GitRepo, GitRepo], tmp_path: Path
+) -> None:
+    import mailbox
+
+    upstream, contrib = project
+    maildir = mailbox.Maildir(tmp_path / "inbox", create=True)
+    env = _env(tmp_path, upstream, 1)
+    args = ["mail", "watch", str(tmp_path / "inbox"), "--interval", "0.3"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "duckfix", *args],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    outbox = tmp_path / "home" / "outbox" / "new"
+    try:
+        time.sleep(1.0)  # running, with an empty mailbox
+        mbox = _series(contrib, "-3")
+        for chunk in re.split(r"(?m)^From [0-9a-f]{40} .*\n", mbox)[1:]:
+            maildir.add(chunk.encode())  # the list delivers, while the bot watches
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(list(outbox.glob("*"))) < 2:
+            time.sleep(0.2)
+        assert len(list(outbox.glob("*"))) == 2
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert "stopped" in out and "Traceback" not in err
