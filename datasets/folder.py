@@ -81,10 +81,17 @@ def load_task(folder: Path) -> Task:
         for side, files in (("buggy", buggy), ("fixed", fixed or {})):
             if program in files:
                 _check_entry_point(folder / side / program, files[program], meta["entry_point"])
-    visible = _read_tests(folder, "visible")
-    hidden = _read_tests(folder, "hidden")
+    visible = _read_tests(folder, "visible", language)
+    hidden = _read_tests(folder, "hidden", language)
+    if language != "python" and not visible.bench_paths:
+        raise TaskError(
+            f"{folder}: tests/visible/ holds no test bench (a .c / .cpp file with DUCKFIX_MAIN)"
+        )
     if not len(visible):
-        raise TaskError(f"{folder}: tests/visible/ holds no cases.jsonl cases and no test_*.py")
+        raise TaskError(
+            f"{folder}: tests/visible/ holds no cases.jsonl cases, no test_*.py "
+            "and no test bench (a .c / .cpp file with DUCKFIX_MAIN)"
+        )
     try:
         return Task(
             id=meta["id"],
@@ -145,7 +152,7 @@ def _read_tree(root: Path, task_folder: Path) -> dict[str, str]:
     return files
 
 
-def _read_tests(folder: Path, side: str) -> TestSet:
+def _read_tests(folder: Path, side: str, language: str = "python") -> TestSet:
     root = folder / "tests" / side
     if not root.is_dir():
         if side == "hidden":
@@ -153,14 +160,18 @@ def _read_tests(folder: Path, side: str) -> TestSet:
         raise TaskError(f"{folder}: tests/{side}/ is missing")
     cases: list[TestCase] = []
     pytest_files: dict[str, str] = {}
+    benches: dict[str, str] = {}
     for rel, text in _read_tree(root, folder).items():
         if rel.endswith(".jsonl"):
             cases.extend(parse_cases(text, f"{side}/{rel}", root / rel))
+        elif language != "python":
+            # Benches, and the headers and data files they include.
+            benches[f"tests/{side}/{rel}"] = text
         else:
             if rel.endswith(".py"):
                 check_syntax(root / rel, text)
             pytest_files[f"tests/{side}/{rel}"] = text
-    return TestSet(cases=cases, pytest_files=pytest_files)
+    return TestSet(cases=cases, pytest_files=pytest_files, benches=benches)
 
 
 def check_syntax(path: Path, source: str) -> None:

@@ -11,7 +11,7 @@ from duckfix.runner import RunOptions
 
 __all__ = ["BUILTIN_SUITES", "load_suite", "suite_root"]
 
-BUILTIN_SUITES = ("builtin",)
+BUILTIN_SUITES = ("builtin", "hls")
 
 
 def suite_root(name: str) -> Path:

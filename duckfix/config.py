@@ -204,6 +204,9 @@ class Settings(BaseModel):
     """How many sandboxed runs go at once."""
     case_timeout: float = Field(2.0, gt=0)
     """Seconds one test case may take before it counts as a timeout."""
+    hls_include: str | None = None
+    """The ``ap_int`` / ``ap_fixed`` / ``hls_stream`` headers folder for HLS tasks (a vendor
+    install's ``include``); by default the one in the ``hls4ml`` package (the ``hls`` extra)."""
     sandbox: SandboxSettings = SandboxSettings()
     llm: LLMSettings = LLMSettings()
     review: ReviewSettings = ReviewSettings()

@@ -52,6 +52,10 @@ LimitKind = Literal["cpu", "memory", "file_size", "processes", "output"]
 OutcomeStatus = Literal["passed", "failed", "error", "timeout", "skipped"]
 
 
+BENCH_SUFFIXES = (".c", ".cc", ".cpp", ".cxx")
+"""Suffixes of C / C++ sources (test benches and program files that get compiled)."""
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -75,9 +79,19 @@ class TestSet(_Model):
     cases: list[TestCase] = Field(default_factory=list)
     pytest_files: dict[str, str] = Field(default_factory=dict)
     """Run-layout path of each pytest file -> its text."""
+    benches: dict[str, str] = Field(default_factory=dict)
+    """C / C++ tasks: the test benches (``duckfix_tb.h``) and the headers and data files
+    they include, run-layout path -> text."""
+
+    @property
+    def bench_paths(self) -> list[str]:
+        """The files of ``benches`` that are benches: C / C++ sources with ``DUCKFIX_MAIN``."""
+        return sorted(
+            p for p, t in self.benches.items() if p.endswith(BENCH_SUFFIXES) and "DUCKFIX_MAIN" in t
+        )
 
     def __len__(self) -> int:
-        return len(self.cases) + len(self.pytest_files)
+        return len(self.cases) + len(self.pytest_files) + len(self.bench_paths)
 
 
 class Task(_Model):

@@ -27,10 +27,27 @@ from typing import Any, Literal
 from duckfix import sandbox
 from duckfix.errors import TaskError
 from duckfix.harness import harness_files
-from duckfix.models import RunResult, Task, TestCase, TestOutcome, TestReport, TestSet, Trace
+from duckfix.models import (
+    BENCH_SUFFIXES,
+    RunResult,
+    Task,
+    TestCase,
+    TestOutcome,
+    TestReport,
+    TestSet,
+    Trace,
+)
 from duckfix.sandbox import Isolation, Limits
 
-__all__ = ["TRACE_SLOWDOWN", "RunOptions", "Side", "is_test_file", "run_tests", "scaled_to"]
+__all__ = [
+    "TRACE_SLOWDOWN",
+    "RunOptions",
+    "Side",
+    "hls_include",
+    "is_test_file",
+    "run_tests",
+    "scaled_to",
+]
 
 Side = Literal["visible", "hidden"]
 _SPEC = "_duckfix/spec.json"
@@ -57,6 +74,10 @@ class RunOptions:
     """Seconds per JSON case or pytest test."""
     limits: Limits = field(default_factory=Limits)
     isolation: Isolation = "auto"
+    hls_include: str | None = None
+    """The folder of the ``ap_int`` / ``ap_fixed`` / ``hls_stream`` headers, for HLS tasks."""
+    compile_timeout: float = 120.0
+    """Seconds one test bench may take to compile."""
 
 
 # A version that loops forever would cost the full per-test timeout on every
@@ -74,6 +95,23 @@ def scaled_to(options: RunOptions, report: TestReport) -> RunOptions:
     slowest = max((o.seconds for o in report.passed), default=0.0)
     timeout = min(options.case_timeout, max(_MIN_TIMEOUT, _TIME_SCALE * slowest))
     return dataclasses.replace(options, case_timeout=timeout)
+
+
+def hls_include(configured: str | None = None) -> str | None:
+    """The ``ap_types`` headers folder: the configured one, else the ``hls4ml`` package's.
+
+    The package is located without being imported (importing it loads numpy
+    and more); None when neither is there.
+    """
+    if configured:
+        return configured
+    from importlib.util import find_spec
+
+    spec = find_spec("hls4ml")
+    if spec is None or spec.origin is None:
+        return None
+    folder = PurePosixPath(spec.origin).parent / "templates" / "vivado" / "ap_types"
+    return str(folder)
 
 
 def is_test_file(path: str) -> bool:
@@ -119,6 +157,8 @@ def run_tests(
         _run_cases(task, selection.cases, layout, options, report, trace)
     if selection.pytest_args:
         _run_pytest(tests.pytest_files, selection.pytest_args, layout, options, report, trace)
+    if selection.benches is not None:
+        _run_benches(task, tests, selection.benches, layout, options, report)
     if only is not None:
         report.outcomes = _in_order(report.outcomes, only, selection.unknown)
     report.seconds = time.monotonic() - started
@@ -130,13 +170,16 @@ class _Selection:
     cases: list[tuple[str, TestCase]] = field(default_factory=list)
     pytest_args: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    benches: list[str] | None = None
+    """Bench cases to run (``bench::case``); [] means every case; None: no bench."""
 
 
 def _select(tests: TestSet, only: Sequence[str] | None) -> _Selection:
     named = [(case.name or f"case {i + 1}", case) for i, case in enumerate(tests.cases)]
     targets = sorted(p for p in tests.pytest_files if is_test_file(p))
+    benches = tests.bench_paths
     if only is None:
-        return _Selection(cases=named, pytest_args=targets)
+        return _Selection(cases=named, pytest_args=targets, benches=[] if benches else None)
     by_name = dict(reversed(named))  # the first case of a name wins
     selection = _Selection()
     for name in dict.fromkeys(only):
@@ -144,6 +187,9 @@ def _select(tests: TestSet, only: Sequence[str] | None) -> _Selection:
             selection.cases.append((name, by_name[name]))
         elif name.split("::", 1)[0] in tests.pytest_files:
             selection.pytest_args.append(name)
+        elif name.split("::", 1)[0] in benches:
+            # Names not in the bench come back from the harness as missing.
+            selection.benches = [*(selection.benches or []), name]
         elif mentioned := [t for t in targets if t in name]:
             selection.pytest_args.extend(t for t in mentioned if t not in selection.pytest_args)
         else:
@@ -245,6 +291,93 @@ def _ended_early(run: RunResult) -> dict[str, Any]:
     tail = run.stderr.strip().splitlines()[-1:] if run.stderr.strip() else []
     message = f"the program {run.describe()}" + (f": {tail[0][:300]}" if tail else "")
     return {"status": status, "message": message}
+
+
+_BENCH_RESULTS = "_duckfix/bench.jsonl"
+_BENCH_SPEC = "_duckfix/bench.json"
+_WARNINGS = ["-Wno-unknown-pragmas", "-Wno-unused-label"]
+_SANITIZE = ["-g", "-O1", "-fno-omit-frame-pointer", "-fsanitize=address,undefined"]
+
+
+def _run_benches(
+    task: Task,
+    tests: TestSet,
+    only: list[str],
+    layout: Mapping[str, str | bytes],
+    options: RunOptions,
+    report: TestReport,
+) -> None:
+    """Compile each bench with the program's sources (sanitizers on) and run its cases."""
+    sources = sorted(
+        p
+        for p in layout
+        if p.endswith(BENCH_SUFFIXES) and not p.startswith(("tests/", "_duckfix/"))
+    )
+    include = ["-I", ".", "-I", "_duckfix"]
+    if options.hls_include:
+        include += ["-isystem", options.hls_include]
+    for folder in sorted({str(PurePosixPath(p).parent) for p in tests.benches}):
+        include += ["-I", folder]
+    memory = options.limits.memory_mb or 4096
+    spec = {
+        "cc": "gcc",
+        "cxx": "g++",
+        "cflags": ["-std=gnu11", *_SANITIZE, *_WARNINGS, *include],
+        # The ap_int headers shift negative values left (defined since C++20,
+        # and what the hardware does); UBSan's shift-base check would flag them.
+        "cxxflags": ["-std=gnu++17", *_SANITIZE, "-fno-sanitize=shift-base", *_WARNINGS, *include],
+        "sources": sources,
+        "libs": ["-lm"],
+        "benches": tests.bench_paths,
+        "only": only or None,
+        "timeout": options.case_timeout,
+        "compile_timeout": options.compile_timeout,
+        "memory_mb": memory,
+        "results": _BENCH_RESULTS,
+    }
+    files = {**layout, **tests.benches, **harness_files(), _BENCH_SPEC: json.dumps(spec)}
+    expected_cases = len(only) if only else 64
+    # AddressSanitizer reserves terabytes of address space: the address-space
+    # limit is off for these runs and ASan's own RSS limit stands in for it.
+    limits = options.limits.model_copy(
+        update={
+            "timeout": _STARTUP
+            + options.compile_timeout * len(tests.bench_paths)
+            + options.case_timeout * expected_cases,
+            "cpu_seconds": None,
+            "memory_mb": None,
+        }
+    )
+    run = sandbox.run(
+        [sys.executable, "_duckfix/cbench.py", _BENCH_SPEC],
+        files=files,
+        limits=limits,
+        collect=[_BENCH_RESULTS],
+        isolation=options.isolation,
+    )
+    records = _json_lines(run.files.get(_BENCH_RESULTS, b""))
+    if not records:
+        report.problems.append(f"test benches: {run.describe()}")
+        report.outcomes.append(TestOutcome(name=tests.bench_paths[0], **_ended_early(run)))
+        return
+    seen = set()
+    for record in records:
+        seen.add(record.get("name"))
+        report.outcomes.append(
+            TestOutcome(
+                name=str(record.get("name")),
+                status=record.get("status", "error"),
+                message=str(record.get("message") or ""),
+                expected=record.get("expected"),
+                actual=record.get("actual"),
+                seconds=float(record.get("seconds") or 0.0),
+            )
+        )
+    for name in only:
+        if name not in seen:
+            report.outcomes.append(
+                TestOutcome(name=name, status="error", message="no test of this name")
+            )
 
 
 def _run_pytest(

@@ -15,7 +15,7 @@ __all__ = ["model_client", "run_options"]
 
 def run_options(settings: Settings) -> RunOptions:
     """The sandbox limits and per-test timeout of a job's test runs."""
-    from duckfix.runner import RunOptions
+    from duckfix.runner import RunOptions, hls_include
     from duckfix.sandbox import Limits
 
     box = settings.sandbox
@@ -26,7 +26,12 @@ def run_options(settings: Settings) -> RunOptions:
         processes=box.processes,
         output_bytes=box.output_bytes,
     )
-    return RunOptions(case_timeout=settings.case_timeout, limits=limits, isolation=box.isolation)
+    return RunOptions(
+        case_timeout=settings.case_timeout,
+        limits=limits,
+        isolation=box.isolation,
+        hls_include=hls_include(settings.hls_include),
+    )
 
 
 def model_client(settings: Settings, store: Store, run_id: str, no_cache: bool) -> LLMClient | None:

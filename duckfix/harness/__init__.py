@@ -17,4 +17,6 @@ def harness_files() -> dict[str, str]:
     return {
         "_duckfix/cases.py": (base / "cases.py").read_text(),
         "_duckfix/pytest_plugin.py": (base / "pytest_plugin.py").read_text(),
+        "_duckfix/cbench.py": (base / "cbench.py").read_text(),
+        "_duckfix/duckfix_tb.h": (base / "duckfix_tb.h").read_text(),
     }
