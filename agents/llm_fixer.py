@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-from duckfix.agents.prompting import clip, data, messages, outcome_text, shown_files
+from duckfix.agents.prompting import clip, data, messages, outcome_text, shown_files, stable
 from duckfix.agents.templates import Candidate
 from duckfix.agents.templates.spans import compiles
 from duckfix.errors import LLMError
@@ -353,7 +353,7 @@ def completion_prompt(
             notes.append(f"# {o.name}: expected {o.expected!r}, got {o.actual!r}")
         elif o.message:
             notes.append(f"# {o.name}: {clip(' '.join(o.message.split()), 200)}")
-    failed = "\n".join(notes) or "# a test fails"
+    failed = stable("\n".join(notes)) or "# a test fails"
     return (
         f"# File: {path}\n"
         f"# Buggy version of {function}. Failing tests:\n{failed}\n"

@@ -26,6 +26,7 @@ __all__ = [
     "numbered",
     "outcome_text",
     "shown_files",
+    "stable",
     "template",
 ]
 
@@ -75,6 +76,18 @@ def numbered(source: str) -> str:
     return "\n".join(f"{i:>{width}} | {line}" for i, line in enumerate(lines, 1))
 
 
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
+
+
+def stable(text: str) -> str:
+    """``text`` with memory addresses (``<Node object at 0x7f...>``) blanked.
+
+    They differ from run to run; left in a prompt, they would make every
+    request new, and a repeated run could not be answered from the cache.
+    """
+    return _ADDRESS.sub("0x...", text)
+
+
 def outcome_text(outcome: TestOutcome) -> str:
     """A test result as the model reads it: name, status, expected / actual, message."""
     lines = [f"test: {outcome.name}", f"status: {outcome.status}"]
@@ -82,7 +95,7 @@ def outcome_text(outcome: TestOutcome) -> str:
         lines += [f"expected: {outcome.expected!r}", f"actual: {outcome.actual!r}"]
     if outcome.message:
         lines.append("message: " + clip(outcome.message))
-    return "\n".join(lines)
+    return stable("\n".join(lines))
 
 
 def shown_files(task: Task, program: dict[str, str], suspects: Sequence[Suspect]) -> list[str]:
