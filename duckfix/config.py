@@ -96,7 +96,7 @@ class LLMSettings(BaseModel):
         return own or self.model
 
 
-REVIEW_CHECKS = ("hygiene", "leftovers", "secrets", "python", "c", "commit", "model")
+REVIEW_CHECKS = ("hygiene", "leftovers", "secrets", "python", "c", "hls", "commit", "model")
 """Every check the review pipeline knows, in the order they run."""
 
 

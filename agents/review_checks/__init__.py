@@ -31,7 +31,14 @@ CommitCheck = Callable[[CommitInfo, "Path | None", ReviewSettings], list[Finding
 
 
 def _file_checks() -> dict[str, FileCheck]:
-    from duckfix.agents.review_checks import c_warnings, hygiene, leftovers, python_lint, secrets
+    from duckfix.agents.review_checks import (
+        c_warnings,
+        hls,
+        hygiene,
+        leftovers,
+        python_lint,
+        secrets,
+    )
 
     return {
         "hygiene": hygiene.check,
@@ -39,6 +46,7 @@ def _file_checks() -> dict[str, FileCheck]:
         "secrets": secrets.check,
         "python": python_lint.check,
         "c": c_warnings.check,
+        "hls": hls.check,
     }
 
 
@@ -48,7 +56,7 @@ def _commit_checks() -> dict[str, CommitCheck]:
     return {"commit": commit_message.check}
 
 
-FILE_CHECKS = ("hygiene", "leftovers", "secrets", "python", "c")
+FILE_CHECKS = ("hygiene", "leftovers", "secrets", "python", "c", "hls")
 COMMIT_CHECKS = ("commit",)
 
 
