@@ -137,16 +137,26 @@ def ochiai(ef: int, ep: int, nf: int) -> float:
 
 
 def program_files(task: Task, program: Mapping[str, str]) -> list[str]:
-    """The files to trace: the task's program, then its other non-test Python files."""
-    others = sorted(
-        p
-        for p in program
-        if p.endswith(".py")
-        and p != task.program
-        and not is_test_file(p)
-        and p.rsplit("/", 1)[-1] != "conftest.py"
-    )
+    """The files to trace: the task's program, then its other non-test source files.
+
+    Python files for Python tasks; C / C++ sources and headers for C and HLS
+    tasks (their lines are counted by gcov).
+    """
+    if task.language == "python":
+        others = sorted(
+            p
+            for p in program
+            if p.endswith(".py")
+            and p != task.program
+            and not is_test_file(p)
+            and p.rsplit("/", 1)[-1] != "conftest.py"
+        )
+    else:
+        others = sorted(p for p in program if p.endswith(_C_SOURCES) and p != task.program)
     return [task.program, *others]
+
+
+_C_SOURCES = (".c", ".cc", ".cpp", ".cxx", ".h", ".hh", ".hpp")
 
 
 def blamable_lines(source: str) -> set[int] | None:
@@ -309,9 +319,10 @@ def localize(
             f" {len(suspects)} lines ran in a failing test"
         )
         found.suspects = suspects[:top]
-        found.key_variables, found.watched = _key_variables(
-            task, program, options, files, found.suspects[:KEY_LINES], failing, passing
-        )
+        if task.language == "python":  # values are watched by the Python tracer only
+            found.key_variables, found.watched = _key_variables(
+                task, program, options, files, found.suspects[:KEY_LINES], failing, passing
+            )
     else:
         found.suspects = _fallback(program, files, blamable, failing)[:top]
         found.message = (

@@ -158,7 +158,7 @@ def run_tests(
     if selection.pytest_args:
         _run_pytest(tests.pytest_files, selection.pytest_args, layout, options, report, trace)
     if selection.benches is not None:
-        _run_benches(task, tests, selection.benches, layout, options, report)
+        _run_benches(task, tests, selection.benches, layout, options, report, trace)
     if only is not None:
         report.outcomes = _in_order(report.outcomes, only, selection.unknown)
     report.seconds = time.monotonic() - started
@@ -306,8 +306,14 @@ def _run_benches(
     layout: Mapping[str, str | bytes],
     options: RunOptions,
     report: TestReport,
+    trace: Trace | None = None,
 ) -> None:
-    """Compile each bench with the program's sources (sanitizers on) and run its cases."""
+    """Compile each bench with the program's sources (sanitizers on) and run its cases.
+
+    With ``trace``, the benches are built with gcov's counters (``--coverage``,
+    no optimisation, so lines map one to one) and each outcome carries the
+    lines of the traced files that ran; watched values are Python-only.
+    """
     sources = sorted(
         p
         for p in layout
@@ -319,13 +325,18 @@ def _run_benches(
     for folder in sorted({str(PurePosixPath(p).parent) for p in tests.benches}):
         include += ["-I", folder]
     memory = options.limits.memory_mb or 4096
+    build = _SANITIZE
+    coverage: list[str] = []
+    if trace is not None:
+        build = ["-g", "-O0", "--coverage", "-fsanitize=address,undefined"]
+        coverage = [p for p in trace.files if p in layout]
     spec = {
         "cc": "gcc",
         "cxx": "g++",
-        "cflags": ["-std=gnu11", *_SANITIZE, *_WARNINGS, *include],
+        "cflags": ["-std=gnu11", *build, *_WARNINGS, *include],
         # The ap_int headers shift negative values left (defined since C++20,
         # and what the hardware does); UBSan's shift-base check would flag them.
-        "cxxflags": ["-std=gnu++17", *_SANITIZE, "-fno-sanitize=shift-base", *_WARNINGS, *include],
+        "cxxflags": ["-std=gnu++17", *build, "-fno-sanitize=shift-base", *_WARNINGS, *include],
         "sources": sources,
         "libs": ["-lm"],
         "benches": tests.bench_paths,
@@ -334,6 +345,7 @@ def _run_benches(
         "compile_timeout": options.compile_timeout,
         "memory_mb": memory,
         "results": _BENCH_RESULTS,
+        "coverage": coverage,
     }
     files = {**layout, **tests.benches, **harness_files(), _BENCH_SPEC: json.dumps(spec)}
     expected_cases = len(only) if only else 64
@@ -371,6 +383,7 @@ def _run_benches(
                 expected=record.get("expected"),
                 actual=record.get("actual"),
                 seconds=float(record.get("seconds") or 0.0),
+                **_traced(record, trace.model_copy(update={"watch": []}) if trace else None),
             )
         )
     for name in only:

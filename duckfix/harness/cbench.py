@@ -112,6 +112,40 @@ def _run_case(binary: str, case: str, timeout: float, env: dict[str, str]) -> di
     }
 
 
+def _coverage(binary: str, wanted: list[str]) -> dict[str, list[int]]:
+    """Lines of the ``wanted`` sources that ran, from the .gcda files ``binary`` wrote."""
+    folder, _, name = binary.rpartition("/")
+    data = [os.path.join(folder, f) for f in os.listdir(folder or ".") if f.startswith(name + "-")
+            and f.endswith(".gcda")]  # fmt: skip
+    if not data:
+        return {}
+    done = subprocess.run(
+        ["gcov", "--json-format", "--stdout", *data],
+        capture_output=True, text=True, timeout=60, cwd=".",
+    )  # fmt: skip
+    lines: dict[str, set[int]] = {}
+    for chunk in done.stdout.splitlines():
+        if not chunk.startswith("{"):
+            continue
+        try:
+            report = json.loads(chunk)
+        except ValueError:
+            continue
+        for entry in report.get("files", []):
+            path = os.path.normpath(entry.get("file", ""))
+            if path in wanted:
+                ran = {int(x["line_number"]) for x in entry.get("lines", []) if x.get("count")}
+                lines.setdefault(path, set()).update(ran)
+    return {path: sorted(ns) for path, ns in lines.items()}
+
+
+def _clear_counts(binary: str) -> None:
+    folder, _, name = binary.rpartition("/")
+    for f in os.listdir(folder or "."):
+        if f.startswith(name + "-") and f.endswith(".gcda"):
+            os.remove(os.path.join(folder, f))
+
+
 def main() -> None:
     with open(sys.argv[1], encoding="utf-8") as fh:
         spec = json.load(fh)
@@ -146,11 +180,18 @@ def main() -> None:
                 },
             )
             continue
+        covered = [os.path.normpath(str(s)) for s in spec.get("coverage") or []]
         for case in cases:
             name = f"{bench}::{case}"
             if wanted is not None and name not in wanted:
                 continue
-            _emit(results, {"name": name, **_run_case(binary, case, float(spec["timeout"]), env)})
+            if covered:
+                _clear_counts(binary)
+            record = {"name": name, **_run_case(binary, case, float(spec["timeout"]), env)}
+            if covered:
+                # gcov's counts are written at exit: a case that crashed has none.
+                record["lines"] = _coverage(binary, covered)
+            _emit(results, record)
 
 
 if __name__ == "__main__":

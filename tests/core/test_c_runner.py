@@ -112,3 +112,24 @@ def test_the_hls_suite_example_runs_with_the_open_ap_types_headers() -> None:
     assert task.fixed is not None
     fixed = run_tests(task, "hidden", task.fixed, OPTIONS)
     assert fixed.outcomes and all(o.passed for o in fixed.outcomes)
+
+
+def test_a_traced_run_reports_the_lines_each_case_ran(tmp_path: Path) -> None:
+    from duckfix.models import Trace
+
+    task = _task(tmp_path)
+    report = run_tests(task, "visible", None, OPTIONS, trace=Trace(files=["scale.c"]))
+    lines = {o.name.rsplit("::", 1)[1]: o.lines for o in report.outcomes}
+    # The loop header, its body and the closing line of scale(), counted by gcov.
+    assert lines["doubles"] == {"scale.c": [2, 3, 4]}
+    assert lines["third"] == {"scale.c": [2, 3, 4]}
+    assert all(o.values is None for o in report.outcomes)
+
+
+def test_the_localizer_ranks_c_lines_from_gcov(tmp_path: Path) -> None:
+    from duckfix.agents.localizer import localize
+
+    found = localize(_task(tmp_path), None, OPTIONS)
+    assert found.reproduced and found.traced == ["scale.c", "scale.h"]
+    assert {(s.path, s.line) for s in found.suspects} == {("scale.c", n) for n in (2, 3, 4)}
+    assert found.key_variables == []
