@@ -28,6 +28,7 @@ void gemv(hls::stream<vec_t> &x_in, hls::stream<acc_t> &y_out, const wgt_t A[GV_
 #pragma HLS INTERFACE mode=axis port=x_in
 #pragma HLS INTERFACE mode=axis port=y_out
 #pragma HLS INTERFACE mode=m_axi port=A offset=slave bundle=gmem depth=48
+#pragma HLS INTERFACE mode=m_axi port=bias offset=slave bundle=gmem1 depth=6
 #pragma HLS INTERFACE mode=s_axilite port=bias
 #pragma HLS INTERFACE mode=s_axilite port=relu
 #pragma HLS INTERFACE mode=s_axilite port=return
