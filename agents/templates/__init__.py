@@ -50,6 +50,7 @@ from types import MappingProxyType
 
 from pydantic import BaseModel, ConfigDict
 
+from duckfix.agents.templates.c_edits import C_SUFFIXES, generate_c
 from duckfix.agents.templates.expressions import (
     arith_op,
     bitwise_op,
@@ -132,6 +133,8 @@ def generate(
     line and ``limit`` the total, both counted after dropping duplicates and
     candidates that do not compile.
     """
+    if suspects and all(s.path.endswith(C_SUFFIXES) for s in suspects):
+        return generate_c(sources, suspects, limit=limit, per_line=per_line)
     files: dict[str, File | None] = {}
     pending: list[tuple[float, float, int, int, File, Edit, float]] = []
     done: set[tuple[str, int]] = set()
