@@ -185,12 +185,12 @@ def _edits(line: str, names: Sequence[str]) -> Iterator[tuple[str, str, str]]:
             suffix = tok.text[len(value) :]
             if value.isdigit():
                 n = int(value)
-                for new in (n + 1, n - 1):
-                    if new >= 0:
+                for value_ in (n + 1, n - 1):
+                    if value_ >= 0:
                         yield (
                             "c-literal",
-                            _replace(line, tok, f"{new}{suffix}"),
-                            f"{tok.text} -> {new}{suffix}",
+                            _replace(line, tok, f"{value_}{suffix}"),
+                            f"{tok.text} -> {value_}{suffix}",
                         )
                 if n == 0:
                     yield "c-literal", _replace(line, tok, "~0"), "0 -> ~0 (all ones)"
