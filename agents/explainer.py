@@ -26,6 +26,8 @@ from duckfix.models import Explanation, Patch, Task, TestCase, TestOutcome
 __all__ = ["Block", "KeyVariableLike", "explain", "parse_diff"]
 
 _SHOW = 70  # characters of a value or a line quoted in the explanation
+# AddressSanitizer's and UBSan's report lines, as the C test benches pass them on.
+_SANITIZER = re.compile(r"AddressSanitizer|LeakSanitizer|runtime error:")
 _EVIDENCE_LINES = 5
 _EVIDENCE_VARIABLES = 5
 
@@ -666,7 +668,8 @@ def _evidence(
         if failing.status == "failed" and (case is not None or failing.actual is not None):
             bullets.append(f"expected {_show(expected)}, got {_show(failing.actual)}")
         elif message := _first_line(failing.message):
-            bullets.append(f"message: {message}")
+            label = "sanitizer" if _SANITIZER.search(message) else "message"
+            bullets.append(f"{label}: {message}")
     if after is not None:
         result: str = after.status
         if after.passed and after.actual is not None:

@@ -215,6 +215,10 @@ def _ask_model(
     return [c for c in found if (c.path, c.source) not in queued]
 
 
+def _sanitized(message: str) -> bool:
+    return "Sanitizer" in message or "runtime error:" in message
+
+
 def _give_up(why: str, rejected: int) -> Update:
     if rejected:
         why += f"; {rejected} plausible patch(es) were rejected by review"
@@ -300,7 +304,9 @@ def review(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
 def explain_node(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     """Say why the program failed and why the fix works."""
     assert state.baseline is not None and state.patch is not None and state.accepted is not None
-    failing = state.baseline.failed[0] if state.baseline.failed else None
+    # A sanitizer's report says most about a C bug: prefer the test that has one.
+    failed = state.baseline.failed
+    failing = next((o for o in failed if _sanitized(o.message)), failed[0] if failed else None)
     after = state.accepted.outcome
     explanation = explain(state.task, state.patch, failing, after, state.key_variables)
     ctx = runtime.context

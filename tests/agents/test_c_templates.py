@@ -65,3 +65,22 @@ def test_the_debugger_fixes_an_hls_kernel_with_them() -> None:
     assert result.status == "fixed", result.stop_reason
     assert result.fix is not None
     assert run_tests(task, "hidden", result.fix, options).all_passed
+
+
+def test_the_explanation_quotes_the_sanitizer() -> None:
+    from duckfix.agents.explainer import explain
+    from duckfix.models import Patch, TestOutcome
+
+    from tests.pipelines.conftest import largest_task
+
+    before = {"k.c": "a[i] = 0;\n"}
+    patch = Patch.from_sources(before, {"k.c": "a[i - 1] = 0;\n"})
+    crash = TestOutcome(
+        name="tb.c::edge", status="error",
+        message="ERROR: AddressSanitizer: stack-buffer-overflow on address 0x7ffd",
+    )  # fmt: skip
+    found = explain(largest_task(), patch, crash, None)
+    assert (
+        "sanitizer: ERROR: AddressSanitizer: stack-buffer-overflow on address 0x7ffd"
+        in found.evidence
+    )
