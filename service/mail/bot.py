@@ -102,6 +102,8 @@ def run_pass(
     from duckfix.service.mail import ingest
     from duckfix.service.mail import series as grouping
 
+    if not settings.mail.repo:  # checked before anything is read or recorded
+        raise UsageError("mail.repo is not set: the repository the patches are applied to")
     state = MailState(store)
     name, raws = read_source(source, settings)
     report = PassReport(read=len(raws))
