@@ -23,14 +23,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from duckfix.agents.review_checks.tool import ToolFailed, run_tool
 from duckfix.config import ReviewSettings
 from duckfix.models import Finding, Severity
 from duckfix.patches import FileContext
 
 __all__ = ["check"]
 
-TIMEOUT = 30.0
-"""Seconds the compiler may take on one file."""
 
 _C = {".c", ".h"}
 _CXX = {".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx"}
@@ -67,10 +66,6 @@ class _Diag:
     """The option that controls it, like ``-Wunused-variable``."""
 
 
-class _CompilerFailed(Exception):
-    """The compiler is missing, timed out, or could not read the file at all."""
-
-
 def check(ctx: FileContext, settings: ReviewSettings) -> list[Finding]:
     """GCC ``-Wall -Wextra`` warnings and errors on the added lines of a C/C++ file."""
     change = ctx.change
@@ -82,7 +77,7 @@ def check(ctx: FileContext, settings: ReviewSettings) -> list[Finding]:
     first = min(added)
     try:
         diags = _compile(ctx.new_text, change.path, ctx.repo, cxx)
-    except _CompilerFailed as exc:
+    except ToolFailed as exc:
         return [_note(change.path, first, str(exc))]
     fatal = next((d for d in diags if d.kind == "fatal error"), None)
     if fatal is not None:
@@ -151,7 +146,7 @@ def _compile(text: str, path: str, repo: Path | None, cxx: bool) -> list[_Diag]:
     name = "g++" if cxx else "gcc"
     exe = shutil.which(name)
     if exe is None:
-        raise _CompilerFailed(f"{name} is not installed")
+        raise ToolFailed(f"{name} is not installed")
     command = [exe, "-fsyntax-only", "-Wall", "-Wextra", "-Wno-unknown-pragmas"]
     command += ["-x", "c++", "-std=c++17"] if cxx else ["-x", "c"]
     cwd: Path | None = None
@@ -172,24 +167,7 @@ def _compile(text: str, path: str, repo: Path | None, cxx: bool) -> list[_Diag]:
 
 
 def _run(command: list[str], text: str, cwd: Path | None, env: dict[str, str]) -> str:
-    import subprocess
-
-    try:
-        done = subprocess.run(
-            command,
-            input=text,
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            encoding="utf-8",
-            errors="replace",
-            timeout=TIMEOUT,
-        )
-    except subprocess.TimeoutExpired:
-        raise _CompilerFailed(f"the compiler took longer than {TIMEOUT:.0f} s") from None
-    except OSError as exc:
-        raise _CompilerFailed(str(exc)) from exc
-    return done.stderr
+    return run_tool(command, text, what="the compiler", cwd=cwd, env=env).stderr
 
 
 def _parse_json(stderr: str) -> list[_Diag]:

@@ -16,18 +16,18 @@ the suggestion is that line fixed.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from duckfix.agents.review_checks.tool import ToolFailed, run_tool
 from duckfix.config import ReviewSettings
 from duckfix.models import Finding, Severity
 from duckfix.patches import FileContext
 
 __all__ = ["check"]
 
-TIMEOUT = 30.0
-"""Seconds ruff may take on one file."""
 
 _DEFAULT_SELECT = "E4,E7,E9,F"
 _ERRORS = {"F821", "F811", "E999", "invalid-syntax"}
@@ -47,7 +47,7 @@ def check(ctx: FileContext, settings: ReviewSettings) -> list[Finding]:
     first = min(added)
     try:
         diagnostics = _run_ruff(ctx.new_text, change.path, ctx.repo)
-    except _RuffFailed as exc:
+    except ToolFailed as exc:
         return [
             Finding(
                 path=change.path,
@@ -85,54 +85,44 @@ def check(ctx: FileContext, settings: ReviewSettings) -> list[Finding]:
     return out
 
 
-class _RuffFailed(Exception):
-    """Ruff is missing, timed out, or answered with something other than its JSON."""
+@functools.cache
+def ruff_command() -> tuple[str, ...]:
+    """How ruff is started: its binary (found once), else ``ruff`` on the PATH."""
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("ruff") is not None:
+        # The binary itself, not `python -m ruff`: a second interpreter per
+        # file would cost the pre-push hook ~30 ms each.
+        from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
+
+        return (str(find_ruff_bin()),)
+    if exe := shutil.which("ruff"):
+        return (exe,)
+    raise ToolFailed("ruff is not installed; install it (pip install ruff)")
 
 
 def _run_ruff(text: str, path: str, repo: Path | None) -> list[dict[str, Any]]:
-    import importlib.util
-    import shutil
-    import subprocess
-    import sys
     import tempfile
 
-    if importlib.util.find_spec("ruff") is not None:
-        command = [sys.executable, "-m", "ruff"]
-    elif exe := shutil.which("ruff"):
-        command = [exe]
-    else:
-        raise _RuffFailed("ruff is not installed; install it (pip install ruff)")
-    command += ["check", "--output-format", "json", "--no-cache", "--exit-zero"]
+    command = [*ruff_command(), "check", "--output-format", "json", "--no-cache", "--exit-zero"]
     with tempfile.TemporaryDirectory(prefix="duckfix-ruff-") as scratch:
         cwd = repo if repo is not None and repo.is_dir() else Path(scratch)
         if not _has_config(cwd, path):
             command += ["--select", _DEFAULT_SELECT]
         command += ["--stdin-filename", path, "-"]
-        try:
-            done = subprocess.run(
-                command,
-                input=text,
-                cwd=cwd,
-                capture_output=True,
-                encoding="utf-8",
-                errors="replace",
-                timeout=TIMEOUT,
-            )
-        except subprocess.TimeoutExpired:
-            raise _RuffFailed(f"ruff took longer than {TIMEOUT:.0f} s") from None
-        except OSError as exc:
-            raise _RuffFailed(str(exc)) from exc
+        done = run_tool(command, text, what="ruff", cwd=cwd)
     if done.returncode != 0:
         detail = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise _RuffFailed(
+        raise ToolFailed(
             f"ruff exited with status {done.returncode} ({detail}); check its configuration"
         )
     try:
         result = json.loads(done.stdout)
     except json.JSONDecodeError:
-        raise _RuffFailed("ruff's output is not JSON") from None
+        raise ToolFailed("ruff's output is not JSON") from None
     if not isinstance(result, list):
-        raise _RuffFailed("ruff's output is not a list of diagnostics")
+        raise ToolFailed("ruff's output is not a list of diagnostics")
     return [d for d in result if isinstance(d, dict)]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -72,7 +71,7 @@ def test_a_failing_ruff_is_one_note(
     fake = tmp_path / "python"
     fake.write_text(f"#!/bin/sh\n{script}\n")
     fake.chmod(0o755)
-    monkeypatch.setattr(sys, "executable", str(fake))
+    monkeypatch.setattr(python_lint, "ruff_command", lambda: (str(fake),))
     (note,) = python_lint.check(ctx, SETTINGS)
     assert (note.line, note.severity, note.category) == (2, "note", "python/ruff")
     assert reason in note.message
