@@ -10,6 +10,7 @@ missing or fails is reported as one ``note`` finding, not an exception.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -30,24 +31,29 @@ FileCheck = Callable[[FileContext, ReviewSettings], list[Finding]]
 CommitCheck = Callable[[CommitInfo, "Path | None", ReviewSettings], list[Finding]]
 
 
-def _file_checks() -> dict[str, FileCheck]:
-    from duckfix.agents.review_checks import (
-        c_warnings,
-        hls,
-        hygiene,
-        leftovers,
-        python_lint,
-        secrets,
-    )
+# Check name -> (its module, the file suffixes it reads; None: every file).
+# A module is imported only when a file it can read is reviewed: the pre-push
+# hook on a Python change does not pay for the C and HLS checks' imports.
+_C_LIKE = (".c", ".cc", ".cpp", ".cxx", ".h", ".hh", ".hpp", ".hxx")
+_FILE_CHECKS: dict[str, tuple[str, tuple[str, ...] | None]] = {
+    "hygiene": ("hygiene", None),
+    "leftovers": ("leftovers", None),
+    "secrets": ("secrets", None),
+    "python": ("python_lint", (".py", ".pyi")),
+    "c": ("c_warnings", _C_LIKE),
+    "hls": ("hls", _C_LIKE),
+}
 
-    return {
-        "hygiene": hygiene.check,
-        "leftovers": leftovers.check,
-        "secrets": secrets.check,
-        "python": python_lint.check,
-        "c": c_warnings.check,
-        "hls": hls.check,
-    }
+
+def _file_check(name: str, path: str) -> FileCheck | None:
+    entry = _FILE_CHECKS.get(name)
+    if entry is None:
+        return None
+    module, suffixes = entry
+    if suffixes is not None and not path.lower().endswith(suffixes):
+        return None
+    check: FileCheck = importlib.import_module(f"{__name__}.{module}").check
+    return check
 
 
 def _commit_checks() -> dict[str, CommitCheck]:
@@ -56,7 +62,7 @@ def _commit_checks() -> dict[str, CommitCheck]:
     return {"commit": commit_message.check}
 
 
-FILE_CHECKS = ("hygiene", "leftovers", "secrets", "python", "c", "hls")
+FILE_CHECKS = tuple(_FILE_CHECKS)
 COMMIT_CHECKS = ("commit",)
 
 
@@ -64,11 +70,11 @@ def run_file_checks(
     ctx: FileContext, settings: ReviewSettings, names: Sequence[str]
 ) -> list[Finding]:
     """Every named file check's findings on one file, in check order."""
-    checks = _file_checks()
     out: list[Finding] = []
     for name in names:
-        if name in checks:
-            out += checks[name](ctx, settings)
+        check = _file_check(name, ctx.path)
+        if check is not None:
+            out += check(ctx, settings)
     return out
 
 
