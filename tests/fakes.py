@@ -110,3 +110,10 @@ def text_reply(text: str, prompt: int = 7, completion: int = 4, model: str = "m"
             },
         },
     )
+
+
+class Sleeps(list[float]):
+    """An injectable ``sleep`` that records the seconds it was asked to wait."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,8 +30,9 @@ from duckfix.llm import (
     get_provider,
     make_client,
 )
-from duckfix.store import Store, open_store
+from duckfix.store import Store
 
+from tests.fakes import Sleeps
 from tests.fakes import chat_reply as reply
 
 BASE = "http://llm.test/v1"
@@ -50,16 +50,6 @@ def error(status: int, message: str, headers: dict[str, str] | None = None) -> h
 
 
 GOOD = json.dumps({"line": 3, "reason": "off by one"})
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return open_store(f"sqlite:///{tmp_path / 'duckfix.db'}")
-
-
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
 def client(store: Store | None = None, base: str = BASE, **kw: Any) -> tuple[LLMClient, Sleeps]:

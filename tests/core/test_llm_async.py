@@ -13,7 +13,6 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,10 +23,10 @@ from pydantic import BaseModel
 from duckfix.config import LLMSettings
 from duckfix.errors import BudgetExhausted, LLMOutputError, LLMRequestError
 from duckfix.llm import Budget, LLMClient, Message, OpenAIProvider, make_client
-from duckfix.store import Store, open_store
+from duckfix.store import Store
 
+from tests.fakes import Sleeps, text_reply
 from tests.fakes import chat_reply as reply
-from tests.fakes import text_reply
 
 BASE = "http://llm.test/v1"
 URL = f"{BASE}/chat/completions"
@@ -51,16 +50,6 @@ def echo_model(request: httpx.Request) -> httpx.Response:
     """A chat answer naming the model the request asked for, as real servers do."""
     model = json.loads(request.content)["model"]
     return reply(f"answer from {model}", model=model)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return open_store(f"sqlite:///{tmp_path / 'duckfix.db'}")
-
-
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
 class ASleeps(list[float]):

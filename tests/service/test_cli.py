@@ -103,3 +103,10 @@ def test_tasks_check_reads_a_quixbugs_layout(runner: CliRunner, tmp_path: Path) 
     assert {"add_one", "count_down", "reachable", "shout"} <= ids
     missing = runner.invoke(cli, ["tasks", "check", f"quixbugs:{tmp_path / 'nope'}"])
     assert missing.exit_code == 2 and "Traceback" not in missing.output
+
+
+def test_tasks_check_runs_an_hls_kernel_of_the_built_in_suite(runner: CliRunner) -> None:
+    pytest.importorskip("hls4ml", reason="the hls extra is not installed")
+    result = runner.invoke(cli, ["tasks", "check", "hls", "--task", "vecsum"])
+    assert result.exit_code == 0, result.output
+    assert "vecsum" in result.output and "1/1 tasks ok" in result.output
