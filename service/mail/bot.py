@@ -28,21 +28,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from duckfix.config import Settings
 from duckfix.errors import UsageError
-from duckfix.models import Finding
-from duckfix.patches import CommitInfo
 from duckfix.service.mail.model import MailMessage, Series
 from duckfix.service.mail.state import MailState, QueuedReply, reply_id_for
 from duckfix.store import Store
 
+if TYPE_CHECKING:
+    from duckfix.pipelines.review.run import ReviewOutcome
+
 __all__ = ["PassReport", "Sender", "read_source", "run_pass", "send_queued"]
 
 
-Reviewer = Callable[[Path, Series, dict[int, str]], dict[int, tuple[list[Finding], list[str]]]]
-"""Reviews the applied patches of a series: patch number -> (findings, checks that ran)."""
+Reviewer = Callable[[Path, Series, dict[int, str]], dict[int, "ReviewOutcome"]]
+"""Reviews the applied patches of a series: patch number -> the review of its commit."""
 
 
 class Sender(Protocol):
@@ -128,9 +129,6 @@ def run_pass(
         times = [arrived[m.message_id] for m in series.messages if m.message_id in arrived]
         if times:
             series.last_seen = max(times)
-        if "*** SUBJECT HERE ***" in series.title and series.patches:
-            # git's placeholder for a cover letter nobody wrote a subject for.
-            series.title = series.patches[min(series.patches)].subject.title
     for message, reason in strays:
         if known.get(message.message_id, "seen") == "seen":
             state.skip(message.message_id, message.raw_subject, name, reason)
@@ -196,14 +194,16 @@ def _review_series(
             return "not applied"
         assert applied.worktree is not None
         results = review(applied.worktree, series, applied.commits)
-        commits = _commit_infos(applied.worktree, applied.commits)
     from duckfix.service.mail.series_checks import check_series
 
+    # Each review read its commit's message already: the series checks use it.
+    commits = {n: o.review.commits[0] for n, o in results.items() if o.review.commits}
     extra = check_series(series, commits, mail)
     replies: list[QueuedReply] = []
     per_patch: list[tuple[str, int]] = []
     for number, patch in sorted(series.patches.items()):
-        findings, checks = results.get(number, ([], []))
+        outcome = results.get(number)
+        findings, checks = (outcome.findings, outcome.checks) if outcome else ([], [])
         sha = applied.commits.get(number)
         findings = findings + [f for f in extra if f.commit == sha]
         per_patch.append((patch.raw_subject, len(findings)))
@@ -227,30 +227,17 @@ def _review_series(
     return f"reviewed: {found} finding(s), {len(replies)} repl{'y' if len(replies) == 1 else 'ies'}"
 
 
-def _commit_infos(worktree: Path, commits: dict[int, str]) -> dict[int, CommitInfo]:
-    from duckfix.pipelines.review.inputs import from_commits, open_repo
-
-    repo = open_repo(worktree)
-    out = {}
-    for number, sha in commits.items():
-        review = from_commits(repo, [sha], sha)
-        out[number] = review.commits[0]
-    return out
-
-
 def make_reviewer(settings: Settings) -> Reviewer:
     """The review of each applied patch: the review pipeline on its commit."""
     from duckfix.pipelines.review.inputs import from_commits, open_repo
     from duckfix.service.review_cmd import run_reviews
 
-    def review(
-        worktree: Path, series: Series, commits: dict[int, str]
-    ) -> dict[int, tuple[list[Finding], list[str]]]:
+    def review(worktree: Path, series: Series, commits: dict[int, str]) -> dict[int, ReviewOutcome]:
         repo = open_repo(worktree)
         numbers = sorted(commits)
         reviews = [from_commits(repo, [commits[n]], series.patches[n].raw_subject) for n in numbers]
         outcomes = run_reviews(reviews, settings, repo)
-        return {n: (o.findings, o.checks) for n, o in zip(numbers, outcomes, strict=True)}
+        return dict(zip(numbers, outcomes, strict=True))
 
     return review
 

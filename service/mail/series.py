@@ -211,16 +211,23 @@ class _Building:
         first = self.cover or lowest
         assert first is not None  # a series always has a founding message
         dates = self.dates()
+        title = first.subject.title
+        if _PLACEHOLDER in title and lowest is not None:
+            # git's placeholder for a cover letter nobody gave a subject.
+            title = lowest.subject.title
         return Series(
             key=first.message_id,
             sender_address=sender,
             version=version,
             total=total,
-            title=first.subject.title,
+            title=title,
             cover=self.cover,
             patches=dict(sorted(self.patches.items())),
             last_seen=max(dates) if dates else None,
         )
+
+
+_PLACEHOLDER = "*** SUBJECT HERE ***"
 
 
 def _number(msg: MailMessage) -> int:
