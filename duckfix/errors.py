@@ -21,6 +21,9 @@ converted at the boundary (``raise TaskError(...) from exc``).
             ├── LLMRequestError      the endpoint refused, or kept failing after retries
             ├── LLMOutputError       the answer did not validate, even after a repair turn
             └── BudgetExhausted      the run's call or token budget is spent
+
+    KeyboardInterrupt
+    └── Terminated              SIGTERM, ended like Ctrl-C (exit 130)
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ __all__ = [
     "SandboxError",
     "StoreError",
     "TaskError",
+    "Terminated",
     "UsageError",
 ]
 
@@ -125,3 +129,13 @@ class LLMOutputError(LLMError):
 
 class BudgetExhausted(LLMError):
     """The run's budget of model calls or tokens is spent; callers stop cleanly."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: the run ends the way Ctrl-C ends it.
+
+    A subclass rather than KeyboardInterrupt itself: CPython 3.11 remembers a
+    bare KeyboardInterrupt that passed through certain C frames and then
+    kills the process with SIGINT at exit, even after the CLI handled it and
+    asked for exit code 130.
+    """

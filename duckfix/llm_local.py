@@ -36,6 +36,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from duckfix import interrupts
 from duckfix.config import LLMSettings, default_home
 from duckfix.errors import ConfigError, LLMUnavailableError
 from duckfix.llm import OpenAIProvider, Provider, register_provider
@@ -263,8 +264,8 @@ class LocalServer:
             # server binds it; a server that lost that race is started again.
             for attempt in range(3):
                 port = _free_port()
-                self._spawn(port)
                 try:
+                    self._spawn(port)
                     self._wait_ready(port, began + self.start_timeout)
                 except _PortTaken:
                     if attempt == 2:
@@ -295,14 +296,17 @@ class LocalServer:
             log.write(f"\n--- duckfix: {' '.join(argv)}\n".encode())
             log.flush()
             self._log_offset = log.tell()
-            self.process = subprocess.Popen(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-                start_new_session=True,
-            )
+            # A Ctrl-C between the fork and the assignment would leave a
+            # server that nothing knows to stop.
+            with interrupts.held():
+                self.process = subprocess.Popen(
+                    argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    start_new_session=True,
+                )
 
     def _wait_ready(self, port: int, deadline: float) -> None:
         import httpx

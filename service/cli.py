@@ -7,7 +7,6 @@ and the pre-push hook start fast.
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,16 +111,11 @@ def _register() -> None:
 _register()
 
 
-def _terminated(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
-    # SIGTERM ends a run the way Ctrl-C does: runs are marked interrupted (and
-    # resumable), and exit handlers stop what duckfix started (a local model
-    # server), which a plain SIGTERM death would leave running.
-    signal.signal(signal.SIGTERM, _terminated)
+    from duckfix import interrupts
+
+    interrupts.install()
     try:
         cli.main(args=argv, prog_name="duckfix")
     except KeyboardInterrupt:
