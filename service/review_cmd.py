@@ -42,6 +42,11 @@ _RANK = {"error": 0, "warning": 1, "note": 2}
     "--provider", type=click.Choice(["none", "openai", "local"]), help="LLM for the reviewer."
 )
 @click.option("--no-cache", is_flag=True, help="Do not answer model calls from the cache.")
+@click.option(
+    "--hls-dataset",
+    type=click.Path(path_type=Path),
+    help="Measure instead: which bugs of a Chrysalis HLS_Bug_Dataset folder the checks flag.",
+)
 @click.pass_obj
 def review(
     state: Any,
@@ -55,15 +60,23 @@ def review(
     fail_on: str | None,
     provider: str | None,
     no_cache: bool,
+    hls_dataset: Path | None,
 ) -> None:
     """Review PATCH (a diff or patch e-mail file, or - for stdin), --range A..B, or --staged.
 
     Findings sit on the lines the patch adds. Exit code 1 when a finding is at
-    or above --fail-on, 2 for bad input, 0 otherwise.
+    or above --fail-on, 2 for bad input, 0 otherwise. With --hls-dataset PATH,
+    count per Chrysalis category the injected bugs the rule checks flag on the
+    right line (a measurement: exit code 0).
     """
     from duckfix.errors import NotFoundError, UsageError
     from duckfix.pipelines.review import inputs
 
+    if hls_dataset is not None:
+        if patch or rev_range or staged:
+            raise UsageError("--hls-dataset is reviewed on its own: drop PATCH, --range, --staged")
+        _measure_hls_dataset(state, hls_dataset, fmt, output, checks)
+        return
     given = [x for x in (patch, rev_range, staged or None) if x]
     if len(given) != 1:
         raise UsageError(
@@ -95,6 +108,37 @@ def review(
     threshold = fail_on or settings.review.block_on
     if threshold != "never" and blocking(outcomes, threshold):
         sys.exit(1)
+
+
+def _measure_hls_dataset(
+    state: Any, path: Path, fmt: str, output: Path | None, checks: str | None
+) -> None:
+    """Review each bug of a Chrysalis dataset with the rule checks; print counts per category."""
+    from duckfix.datasets.chrysalis import load_chrysalis
+    from duckfix.errors import UsageError
+    from duckfix.pipelines.review.hls_dataset import dataset_checks, measure, render_table
+
+    if fmt not in ("terminal", "json"):
+        raise UsageError(f"--hls-dataset reports as terminal or json, not {fmt}")
+    settings, _ = state.settings(**{"review.checks": checks})
+    dataset = load_chrysalis(path.expanduser())
+    names = dataset_checks(settings.review, chosen=checks is not None)
+    report = measure(dataset, settings.review, names, jobs=settings.jobs)
+    if fmt == "json":
+        text = report.model_dump_json(indent=2)
+        if output:
+            output.write_text(text + "\n", encoding="utf-8")
+        else:
+            click.echo(text)
+        return
+    from rich.console import Console
+
+    handle = output.open("w", encoding="utf-8") if output else None
+    try:
+        render_table(report, Console(file=handle, highlight=False, soft_wrap=bool(handle)))
+    finally:
+        if handle:
+            handle.close()
 
 
 def run_reviews(

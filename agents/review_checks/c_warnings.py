@@ -3,7 +3,8 @@
 The new file goes to ``gcc -fsyntax-only -Wall -Wextra -Wno-unknown-pragmas``
 (``g++ -std=c++17`` for ``.cc``/``.cpp``/``.cxx``/``.hpp``/``.hh``, and for a ``.h``
 that reads as C++) on stdin, from the file's folder, with that folder, the
-repository's top folder and its ``include/`` on the include path. Diagnostics
+repository's top folder and its ``include/`` on the include path, and for C++
+the ``ap_int`` / ``hls_stream`` headers when the ``hls`` extra provides them. Diagnostics
 come as JSON (``-fdiagnostics-format=json``) or, from a compiler without it,
 as ``<stdin>:LINE:COL: kind: message [-Wflag]`` text.
 
@@ -156,6 +157,14 @@ def _compile(text: str, path: str, repo: Path | None, cxx: bool) -> list[_Diag]:
         command += ["-iquote", str(folder), "-I", str(repo)]
         if (repo / "include").is_dir():
             command += ["-I", str(repo / "include")]
+    if cxx:
+        from duckfix.runner import hls_include
+
+        # HLS kernels include ap_int.h / hls_stream.h: without the open headers
+        # (the hls extra) every such file would only say "not checked".
+        headers = hls_include()
+        if headers:
+            command += ["-isystem", headers]
     # The C locale keeps gcc's messages in English with ASCII quotes.
     env = {**os.environ, "LC_ALL": "C"}
     if exe not in _JSON_UNSUPPORTED:

@@ -1,0 +1,473 @@
+"""Load the public Chrysalis HLS bug dataset: designs, their injected bugs, each bug applied.
+
+The layout, under a folder the user names (``HLS_Bug_Dataset`` or its parent)::
+
+    HLS_Bug_Dataset/
+        README*                                  optional; UTF-16 with a BOM in the original
+        <suite>/<design>/Source_Code/<design>.cpp     the bug-free design
+        <suite>/<design>/Bugs/bug_<TYPES>.txt         one file per injected bug set
+
+A bug file holds JSON ``{"Error Specification": [{"Error Type": ..., "Original Code":
+..., "Faulty Code": ...}, ...]}``. ``TYPES`` in its name are the category codes
+(``bug_OOB.txt``, ``bug_FND_APT.txt``), but each entry's ``Error Type`` decides its
+category: a code (``"OOB"``) or a longer name with the code in parentheses
+(``"Out-of-Bounds Access (OOB)"``).
+
+Each entry is one bug, applied on its own to the design's source by replacing
+the first occurrence of its Original Code with its Faulty Code. When the exact
+text is not there, the match ignores differences in whitespace (a run of
+blanks and newlines matches any other run; leading and trailing whitespace is
+ignored) and the matched span is replaced. A bug that still does not apply, a
+bug file that is not valid JSON, or a design whose source is missing gives a
+bug marked not applied with the reason; loading never stops at one bad bug.
+
+Line endings are read as ``\\n`` (a CRLF source gives the same line numbers).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from duckfix.datasets.builder.categories import CATEGORIES
+from duckfix.errors import NotFoundError, TaskError
+from duckfix.textsearch import find_snippet
+
+__all__ = [
+    "BUGS_FOLDER",
+    "CHRYSALIS_CODES",
+    "DATASET_FOLDER",
+    "SOURCE_FOLDER",
+    "UNKNOWN",
+    "ChrysalisBug",
+    "ChrysalisDataset",
+    "ChrysalisDesign",
+    "LineRange",
+    "apply_bug",
+    "category_of",
+    "changed_lines",
+    "dataset_root",
+    "load_chrysalis",
+    "read_text",
+]
+
+DATASET_FOLDER = "HLS_Bug_Dataset"
+SOURCE_FOLDER = "Source_Code"
+BUGS_FOLDER = "Bugs"
+UNKNOWN = "unknown"
+"""The category of a bug whose Error Type names no Chrysalis code."""
+
+# The Chrysalis codes, in the taxonomy's order (logic first, then pragma).
+CHRYSALIS_CODES: tuple[str, ...] = tuple(
+    c.name for c in CATEGORIES if c.name.isupper() and c.name.isalpha()
+)
+_KIND = {c.name: c.kind for c in CATEGORIES if c.name in CHRYSALIS_CODES}
+
+_LAYOUT = (
+    f"expected {DATASET_FOLDER}/<suite>/<design>/{SOURCE_FOLDER}/<design>.cpp and "
+    f"{DATASET_FOLDER}/<suite>/<design>/{BUGS_FOLDER}/bug_<TYPES>.txt "
+    f"(give the {DATASET_FOLDER} folder or the folder holding it)"
+)
+_SOURCE_SUFFIXES = (".cpp", ".cc", ".cxx", ".c")
+_PAREN = re.compile(r"\(([^()]*)\)")
+_WORD = re.compile(r"[A-Za-z]+")
+_NUMBER = re.compile(r"(\d+)")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LineRange(_Frozen):
+    """Lines of the faulty source a bug changed: 1-based, inclusive.
+
+    A bug that only deletes lines changes no line of the faulty source; its
+    range is then the one line that now stands where the deleted ones were.
+    """
+
+    start: int
+    end: int
+    deletion: bool = False
+    """True when the bug only deleted lines (no line of the faulty source is new)."""
+
+    def __contains__(self, line: object) -> bool:
+        return isinstance(line, int) and self.start <= line <= self.end
+
+
+class ChrysalisBug(_Frozen):
+    """One entry of a bug file, applied (or not) to its design's source."""
+
+    suite: str
+    design: str
+    bug_file: str
+    """The bug file's name, e.g. ``bug_FND_APT.txt``."""
+    index: int
+    """0-based position of the entry in the file's Error Specification."""
+    category: str
+    """A Chrysalis code (``OOB``, ``FND``...), or ``unknown``."""
+    error_type: str = ""
+    """The entry's Error Type as written."""
+    source_name: str = ""
+    """The source file's name, e.g. ``fir.cpp`` (the path of the review's diff)."""
+    source_dir: Path | None = None
+    """The design's Source_Code folder (its headers are there)."""
+    original_code: str = ""
+    faulty_code: str = ""
+    original_source: str | None = None
+    """The design's source as shipped; None when it could not be read."""
+    faulty_source: str | None = None
+    """The source with this bug applied; None when it does not apply."""
+    changed: LineRange | None = None
+    """Lines of ``faulty_source`` the bug changed."""
+    applied: bool = False
+    match: Literal["exact", "whitespace"] | None = None
+    """How the Original Code was found in the source."""
+    reason: str | None = None
+    """Why the bug is not applied (None when it is)."""
+
+    @property
+    def label(self) -> str:
+        """``suite/design/bug_file[index]``: how messages name this bug."""
+        return f"{self.suite}/{self.design}/{self.bug_file}[{self.index}]"
+
+    @property
+    def kind(self) -> str:
+        """``logic`` or ``pragma`` (the Chrysalis split), or ``unknown``."""
+        return _KIND.get(self.category, UNKNOWN)
+
+
+class ChrysalisDesign(_Frozen):
+    """One design: its source file and its bug files."""
+
+    suite: str
+    name: str
+    source: Path | None
+    """The bug-free source, None when the design has none."""
+    bug_files: list[str]
+
+
+class ChrysalisDataset(_Frozen):
+    """A loaded dataset: where it is, its README's title, its designs and every bug."""
+
+    root: Path
+    """The ``HLS_Bug_Dataset`` folder."""
+    title: str | None = None
+    """The README's first non-empty line, when there is a readable README."""
+    designs: list[ChrysalisDesign]
+    bugs: list[ChrysalisBug]
+    problems: list[str] = []
+    """What was odd about the dataset as a whole (designs without bug files, a bad README)."""
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def read_text(path: Path) -> str:
+    """A text file in UTF-8 or, by its BOM, UTF-16 / UTF-32; undecodable bytes replaced.
+
+    Chrysalis's README is UTF-16 with a BOM; other files may be UTF-8 with or
+    without one. Newlines come back as ``\\n``. Raises OSError only.
+    """
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        text = data.decode("utf-32", "replace")
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16", "replace")  # the BOM says which byte order
+    else:
+        text = data.decode("utf-8-sig", "replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def dataset_root(path: Path) -> Path:
+    """The ``HLS_Bug_Dataset`` folder at ``path`` or inside it.
+
+    :class:`NotFoundError` when ``path`` does not exist; :class:`TaskError`
+    naming the expected layout when it holds no design in that layout.
+    """
+    if not path.exists():
+        raise NotFoundError(f"{path}: no such folder; {_LAYOUT}")
+    if not path.is_dir():
+        raise TaskError(f"{path}: not a folder; {_LAYOUT}")
+    inner = path / DATASET_FOLDER
+    for candidate in (inner, path) if inner.is_dir() else (path,):
+        if any(True for _ in _design_folders(candidate)):
+            return candidate
+    raise TaskError(f"{path}: not a Chrysalis HLS bug dataset; {_LAYOUT}")
+
+
+def _folders(path: Path) -> list[Path]:
+    try:
+        found = [p for p in path.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))]
+    except OSError:
+        return []
+    return sorted(found, key=_natural)
+
+
+def _natural(path: Path) -> list[Any]:
+    # bug_2 before bug_10, design2 before design10: the order a person lists them in.
+    return [int(p) if p.isdigit() else p.lower() for p in _NUMBER.split(path.name)]
+
+
+def _design_folders(root: Path) -> list[tuple[str, Path]]:
+    out = []
+    for suite in _folders(root):
+        for design in _folders(suite):
+            if (design / SOURCE_FOLDER).is_dir() or (design / BUGS_FOLDER).is_dir():
+                out.append((suite.name, design))
+    return out
+
+
+def _title(root: Path, given: Path, problems: list[str]) -> str | None:
+    # The README sits in HLS_Bug_Dataset; a parent the user named may hold it too.
+    folders = [root] if given.resolve() == root.resolve() else [root, given]
+    for folder in folders:
+        for readme in sorted(folder.glob("README*")):
+            if not readme.is_file():
+                continue
+            try:
+                text = read_text(readme)
+            except OSError as exc:
+                problems.append(f"{readme}: cannot be read ({exc.strerror or exc})")
+                continue
+            for line in text.splitlines():
+                line = line.strip().lstrip("#").strip()
+                if line:
+                    return line
+    return None
+
+
+def _source_file(design: Path) -> Path | None:
+    folder = design / SOURCE_FOLDER
+    exact = folder / f"{design.name}.cpp"
+    if exact.is_file():
+        return exact
+    # Some checkouts differ in case or suffix (fir.CPP, fir.cc); never a test bench.
+    try:
+        files = [p for p in folder.iterdir() if p.is_file()]
+    except OSError:
+        return None
+    wanted = {f"{design.name}{s}".lower() for s in _SOURCE_SUFFIXES}
+    return next((p for p in sorted(files) if p.name.lower() in wanted), None)
+
+
+def load_chrysalis(path: Path) -> ChrysalisDataset:
+    """Every design and bug of the dataset at ``path`` (``HLS_Bug_Dataset`` or its parent).
+
+    Bugs come in suite, design, bug file (natural order) and entry order, each
+    applied on its own to the design's source. Problems with one bug or one
+    design are carried on the bugs (``applied=False``, ``reason``); only a
+    ``path`` that is not such a dataset raises (:func:`dataset_root`).
+    """
+    root = dataset_root(path)
+    problems: list[str] = []
+    title = _title(root, path, problems)
+    designs: list[ChrysalisDesign] = []
+    bugs: list[ChrysalisBug] = []
+    for suite, folder in _design_folders(root):
+        source = _source_file(folder)
+        bug_dir = folder / BUGS_FOLDER
+        bug_files = sorted(
+            (p for p in bug_dir.glob("*.txt") if p.is_file()) if bug_dir.is_dir() else [],
+            key=_natural,
+        )
+        designs.append(
+            ChrysalisDesign(
+                suite=suite, name=folder.name, source=source, bug_files=[p.name for p in bug_files]
+            )
+        )
+        if not bug_files:
+            problems.append(f"{suite}/{folder.name}: no {BUGS_FOLDER}/*.txt bug files")
+            continue
+        original: str | None = None
+        missing: str | None = None
+        if source is None:
+            missing = f"{SOURCE_FOLDER}/{folder.name}.cpp not found"
+        else:
+            try:
+                original = read_text(source)
+            except OSError as exc:
+                missing = f"{source.name} cannot be read ({exc.strerror or exc})"
+        where = {
+            "suite": suite,
+            "design": folder.name,
+            "source_name": source.name if source else f"{folder.name}.cpp",
+            "source_dir": folder / SOURCE_FOLDER,
+            "original_source": original,
+        }
+        for bug_file in bug_files:
+            bugs += _bugs_of(bug_file, where, missing)
+    return ChrysalisDataset(root=root, title=title, designs=designs, bugs=bugs, problems=problems)
+
+
+# --- bug files ----------------------------------------------------------------------
+
+
+def _file_codes(name: str) -> list[str]:
+    """The category codes a bug file's name gives (``bug_FND_APT.txt`` -> FND, APT)."""
+    stem = Path(name).stem
+    stem = stem[4:] if stem.lower().startswith("bug_") else stem
+    return [p.upper() for p in stem.split("_") if p.upper() in CHRYSALIS_CODES]
+
+
+def category_of(error_type: str, file_codes: list[str] | None = None) -> str:
+    """The Chrysalis code an Error Type names, else the file name's only code, else ``unknown``.
+
+    ``"OOB"``, ``"oob"``, ``"Out-of-Bounds (OOB)"`` and ``"OOB: out of bounds"`` are
+    all ``OOB``; a code in parentheses wins over other words.
+    """
+    text = error_type.strip()
+    if text.upper() in CHRYSALIS_CODES:
+        return text.upper()
+    inside: list[str] = [m.strip().upper() for m in _PAREN.findall(text)]
+    code = next((c for c in inside if c in CHRYSALIS_CODES), None)
+    if code is not None:
+        return code
+    # Whole upper-case words only: "Infinite loop" must not read as INF.
+    found: list[str] = _WORD.findall(text)
+    words = [w for w in found if w.isupper() and w in CHRYSALIS_CODES]
+    if words:
+        return words[0]
+    if file_codes and len(set(file_codes)) == 1:
+        return file_codes[0]
+    return UNKNOWN
+
+
+def _key(name: object) -> str:
+    # "Error Specification", "error_specification", "ErrorSpecification": one key.
+    return re.sub(r"[\s_-]", "", str(name)).lower()
+
+
+def _field(entry: dict[str, Any], name: str) -> Any:
+    return next((v for k, v in entry.items() if _key(k) == _key(name)), None)
+
+
+def _code(value: Any) -> str | None:
+    """A code field's text: a string, or a list of lines (some files split code so)."""
+    if isinstance(value, list) and all(isinstance(line, str) for line in value):
+        return "\n".join(value)
+    return value if isinstance(value, str) else None
+
+
+def _entries(text: str) -> list[Any]:
+    """The entries of a bug file; ValueError saying what is wrong."""
+    try:
+        # strict=False: hand-written files put raw newlines and tabs inside strings.
+        doc = json.loads(text, strict=False)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise ValueError(f"not valid JSON ({where}: {exc.msg})") from exc
+    spec = _field(doc, "Error Specification") if isinstance(doc, dict) else doc
+    if isinstance(spec, dict):
+        spec = [spec]
+    if not isinstance(spec, list):
+        raise ValueError('no "Error Specification" list in it')
+    if not spec:
+        raise ValueError('its "Error Specification" is empty')
+    return spec
+
+
+def _bugs_of(path: Path, where: dict[str, Any], missing: str | None) -> list[ChrysalisBug]:
+    codes = _file_codes(path.name)
+    try:
+        entries = _entries(read_text(path))
+    except (OSError, ValueError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        # One not-applied bug per code the name gives, so each category still counts it.
+        return [
+            ChrysalisBug(
+                **where,
+                bug_file=path.name,
+                index=i,
+                category=code,
+                reason=why,
+            )
+            for i, code in enumerate(codes or [UNKNOWN])
+        ]
+    out = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            out.append(
+                ChrysalisBug(
+                    **where,
+                    bug_file=path.name,
+                    index=index,
+                    category=codes[index] if index < len(codes) else UNKNOWN,
+                    reason=f"entry {index} is not a JSON object",
+                )
+            )
+            continue
+        error_type = _field(entry, "Error Type")
+        error_type = error_type if isinstance(error_type, str) else ""
+        original, faulty = (
+            _code(_field(entry, "Original Code")),
+            _code(_field(entry, "Faulty Code")),
+        )
+        bug = {
+            **where,
+            "bug_file": path.name,
+            "index": index,
+            "category": category_of(error_type, codes),
+            "error_type": error_type,
+            "original_code": original or "",
+            "faulty_code": faulty or "",
+        }
+        if original is None or faulty is None:
+            absent = "Original Code" if original is None else "Faulty Code"
+            out.append(ChrysalisBug(**bug, reason=f"entry {index} has no {absent!r} text"))
+        elif missing is not None:
+            out.append(ChrysalisBug(**bug, reason=missing))
+        else:
+            out.append(ChrysalisBug(**bug, **apply_bug(where["original_source"], original, faulty)))
+    return out
+
+
+# --- applying a bug -----------------------------------------------------------------
+
+
+def apply_bug(source: str, original: str, faulty: str) -> dict[str, Any]:
+    """Replace ``original`` by ``faulty`` in ``source``: the fields a :class:`ChrysalisBug` gets.
+
+    Tries the exact text first, then a match that ignores whitespace
+    differences; returns ``applied``, ``match``, ``faulty_source``, ``changed``
+    on success, ``applied=False`` and a ``reason`` otherwise.
+    """
+    original = original.replace("\r\n", "\n")
+    faulty = faulty.replace("\r\n", "\n")
+    if not original.strip():
+        return {"reason": "the Original Code is empty"}
+    span = find_snippet(source, original)
+    if span is None:
+        first = original.strip().splitlines()[0].strip()[:60]
+        return {"reason": f"the Original Code is not in the source (it starts {first!r})"}
+    at, end = span
+    match: Literal["exact", "whitespace"] = "exact" if source[at:end] == original else "whitespace"
+    # A loose match starts at the first word: the source keeps its own indentation.
+    new = source[:at] + (faulty if match == "exact" else faulty.strip()) + source[end:]
+    if new == source:
+        return {"reason": "the Faulty Code is the same as the Original Code"}
+    return {
+        "applied": True,
+        "match": match,
+        "faulty_source": new,
+        "changed": changed_lines(source, new),
+    }
+
+
+def changed_lines(old: str, new: str) -> LineRange | None:
+    """The lines of ``new`` that differ from ``old`` (first to last), None when none do."""
+    a, b = old.splitlines(), new.splitlines()
+    ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    changes = [(j1, j2) for tag, _, _, j1, j2 in ops if tag != "equal"]
+    if not changes:
+        return None
+    added = [(j1, j2) for j1, j2 in changes if j2 > j1]
+    if added:
+        return LineRange(start=added[0][0] + 1, end=added[-1][1])
+    # Only deletions: point at the line now standing where the first deleted one was.
+    line = min(max(changes[0][0] + 1, 1), max(len(b), 1))
+    return LineRange(start=line, end=line, deletion=True)

@@ -1,0 +1,339 @@
+"""How many injected bugs of the Chrysalis HLS dataset the review's rule checks flag, by category.
+
+Each applicable bug becomes a one-file unified diff (the design's source before
+-> after the bug, path ``<design>.cpp``) reviewed the way :mod:`.run` reviews a
+patch: the rule checks on the file, then the merge (anchor, de-duplicate,
+rank, cap). The faulty source is handed to the checks as the new file, and
+the design's ``Source_Code`` folder as the repository, so the compiler finds
+the design's own headers. No model runs: this measures the deterministic checks.
+
+A bug is *flagged* when the review keeps any finding, and flagged *on the
+right line* when a finding sits on a line the bug changed, or one line beside
+them when either line is a ``#pragma`` (a pragma bug is often reported on the
+declaration or loop next to the pragma, or the other way round). A check that
+could not run (``*/not-checked``: no ``ap_int.h`` for gcc, no tree-sitter) flags
+nothing; such bugs are counted apart.
+
+Rendering is here too: a rich table for a terminal, and the report as JSON.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import time
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from duckfix.config import ReviewSettings
+from duckfix.datasets.builder.categories import CATEGORIES
+from duckfix.datasets.chrysalis import ChrysalisBug, ChrysalisDataset, LineRange
+from duckfix.diff import parse_diff
+from duckfix.models import Finding
+from duckfix.patches import FileContext, Review
+from duckfix.pipelines.review.context import enclosing_function
+from duckfix.pipelines.review.run import ReviewOutcome, check_file, finish
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+__all__ = [
+    "BugResult",
+    "CategoryRow",
+    "DatasetReport",
+    "bug_diff",
+    "dataset_checks",
+    "measure",
+    "render_table",
+    "review_bug",
+]
+
+NEEDED_CHECKS = ("c", "hls")
+"""File checks this measurement always runs unless the user names the checks."""
+_NOT_FILE_CHECKS = {"model", "commit"}  # no model here, and the diffs carry no commit
+_PRAGMA = re.compile(r"^\s*#\s*pragma\b", re.IGNORECASE)
+_ORDER = {c.name: i for i, c in enumerate(CATEGORIES)}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BugResult(_Model):
+    """What the review made of one bug."""
+
+    suite: str
+    design: str
+    bug_file: str
+    index: int
+    category: str
+    kind: str
+    """``logic``, ``pragma`` or ``unknown``."""
+    applied: bool
+    match: str | None = None
+    """How the Original Code was found: ``exact`` or ``whitespace``."""
+    reason: str | None = None
+    """Why the bug was not applied, or why it was not reviewed."""
+    lines: LineRange | None = None
+    """The faulty source's changed lines."""
+    flagged: bool = False
+    on_line: bool = False
+    checks: list[str] = Field(default_factory=list)
+    """Checks with a finding on the right line."""
+    findings: list[Finding] = Field(default_factory=list)
+    unchecked: list[str] = Field(default_factory=list)
+    """Checks that could not run on this bug's file (their ``not-checked`` note)."""
+
+
+class CategoryRow(_Model):
+    """One category's counts (or the total's)."""
+
+    category: str
+    kind: str
+    bugs: int = 0
+    applied: int = 0
+    flagged: int = 0
+    on_line: int = 0
+    checks: dict[str, int] = Field(default_factory=dict)
+    """Bugs each check flagged on the right line."""
+
+    def add(self, result: BugResult) -> None:
+        """Count ``result`` in this row."""
+        self.bugs += 1
+        self.applied += result.applied
+        self.flagged += result.flagged
+        self.on_line += result.on_line
+        for name in result.checks:
+            self.checks[name] = self.checks.get(name, 0) + 1
+
+
+class DatasetReport(_Model):
+    """The measurement over a dataset: per category, the total, and every bug."""
+
+    dataset: str
+    """The ``HLS_Bug_Dataset`` folder."""
+    title: str | None = None
+    checks: list[str]
+    categories: list[CategoryRow]
+    total: CategoryRow
+    unchecked: dict[str, int] = Field(default_factory=dict)
+    """Applied bugs each check could not look at."""
+    problems: list[str] = Field(default_factory=list)
+    bugs: list[BugResult]
+    seconds: float = 0.0
+
+
+def dataset_checks(settings: ReviewSettings, *, chosen: bool = False) -> list[str]:
+    """The file checks to run: the settings' (neither model nor commit), plus c and hls.
+
+    ``chosen``: the user named the checks (``--checks``), so they run as named,
+    without c and hls added.
+    """
+    names = [n for n in settings.checks if n not in _NOT_FILE_CHECKS]
+    if not chosen:
+        names += [n for n in NEEDED_CHECKS if n not in names]
+    return names
+
+
+def bug_diff(bug: ChrysalisBug) -> str:
+    """The unified diff that injects ``bug`` (path ``<design>.cpp``); empty when not applied."""
+    if bug.original_source is None or bug.faulty_source is None:
+        return ""
+    old, new = (
+        _ended(t).splitlines(keepends=True) for t in (bug.original_source, bug.faulty_source)
+    )
+    path = bug.source_name
+    head = f"diff --git a/{path} b/{path}\n"
+    return head + "".join(difflib.unified_diff(old, new, f"a/{path}", f"b/{path}"))
+
+
+def _ended(text: str) -> str:
+    # A last line without "\n" would need "\ No newline at end of file"; the
+    # measurement does not care, and one more newline moves no line number.
+    return text if text.endswith("\n") or not text else text + "\n"
+
+
+def review_bug(bug: ChrysalisBug, settings: ReviewSettings, names: Sequence[str]) -> BugResult:
+    """Review the diff that injects ``bug`` with the rule checks ``names``; never raises."""
+    result = BugResult(
+        suite=bug.suite,
+        design=bug.design,
+        bug_file=bug.bug_file,
+        index=bug.index,
+        category=bug.category,
+        kind=bug.kind,
+        applied=bug.applied,
+        match=bug.match,
+        reason=bug.reason,
+        lines=bug.changed,
+    )
+    if not bug.applied or bug.faulty_source is None or bug.changed is None:
+        return result
+    try:
+        findings = _review(bug, settings, names)
+    except Exception as exc:  # one odd design must not end a run over the whole dataset
+        result.reason = f"not reviewed: {type(exc).__name__}: {exc}"
+        return result
+    faulty = _ended(bug.faulty_source).splitlines()
+    kept = []
+    for finding in findings:
+        if finding.category.endswith("/not-checked"):
+            result.unchecked.append(_check_of(finding))
+        else:
+            kept.append(finding)
+    result.findings = kept
+    result.flagged = bool(kept)
+    result.checks = sorted({_check_of(f) for f in kept if _on_line(f.line, bug.changed, faulty)})
+    result.on_line = bool(result.checks)
+    return result
+
+
+def _review(bug: ChrysalisBug, settings: ReviewSettings, names: Sequence[str]) -> list[Finding]:
+    assert bug.faulty_source is not None
+    text = _ended(bug.faulty_source)
+    review = Review(
+        label=bug.label,
+        files=parse_diff(bug_diff(bug), bug.label),
+        repo=bug.source_dir,
+        revision=None,  # the new text is handed over below, not read from anywhere
+    )
+    findings: list[Finding] = []
+    notes: list[str] = []
+    for change in review.files:
+        enclosing = [enclosing_function(change.path, text, h) for h in change.hunks]
+        ctx = FileContext(change, text, enclosing, bug.source_dir)
+        found, said = check_file(ctx, settings, names)
+        findings += found
+        notes += said
+    outcome = finish(ReviewOutcome(review, checks=list(names)), findings, notes, settings)
+    return outcome.findings
+
+
+def _check_of(finding: Finding) -> str:
+    return finding.category.split("/", 1)[0]
+
+
+def _on_line(line: int, changed: LineRange, faulty: list[str]) -> bool:
+    if line in changed:
+        return True
+    if not changed.start - 1 <= line <= changed.end + 1:
+        return False
+
+    def pragma(number: int) -> bool:
+        return 1 <= number <= len(faulty) and bool(_PRAGMA.match(faulty[number - 1]))
+
+    return pragma(line) or any(pragma(n) for n in range(changed.start, changed.end + 1))
+
+
+def measure(
+    dataset: ChrysalisDataset,
+    settings: ReviewSettings,
+    names: Sequence[str] | None = None,
+    jobs: int = 2,
+) -> DatasetReport:
+    """Review every bug of ``dataset`` (``jobs`` at once) and count the results per category.
+
+    ``names``: the file checks to run (default: :func:`dataset_checks`).
+    """
+    started = time.monotonic()
+    checks = list(names) if names is not None else dataset_checks(settings)
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        results = list(pool.map(lambda b: review_bug(b, settings, checks), dataset.bugs))
+    rows: dict[str, CategoryRow] = {}
+    total = CategoryRow(category="total", kind="")
+    unchecked: Counter[str] = Counter()
+    for result in results:
+        row = rows.setdefault(
+            result.category, CategoryRow(category=result.category, kind=result.kind)
+        )
+        row.add(result)
+        total.add(result)
+        unchecked.update(set(result.unchecked))
+    ordered = sorted(rows.values(), key=lambda r: _ORDER.get(r.category, len(_ORDER)))
+    problems = list(dataset.problems)
+    problems += [
+        f"{r.suite}/{r.design}/{r.bug_file}[{r.index}]: {r.reason}"
+        for r in results
+        if r.reason and r.applied  # applied yet not reviewed: a check failed
+    ]
+    return DatasetReport(
+        dataset=str(dataset.root),
+        title=dataset.title,
+        checks=checks,
+        categories=ordered,
+        total=total,
+        unchecked=dict(sorted(unchecked.items())),
+        problems=problems,
+        bugs=results,
+        seconds=round(time.monotonic() - started, 3),
+    )
+
+
+# --- rendering ----------------------------------------------------------------------
+
+_LISTED = 10
+"""Not-applied bugs listed under the table; JSON has them all."""
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part} ({100 * part / whole:.0f}%)" if whole else str(part)
+
+
+def render_table(report: DatasetReport, console: Console) -> None:
+    """Print ``report`` on ``console``: a table by category, then what was left out and why."""
+    from rich.table import Table
+    from rich.text import Text
+
+    heading = report.title or "Chrysalis HLS bug dataset"
+    console.print(Text.assemble(("duckfix review: ", "bold"), heading))
+    console.print(Text(report.dataset, style="dim"))
+    table = Table(box=None, pad_edge=False, show_footer=True)
+    columns = ("category", "kind", "bugs", "applied", "flagged", "on the line", "by check")
+    footer = _cells(report.total)
+    for number, name in enumerate(columns):
+        right = 2 <= number <= 5
+        table.add_column(
+            name, footer=Text(footer[number], style="bold"), justify="right" if right else "left"
+        )
+    for row in report.categories:
+        table.add_row(*(Text(cell) for cell in _cells(row)))
+    console.print(table)
+    applied = report.total.applied
+    console.print(
+        Text(
+            f"flagged on the line: {_share(report.total.on_line, applied)} of the applied bugs "
+            f"(checks: {', '.join(report.checks) or 'none'}; {report.seconds:.1f}s)",
+            style="bold",
+        )
+    )
+    for name, count in report.unchecked.items():
+        console.print(Text(f"{name}: could not check {count} of the applied bugs", style="dim"))
+    skipped = [b for b in report.bugs if not b.applied]
+    if skipped:
+        console.print(Text(f"not applied: {len(skipped)}", style="dim"))
+        for bug in skipped[:_LISTED]:
+            where = f"{bug.suite}/{bug.design}/{bug.bug_file}[{bug.index}]"
+            console.print(Text(f"  - {where}: {bug.reason}", style="dim"))
+        if len(skipped) > _LISTED:
+            console.print(
+                Text(f"  ... and {len(skipped) - _LISTED} more (--format json)", style="dim")
+            )
+    for problem in report.problems:
+        console.print(Text(f"note: {problem}", style="dim"))
+
+
+def _cells(row: CategoryRow) -> list[str]:
+    by_check = ", ".join(f"{name} {count}" for name, count in sorted(row.checks.items()))
+    return [
+        row.category,
+        row.kind,
+        str(row.bugs),
+        str(row.applied),
+        str(row.flagged),
+        _share(row.on_line, row.applied),
+        by_check or "-",
+    ]
