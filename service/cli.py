@@ -94,6 +94,7 @@ def config_cmd(state: State, as_json: bool) -> None:
 
 def _register() -> None:
     from duckfix.service.bench_cmd import bench
+    from duckfix.service.dataset_cmd import dataset
     from duckfix.service.debug_cmd import debug
     from duckfix.service.hook_cmd import hook
     from duckfix.service.mail_cmd import mail
@@ -106,6 +107,7 @@ def _register() -> None:
     cli.add_command(review)
     cli.add_command(hook)
     cli.add_command(mail)
+    cli.add_command(dataset)
 
 
 _register()

@@ -16,6 +16,7 @@ _OPENINGS = {
     "You locate bugs": "localizer",
     "You review patches": "reviewer",
     "You explain bugs": "explainer",
+    "You help build a dataset": "injector",
 }
 
 

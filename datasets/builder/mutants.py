@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from datasets.builder.categories import Kind
+from duckfix.datasets.builder.categories import Kind
 
 __all__ = ["Mutant", "line_of"]
 
