@@ -76,7 +76,7 @@ def run_cmd(
     from duckfix.errors import NotFoundError, UsageError
     from duckfix.pipelines.bench import BenchContext, BenchResult, run_bench
     from duckfix.pipelines.debug import DebugContext
-    from duckfix.service.jobs import model_client, run_options
+    from duckfix.service.jobs import model_client, only_tasks, run_options
     from duckfix.store import open_store
 
     settings, _ = state.settings(jobs=jobs, **{"llm.provider": provider})
@@ -101,12 +101,7 @@ def run_cmd(
     max_candidates = max_candidates or 400
     max_seconds = max_seconds or 30.0
     options = run_options(settings)
-    tasks = sorted(load_suite(suite, options), key=lambda t: t.id)
-    if only:
-        missing = sorted(set(only) - {t.id for t in tasks})
-        if missing:
-            raise NotFoundError(f"no task {', '.join(missing)} in suite {suite!r}")
-        tasks = [t for t in tasks if t.id in only]
+    tasks = only_tasks(sorted(load_suite(suite, options), key=lambda t: t.id), only, suite)
     if limit is not None:
         tasks = tasks[:limit]
     jobs = settings.jobs

@@ -80,19 +80,14 @@ def build_cmd(
 
     from duckfix.datasets.builder.build import BuildSpec, ProgramResult
     from duckfix.datasets.suites import load_suite
-    from duckfix.errors import NotFoundError, UsageError
+    from duckfix.errors import UsageError
     from duckfix.pipelines.dataset import build
-    from duckfix.service.jobs import model_client, run_options
+    from duckfix.service.jobs import model_client, only_tasks, run_options
     from duckfix.store import open_store
 
     settings, _ = state.settings(**{"llm.provider": provider})
     options = run_options(settings)
-    tasks = sorted(load_suite(suite, options), key=lambda t: t.id)
-    if only:
-        missing = sorted(set(only) - {t.id for t in tasks})
-        if missing:
-            raise NotFoundError(f"no task {', '.join(missing)} in suite {suite!r}")
-        tasks = [t for t in tasks if t.id in only]
+    tasks = only_tasks(sorted(load_suite(suite, options), key=lambda t: t.id), only, suite)
     languages = sorted({t.language for t in tasks})
     if language is None:
         if len(languages) != 1:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from duckfix.config import Settings
     from duckfix.llm import LLMClient
+    from duckfix.models import Task
     from duckfix.runner import RunOptions
     from duckfix.store import Store
 
-__all__ = ["model_client", "run_options"]
+__all__ = ["model_client", "only_tasks", "run_options"]
 
 
 def run_options(settings: Settings) -> RunOptions:
@@ -41,3 +44,15 @@ def model_client(settings: Settings, store: Store, run_id: str, no_cache: bool) 
     from duckfix.llm import make_client
 
     return make_client(settings.llm, store=store, run_id=run_id, read_cache=not no_cache)
+
+
+def only_tasks(tasks: Sequence[Task], only: Sequence[str], suite: str) -> list[Task]:
+    """The tasks named by ``--task`` options (all when none is named); a wrong name is an error."""
+    if not only:
+        return list(tasks)
+    from duckfix.errors import NotFoundError
+
+    missing = sorted(set(only) - {t.id for t in tasks})
+    if missing:
+        raise NotFoundError(f"no task {', '.join(missing)} in suite {suite!r}")
+    return [t for t in tasks if t.id in only]

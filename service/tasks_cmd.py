@@ -78,18 +78,12 @@ def check_cmd(
     """
     from duckfix.datasets.check import check_suite
     from duckfix.datasets.suites import load_suite
-    from duckfix.errors import NotFoundError
-    from duckfix.service.jobs import run_options
+    from duckfix.service.jobs import only_tasks, run_options
     from duckfix.store import open_store
 
     settings, _ = state.settings(case_timeout=case_timeout)
     options = run_options(settings)
-    found = load_suite(suite, options)
-    if only:
-        missing = sorted(set(only) - {t.id for t in found})
-        if missing:
-            raise NotFoundError(f"no task {', '.join(missing)} in suite {suite!r}")
-        found = [t for t in found if t.id in only]
+    found = only_tasks(load_suite(suite, options), only, suite)
     from duckfix.sandbox import isolation_mode
 
     isolation = isolation_mode(options.isolation)
