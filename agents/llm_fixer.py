@@ -28,6 +28,20 @@ model is not shown failed attempts), so samples are numbered across rounds:
 the first of the run is greedy, every later one uses its number as ``seed``,
 so each is new, repeatable and cached on its own.
 
+C and HLS C++ tasks (language ``c`` / ``hls``) take the same path with three
+differences. Functions are found with tree-sitter-cpp (the ``hls`` extra; the
+HLS checks' parser, imported only for C): the ones enclosing the top suspect
+lines, at most two per round. A chat request is about one of them, in turn
+(template ``agents/prompts/fixer_c.txt``): the function numbered with its file
+line numbers, the rest of its file and the headers for context, the failing
+bench cases and the earlier attempts, all as data; the model answers with the
+whole function in a ```` ```cpp ```` block, not JSON. The replacement must read
+as exactly that one function without a syntax error, and takes the old
+definition's byte span (as characters), so the rest of the file keeps its
+form. A base model gets the function under ``//`` comments and the fixed
+version's signature up to the body's ``{``, and stops at the closing brace.
+The compile happens where every candidate's does: in the sandbox's validation.
+
 Proposals that name no existing function, do not parse as exactly one definition
 of that name, leave the file unchanged, duplicate another candidate, or make the
 file fail to compile are dropped. Model errors (:class:`~duckfix.errors.LLMError`,
@@ -42,25 +56,34 @@ import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib.util import find_spec
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from duckfix.agents.prompting import clip, data, messages, outcome_text, shown_files, stable
 from duckfix.agents.templates import Candidate
+from duckfix.agents.templates.c_edits import C_SUFFIXES
 from duckfix.agents.templates.spans import compiles
 from duckfix.errors import LLMError
 from duckfix.llm import LLMClient, Message
 from duckfix.models import Suspect, Task, TestOutcome
 
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
 __all__ = [
     "COMPLETION_STOP",
+    "C_COMPLETION_STOP",
     "MAX_PROPOSALS",
     "PRIOR",
     "TEMPERATURE",
     "Proposal",
     "Proposals",
+    "apply_c_proposal",
     "apply_proposal",
     "build_messages",
+    "c_completion_prompt",
     "completion_prompt",
     "propose",
 ]
@@ -75,6 +98,9 @@ MAX_PROPOSALS = 3
 _MAX_FAILING = 5
 _MAX_ATTEMPTS = 5
 _MAX_SUSPECTS = 8
+_MAX_CONTEXT = 4000
+"""Characters of each other file a C prompt shows."""
+_MAX_CONTEXT_FILES = 3
 _AGENT = "fixer"
 
 
@@ -209,6 +235,213 @@ def apply_proposal(source: str, proposal: Proposal) -> str | None:
     return "".join([*lines[: target.start - 1], new, *lines[target.end :]])
 
 
+# --- C and HLS C++: functions found with tree-sitter, spliced by span -------------------
+
+_C_LANGUAGES = ("c", "hls")
+_FENCE = re.compile(r"^(`{3,})[ \t]*[\w+#-]*[ \t]*\n(.*?)^\1[ \t]*$", re.DOTALL | re.MULTILINE)
+_NUMBERED = re.compile(r"^[ \t]*\d+ \| ?")
+# Around the one function a reply may carry comments and the file's #includes
+# (models like to repeat them); they are dropped, anything else rejects it.
+_C_AROUND = frozenset(["comment", "preproc_include"])
+
+
+@dataclass(frozen=True)
+class _CSpan:
+    """One function definition of a C/C++ file (``template <...>`` included)."""
+
+    name: str
+    """``name``, or ``Scope::name`` for a member defined outside its class."""
+    start: int
+    """Character offset of its first character."""
+    end: int
+    """Character offset just past its closing brace."""
+    body: int
+    """Character offset of the body's opening brace."""
+    first: int
+    """1-based first line."""
+    last: int
+    """1-based last line."""
+
+
+def _c_root(text: str) -> Node:
+    """The syntax tree of C/C++ ``text`` (raises ImportError without tree-sitter-cpp)."""
+    # The HLS checks' parser: built once, and tree_sitter only imported when C is read.
+    from duckfix.agents.review_checks.hls_parse import cpp_parser
+
+    return cpp_parser().parse(text.encode("utf-8", "surrogateescape")).root_node
+
+
+def _c_spans(text: str) -> list[_CSpan]:
+    """Every function definition in ``text``, with character offsets (tree-sitter counts bytes)."""
+    from duckfix.agents.review_checks.hls_parse import function_name, walk
+
+    data_ = text.encode("utf-8", "surrogateescape")
+
+    def chars(offset: int) -> int:
+        return len(data_[:offset].decode("utf-8", "surrogateescape"))
+
+    out: list[_CSpan] = []
+    for node in walk(_c_root(text)):
+        body = node.child_by_field_name("body")
+        if node.type != "function_definition" or body is None:
+            continue
+        named = function_name(node.child_by_field_name("declarator"))
+        if named is None:
+            continue
+        name, scope = named
+        parent = node.parent
+        outer = parent if parent is not None and parent.type == "template_declaration" else node
+        out.append(
+            _CSpan(
+                name=f"{scope}::{name}" if scope else name,
+                start=chars(outer.start_byte),
+                end=chars(outer.end_byte),
+                body=chars(body.start_byte),
+                first=outer.start_point.row + 1,
+                last=outer.end_point.row + 1,
+            )
+        )
+    return out
+
+
+def _c_function_at(text: str, line: int) -> _CSpan | None:
+    """The innermost function holding ``line``."""
+    holding = [f for f in _c_spans(text) if f.first <= line <= f.last]
+    return min(holding, key=lambda f: f.last - f.first, default=None)
+
+
+def _c_find(text: str, name: str) -> _CSpan | None:
+    """The one function called ``name`` (``run`` also finds ``K::run``); None if none or two."""
+    spans = _c_spans(text)
+    exact = [f for f in spans if f.name == name]
+    leaf = name.rpartition("::")[2]
+    pick = exact or [f for f in spans if f.name.rpartition("::")[2] == leaf]
+    return pick[0] if len(pick) == 1 else None
+
+
+def _c_blocks(reply: str) -> list[str]:
+    """The code blocks of a chat reply; the whole reply when it has none."""
+    blocks = [m[2] for m in _FENCE.finditer(reply)]
+    return blocks or [reply]
+
+
+def _c_rationale(reply: str) -> str:
+    """The line the prompt asks for after the code block; else the first line of prose."""
+    blocks = list(_FENCE.finditer(reply))
+    after = reply[blocks[-1].end() :] if blocks else ""
+    for text in (after, _FENCE.sub("", reply)):
+        line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+        if line:
+            return line
+    return ""
+
+
+def _c_definition(code: str, name: str) -> str | None:
+    """``code``'s one definition of function ``name``, unnumbered; None if it is not that."""
+    lines = code.replace("\r\n", "\n").strip("\n").split("\n")
+    if lines and all(_NUMBERED.match(line) for line in lines if line.strip()):
+        # The model copied the prompt's numbering: "  12 | code".
+        lines = [_NUMBERED.sub("", line, count=1) for line in lines]
+    text = textwrap.dedent("\n".join(lines)).strip() + "\n"
+    if not text.strip():
+        return None
+    spans = _c_spans(text)
+    outer = [c for c in _c_root(text).children if c.type not in _C_AROUND]
+    if len(spans) != 1 or len(outer) != 1 or outer[0].has_error:
+        return None
+    (span,) = spans
+    if span.name.rpartition("::")[2] != name.rpartition("::")[2]:
+        return None
+    if outer[0].start_point.row + 1 != span.first or outer[0].end_point.row + 1 != span.last:
+        return None  # the one thing in the reply is not the function (a class around it...)
+    return text[span.start : span.end]
+
+
+def apply_c_proposal(source: str, proposal: Proposal) -> str | None:
+    """The C/C++ file with the proposal's function replaced, or None if it cannot be applied.
+
+    The replacement takes the old definition's character span exactly, so the
+    rest of the file (comments, pragmas, line endings) keeps its form. Lines
+    after the first take the old definition's indentation when it had one.
+    """
+    target = _c_find(source, proposal.function.strip())
+    if target is None:
+        return None
+    text = _c_definition(proposal.code, target.name)
+    if text is None:
+        return None
+    line_start = source.rfind("\n", 0, target.start) + 1
+    indent = source[line_start : target.start]
+    lines = text.split("\n")
+    if indent and not indent.strip():
+        lines = [lines[0], *(indent + line if line.strip() else line for line in lines[1:])]
+    newline = "\r\n" if "\r\n" in source else "\n"
+    return source[: target.start] + newline.join(lines) + source[target.end :]
+
+
+def _numbered_from(text: str, first: int) -> str:
+    """``text`` with its file line numbers (from ``first``) before each line, as ``numbered``."""
+    lines = text.splitlines()
+    width = len(str(first + len(lines) - 1))
+    return "\n".join(f"{i:>{width}} | {line}" for i, line in enumerate(lines, first))
+
+
+def _build_c_messages(
+    task: Task,
+    program: dict[str, str],
+    function: _Function,
+    suspects: Sequence[Suspect],
+    failing: Sequence[TestOutcome],
+    attempts: Sequence[str],
+    *,
+    sample: int = 1,
+    samples: int = 1,
+) -> list[Message]:
+    """The chat messages of one request about one C function, from the ``fixer_c`` template."""
+    path, name = function.path, function.name
+    source = program[path]
+    shown = data(
+        f"function {name} in {path}, lines {function.first}-{function.last}",
+        _numbered_from(function.source, function.first),
+        "cpp",
+    )
+    # The rest of the file (types, macros, helpers) with the function cut out,
+    # so it is shown once, numbered; then the other files: headers mostly.
+    span = _c_function_at(source, function.first)
+    rest = (
+        source[: span.start] + f"/* {name}: the function under repair, shown above */"
+        + source[span.end :]
+    ) if span is not None else source  # fmt: skip
+    context = [data(f"file {path}, without {name}", clip(rest, _MAX_CONTEXT), "cpp")]
+    others = [p for p in sorted(program) if p != path and p.endswith(C_SUFFIXES)]
+    context += [
+        data(f"file {p}", clip(program[p], _MAX_CONTEXT), "cpp")
+        for p in others[:_MAX_CONTEXT_FILES]
+    ]
+    failed = "\n\n".join(
+        data(f"failing test {o.name}", outcome_text(o)) for o in failing[:_MAX_FAILING]
+    )
+    inside = [
+        s for s in suspects[:_MAX_SUSPECTS]
+        if s.path == path and function.first <= s.line <= function.last
+    ]  # fmt: skip
+    recent = "\n".join("- " + clip(a, 300) for a in attempts[-_MAX_ATTEMPTS:])
+    fields = {
+        "language": "HLS C++" if task.language == "hls" else "C",
+        "function": name,
+        "path": path,
+        "code": shown,
+        "context": "\n\n".join(context),
+        "failing": failed or "(no failing test output)",
+        "suspects": "\n".join(f"- line {s.line} (score {s.score:.2f})" for s in inside)
+        or "(none inside this function)",
+        "attempts": data("earlier attempts", recent) if attempts else "(none yet)",
+        "sample": sample,
+        "samples": samples,
+    }
+    return messages("fixer_c", **fields)
+
+
 def _changed(old: str, new: str) -> tuple[int, int]:
     """(first changed line in ``old``, characters changed)."""
     prefix = 0
@@ -239,28 +472,44 @@ def _candidate(
     old = program.get(path)
     if old is None:
         return None
-    new = apply_proposal(old, proposal)
-    if new is None or new == old or not compiles(new, path):
+    span: tuple[int, int] | None = None
+    if path.endswith(C_SUFFIXES):
+        # No compile here: the sandbox's validation compiles it, and a C
+        # replacement was already read by tree-sitter without a syntax error.
+        new = apply_c_proposal(old, proposal)
+        target = _c_find(old, proposal.function.strip())
+        span = (target.first, target.last) if target else None
+    else:
+        new = apply_proposal(old, proposal)
+        if new is not None and not compiles(new, path):
+            new = None
+        elif new is not None:
+            found = _find(ast.parse(old), _LINE.findall(old), proposal.function.strip())
+            span = (found.start, found.end) if found else None
+    if new is None or new == old:
         return None
     line, size = _changed(old, new)
-    lines: list[str] = _LINE.findall(old)
-    target = _find(ast.parse(old), lines, proposal.function.strip())
-    span = (target.start, target.end) if target else (line, line)
     rationale = " ".join(proposal.rationale.split()) or f"rewrote {proposal.function}"
     return Candidate(
         path=path,
         line=line,
         template="llm",
-        description=f"{proposal.function}: {rationale}",
+        description=f"{proposal.function}: {clip(rationale, 200)}",
         source=new,
         prior=PRIOR,
-        score=_score(suspects, path, *span),
+        score=_score(suspects, path, *(span or (line, line))),
         size=size,
     )
 
 
 COMPLETION_STOP = ("\n# ", "\ndef ", "\nclass ", "\nif __name__", "\n\n\n", "\n```")
 """Where a base model's continuation of a function body ends."""
+C_COMPLETION_STOP = ("\n}", "\n```", "\n// File:")
+"""Where a base model's continuation of a C function body ends: its closing brace.
+
+The function is shown dedented, so its brace is the first one at column 0;
+the brace itself is cut off with the stop and put back.
+"""
 _COMPLETION_TOKENS = 384
 _FUNCTIONS_PER_ROUND = 2
 
@@ -269,11 +518,15 @@ _FUNCTIONS_PER_ROUND = 2
 class _Function:
     path: str
     name: str
-    """``name`` or ``Class.name``."""
+    """``name`` or ``Class.name`` (C++: ``Scope::name``)."""
     source: str
     """The definition, dedented."""
     header: str
-    """Its lines up to and including the ``def`` line's colon."""
+    """Its lines up to and including the ``def`` line's colon (C: the body's ``{``)."""
+    first: int = 0
+    """1-based first line in the file."""
+    last: int = 0
+    """1-based last line in the file."""
 
 
 def _enclosing_functions(program: dict[str, str], suspects: Sequence[Suspect]) -> list[_Function]:
@@ -301,7 +554,27 @@ def _enclosing_functions(program: dict[str, str], suspects: Sequence[Suspect]) -
         head = textwrap.dedent("".join(lines[start - 1 : body_line - 1]))
         if not head.rstrip().endswith(":"):  # a one-line def: `def f(x): return x`
             continue
-        out.append(_Function(suspect.path, name, text, head.rstrip() + "\n"))
+        out.append(_Function(suspect.path, name, text, head.rstrip() + "\n", start, end))
+        if len(out) == _FUNCTIONS_PER_ROUND:
+            break
+    return out
+
+
+def _c_enclosing_functions(program: dict[str, str], suspects: Sequence[Suspect]) -> list[_Function]:
+    """The distinct C/C++ functions holding the top suspect lines, in suspect order."""
+    out: list[_Function] = []
+    for suspect in suspects:
+        source = program.get(suspect.path)
+        if source is None or not suspect.path.endswith(C_SUFFIXES):
+            continue
+        span = _c_function_at(source, suspect.line)
+        if span is None or any(f.path == suspect.path and f.name == span.name for f in out):
+            continue
+        # From the start of its first line, so that dedenting sees its indentation.
+        line_start = source.rfind("\n", 0, span.start) + 1
+        text = textwrap.dedent(source[line_start : span.end] + "\n")
+        head = textwrap.dedent(source[line_start : span.body + 1])
+        out.append(_Function(suspect.path, span.name, text, head + "\n", span.first, span.last))
         if len(out) == _FUNCTIONS_PER_ROUND:
             break
     return out
@@ -320,9 +593,9 @@ def _function_at(
     return None
 
 
-def _cut(text: str) -> str:
+def _cut(text: str, stops: Sequence[str] = COMPLETION_STOP) -> str:
     """The continuation up to its first stop sequence (not every server honours ``stop``)."""
-    ends = [i for stop in COMPLETION_STOP if (i := text.find(stop)) >= 0]
+    ends = [i for stop in stops if (i := text.find(stop)) >= 0]
     return text[: min(ends)] if ends else text
 
 
@@ -343,22 +616,53 @@ def _parsable_prefix(header: str, body: str) -> str | None:
     return None
 
 
+def _c_completed(function: _Function, continuation: str) -> str | None:
+    """Header, body and closing brace: the longest run of the body's first lines that parses.
+
+    As :func:`_parsable_prefix`, for C: a body cut off by the token limit still
+    yields the function up to its last complete statement.
+    """
+    lines = _cut(continuation, C_COMPLETION_STOP).rstrip().splitlines(keepends=True)
+    for end in range(len(lines), 0, -1):
+        code = function.header + "".join(lines[:end]).rstrip("\n") + "\n}\n"
+        found = _c_definition(code, function.name)
+        if found is not None:
+            return found
+    return None
+
+
+def _failure_notes(failing: Sequence[TestOutcome], comment: str) -> str:
+    notes = []
+    for o in failing[:2]:
+        if o.expected is not None or o.actual is not None:
+            notes.append(f"{comment} {o.name}: expected {o.expected!r}, got {o.actual!r}")
+        elif o.message:
+            notes.append(f"{comment} {o.name}: {clip(' '.join(o.message.split()), 200)}")
+    return stable("\n".join(notes)) or f"{comment} a test fails"
+
+
 def completion_prompt(
     path: str, function: str, source: str, header: str, failing: Sequence[TestOutcome]
 ) -> str:
     """A base model's prompt: the buggy function, what failed, then the fixed one's header."""
-    notes = []
-    for o in failing[:2]:
-        if o.expected is not None or o.actual is not None:
-            notes.append(f"# {o.name}: expected {o.expected!r}, got {o.actual!r}")
-        elif o.message:
-            notes.append(f"# {o.name}: {clip(' '.join(o.message.split()), 200)}")
-    failed = stable("\n".join(notes)) or "# a test fails"
     return (
         f"# File: {path}\n"
-        f"# Buggy version of {function}. Failing tests:\n{failed}\n"
+        f"# Buggy version of {function}. Failing tests:\n{_failure_notes(failing, '#')}\n"
         f"{source.rstrip()}\n\n\n"
         f"# Fixed version of {function}: the same code with the bug corrected.\n"
+        f"{header}"
+    )
+
+
+def c_completion_prompt(
+    path: str, function: str, source: str, header: str, failing: Sequence[TestOutcome]
+) -> str:
+    """:func:`completion_prompt` for C: ``//`` comments, the header ends at the body's ``{``."""
+    return (
+        f"// File: {path}\n"
+        f"// Buggy version of {function}. Failing tests:\n{_failure_notes(failing, '//')}\n"
+        f"{source.rstrip()}\n\n\n"
+        f"// Fixed version of {function}: the same code with the bug corrected.\n"
         f"{header}"
     )
 
@@ -370,11 +674,13 @@ def _propose_by_completion(
     failing: Sequence[TestOutcome],
     samples: int,
     round_: int,
+    c: bool,
 ) -> list[Candidate]:
     seen = set(program.items())
     out: list[Candidate] = []
-    for function in _enclosing_functions(program, suspects):
-        prompt = completion_prompt(
+    functions = (_c_enclosing_functions if c else _enclosing_functions)(program, suspects)
+    for function in functions:
+        prompt = (c_completion_prompt if c else completion_prompt)(
             function.path, function.name, function.source, function.header, failing
         )
         for sample in range((round_ - 1) * samples + 1, round_ * samples + 1):
@@ -384,12 +690,15 @@ def _propose_by_completion(
                     agent=_AGENT,
                     temperature=0.0 if sample == 1 else TEMPERATURE,
                     max_tokens=_COMPLETION_TOKENS,
-                    stop=COMPLETION_STOP,
+                    stop=C_COMPLETION_STOP if c else COMPLETION_STOP,
                     seed=None if sample == 1 else sample,
                 )
             except LLMError:
                 return out
-            code = _parsable_prefix(function.header, _cut(answer.text))
+            if c:
+                code = _c_completed(function, answer.text)
+            else:
+                code = _parsable_prefix(function.header, _cut(answer.text))
             if code is None:
                 continue
             proposal = Proposal(
@@ -397,6 +706,41 @@ def _propose_by_completion(
                 path=function.path,
                 code=code,
                 rationale="rewritten by a base model",
+            )
+            candidate = _candidate(program, proposal, function.path, suspects)
+            if candidate is None or (candidate.path, candidate.source) in seen:
+                continue
+            seen.add((candidate.path, candidate.source))
+            out.append(candidate)
+    return out
+
+
+def _propose_c(
+    client: LLMClient,
+    task: Task,
+    program: dict[str, str],
+    suspects: Sequence[Suspect],
+    failing: Sequence[TestOutcome],
+    attempts: Sequence[str],
+    samples: int,
+) -> list[Candidate]:
+    """Chat requests about the functions holding the suspects, taken in turn, one per sample."""
+    functions = _c_enclosing_functions(program, suspects)
+    seen = set(program.items())
+    out: list[Candidate] = []
+    for sample in range(1, samples + 1) if functions else ():
+        function = functions[(sample - 1) % len(functions)]
+        request = _build_c_messages(
+            task, program, function, suspects, failing, attempts, sample=sample, samples=samples
+        )
+        try:
+            answer = client.complete(request, agent=_AGENT, temperature=TEMPERATURE)
+        except LLMError:
+            break
+        rationale = _c_rationale(answer.text)
+        for code in _c_blocks(answer.text)[:MAX_PROPOSALS]:
+            proposal = Proposal(
+                function=function.name, path=function.path, code=code, rationale=rationale
             )
             candidate = _candidate(program, proposal, function.path, suspects)
             if candidate is None or (candidate.path, candidate.source) in seen:
@@ -421,9 +765,15 @@ def propose(
     ``attempts`` are earlier failed fixes in words (what was tried, why it failed);
     ``round_`` counts the times the model was asked in this run, from 1.
     Never raises a model error: on one it returns the candidates gathered so far.
+    For a C or HLS task without tree-sitter-cpp installed there are none.
     """
+    c = task.language in _C_LANGUAGES
+    if c and (find_spec("tree_sitter") is None or find_spec("tree_sitter_cpp") is None):
+        return []  # the `hls` extra is not installed: no function can be found
     if client.style == "completion":
-        return _propose_by_completion(client, program, suspects, failing, samples, round_)
+        return _propose_by_completion(client, program, suspects, failing, samples, round_, c)
+    if c:
+        return _propose_c(client, task, program, suspects, failing, attempts, samples)
     shown = shown_files(task, program, suspects)
     default_path = shown[0] if shown else task.program
     seen = set(program.items())

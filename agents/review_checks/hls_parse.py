@@ -38,7 +38,9 @@ __all__ = [
     "Scope",
     "Site",
     "TypeInfo",
+    "cpp_parser",
     "evaluate",
+    "function_name",
     "parse",
     "text_of",
     "walk",
@@ -639,7 +641,8 @@ class _Expr:
 
 
 @cache
-def _parser() -> Parser:
+def cpp_parser() -> Parser:
+    """The tree-sitter-cpp parser, built once (raises ImportError without tree-sitter-cpp)."""
     import tree_sitter
     import tree_sitter_cpp
 
@@ -648,7 +651,7 @@ def _parser() -> Parser:
 
 def parse(text: str) -> FileModel:
     """Read one C/C++ file (raises ImportError without tree-sitter-cpp)."""
-    tree = _parser().parse(text.encode("utf-8", "surrogateescape"))
+    tree = cpp_parser().parse(text.encode("utf-8", "surrogateescape"))
     return _Builder(tree.root_node).build()
 
 
@@ -691,7 +694,7 @@ def _unwrap(node: Node | None) -> tuple[str | None, list[Node | None], bool, boo
     return None, [], pointer, reference, value
 
 
-def _function_name(declarator: Node | None) -> tuple[str, str | None] | None:
+def function_name(declarator: Node | None) -> tuple[str, str | None] | None:
     """A function definition's name and, for ``K::run``, its class."""
     while declarator is not None and declarator.type != "function_declarator":
         declarator = declarator.child_by_field_name("declarator")
@@ -810,7 +813,7 @@ class _Builder:
     # --- definitions -----------------------------------------------------------------
 
     def _function(self, node: Node, ctx: _Ctx) -> list[tuple[Node, _Ctx]]:
-        named = _function_name(node.child_by_field_name("declarator"))
+        named = function_name(node.child_by_field_name("declarator"))
         body = node.child_by_field_name("body")
         if named is None or body is None:
             return []

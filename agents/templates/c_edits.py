@@ -9,16 +9,42 @@ Python families' that make sense in C plus the ones HLS designers need:
 | c-comparison | ``<`` / ``<=`` / ``>`` / ``>=`` / ``==`` / ``!=`` replaced by a neighbour | 0.9 |
 | c-bound | a loop bound ``N - 1`` -> ``N``, ``N`` -> ``N - 1`` / ``N + 1`` | 0.85 |
 | c-boolean | ``&&`` <-> ``||`` | 0.8 |
+| c-width | an ``ap_int<W>`` / ``ap_fixed<W,I>`` width moved; a C integer widened | 0.75 |
 | c-operator | ``+`` <-> ``-``, ``*`` <-> ``/``, ``<<`` <-> ``>>``, ``&`` ``|`` ``^`` | 0.7 |
 | c-assign | ``=`` -> ``+=`` and ``+=`` / ``-=`` -> ``=`` (an accumulator reset or not) | 0.7 |
 | c-literal | an integer literal ``n`` -> ``n + 1`` / ``n - 1``; ``0`` -> ``~0`` (all ones) | 0.6 |
 | c-index | two subscripts swapped: ``a[i][j]`` -> ``a[j][i]`` | 0.6 |
 | c-swap-args | two adjacent arguments of a call swapped | 0.5 |
+| c-signedness | ``unsigned`` <-> signed; a cast at a comparison or shift added / removed | 0.5 |
 | c-variable | an identifier replaced by another of the same kind used nearby | 0.4 |
 | c-delete | the statement on the line deleted | 0.3 |
 
 Pragma lines, comments and preprocessor lines are never edited; a candidate
 that does not compile fails its first validation run like any wrong one.
+
+c-width tries, for ``ap_int<W>`` / ``ap_uint<W>``: ``W + 1``, then the widths
+other declarations of the file use (nearest first, at most three), then
+``W - 1``; for ``ap_fixed<W,I>`` / ``ap_ufixed<W,I>``: ``<W+1,I+1>`` (one more
+integer bit), ``<W+1,I>`` (one more fraction bit), the file's other pairs,
+``<W-1,I-1>``, ``<W-1,I>``. C integers only widen: ``short`` -> ``int``,
+``int`` -> ``long long``, ``int8_t`` / ``int16_t`` / ``int32_t`` (and the
+``uint`` ones) to the next size.
+
+c-signedness flips ``unsigned int`` <-> ``int`` (``unsigned short`` / ``long``
+/ ``char`` likewise), ``uintN_t`` <-> ``intN_t``, ``ap_uint<W>`` <->
+``ap_int<W>``, ``ap_ufixed`` <-> ``ap_fixed``; it removes an ``(int)`` /
+``(unsigned)`` cast (or one to another integer type) next to a comparison or
+shift, and adds one to an operand that has none: ``(int)`` first at a
+comparison, ``(unsigned)`` first at a shift (a logical ``>>``).
+
+Types are the business of c-width and c-signedness alone: the other templates
+never edit a template's name or anything between its brackets (``ap_int<12>``
+is a width, not a literal to bump), nor swap a type name for a variable. Two
+kinds of type edit are left out because they cannot help: the types on a
+function's definition line when a prototype of that function is in sight (a
+definition that no longer matches its header does not link), and, on a
+``for`` line, a C counter widened from 32 bits or made unsigned (no test
+bench counts past 2**31, and an unsigned counter only adds a wrap below zero).
 """
 
 from __future__ import annotations
@@ -26,6 +52,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from duckfix.models import Suspect
@@ -40,11 +67,13 @@ C_PRIORS: dict[str, float] = {
     "c-comparison": 0.9,
     "c-bound": 0.85,
     "c-boolean": 0.8,
+    "c-width": 0.75,
     "c-operator": 0.7,
     "c-assign": 0.7,
     "c-literal": 0.6,
     "c-index": 0.6,
     "c-swap-args": 0.5,
+    "c-signedness": 0.5,
     "c-variable": 0.4,
     "c-delete": 0.3,
 }
@@ -135,17 +164,56 @@ def _is_binary(toks: list[_Tok], i: int) -> bool:
     return left.kind in ("name", "number") or left.text in (")", "]")
 
 
-def _edits(line: str, names: Sequence[str]) -> Iterator[tuple[str, str, str]]:
+@dataclass(frozen=True)
+class _FileInfo:
+    """What the type templates read beyond the suspect line."""
+
+    widths: tuple[int, ...] = ()
+    """``ap_int`` / ``ap_uint`` widths the suspect's file declares, in order of first use."""
+    fixed: tuple[tuple[int, int], ...] = ()
+    """``ap_fixed`` / ``ap_ufixed`` (W, I) pairs the suspect's file declares."""
+    prototyped: frozenset[str] = frozenset()
+    """Functions that some source declares with a prototype."""
+
+
+_AP_WIDTH = re.compile(r"\bap_u?int\s*<\s*(\d+)\s*>")
+_AP_FIXED = re.compile(r"\bap_u?fixed\s*<\s*(\d+)\s*,\s*(\d+)\s*[,>]")
+# A declaration ending in `);` at the start of a line: `ap_int<20> vecsum(const ...);`.
+# Not a call: a call has no type before its name, or an `=` / `return` there.
+_PROTOTYPE = re.compile(
+    r"^(?![ \t]*(?:return|else|case|goto|delete|throw)\b)[ \t]*[A-Za-z_][\w:<>,*& \t]*?"
+    r"[ \t*&>](\w+)[ \t]*\([^;{}]*\)[ \t]*(?:const[ \t]*)?;",
+    re.MULTILINE,
+)
+
+
+def _file_info(sources: dict[str, str], path: str) -> _FileInfo:
+    text = sources[path]
+    widths = dict.fromkeys(int(m[1]) for m in _AP_WIDTH.finditer(text))
+    fixed = dict.fromkeys((int(m[1]), int(m[2])) for m in _AP_FIXED.finditer(text))
+    prototyped = {
+        m[1] for name, src in sources.items() if name.endswith(C_SUFFIXES)
+        for m in _PROTOTYPE.finditer(src)
+    }  # fmt: skip
+    return _FileInfo(tuple(widths), tuple(fixed), frozenset(prototyped))
+
+
+def _edits(
+    line: str, names: Sequence[str], info: _FileInfo | None = None
+) -> Iterator[tuple[str, str, str]]:
     """(template, new line, description) for one line of C."""
     stripped = line.strip()
     if not stripped or stripped.startswith(("#", "//", "/*", "*")):
         return
     toks = _tokens(line)
     in_for = bool(toks) and toks[0].text == "for"
-    angle = _template_brackets(toks)
+    spans = _template_spans(toks)
+    # A template's name and everything between its brackets are types: only
+    # c-width and c-signedness edit them (`ap_int<12>`'s 12 is no literal to bump).
+    typed = {i for name, _, close in spans for i in range(name, close + 1)}
     for i, tok in enumerate(toks):
-        if i in angle:
-            continue  # the brackets of a template argument list, not a comparison
+        if i in typed:
+            continue
         if tok.kind == "op" and tok.text in _COMPARISONS and _is_binary(toks, i):
             for new in _COMPARISONS[tok.text]:
                 yield "c-comparison", _replace(line, tok, new), f"{tok.text} -> {new}"
@@ -194,7 +262,7 @@ def _edits(line: str, names: Sequence[str]) -> Iterator[tuple[str, str, str]]:
                         )
                 if n == 0:
                     yield "c-literal", _replace(line, tok, "~0"), "0 -> ~0 (all ones)"
-        elif tok.kind == "name" and tok.text not in _KEYWORDS:
+        elif tok.kind == "name" and tok.text not in _KEYWORDS and not _is_type_name(tok.text):
             # Only like for like: short index names (i, j, k) among themselves,
             # longer names among themselves; anything else rarely compiles.
             short = len(tok.text) <= 2
@@ -203,21 +271,27 @@ def _edits(line: str, names: Sequence[str]) -> Iterator[tuple[str, str, str]]:
                     yield "c-variable", _replace(line, tok, other), f"{tok.text} -> {other}"
     yield from _index_swaps(line, toks)
     yield from _argument_swaps(line, toks)
+    info = info or _FileInfo()
+    if _defined_name(toks) not in info.prototyped:
+        yield from _width_edits(line, toks, spans, info, in_for)
+        yield from _signedness_edits(line, toks, spans, typed, in_for)
     if stripped.endswith(";") and not stripped.startswith(("return", "}")) and "{" not in stripped:
         yield "c-delete", "", f"delete `{stripped[:50]}`"
 
 
-def _template_brackets(toks: list[_Tok]) -> set[int]:
-    """Indices of ``<`` / ``>`` that open and close template arguments (``ap_int<12>``)."""
-    out: set[int] = set()
+def _template_spans(toks: list[_Tok]) -> list[tuple[int, int, int]]:
+    """(name, ``<``, ``>``) token indices of each template argument list (``ap_int<12>``)."""
+    out: list[tuple[int, int, int]] = []
     stack: list[int] = []
     for i, tok in enumerate(toks):
         if tok.text == "<" and i > 0 and toks[i - 1].text in _TEMPLATES:
             stack.append(i)
         elif tok.text == ">" and stack:
-            out.update((stack.pop(), i))
+            opened = stack.pop()
+            out.append((opened - 1, opened, i))
         elif tok.text == ">>" and len(stack) >= 2:  # ap_int<ap_uint<3>> in C++11
-            out.update((stack.pop(), stack.pop(), i))
+            for opened in (stack.pop(), stack.pop()):
+                out.append((opened - 1, opened, i))
     return out
 
 
@@ -284,12 +358,264 @@ def _argument_swaps(line: str, toks: list[_Tok]) -> Iterator[tuple[str, str, str
             yield "c-swap-args", new, f"swap {first} and {second} in {toks[i - 1].text}()"
 
 
+# --- types: c-width and c-signedness ---------------------------------------------------
+
+_STDINT = re.compile(r"^(u?)int(8|16|32|64)_t$")
+_OTHER_TYPES = frozenset(["size_t", "ssize_t", "ptrdiff_t", "intptr_t", "uintptr_t"])
+_INT_WORDS = frozenset(["unsigned", "signed", "int", "short", "long", "char"])
+_SIGN_FLIPS = {"ap_int": "ap_uint", "ap_uint": "ap_int", "ap_fixed": "ap_ufixed",
+               "ap_ufixed": "ap_fixed"}  # fmt: skip
+_SHIFTS = frozenset(["<<", ">>"])
+_CONTROL = frozenset(["if", "else", "for", "while", "do", "switch", "return", "case", "goto"])
+_MAX_FILE_WIDTHS = 3
+
+
+def _is_type_name(name: str) -> bool:
+    return name in _TEMPLATES or name in _OTHER_TYPES or _STDINT.match(name) is not None
+
+
+def _defined_name(toks: list[_Tok]) -> str | None:
+    """The function a definition line (``ap_int<20> f(...) {``) defines; None for other lines."""
+    if not toks or toks[0].kind != "name" or toks[0].text in _CONTROL:
+        return None
+    if toks[-1].text not in ("{", ")"):
+        return None
+    for j, tok in enumerate(toks):
+        if tok.text in ("=", ";"):
+            return None
+        if tok.text == "(":
+            name = toks[j - 1] if j else None
+            if name is None or name.kind != "name" or name.text in _KEYWORDS:
+                return None
+            return None if name.text in _TEMPLATES else name.text
+    return None
+
+
+def _near(value: int, others: Sequence[int], skip: set[int]) -> list[int]:
+    """Up to a few of ``others``, nearest to ``value`` first (the larger on a tie)."""
+    pool = {o for o in others if o not in skip}
+    return sorted(pool, key=lambda o: (abs(o - value), -o))[:_MAX_FILE_WIDTHS]
+
+
+def _width_edits(
+    line: str, toks: list[_Tok], spans: list[tuple[int, int, int]], info: _FileInfo, in_for: bool
+) -> Iterator[tuple[str, str, str]]:
+    for name, opened, closed in spans:
+        kind, args = toks[name].text, toks[opened + 1 : closed]
+        if kind in ("ap_int", "ap_uint") and len(args) == 1 and args[0].text.isdigit():
+            w = int(args[0].text)
+            # One more bit first: a too narrow accumulator is the common bug.
+            widths = [w + 1, *_near(w, info.widths, {w - 1, w, w + 1}), w - 1]
+            for width in (n for n in widths if n >= 1):
+                edited = _replace(line, args[0], str(width))
+                yield "c-width", edited, f"{kind}<{w}> -> {kind}<{width}>"
+        elif (
+            kind in ("ap_fixed", "ap_ufixed") and len(args) >= 3 and args[1].text == ","
+            and args[0].text.isdigit() and args[2].text.isdigit()
+        ):  # fmt: skip
+            w, i = int(args[0].text), int(args[2].text)
+            near = [(w + 1, i + 1), (w + 1, i)]
+            far = [(w - 1, i - 1), (w - 1, i)] if w > 1 else []
+            pool = {p for p in info.fixed if p not in (*near, *far, (w, i))}
+            others = sorted(pool, key=lambda p: (abs(p[0] - w) + abs(p[1] - i), -p[0], -p[1]))
+            for nw, ni in [*near, *others[:_MAX_FILE_WIDTHS], *far]:
+                new = (
+                    line[: args[0].start] + str(nw)
+                    + line[args[0].end : args[2].start] + str(ni) + line[args[2].end :]
+                )  # fmt: skip
+                yield "c-width", new, f"{kind}<{w},{i}> -> {kind}<{nw},{ni}>"
+    for j, tok in enumerate(toks):
+        prev = toks[j - 1].text if j else ""
+        after = toks[j + 1] if j + 1 < len(toks) else None
+        m = _STDINT.match(tok.text)
+        if tok.text == "short" and prev not in ("short", "long"):
+            end = after if after is not None and after.text == "int" else tok
+            old = line[tok.start : end.end]
+            yield "c-width", line[: tok.start] + "int" + line[end.end :], f"{old} -> int"
+        elif m and m[2] in ("8", "16"):  # on a for line too: a uint8_t i < 256 never ends
+            new = f"{m[1]}int{int(m[2]) * 2}_t"
+            yield "c-width", _replace(line, tok, new), f"{tok.text} -> {new}"
+        elif in_for:
+            continue  # a 32-bit loop counter does not overflow in any test bench
+        elif m and m[2] == "32":
+            new = f"{m[1]}int64_t"
+            yield "c-width", _replace(line, tok, new), f"{tok.text} -> {new}"
+        elif tok.text == "int" and prev not in ("short", "long"):
+            yield "c-width", _replace(line, tok, "long long"), "int -> long long"
+        elif tok.text in ("unsigned", "signed") and (after is None or after.text not in _INT_WORDS):
+            new = line[: tok.end] + " long long" + line[tok.end :]
+            yield "c-width", new, f"{tok.text} -> {tok.text} long long"
+
+
+def _signedness_edits(
+    line: str, toks: list[_Tok], spans: list[tuple[int, int, int]], typed: set[int], in_for: bool
+) -> Iterator[tuple[str, str, str]]:
+    for name, opened, closed in spans:
+        kind = toks[name].text
+        if kind in _SIGN_FLIPS:
+            args = line[toks[opened].start : toks[closed].start] + ">"
+            new = _replace(line, toks[name], _SIGN_FLIPS[kind])
+            yield "c-signedness", new, f"{kind}{args} -> {_SIGN_FLIPS[kind]}{args}"
+    for j, tok in enumerate(toks):
+        prev = toks[j - 1].text if j else ""
+        after = toks[j + 1] if j + 1 < len(toks) else None
+        if tok.text == "unsigned":
+            if after is not None and after.text in ("int", "short", "long"):
+                new = line[: tok.start] + line[after.start :]
+                yield "c-signedness", new, f"unsigned {after.text} -> {after.text}"
+            elif after is not None and after.text == "char":
+                # A plain char's sign is the platform's choice: say signed.
+                yield "c-signedness", _replace(line, tok, "signed"), "unsigned char -> signed char"
+            else:
+                yield "c-signedness", _replace(line, tok, "int"), "unsigned -> int"
+        elif (m := _STDINT.match(tok.text)) and m[1]:
+            new = tok.text[1:]
+            yield "c-signedness", _replace(line, tok, new), f"{tok.text} -> {new}"
+        elif in_for:
+            continue  # made unsigned, a counter only gains a wrap below zero
+        elif tok.text == "signed":
+            yield "c-signedness", _replace(line, tok, "unsigned"), "signed -> unsigned"
+        elif tok.text in _INT_WORDS and prev not in _INT_WORDS:
+            new = line[: tok.start] + "unsigned " + line[tok.start :]
+            yield "c-signedness", new, f"{tok.text} -> unsigned {tok.text}"
+        elif m and not m[1]:
+            new = "u" + tok.text
+            yield "c-signedness", _replace(line, tok, new), f"{tok.text} -> {new}"
+    yield from _cast_edits(line, toks, typed, in_for)
+
+
+def _match(toks: list[_Tok], i: int) -> int | None:
+    """Index of the bracket matching ``toks[i]`` (after an opener, before a closer)."""
+    pairs = {"(": ")", "[": "]", ")": "(", "]": "["}
+    here, there = toks[i].text, pairs[toks[i].text]
+    step = 1 if here in "([" else -1
+    depth = 0
+    j = i
+    while 0 <= j < len(toks):
+        if toks[j].text == here:
+            depth += 1
+        elif toks[j].text == there:
+            depth -= 1
+            if depth == 0:
+                return j
+        j += step
+    return None
+
+
+def _operand_end(toks: list[_Tok], start: int) -> int | None:
+    """Last token of the postfix expression (``a[i].x``, ``f(y)``, ``(a - b)``) at ``start``."""
+    tok = toks[start]
+    end: int | None
+    if tok.text == "(":
+        end = _match(toks, start)
+    elif tok.kind == "name" and tok.text not in _KEYWORDS:
+        end = start
+    else:
+        return None  # a literal, or a unary operator
+    while end is not None and end + 1 < len(toks):
+        nxt = toks[end + 1].text
+        if nxt in ("(", "["):
+            end = _match(toks, end + 1)
+        elif nxt in (".", "->") and end + 2 < len(toks) and toks[end + 2].kind == "name":
+            end += 2
+        else:
+            break
+    return end
+
+
+def _operand_start(toks: list[_Tok], end: int) -> int | None:
+    """First token of the postfix expression that ends at ``end``."""
+    j = end
+    while True:
+        tok = toks[j]
+        if tok.text in (")", "]"):
+            opener = _match(toks, j)
+            if opener is None or opener == 0:
+                return None
+            before = toks[opener - 1]
+            if tok.text == "]" or (before.kind == "name" and before.text not in _KEYWORDS):
+                j = opener - 1  # what is indexed or called
+                continue
+            start = opener
+        elif tok.kind == "name" and tok.text not in _KEYWORDS:
+            start = j
+        else:
+            return None
+        if start >= 2 and toks[start - 1].text in (".", "->"):
+            j = start - 2
+            continue
+        return start
+
+
+def _casts(toks: list[_Tok]) -> dict[int, int]:
+    """``(`` -> ``)`` of each C cast to an integer type (``(unsigned)``, ``(int32_t)``)."""
+    out: dict[int, int] = {}
+    for j, tok in enumerate(toks):
+        if tok.text != "(":
+            continue
+        before = toks[j - 1] if j else None
+        if before is not None and (
+            before.text in (")", "]") or (before.kind == "name" and before.text != "return")
+        ):
+            continue  # a call, or sizeof(int)
+        k = j + 1
+        while k < len(toks) and (toks[k].text in _INT_WORDS or _STDINT.match(toks[k].text)):
+            k += 1
+        if k == j + 1 or k + 1 >= len(toks) or toks[k].text != ")":
+            continue
+        if toks[k + 1].kind in ("name", "number") or toks[k + 1].text == "(":
+            out[j] = k
+    return out
+
+
+def _cast_edits(
+    line: str, toks: list[_Tok], typed: set[int], in_for: bool
+) -> Iterator[tuple[str, str, str]]:
+    def at(i: int) -> bool:
+        """A comparison or a shift (not a template bracket, not a unary sign) at ``i``."""
+        text = toks[i].text
+        return (text in _COMPARISONS or text in _SHIFTS) and i not in typed and _is_binary(toks, i)
+
+    casts = _casts(toks)
+    closers = set(casts.values())
+    for opened, closed in casts.items():
+        end = _operand_end(toks, closed + 1)
+        end = closed + 1 if end is None else end  # a literal: `(unsigned)1 << n`
+        if (opened > 0 and at(opened - 1)) or (end + 1 < len(toks) and at(end + 1)):
+            cast = line[toks[opened].start : toks[closed].end]
+            operand = line[toks[closed + 1].start : toks[end].end]
+            new = line[: toks[opened].start] + line[toks[closed + 1].start :]
+            yield "c-signedness", new, f"{cast}{operand} -> {operand}"
+    if in_for:
+        return  # the counter's comparison: a cast changes nothing a test can see
+    for i in range(len(toks)):
+        if not at(i):
+            continue
+        operands: list[tuple[int, int]] = []
+        end = i - 1
+        start = _operand_start(toks, end)
+        if start is not None:
+            operands.append((start, end))
+        if toks[i].text not in _SHIFTS and i + 1 < len(toks):  # a shift count's sign is moot
+            right = _operand_end(toks, i + 1)
+            if right is not None:
+                operands.append((i + 1, right))
+        order = ("(unsigned)", "(int)") if toks[i].text in _SHIFTS else ("(int)", "(unsigned)")
+        for start, end in operands:
+            if start > 0 and start - 1 in closers:
+                continue  # already cast: removing it is the other edit
+            operand = line[toks[start].start : toks[end].end]
+            for cast in order:
+                new = line[: toks[start].start] + cast + line[toks[start].start :]
+                yield "c-signedness", new, f"{operand} -> {cast}{operand}"
+
+
 def _names_near(lines: list[str], line: int) -> list[str]:
     lo, hi = max(0, line - 15), min(len(lines), line + 15)
     seen: dict[str, None] = {}
     for text in lines[lo:hi]:
         for tok in _tokens(text):
-            if tok.kind == "name" and tok.text not in _KEYWORDS:
+            if tok.kind == "name" and tok.text not in _KEYWORDS and not _is_type_name(tok.text):
                 seen.setdefault(tok.text, None)
     return list(seen)
 
@@ -307,6 +633,7 @@ def generate_c(
     scored: list[tuple[float, float, int, int, Candidate]] = []
     seen = set(sources.items())
     done: set[tuple[str, int]] = set()
+    infos: dict[str, _FileInfo] = {}
     for rank, suspect in enumerate(suspects):
         key = (suspect.path, suspect.line)
         text = sources.get(suspect.path)
@@ -318,8 +645,11 @@ def generate_c(
             continue
         original = lines[suspect.line - 1]
         names = _names_near(lines, suspect.line - 1)
+        if suspect.path not in infos:
+            infos[suspect.path] = _file_info(sources, suspect.path)
+        edits = _edits(original, names, infos[suspect.path])
         kept = 0
-        for seq, (template, new_line, description) in enumerate(_edits(original, names)):
+        for seq, (template, new_line, description) in enumerate(edits):
             if per_line is not None and kept >= per_line:
                 break
             new_lines = (
