@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import re
 import sys
 import time
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
-from duckfix import sandbox
+from duckfix import cbuild_cache, sandbox
 from duckfix.errors import TaskError
 from duckfix.harness import harness_files
 from duckfix.models import (
@@ -78,6 +79,10 @@ class RunOptions:
     """The folder of the ``ap_int`` / ``ap_fixed`` / ``hls_stream`` headers, for HLS tasks."""
     compile_timeout: float = 120.0
     """Seconds one test bench may take to compile."""
+    build_cache: str | None = "default"
+    """Where C / HLS builds keep precompiled headers and bench objects
+    (``duckfix.cbuild_cache``): ``"default"`` is ``<duckfix home>/cache/cbuild``;
+    None builds everything from scratch every time."""
 
 
 # A version that loops forever would cost the full per-test timeout on every
@@ -295,6 +300,8 @@ def _ended_early(run: RunResult) -> dict[str, Any]:
 
 _BENCH_RESULTS = "_duckfix/bench.jsonl"
 _BENCH_SPEC = "_duckfix/bench.json"
+_PREBUILT = "_duckfix/prebuilt"
+_log = logging.getLogger("duckfix.cbuild")
 _WARNINGS = ["-Wno-unknown-pragmas", "-Wno-unused-label"]
 _SANITIZE = ["-g", "-O1", "-fno-omit-frame-pointer", "-fsanitize=address,undefined"]
 
@@ -312,7 +319,9 @@ def _run_benches(
 
     With ``trace``, the benches are built with gcov's counters (``--coverage``,
     no optimisation, so lines map one to one) and each outcome carries the
-    lines of the traced files that ran; watched values are Python-only.
+    lines of the traced files that ran; watched values are Python-only. The
+    build cache (``options.build_cache``) gives the kernel sources a precompiled
+    header and the benches a kept object where it can; the results are the same.
     """
     sources = sorted(
         p
@@ -330,7 +339,7 @@ def _run_benches(
     if trace is not None:
         build = ["-g", "-O0", "--coverage", "-fsanitize=address,undefined"]
         coverage = [p for p in trace.files if p in layout]
-    spec = {
+    spec: dict[str, Any] = {
         "cc": "gcc",
         "cxx": "g++",
         "cflags": ["-std=gnu11", *build, *_WARNINGS, *include],
@@ -347,17 +356,20 @@ def _run_benches(
         "results": _BENCH_RESULTS,
         "coverage": coverage,
     }
-    files = {**layout, **tests.benches, **harness_files(), _BENCH_SPEC: json.dumps(spec)}
-    expected_cases = len(only) if only else 64
+    files: dict[str, str | bytes] = {**layout, **tests.benches, **harness_files()}
     # AddressSanitizer reserves terabytes of address space: the address-space
     # limit is off for these runs and ASan's own RSS limit stands in for it.
-    limits = options.limits.model_copy(
+    build_limits = options.limits.model_copy(
+        update={"cpu_seconds": None, "memory_mb": None, "timeout": _STARTUP}
+    )
+    read_only = _cached_builds(spec, files, options, build_limits, objects=trace is None)
+    files[_BENCH_SPEC] = json.dumps(spec)
+    expected_cases = len(only) if only else 64
+    limits = build_limits.model_copy(
         update={
             "timeout": _STARTUP
             + options.compile_timeout * len(tests.bench_paths)
             + options.case_timeout * expected_cases,
-            "cpu_seconds": None,
-            "memory_mb": None,
         }
     )
     run = sandbox.run(
@@ -366,8 +378,13 @@ def _run_benches(
         limits=limits,
         collect=[_BENCH_RESULTS],
         isolation=options.isolation,
+        read_only=read_only,
     )
     records = _json_lines(run.files.get(_BENCH_RESULTS, b""))
+    for record in records:
+        if "build" in record:
+            _log.debug("built %s: %s", record["build"], record.get("steps"))
+    records = [r for r in records if "build" not in r]
     if not records:
         report.problems.append(f"test benches: {run.describe()}")
         report.outcomes.append(TestOutcome(name=tests.bench_paths[0], **_ended_early(run)))
@@ -391,6 +408,105 @@ def _run_benches(
             report.outcomes.append(
                 TestOutcome(name=name, status="error", message="no test of this name")
             )
+
+
+def _cached_builds(
+    spec: dict[str, Any],
+    files: dict[str, str | bytes],
+    options: RunOptions,
+    limits: Limits,
+    *,
+    objects: bool,
+) -> list[str]:
+    """Fill ``spec``'s ``pch`` and ``objects`` from the build cache; the folders to mount.
+
+    Bench objects missing from the cache are compiled first in a run of their
+    own, where nothing but the compiler runs, and kept (coverage builds do not
+    keep objects: gcov names its counters after the folder of the compile).
+    """
+    folder = cbuild_cache.default_folder() if options.build_cache == "default" else None
+    cache = cbuild_cache.open_cache(folder or options.build_cache)
+    if cache is None:
+        return []
+    all_c = all(s.endswith(".c") for s in spec["sources"])
+    # Only C++ compiles read the ap_types headers; a C bench with C sources has none.
+    cxx = not all_c or not all(b.endswith(".c") for b in spec["benches"])
+    if options.hls_include and cxx:
+        pch = {}
+        for source in spec["sources"]:
+            header = cache.pch(
+                files, source, spec["cxx"], spec["cxxflags"], options.hls_include,
+                options.compile_timeout,
+            )  # fmt: skip
+            if header is not None:
+                pch[source] = header
+        spec["pch"] = pch
+    if objects:
+        spec["objects"] = _bench_objects(cache, spec, files, options, limits, all_c)
+    return sorted({str(PurePosixPath(h).parent) for h in spec.get("pch", {}).values()})
+
+
+def _bench_objects(
+    cache: cbuild_cache.BuildCache,
+    spec: dict[str, Any],
+    files: dict[str, str | bytes],
+    options: RunOptions,
+    limits: Limits,
+    all_c: bool,
+) -> dict[str, str]:
+    """Bench -> run path of its object, from the cache or from a compile-only run.
+
+    The objects are added to ``files``; the keys are taken from the files as they
+    were, so one bench's object never changes another's key.
+    """
+    base = dict(files)
+    found: dict[str, str] = {}
+    wanted: dict[str, tuple[cbuild_cache.ObjectKey, dict[str, Any]]] = {}
+    for index, bench in enumerate(spec["benches"]):
+        is_c = bench.endswith(".c") and all_c
+        compiler, flags = (spec["cc"], spec["cflags"]) if is_c else (spec["cxx"], spec["cxxflags"])
+        key = cache.object_key(base, compiler, flags, bench)
+        if key is None:
+            continue
+        path = f"{_PREBUILT}/bench_{index}.o"
+        data = cache.find_object(key)
+        if data is not None:
+            found[bench] = path
+            files[path] = data
+            _log.debug("%s: object from the cache", bench)
+        elif cache.writable:
+            job = {"compiler": compiler, "flags": flags, "source": bench, "output": path,
+                   "deps": f"{_PREBUILT}/bench_{index}.d"}  # fmt: skip
+            wanted[bench] = (key, job)
+    if not wanted:
+        return found
+    jobs = [job for _, job in wanted.values()]
+    compile_spec = {
+        "compile": jobs,
+        "compile_timeout": options.compile_timeout,
+        "results": _BENCH_RESULTS,
+    }
+    run = sandbox.run(
+        [sys.executable, "_duckfix/cbench.py", _BENCH_SPEC],
+        files={**base, _BENCH_SPEC: json.dumps(compile_spec)},
+        limits=limits.model_copy(
+            update={"timeout": _STARTUP + options.compile_timeout * len(jobs)}
+        ),
+        collect=[_BENCH_RESULTS, *(j["output"] for j in jobs), *(j["deps"] for j in jobs)],
+        isolation=options.isolation,
+    )
+    records = _json_lines(run.files.get(_BENCH_RESULTS, b""))
+    done = {r.get("output"): bool(r.get("ok")) for r in records}
+    for bench, (key, job) in wanted.items():
+        data = run.files.get(job["output"])
+        deps = run.files.get(job["deps"])
+        if not done.get(job["output"]) or data is None or deps is None:
+            continue  # the main run compiles it and says what is wrong
+        cache.store_object(key, data, deps.decode("utf-8", errors="replace"))
+        found[bench] = job["output"]
+        files[job["output"]] = data
+        _log.debug("%s: object compiled and kept", bench)
+    return found
 
 
 def _run_pytest(

@@ -158,17 +158,22 @@ def run(
     stdin: bytes | None = None,
     collect: Sequence[str] = (),
     isolation: Isolation = "auto",
+    read_only: Sequence[str] = (),
 ) -> RunResult:
     """Run ``cmd`` in a fresh copy of ``tree`` plus ``files``; return how it ended.
 
     ``cmd`` runs with the copy as its working directory. ``collect`` names files
     (relative to the copy) to read back into ``RunResult.files`` before the copy
-    is deleted.
+    is deleted. ``read_only`` names folders (absolute) that the run must be able
+    to read where the covers would hide them (a build cache under HOME): they are
+    mounted back read-only in namespaces mode; one that does not exist is skipped.
     """
     if not cmd:
         raise SandboxError("nothing to run: the command is empty")
     mode = isolation_mode(isolation)
-    return _run_once(list(cmd), _layout(tree, files), limits or Limits(), stdin, collect, mode, env)
+    return _run_once(
+        list(cmd), _layout(tree, files), limits or Limits(), stdin, collect, mode, env, read_only
+    )
 
 
 def _layout(tree: Path | None, files: Mapping[str, str | bytes] | None) -> dict[str, bytes]:
@@ -199,6 +204,7 @@ def _run_once(
     collect: Sequence[str],
     mode: Literal["namespaces", "plain"],
     env: Mapping[str, str] | None = None,
+    read_only: Sequence[str] = (),
 ) -> RunResult:
     with _workspace() as work, _slot(mode) as uid:
         home, tmp = work / ".home", work / ".tmp"
@@ -214,7 +220,7 @@ def _run_once(
             _chown_tree(work, uid)
         full_env = scrub_env(env, home=str(home), tmp=str(tmp))
         stdin_path = work / ".stdin" if stdin is not None else None
-        result = _supervise(cmd, work, full_env, stdin_path, limits, mode, uid)
+        result = _supervise(cmd, work, full_env, stdin_path, limits, mode, uid, read_only)
         result.files = _collect(work, collect)
         return result
 
@@ -338,9 +344,14 @@ def _hidden_prefixes() -> tuple[str, ...]:
     return tuple(p for p in sorted(prefixes) if _under(p, _hidden_dirs()))
 
 
-def _keep(work: Path) -> list[tuple[str, bool]]:
-    """Paths mounted back over the covers: the run's copy (writable), the interpreter."""
+def _keep(work: Path, read_only: Sequence[str] = ()) -> list[tuple[str, bool]]:
+    """Paths mounted back over the covers: the run's copy (writable), the interpreter,
+    and the caller's ``read_only`` folders."""
     keep = [(p, True) for p in _hidden_prefixes()]
+    for path in read_only:
+        real = os.path.realpath(path)
+        if _under(real, _hidden_dirs()) and os.path.isdir(real) and (real, True) not in keep:
+            keep.append((real, True))
     real = os.path.realpath(work)
     if _under(real, _hidden_dirs()):
         keep.insert(0, (real, False))
@@ -462,6 +473,7 @@ def _supervise(
     limits: Limits,
     mode: Literal["namespaces", "plain"],
     uid: int | None,
+    read_only: Sequence[str] = (),
 ) -> RunResult:
     exe = shutil.which(argv[0], path=env["PATH"]) if "/" not in argv[0] else argv[0]
     if exe is None:
@@ -473,7 +485,7 @@ def _supervise(
         "rlimits": _rlimits(limits, mode),
         "namespaces": mode == "namespaces",
         "uid": uid,
-        "keep": _keep(work) if mode == "namespaces" else [],
+        "keep": _keep(work, read_only) if mode == "namespaces" else [],
         "hidden": list(_hidden_dirs()) if mode == "namespaces" else [],
     }
     out_r, out_w = os.pipe2(os.O_CLOEXEC)

@@ -34,6 +34,7 @@ def run_options(settings: Settings) -> RunOptions:
         limits=limits,
         isolation=box.isolation,
         hls_include=hls_include(settings.hls_include),
+        build_cache=str(settings.home / "cache" / "cbuild"),
     )
 
 

@@ -2,13 +2,26 @@
 
 Standard library only. Reads a JSON spec (path in argv[1]): the compiler
 flags, the program's sources, the benches, the cases wanted (or all), the
-per-case timeout, the results file. For each bench it compiles the bench with
-the program's sources, lists its cases (``bench --list``) and runs each one
-(``bench --case NAME``), appending one JSON line per case to the results file:
-``{"name", "status", "expected", "actual", "message", "seconds"}``. A bench
-that does not compile gives one ``error`` line naming the compiler's first
-complaint; a case that crashes or trips a sanitizer is an ``error`` carrying
-the sanitizer's report line; one that runs out of time is a ``timeout``.
+per-case timeout, the results file. For each bench it compiles the bench and
+the program's sources (each to an object, as the compiler driver would; the
+sources once for all benches) and links them, lists its cases (``bench
+--list``) and runs each one (``bench --case NAME``), appending one JSON line per
+case to the results file: ``{"name", "status", "expected", "actual", "message",
+"seconds"}``. A bench that does not compile gives one ``error`` line naming the
+compiler's first complaint; a case that crashes or trips a sanitizer is an
+``error`` carrying the sanitizer's report line; one that runs out of time is a
+``timeout``. One ``{"build": bench, "steps": [...]}`` line per bench says how it
+was built.
+
+Two speed-ups come from the spec (``duckfix/cbuild_cache.py`` decides them):
+``objects`` maps a bench to an object already compiled from it (with the same
+flags), and ``pch`` maps a source to a header to take first with ``-include``,
+its precompiled ``.gch`` next to it. A compile with the PCH that fails for any
+reason is done again without it: a verdict never rests on the PCH.
+
+With ``compile`` in the spec, the script only compiles: each job's source to
+its object, with a ``-MD`` dependency file, one ``{"output", "ok", "message"}``
+line per job. Nothing else runs in such a run, so its objects can be kept.
 """
 
 from __future__ import annotations
@@ -42,24 +55,114 @@ def _sanitizer(text: str) -> str | None:
     return None
 
 
-def _compile(spec: dict, bench: str, binary: str) -> str | None:
-    sources = [str(s) for s in spec["sources"]]
-    is_c = bench.endswith(".c") and all(s.endswith(".c") for s in sources)
-    compiler = spec["cc"] if is_c else spec["cxx"]
-    flags = [str(f) for f in (spec["cflags"] if is_c else spec["cxxflags"])]
-    libs = [str(x) for x in spec.get("libs", [])]
-    argv = [str(compiler), *flags, bench, *sources, "-o", binary, *libs]
+_OBJ = "_duckfix/obj"
+
+
+class _Build:
+    """Objects and binaries of one run: sources compiled once per language, benches linked."""
+
+    def __init__(self, spec: dict) -> None:
+        self.spec = spec
+        self.sources = [str(s) for s in spec["sources"]]
+        self.libs = [str(x) for x in spec.get("libs", [])]
+        self.pch = {str(k): str(v) for k, v in (spec.get("pch") or {}).items()}
+        self.prebuilt = {str(k): str(v) for k, v in (spec.get("objects") or {}).items()}
+        self.limit = float(spec["compile_timeout"])
+        self.done: dict[tuple[str, str], tuple[str, str | None]] = {}
+        os.makedirs(_OBJ, exist_ok=True)
+
+    def bench(self, index: int, bench: str, binary: str) -> tuple[str | None, list[str], list]:
+        """Build ``bench`` into ``binary``: (the first compile error or None, objects, steps)."""
+        is_c = bench.endswith(".c") and all(s.endswith(".c") for s in self.sources)
+        lang = "c" if is_c else "cxx"
+        compiler = str(self.spec["cc"] if is_c else self.spec["cxx"])
+        flags = [str(f) for f in (self.spec["cflags"] if is_c else self.spec["cxxflags"])]
+        deadline = time.monotonic() + self.limit
+        steps: list[dict[str, object]] = []
+        # The driver compiles the bench first, then the sources in order: the first
+        # error it would print is the first error of these compiles, in this order.
+        prebuilt = self.prebuilt.get(bench)
+        if prebuilt is not None and os.path.isfile(prebuilt):
+            objects = [prebuilt]
+            steps.append({"source": bench, "object": "prebuilt"})
+        else:
+            out = f"{_OBJ}/bench_{index}.o"
+            started = time.monotonic()
+            error, how = _compile_one(compiler, flags, bench, out, None, deadline, self.limit)
+            steps.append({"source": bench, "object": "built", "pch": how,
+                          "seconds": round(time.monotonic() - started, 3)})  # fmt: skip
+            if error is not None:
+                return error, [], steps
+            objects = [out]
+        for i, source in enumerate(self.sources):
+            if (lang, source) not in self.done:
+                out = f"{_OBJ}/{lang}_{i}.o"
+                pch = None if is_c else self.pch.get(source)
+                started = time.monotonic()
+                error, how = _compile_one(compiler, flags, source, out, pch, deadline, self.limit)
+                self.done[lang, source] = (out, error)
+                steps.append({"source": source, "object": "built", "pch": how,
+                              "seconds": round(time.monotonic() - started, 3)})  # fmt: skip
+            out, error = self.done[lang, source]
+            if error is not None:
+                return error, [], steps
+            objects.append(out)
+        code, text = _run([compiler, *flags, *objects, "-o", binary, *self.libs], deadline)
+        if code != 0:
+            return _failure(code, text, compiler, self.limit), [], steps
+        return None, objects, steps
+
+
+def _run(argv: list[str], deadline: float) -> tuple[int | None, str]:
+    """Exit code (None: out of time) and output of one compiler run; -1 if it cannot start."""
     try:
         done = subprocess.run(
-            argv, capture_output=True, text=True, timeout=float(spec["compile_timeout"])
+            argv,
+            capture_output=True,
+            text=True,
+            errors="replace",  # a source's stray bytes, quoted back in a diagnostic
+            timeout=max(deadline - time.monotonic(), 0.01),
         )
     except subprocess.TimeoutExpired:
-        return f"the compiler took more than {spec['compile_timeout']} s"
+        return None, ""
     except OSError as exc:
-        return f"cannot run {compiler}: {exc}"
-    if done.returncode != 0:
-        return _first_error(done.stderr or done.stdout)
-    return None
+        return -1, f"cannot run {argv[0]}: {exc}"
+    return done.returncode, done.stderr or done.stdout
+
+
+def _failure(code: int | None, text: str, compiler: str, limit: float) -> str:
+    if code is None:
+        return f"the compiler took more than {limit} s"
+    if code == -1 and text.startswith("cannot run"):
+        return text
+    return _first_error(text)
+
+
+def _compile_one(
+    compiler: str,
+    flags: list[str],
+    source: str,
+    output: str,
+    pch: str | None,
+    deadline: float,
+    limit: float,
+    extra: tuple[str, ...] = (),
+) -> tuple[str | None, str | None]:
+    """Compile ``source`` to ``output``: (the first error or None, what became of the PCH)."""
+    argv = [compiler, *flags, "-c", source, "-o", output, *extra]
+    how = None
+    if pch is not None:
+        if os.access(pch, os.R_OK) and os.access(pch + ".gch", os.R_OK):
+            code, text = _run([*argv, "-Winvalid-pch", "-include", pch], deadline)
+            if code == 0:
+                return None, "rejected" if ".gch: not used because" in text else "used"
+            how = "failed"  # whatever the cause, the plain build gives the verdict
+        else:
+            how = "unreadable"
+    code, text = _run(argv, deadline)
+    if code != 0:
+        return _failure(code, text, compiler, limit), how
+    return None, how
 
 
 def _run_case(binary: str, case: str, timeout: float, env: dict[str, str]) -> dict[str, object]:
@@ -112,11 +215,14 @@ def _run_case(binary: str, case: str, timeout: float, env: dict[str, str]) -> di
     }
 
 
-def _coverage(binary: str, wanted: list[str]) -> dict[str, list[int]]:
-    """Lines of the ``wanted`` sources that ran, from the .gcda files ``binary`` wrote."""
-    folder, _, name = binary.rpartition("/")
-    data = [os.path.join(folder, f) for f in os.listdir(folder or ".") if f.startswith(name + "-")
-            and f.endswith(".gcda")]  # fmt: skip
+def _counts(objects: list[str]) -> list[str]:
+    """The .gcda files of ``objects`` (gcov names them after the object)."""
+    return [o[: -len(".o")] + ".gcda" for o in objects if o.endswith(".o")]
+
+
+def _coverage(objects: list[str], wanted: list[str]) -> dict[str, list[int]]:
+    """Lines of the ``wanted`` sources that ran, from the .gcda files of ``objects``."""
+    data = [path for path in _counts(objects) if os.path.exists(path)]
     if not data:
         return {}
     done = subprocess.run(
@@ -139,16 +245,32 @@ def _coverage(binary: str, wanted: list[str]) -> dict[str, list[int]]:
     return {path: sorted(ns) for path, ns in lines.items()}
 
 
-def _clear_counts(binary: str) -> None:
-    folder, _, name = binary.rpartition("/")
-    for f in os.listdir(folder or "."):
-        if f.startswith(name + "-") and f.endswith(".gcda"):
-            os.remove(os.path.join(folder, f))
+def _clear_counts(objects: list[str]) -> None:
+    for path in _counts(objects):
+        if os.path.exists(path):
+            os.remove(path)
+
+
+def _compile_only(spec: dict) -> None:
+    limit = float(spec["compile_timeout"])
+    for job in spec["compile"]:
+        started = time.monotonic()
+        os.makedirs(os.path.dirname(str(job["output"])) or ".", exist_ok=True)
+        error, _ = _compile_one(
+            str(job["compiler"]), [str(f) for f in job["flags"]], str(job["source"]),
+            str(job["output"]), None, started + limit, limit, ("-MD", "-MF", str(job["deps"])),
+        )  # fmt: skip
+        seconds = time.monotonic() - started
+        record = {"output": job["output"], "ok": error is None, "message": error or ""}
+        _emit(spec["results"], {**record, "seconds": seconds})
 
 
 def main() -> None:
     with open(sys.argv[1], encoding="utf-8") as fh:
         spec = json.load(fh)
+    if spec.get("compile") is not None:
+        _compile_only(spec)
+        return
     results = spec["results"]
     wanted = set(spec["only"]) if spec.get("only") is not None else None
     env = dict(os.environ)
@@ -158,9 +280,11 @@ def main() -> None:
         f"detect_leaks=0:hard_rss_limit_mb={int(spec['memory_mb'])}:abort_on_error=0"
     )
     env["UBSAN_OPTIONS"] = "print_stacktrace=0:halt_on_error=1"
+    build = _Build(spec)
     for index, bench in enumerate(spec["benches"]):
         binary = f"_duckfix/bench_{index}"
-        error = _compile(spec, bench, binary)
+        error, objects, steps = build.bench(index, bench, binary)
+        _emit(results, {"build": bench, "steps": steps})
         if error is not None:
             _emit(
                 results, {"name": bench, "status": "error", "message": f"does not compile: {error}"}
@@ -186,11 +310,11 @@ def main() -> None:
             if wanted is not None and name not in wanted:
                 continue
             if covered:
-                _clear_counts(binary)
+                _clear_counts(objects)
             record = {"name": name, **_run_case(binary, case, float(spec["timeout"]), env)}
             if covered:
                 # gcov's counts are written at exit: a case that crashed has none.
-                record["lines"] = _coverage(binary, covered)
+                record["lines"] = _coverage(objects, covered)
             _emit(results, record)
 
 
