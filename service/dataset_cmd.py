@@ -150,14 +150,17 @@ def _print_summary(summary: Any) -> None:
 
     spec = summary.spec
     table = Table(
-        "category", "candidates", "validated", "kept", "rejected (why)",
+        "category", "candidates", "validated", "kept", "flagged by checks", "rejected (why)",
         title=f"dataset from {spec.suite} ({spec.language}), seed {spec.seed}",
     )  # fmt: skip
     for name, count in summary.categories.items():
         if not count.candidates:
             continue
         why = ", ".join(f"{reason} {n}" for reason, n in sorted(count.rejected.items()))
-        table.add_row(name, str(count.candidates), str(count.validated), str(count.kept), why)
+        table.add_row(
+            name, str(count.candidates), str(count.validated), str(count.kept),
+            str(count.flagged), why,
+        )  # fmt: skip
     out = console()
     out.print(table)
     out.print(

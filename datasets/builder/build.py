@@ -94,6 +94,8 @@ class CategoryCount(BaseModel):
     candidates: int = 0
     validated: int = 0
     kept: int = 0
+    flagged: int = 0
+    """Kept pairs whose changed line a deterministic review check flags."""
     rejected: dict[str, int] = Field(default_factory=dict)
 
 
@@ -184,6 +186,7 @@ def build_dataset(
             total.candidates += count.candidates
             total.validated += count.validated
             total.kept += count.kept
+            total.flagged += count.flagged
             for reason, n in count.rejected.items():
                 total.rejected[reason] = total.rejected.get(reason, 0) + n
         categories[name] = total
@@ -276,6 +279,7 @@ def _build_program(
         numbers[mutant.category] += 1
         pair_id = f"{task.id}-{mutant.category}-{numbers[mutant.category]}"
         checks = detect(task, mutant, text, mutated) if detect is not None else None
+        count.flagged += bool(checks)
         result.pairs.append(_pair(pair_id, task, spec, mutant, text, mutated, verdict, checks))
     result.seconds = time.monotonic() - started
     return result
