@@ -110,7 +110,7 @@ def build_cmd(
         client = model_client(settings, store, run_id, no_cache)
     spec = BuildSpec(
         suite=suite, language=language, per_program=per_program, seed=seed, out=out.resolve()
-    )  # type: ignore[arg-type]
+    )
     err = Console(stderr=True)
 
     def progress(result: ProgramResult) -> None:

@@ -36,12 +36,14 @@ statement. Each candidate is re-parsed (the edited expression, or the smallest
 enclosing statement: not the whole file, so a 100-line program takes a few
 milliseconds) and dropped unless it parses and differs from the original beyond
 whitespace.
+
+Which names each scope binds, where, and what they seem to hold (for wrong-variable
+and wrong-initial-value) comes from :mod:`~duckfix.datasets.builder.py_scopes`.
 """
 
 from __future__ import annotations
 
 import ast
-import bisect
 import re
 import threading
 import warnings
@@ -50,6 +52,19 @@ from dataclasses import dataclass, field
 
 from duckfix.datasets.builder.categories import CATEGORIES
 from duckfix.datasets.builder.mutants import Mutant, line_of
+from duckfix.datasets.builder.py_scopes import (
+    ARITHMETIC,
+    CONTAINERS,
+    DICT_MAKERS,
+    FUNCTIONS,
+    Bindings,
+    callee,
+    collect_bindings,
+    first_assignments,
+    int_value,
+    latest_binding,
+    name_roles,
+)
 from duckfix.errors import TaskError
 
 __all__ = ["python_mutants"]
@@ -57,7 +72,6 @@ __all__ = ["python_mutants"]
 _MAX_VARIABLE_SWAPS = 3  # a slip is plausible only between names in recent use
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")  # the line breaks Python's tokenizer counts
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _SKIPPED_FIELDS: dict[type[ast.AST], frozenset[str]] = {
     ast.FunctionDef: frozenset({"decorator_list", "returns", "type_params"}),
@@ -82,13 +96,7 @@ _COMPARISON: dict[type[ast.cmpop], _Table] = {
 _INT_FLIPS = {0: ("1",), 1: ("0",), -1: ("0",)}
 _SELF_NAMES = frozenset({"self", "cls"})
 _SYMMETRIC_CALLS = frozenset({"max", "min"})  # swapping their arguments changes nothing
-_DICT_MAKERS = frozenset({"dict", "defaultdict", "OrderedDict", "Counter", "fromkeys"})
 _DICT_METHODS = frozenset({"get", "items", "keys", "values", "setdefault", "popitem"})
-_CONTAINER_MAKERS = _DICT_MAKERS | {"list", "set", "tuple", "sorted", "deque"}
-_SCALAR_MAKERS = frozenset({"len", "int", "float", "abs", "ord", "min", "max", "sum"})
-_CONTAINERS = (ast.List, ast.Tuple, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)
-_ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
-_SCALAR_OPS = (*_ARITHMETIC[1:], ast.LShift, ast.RShift)  # + also joins strings and lists
 
 
 @dataclass
@@ -105,7 +113,7 @@ class _Source:
     parent: dict[ast.AST, ast.AST] = field(default_factory=dict)
     scope: dict[ast.AST, ast.AST] = field(default_factory=dict)
     """Innermost module, class, function or lambda whose namespace a node reads."""
-    bindings: dict[ast.AST, dict[str, list[tuple[int, ast.AST]]]] = field(default_factory=dict)
+    bindings: Bindings = field(default_factory=dict)
     """Per scope, per name, sorted: (offset from which reads see the new value, binding node)."""
     declared: dict[ast.AST, set[str]] = field(default_factory=dict)
     """Per scope, names declared ``global`` / ``nonlocal``: not locals."""
@@ -195,23 +203,14 @@ def _describe(src: _Source, edit: _Edit) -> str:
     return f"{_short(src.text[edit.start : edit.end])} -> {_short(edit.replacement)}"
 
 
-def _called(node: ast.AST) -> str | None:
-    """The name a call calls: ``f`` for ``f(x)``, ``g`` for ``m.g(x)``; None if not a call."""
-    if not isinstance(node, ast.Call):
-        return None
-    if isinstance(node.func, ast.Name):
-        return node.func.id
-    return node.func.attr if isinstance(node.func, ast.Attribute) else None
-
-
 def _is_text_or_container(node: ast.AST) -> bool:
     """An operand that makes ``+`` ``*`` ``%`` concatenation, repetition or formatting."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mult)):
         return _is_text_or_container(node.left) or _is_text_or_container(node.right)  # a + "b" + c
     return (
-        isinstance(node, (*_CONTAINERS, ast.JoinedStr))
+        isinstance(node, (*CONTAINERS, ast.JoinedStr))
         or (isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)))
-        or _called(node) in ("str", "repr", "join", "format")
+        or callee(node) in ("str", "repr", "join", "format")
     )
 
 
@@ -220,7 +219,7 @@ def _is_text_or_container(node: ast.AST) -> bool:
 
 def _is_docstring(node: ast.AST, parent: ast.AST | None) -> bool:
     return (
-        isinstance(parent, (ast.Module, ast.ClassDef, *_FUNCTIONS))
+        isinstance(parent, (ast.Module, ast.ClassDef, *FUNCTIONS))
         and parent.body[0] is node
         and isinstance(node, ast.Expr)
         and isinstance(node.value, ast.Constant)
@@ -274,72 +273,16 @@ def _prepare(text: str, tree: ast.Module) -> _Source:
                 if isinstance(child, ast.AST) and name not in skipped:
                     children.append((child, node, inner))
         stack.extend(reversed(children))
-    _collect_bindings(src)
+    src.bindings, src.declared = collect_bindings(src.nodes, src.scope, lambda n: _span(src, n))
     return src
-
-
-def _stored_names(target: ast.AST) -> list[str]:
-    return [
-        n.id for n in ast.walk(target) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-    ]
-
-
-def _collect_bindings(src: _Source) -> None:
-    """Where each name of each scope is bound: the offset from which reads see the new value."""
-
-    def bind(scope: ast.AST, names: list[str], point: int, node: ast.AST) -> None:
-        table = src.bindings.setdefault(scope, {})
-        for name in names:
-            table.setdefault(name, []).append((point, node))
-
-    for node in src.nodes:
-        scope = src.scope[node]
-        if isinstance(node, (ast.For, ast.AsyncFor)):
-            bind(scope, _stored_names(node.target), _span(src, node.iter)[1], node)
-        elif isinstance(node, (ast.With, ast.AsyncWith)):
-            for item in node.items:
-                if item.optional_vars is not None:
-                    point = _span(src, item.context_expr)[1]
-                    bind(scope, _stored_names(item.optional_vars), point, node)
-        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)):
-            if getattr(node, "value", True) is not None:  # x: int binds nothing
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                for target in targets:
-                    bind(scope, _stored_names(target), _span(src, node)[1], node)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            point = _span(src, node.type)[1] if node.type else _span(src, node)[0]
-            bind(scope, [node.name], point, node)
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            src.declared.setdefault(scope, set()).update(node.names)
-        if isinstance(node, (*_FUNCTIONS, ast.Lambda)):
-            a = node.args
-            params = [*a.posonlyargs, *a.args, *a.kwonlyargs, *filter(None, [a.vararg, a.kwarg])]
-            bind(node, [p.arg for p in params], _span(src, node)[0], node)
-    for table in src.bindings.values():
-        for points in table.values():
-            points.sort(key=lambda p: p[0])
 
 
 # ---------------------------------------------------------------- off-by-one
 
 
-def _int_value(node: ast.AST) -> int | None:
-    """The value of an int literal, ``-1`` included; None for anything else."""
-    if isinstance(node, ast.Constant) and type(node.value) is int:
-        return node.value
-    if (
-        isinstance(node, ast.UnaryOp)
-        and isinstance(node.op, ast.USub)
-        and isinstance(node.operand, ast.Constant)
-        and type(node.operand.value) is int
-    ):
-        return -node.operand.value
-    return None
-
-
 def _binds_tighter_than_plus(node: ast.AST) -> bool:
     if isinstance(node, ast.BinOp):
-        return isinstance(node.op, _ARITHMETIC)
+        return isinstance(node.op, ARITHMETIC)
     return isinstance(node, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)) or (
         isinstance(node, ast.UnaryOp) and not isinstance(node.op, ast.Not)
     )
@@ -351,7 +294,7 @@ def _shifted(src: _Source, node: ast.AST) -> list[str]:
     Empty when ``node`` cannot be a number (a string, a tuple, a comparison ...).
     """
     text = _text(src, node)
-    value = _int_value(node)
+    value = int_value(node)
     if value is not None:
         return [str(value + 1), str(value - 1)]
     if (
@@ -411,7 +354,7 @@ def _dict_names(src: _Source) -> set[str]:
     out: set[str] = set()
     for node in src.nodes:
         if isinstance(node, ast.Assign) and (
-            isinstance(node.value, (ast.Dict, ast.DictComp)) or _called(node.value) in _DICT_MAKERS
+            isinstance(node.value, (ast.Dict, ast.DictComp)) or callee(node.value) in DICT_MAKERS
         ):
             out.update(_flat(_text(src, t)) for t in node.targets)
         elif (
@@ -446,7 +389,7 @@ def _len_bound(src: _Source) -> Iterator[_Edit]:
     for node in src.nodes:
         if isinstance(node, ast.Compare):
             for side in (node.left, *node.comparators):
-                if isinstance(side, ast.Call) and _called(side) == "len" and len(side.args) == 1:
+                if isinstance(side, ast.Call) and callee(side) == "len" and len(side.args) == 1:
                     start, end = _span(src, side)
                     yield _Edit("off-by-one", start, end, src.text[start:end] + " - 1", node)
 
@@ -519,77 +462,17 @@ def _comparison(src: _Source) -> Iterator[_Edit]:
 # ---------------------------------------------------------------- wrong-variable
 
 
-def _value_role(value: ast.AST) -> str | None:
-    """What an assigned value is: a "container" to index, a "scalar" to count with, "text"."""
-    called = _called(value)
-    if isinstance(value, _CONTAINERS) or called in _CONTAINER_MAKERS:
-        return "container"
-    if isinstance(value, ast.BinOp) and ast.List in (type(value.left), type(value.right)):
-        return "container"  # [0] * n
-    if isinstance(value, ast.JoinedStr) or called in ("str", "join"):
-        return "text"
-    if isinstance(value, ast.Constant) and not isinstance(value.value, (bytes, type(None))):
-        return "text" if isinstance(value.value, str) else "scalar"
-    if called in _SCALAR_MAKERS or _int_value(value) is not None:
-        return "scalar"
-    if isinstance(value, ast.BinOp):
-        numeric = isinstance(value.op, _SCALAR_OPS) or _int_value(value.right) is not None
-        return "scalar" if numeric else None
-    return None
-
-
-def _roles(nodes: list[ast.AST]) -> dict[str, set[str]]:
-    """Per name, the roles its uses and values show: a list never stands in for an index."""
-    roles: dict[str, set[str]] = {}
-
-    def mark(node: ast.AST | None, role: str | None) -> None:
-        if isinstance(node, ast.Name) and role is not None:
-            roles.setdefault(node.id, set()).add(role)
-
-    for node in nodes:
-        if isinstance(node, ast.Subscript):
-            mark(node.value, "container")
-            mark(node.slice, "scalar")
-        elif isinstance(node, ast.Slice):
-            mark(node.lower, "scalar")
-            mark(node.upper, "scalar")
-        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
-            mark(node.iter, "container")
-            mark(node.target, "scalar" if _called(node.iter) == "range" else None)
-        elif isinstance(node, ast.Call):
-            for arg in node.args:
-                mark(arg, {"len": "container", "range": "scalar"}.get(_called(node) or ""))
-        elif isinstance(node, ast.BinOp) and isinstance(node.op, _SCALAR_OPS):
-            mark(node.left, "scalar")
-            mark(node.right, "scalar")
-        elif isinstance(node, ast.Compare):
-            sides = [node.left, *node.comparators]
-            for op, left, right in zip(node.ops, sides, sides[1:], strict=False):
-                if isinstance(op, (ast.In, ast.NotIn)):
-                    mark(right, "container")
-                elif isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
-                    mark(left, "scalar")
-                    mark(right, "scalar")
-        elif isinstance(node, ast.Assign):
-            for target in node.targets:
-                for name, value in _pairs(target, node.value):
-                    mark(name, _value_role(value))
-        elif isinstance(node, ast.AugAssign) and _int_value(node.value) is not None:
-            mark(node.target, "scalar")
-    return roles
-
-
 def _variable(src: _Source) -> Iterator[_Edit]:
     by_scope: dict[ast.AST, list[ast.AST]] = {}
     for node in src.nodes:
         by_scope.setdefault(src.scope[node], []).append(node)
     for scope, table in src.bindings.items():
-        if not isinstance(scope, _FUNCTIONS):
+        if not isinstance(scope, FUNCTIONS):
             continue
         excluded = src.declared.get(scope, set()) | _SELF_NAMES
         names = sorted((n for n in table if n not in excluded), key=lambda n: table[n][0][0])
         order = {name: i for i, name in enumerate(names)}
-        roles = _roles(by_scope.get(scope, []))
+        roles = name_roles(by_scope.get(scope, []))
         for node in by_scope.get(scope, []):
             if not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)):
                 continue
@@ -600,10 +483,14 @@ def _variable(src: _Source) -> Iterator[_Edit]:
             mine = roles.get(node.id, set())
             recent = []
             for name in names:
-                last = bisect.bisect_right(table[name], start, key=lambda p: p[0])
+                point = latest_binding(table[name], start)
                 theirs = roles.get(name, set())
-                if name != node.id and last and (not mine or not theirs or mine & theirs):
-                    recent.append((start - table[name][last - 1][0], order[name], name))
+                if (
+                    name != node.id
+                    and point is not None
+                    and (not mine or not theirs or mine & theirs)
+                ):
+                    recent.append((start - point, order[name], name))
             context = parent if isinstance(parent, ast.expr) else node
             for _, _, name in sorted(recent)[:_MAX_VARIABLE_SWAPS]:
                 yield _Edit("wrong-variable", start, end, name, context, checked=False)
@@ -615,7 +502,7 @@ def _variable(src: _Source) -> Iterator[_Edit]:
 def _is_infinity(node: ast.AST) -> bool:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         return _is_infinity(node.operand)
-    if isinstance(node, ast.Call) and _called(node) == "float" and len(node.args) == 1:
+    if isinstance(node, ast.Call) and callee(node) == "float" and len(node.args) == 1:
         arg = node.args[0]
         spelled = str(arg.value).strip().lower() if isinstance(arg, ast.Constant) else ""
         return spelled.lstrip("+-") in ("inf", "infinity")
@@ -626,7 +513,7 @@ def _is_infinity(node: ast.AST) -> bool:
 
 def _initial_leaves(src: _Source, value: ast.AST) -> Iterator[tuple[ast.AST, list[str]]]:
     """Parts of an initial value worth changing, each with its replacements."""
-    number = _int_value(value)
+    number = int_value(value)
     if number is not None:
         yield value, list(_INT_FLIPS.get(number, (str(number - 1), str(number + 1))))
     elif isinstance(value, ast.Constant):
@@ -643,7 +530,7 @@ def _initial_leaves(src: _Source, value: ast.AST) -> Iterator[tuple[ast.AST, lis
     elif _is_infinity(value):
         yield value, ["0"]
     elif isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub)):
-        if _int_value(value.right) is not None:
+        if int_value(value.right) is not None:
             yield value, _shifted(src, value)
     elif isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult):
         for side in (value.left, value.right):
@@ -656,55 +543,8 @@ def _initial_leaves(src: _Source, value: ast.AST) -> Iterator[tuple[ast.AST, lis
         yield from _initial_leaves(src, value.elt)
 
 
-def _pairs(target: ast.AST, value: ast.AST) -> Iterator[tuple[ast.AST, ast.AST]]:
-    """(target, value) pairs of an assignment, through one level of tuple unpacking."""
-    if (
-        isinstance(target, (ast.Tuple, ast.List))
-        and isinstance(value, (ast.Tuple, ast.List))
-        and len(target.elts) == len(value.elts)
-        and not any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts))
-    ):
-        yield from zip(target.elts, value.elts, strict=True)
-    else:
-        yield target, value
-
-
-def _assignment_pairs(node: ast.AST) -> Iterator[tuple[ast.AST, ast.AST]]:
-    if isinstance(node, ast.Assign):
-        for target in node.targets:
-            yield from _pairs(target, node.value)
-    elif isinstance(node, ast.AnnAssign) and node.value is not None:
-        yield node.target, node.value
-
-
-def _first_assignments(src: _Source) -> Iterator[tuple[str, ast.AST]]:
-    """(name, value) of each name's first binding when it is an assignment; ``self.x`` too."""
-    for table in src.bindings.values():
-        for name, points in table.items():
-            if not name.startswith("__"):
-                for target, value in _assignment_pairs(points[0][1]):
-                    if isinstance(target, ast.Name) and target.id == name:
-                        yield name, value
-    for scope in src.bindings:
-        if isinstance(scope, _FUNCTIONS) and scope.name == "__init__" and scope.args.args:
-            me = scope.args.args[0].arg
-            seen: set[str] = set()
-            for node in src.nodes:
-                if src.scope[node] is not scope:
-                    continue
-                for target, value in _assignment_pairs(node):
-                    if (
-                        isinstance(target, ast.Attribute)
-                        and isinstance(target.value, ast.Name)
-                        and target.value.id == me
-                        and target.attr not in seen
-                    ):
-                        seen.add(target.attr)
-                        yield f"{me}.{target.attr}", value
-
-
 def _initial_value(src: _Source) -> Iterator[_Edit]:
-    for name, value in _first_assignments(src):
+    for name, value in first_assignments(src.nodes, src.scope, src.bindings):
         for leaf, news in _initial_leaves(src, value):
             start, end = _span(src, leaf)
             old = _short(src.text[start:end])
@@ -729,7 +569,7 @@ def _deletable(src: _Source, node: ast.AST) -> bool:
     if isinstance(node, ast.Return):
         # Only an early return: deleting a function's final one is rarely a plausible slip.
         current = src.parent.get(node)
-        while current is not None and not isinstance(current, _FUNCTIONS):
+        while current is not None and not isinstance(current, FUNCTIONS):
             if isinstance(current, (ast.For, ast.AsyncFor, ast.While, ast.If)):
                 return True
             current = src.parent.get(current)
@@ -746,12 +586,12 @@ def _block_of(parent: ast.AST, node: ast.stmt) -> list[ast.stmt]:
 
 def _delete_statement(src: _Source) -> Iterator[_Edit]:
     for node in src.nodes:
-        if not (isinstance(node, ast.stmt) and isinstance(src.scope[node], _FUNCTIONS)):
+        if not (isinstance(node, ast.stmt) and isinstance(src.scope[node], FUNCTIONS)):
             continue
         parent = src.parent[node]
         block = _block_of(parent, node)
         alone = len([s for s in block if not _is_docstring(s, parent)]) == 1
-        if not _deletable(src, node) or (alone and isinstance(parent, _FUNCTIONS)):
+        if not _deletable(src, node) or (alone and isinstance(parent, FUNCTIONS)):
             continue  # never a function's only statement
         start, end = _span(src, node)
         first = _line_start(src, node.lineno)
@@ -771,7 +611,7 @@ def _delete_statement(src: _Source) -> Iterator[_Edit]:
 
 def _swap_arguments(src: _Source) -> Iterator[_Edit]:
     for node in src.nodes:
-        if not isinstance(node, ast.Call) or _called(node) in _SYMMETRIC_CALLS:
+        if not isinstance(node, ast.Call) or callee(node) in _SYMMETRIC_CALLS:
             continue
         for left, right in zip(node.args, node.args[1:], strict=False):
             if isinstance(left, ast.Starred) or isinstance(right, ast.Starred):
@@ -792,7 +632,7 @@ _MUTATORS: tuple[Callable[[_Source], Iterator[_Edit]], ...] = (
 )  # fmt: skip
 _WARNINGS_LOCK = threading.Lock()
 _RANK = {c.name: i for i, c in enumerate(CATEGORIES)}
-_HEADED = (ast.If, ast.While, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith, *_FUNCTIONS)
+_HEADED = (ast.If, ast.While, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith, *FUNCTIONS)
 
 
 def _regions(src: _Source, node: ast.AST | None) -> Iterator[tuple[int, int, str, str]]:

@@ -20,6 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from duckfix.datasets.builder.c_syntax import parses_as_before
 from duckfix.datasets.builder.mutants import Mutant
 from duckfix.models import Task, TestOutcome
 from duckfix.runner import RunOptions, run_tests
@@ -108,7 +109,7 @@ def validate_pragma(text: str, mutant: Mutant) -> Verdict:
     """
     started = time.monotonic()
     mutated = mutant.apply(text)
-    if not _parses_as_before(text, mutated):
+    if not _parses(text, mutated):
         return Verdict(kept=False, reason="does not parse", seconds=time.monotonic() - started)
     # A DATAFLOW bug may leave the pragma alone and break the region's rules
     # in code (a task run conditionally, a channel read twice).
@@ -128,28 +129,13 @@ def _pragma_lines_differ(before: str, after: str) -> bool:
     return pragmas(before) != pragmas(after)
 
 
-def _parses_as_before(before: str, after: str) -> bool:
+def _parses(before: str, after: str) -> bool:
     """Whether ``after`` has no more tree-sitter-cpp errors than ``before``.
 
     Without tree-sitter-cpp (the ``hls`` extra) the check cannot be made and
     passes: the mutators themselves only write well-formed pragma lines.
     """
     try:
-        import tree_sitter
-        import tree_sitter_cpp
+        return parses_as_before(before, after)
     except ImportError:
         return True
-    parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_cpp.language()))
-
-    def errors(text: str) -> int:
-        root = parser.parse(text.encode("utf-8")).root_node
-        count, stack = 0, [root]
-        while stack:
-            node = stack.pop()
-            if node.is_error or node.is_missing:
-                count += 1
-            if node.has_error:
-                stack.extend(node.children)
-        return count
-
-    return errors(after) <= errors(before)
