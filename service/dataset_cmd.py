@@ -45,6 +45,12 @@ def dataset() -> None:
 @click.option("--force", is_flag=True, help="Replace a dataset this command wrote before in --out.")
 @click.option("--task", "only", multiple=True, help="Use only this task id (repeatable).")
 @click.option(
+    "--category",
+    "categories",
+    multiple=True,
+    help="Inject only this category, e.g. OOB or off-by-one (repeatable).",
+)
+@click.option(
     "--llm",
     "llm_per_program",
     type=click.IntRange(min=0),
@@ -64,6 +70,7 @@ def build_cmd(
     out: Path,
     force: bool,
     only: tuple[str, ...],
+    categories: tuple[str, ...],
     llm_per_program: int,
     provider: str | None,
     no_cache: bool,
@@ -79,6 +86,7 @@ def build_cmd(
     from rich.console import Console
 
     from duckfix.datasets.builder.build import BuildSpec, ProgramResult
+    from duckfix.datasets.builder.categories import categories_for
     from duckfix.datasets.suites import load_suite
     from duckfix.errors import UsageError
     from duckfix.pipelines.dataset import build
@@ -108,9 +116,16 @@ def build_cmd(
             "dataset", suite, {"language": language, "seed": seed, "per_program": per_program}
         )
         client = model_client(settings, store, run_id, no_cache)
+    known = [c.name for c in categories_for(language)]
+    unknown = sorted(set(categories) - set(known))
+    if unknown:
+        raise UsageError(
+            f"no {language} category {', '.join(unknown)}; the categories are: {', '.join(known)}"
+        )
     spec = BuildSpec(
-        suite=suite, language=language, per_program=per_program, seed=seed, out=out.resolve()
-    )
+        suite=suite, language=language, per_program=per_program, seed=seed,
+        out=out.resolve(), categories=list(categories),
+    )  # fmt: skip
     err = Console(stderr=True)
 
     def progress(result: ProgramResult) -> None:

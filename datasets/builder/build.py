@@ -65,6 +65,13 @@ class BuildSpec(BaseModel):
     per_program: int = Field(ge=1)
     seed: int = 0
     out: Path
+    categories: list[str] = Field(default_factory=list)
+    """Only these categories (all of the language's when empty)."""
+
+    def wanted(self) -> list[str]:
+        """The categories to inject, in taxonomy order."""
+        names = [c.name for c in categories_for(self.language)]
+        return [n for n in names if n in self.categories] if self.categories else names
 
 
 class Pair(BaseModel):
@@ -177,7 +184,7 @@ def build_dataset(
         for pair in pairs:
             fh.write(pair.model_dump_json() + "\n")
     categories: dict[str, CategoryCount] = {}
-    for name in [c.name for c in categories_for(spec.language)]:
+    for name in spec.wanted():
         total = CategoryCount()
         for result in results:
             count = result.counts.get(name)
@@ -244,9 +251,9 @@ def _build_program(
         return result
     options = scaled_to(options, baseline)
     text = task.fixed[task.program]
-    mutants = candidate_mutants(task, spec.language)
+    wanted = spec.wanted()
+    mutants = [m for m in candidate_mutants(task, spec.language) if m.category in wanted]
     if propose is not None:
-        wanted = [c.name for c in categories_for(spec.language)]
         mutants = propose(task, text, wanted) + mutants
     rng = random.Random(f"{spec.seed}/{task.id}")
     order = _round_robin(mutants, rng)

@@ -215,3 +215,22 @@ def test_the_cli_says_what_is_wrong_with_bad_input(tmp_path: Path) -> None:
     no_model = _duckfix("dataset", "build", "--from", "builtin", "--llm", "2", "--out",
                         str(tmp_path / "o"), home=tmp_path / "home")  # fmt: skip
     assert no_model.returncode == 2 and "--llm needs a model" in no_model.stderr
+
+
+def test_a_build_can_be_limited_to_some_categories(suite: Path, tmp_path: Path) -> None:
+    tasks = load_task_folders(suite)
+    spec = BuildSpec(
+        suite="s", language="python", per_program=2, seed=0, out=tmp_path / "o",
+        categories=["wrong-comparison"],
+    )  # fmt: skip
+    summary = build_dataset(tasks, spec, OPTIONS)
+    assert summary.kept == 4 and list(summary.categories) == ["wrong-comparison"]
+    pairs = (tmp_path / "o" / "pairs.jsonl").read_text().splitlines()
+    assert {json.loads(p)["category"] for p in pairs} == {"wrong-comparison"}
+
+
+def test_an_unknown_category_is_a_usage_error(suite: Path, tmp_path: Path) -> None:
+    done = _duckfix("dataset", "build", "--from", str(suite), "--category", "OOB",
+                    "--out", str(tmp_path / "o"), home=tmp_path / "home")  # fmt: skip
+    assert done.returncode == 2 and "no python category OOB" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "o").exists()
