@@ -58,6 +58,10 @@ Rules (category ``hls/<rule>``):
   is 32 (``c << 8`` is how bytes are packed); with ``<<=`` it is their own width.
 - ``narrowing`` (warning): an ``ap_int``/``ap_uint`` variable (or array element)
   assigned or initialised from a wider one without a cast or ``.range()``.
+- ``storage`` (error): ``BIND_STORAGE type=rom_*`` (or the older ``RESOURCE
+  core=ROM_*``) on an array the function writes (an assignment, compound
+  assignment or ``++``/``--`` on an element, or a call of this file's that
+  writes the argument it is passed as): a ROM cannot be written.
 """
 
 from __future__ import annotations
@@ -76,6 +80,7 @@ from duckfix.agents.review_checks.hls_parse import (
     Pragma,
     Scope,
     parse,
+    walk,
 )
 from duckfix.agents.review_checks.hls_parse import text_of as _text
 from duckfix.config import ReviewSettings
@@ -201,6 +206,7 @@ class _Rules:
         self.top_functions()
         self.shifts()
         self.narrowing()
+        self.storage()
         return sorted(self.out.values(), key=lambda f: (f.line, f.category, f.message))
 
     def emit(self, lines: Iterable[int], severity: Severity, rule: str, message: str) -> None:
@@ -656,6 +662,46 @@ class _Rules:
                         f"{src.name}.range({to_width - 1}, 0) or a cast, or widen {to.name}",
                     )
 
+    # --- storage bindings ----------------------------------------------------------------
+
+    def storage(self) -> None:
+        for p in self.model.pragmas:
+            if p.name == "bind_storage":
+                kind = p.options.get("type", "")
+            elif p.name == "resource":
+                kind = p.options.get("core", "")
+            else:
+                continue
+            if not kind.lower().startswith("rom") or p.function is None:
+                continue
+            decl = self._named(p, "variable")
+            if decl is None:
+                continue
+            written = self._writes(p.function, decl)
+            if written:
+                self.emit(
+                    [p.line, *written],
+                    "error",
+                    "storage",
+                    f"{decl.name} is bound to a ROM ({kind}) but written at line {written[0]}: "
+                    "a ROM cannot be written; use a RAM type (ram_1p, ram_2p) or stop writing it",
+                )
+
+    def _writes(self, fn: Function, decl: Decl) -> list[int]:
+        """Lines of ``fn`` that store into ``decl``, directly or through a call it is passed to."""
+        body = fn.body
+        if body is None:
+            return []
+        usage = _Usage(self.model, decl.type.stream)
+        return [
+            node.start_point.row + 1
+            for node in walk(body)
+            if node.type == "identifier"
+            and node.parent is not None
+            and _text(node) == decl.name
+            and "w" in usage.role(node, node.parent, 3)
+        ]
+
     def _ap_width(self, expr: Node | None, scope: Scope, fn: Function) -> tuple[Decl, int] | None:
         found = self._width(expr, scope, fn)
         return found if found is not None and found[0].type.ap else None
@@ -813,7 +859,7 @@ class _Usage:
         while stack:
             node, parent = stack.pop()
             if node.type == "identifier" and parent is not None and _text(node) == name:
-                out |= self._role(node, parent, depth)
+                out |= self.role(node, parent, depth)
             stack.extend((c, node) for c in node.children)
         return out
 
@@ -847,7 +893,8 @@ class _Usage:
             return {"r"}
         return self.within(fn.body, param.name, depth - 1)
 
-    def _role(self, ident: Node, parent: Node, depth: int) -> set[str]:
+    def role(self, ident: Node, parent: Node, depth: int) -> set[str]:
+        """What the use of ``ident`` (a child of ``parent``) does: read, write, both, or nothing."""
         kind = parent.type
         if kind == "field_expression" and parent.child_by_field_name("argument") == ident:
             method = _text(parent.child_by_field_name("field"))

@@ -633,3 +633,46 @@ def test_trip_counts(header: str, trips: int | None) -> None:
     model = parse(f"#define N 16\nvoid f(int n) {{\n    int i;\n    {header} {{ }}\n}}\n")
     (loop,) = model.functions[0].loops
     assert model.trip_count(loop) == trips
+
+
+# --- storage bindings ---------------------------------------------------------------------
+
+SMOOTH = """\
+void smooth(const int in[64], int out[64]) {
+    int coef[4] = {1, 2, 2, 1};
+    int hist[64];
+    for (int i = 0; i < 64; i++) {
+#pragma HLS PIPELINE II=1
+        hist[i] = in[i];
+        out[i] = in[i] * coef[i % 4];
+    }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("pragma", "expected"),
+    [
+        ("#pragma HLS BIND_STORAGE variable=hist type=rom_1p", ["hls/storage"]),
+        ("#pragma HLS RESOURCE variable=hist core=ROM_2P", ["hls/storage"]),
+        # A ROM the code only reads, and a RAM it writes, are what designers mean.
+        ("#pragma HLS BIND_STORAGE variable=coef type=rom_1p", []),
+        ("#pragma HLS BIND_STORAGE variable=hist type=ram_2p", []),
+    ],
+)
+def test_a_rom_that_the_code_writes(tmp_path: Path, pragma: str, expected: list[str]) -> None:
+    new = SMOOTH.replace("    int hist[64];\n", f"    int hist[64];\n{pragma}\n")
+    findings = run(tmp_path, new, SMOOTH)
+    assert [f.category for f in findings] == expected
+    if expected:
+        (finding,) = findings
+        assert finding.line == line(new, "#pragma HLS") and finding.severity == "error"
+        assert "written at line 7" in finding.message
+
+
+def test_writes_count_compound_assignments_and_increments(tmp_path: Path) -> None:
+    new = SMOOTH.replace("hist[i] = in[i];", "hist[i] += in[i];\n        hist[0]++;").replace(
+        "    int hist[64];\n",
+        "    int hist[64];\n#pragma HLS BIND_STORAGE variable=hist type=rom_1p\n",
+    )
+    assert [f.category for f in run(tmp_path, new, SMOOTH)] == ["hls/storage"]
