@@ -41,17 +41,7 @@ def detector(language: str) -> Detect:
     names = _CHECKS[language]
     settings = ReviewSettings()
 
-    def detect(task: Task, mutant: Mutant, original: str, mutated: str) -> list[str]:
-        import difflib
-
-        diff = "".join(
-            difflib.unified_diff(
-                original.splitlines(keepends=True),
-                mutated.splitlines(keepends=True),
-                fromfile=f"a/{mutant.file}",
-                tofile=f"b/{mutant.file}",
-            )
-        )
+    def detect(task: Task, mutant: Mutant, diff: str, mutated: str) -> list[str]:
         changes = parse_diff(diff, mutant.file)
         if not changes:
             return []

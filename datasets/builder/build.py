@@ -12,7 +12,6 @@ were rejected. The same seed gives the same dataset.
 
 from __future__ import annotations
 
-import difflib
 import json
 import random
 import shutil
@@ -34,7 +33,7 @@ from duckfix.datasets.builder.validate import (
     validate_pragma,
 )
 from duckfix.errors import UsageError
-from duckfix.models import Task, TestSet
+from duckfix.models import Patch, Task, TestSet
 from duckfix.runner import RunOptions, run_tests, scaled_to
 
 __all__ = [
@@ -52,7 +51,7 @@ __all__ = [
 Propose = Callable[[Task, str, Sequence[str]], list[Mutant]]
 """A model's proposals: (task, program text, categories wanted) -> mutants, ``mutator="llm"``."""
 Detect = Callable[[Task, Mutant, str, str], list[str]]
-"""The review checks that flag a mutant's line: (task, mutant, original, mutated) -> names."""
+"""The review checks that flag a mutant's line: (task, mutant, diff, mutated) -> names."""
 
 Needs = Literal["simulation", "synthesis or static checks"]
 
@@ -285,9 +284,12 @@ def _build_program(
         count.kept += 1
         numbers[mutant.category] += 1
         pair_id = f"{task.id}-{mutant.category}-{numbers[mutant.category]}"
-        checks = detect(task, mutant, text, mutated) if detect is not None else None
+        diff = Patch.from_sources({mutant.file: text}, {mutant.file: mutated}).diff
+        checks = detect(task, mutant, diff, mutated) if detect is not None else None
         count.flagged += bool(checks)
-        result.pairs.append(_pair(pair_id, task, spec, mutant, text, mutated, verdict, checks))
+        result.pairs.append(
+            _pair(pair_id, task, spec, mutant, text, mutated, diff, verdict, checks)
+        )
     result.seconds = time.monotonic() - started
     return result
 
@@ -322,17 +324,10 @@ def _pair(
     mutant: Mutant,
     text: str,
     mutated: str,
+    diff: str,
     verdict: Verdict,
     checks: list[str] | None,
 ) -> Pair:
-    diff = "".join(
-        difflib.unified_diff(
-            text.splitlines(keepends=True),
-            mutated.splitlines(keepends=True),
-            fromfile=f"a/{mutant.file}",
-            tofile=f"b/{mutant.file}",
-        )
-    )
     return Pair(
         id=pair_id,
         language=spec.language,

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from duckfix.datasets.builder.mutants import Mutant
-from duckfix.models import Task
+from duckfix.models import Patch, Task
 from duckfix.pipelines.dataset import detector, proposer
 
 from tests.fakes import agent_model
@@ -38,14 +38,18 @@ def _mutant(text: str, old: str, new: str, category: str, kind: str, file: str) 
     )  # fmt: skip
 
 
+def _diff(old: str, new: str) -> str:
+    return Patch.from_sources({"k.cpp": old}, {"k.cpp": new}).diff
+
+
 def test_the_hls_check_flags_a_pragma_bug_on_its_line() -> None:
     pytest.importorskip("tree_sitter_cpp")
     detect = detector("hls")
     task = _task("k.cpp", KERNEL, "hls")
     fnd = _mutant(KERNEL, "factor=4", "factor=3", "FND", "pragma", "k.cpp")
-    assert detect(task, fnd, KERNEL, fnd.apply(KERNEL)) == ["hls"]
+    assert detect(task, fnd, _diff(KERNEL, fnd.apply(KERNEL)), fnd.apply(KERNEL)) == ["hls"]
     logic = _mutant(KERNEL, "a[i] * 3", "a[i] * 4", "wrong-initial-value", "logic", "k.cpp")
-    assert detect(task, logic, KERNEL, logic.apply(KERNEL)) == []
+    assert detect(task, logic, _diff(KERNEL, logic.apply(KERNEL)), logic.apply(KERNEL)) == []
 
 
 def test_the_model_bugs_become_mutants_of_the_program() -> None:
