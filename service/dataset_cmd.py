@@ -106,6 +106,12 @@ def build_cmd(
     tasks = [t for t in tasks if t.language == language]
     if not tasks:
         raise UsageError(f"suite {suite!r} has no {language} tasks")
+    known = [c.name for c in categories_for(language)]
+    unknown = sorted(set(categories) - set(known))
+    if unknown:
+        raise UsageError(
+            f"no {language} category {', '.join(unknown)}; the categories are: {', '.join(known)}"
+        )
     client = None
     store = None
     if llm_per_program:
@@ -116,12 +122,6 @@ def build_cmd(
             "dataset", suite, {"language": language, "seed": seed, "per_program": per_program}
         )
         client = model_client(settings, store, run_id, no_cache)
-    known = [c.name for c in categories_for(language)]
-    unknown = sorted(set(categories) - set(known))
-    if unknown:
-        raise UsageError(
-            f"no {language} category {', '.join(unknown)}; the categories are: {', '.join(known)}"
-        )
     spec = BuildSpec(
         suite=suite, language=language, per_program=per_program, seed=seed,
         out=out.resolve(), categories=list(categories),
@@ -140,18 +140,26 @@ def build_cmd(
             soft_wrap=True,
         )
 
-    summary = build(
-        tasks,
-        spec,
-        options,
-        jobs=settings.jobs,
-        client=client,
-        llm_per_program=llm_per_program,
-        on_program=progress,
-        force=force,
-    )
-    if store is not None:
-        store.finish_run(run_id, "ok")
+    status = "failed"
+    try:
+        summary = build(
+            tasks,
+            spec,
+            options,
+            jobs=settings.jobs,
+            client=client,
+            llm_per_program=llm_per_program,
+            on_program=progress,
+            force=force,
+        )
+        status = "ok"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    finally:
+        # The run holds the model's usage: it must not stay "running" for ever.
+        if store is not None:
+            store.finish_run(run_id, status)
     if as_json:
         click.echo(summary.model_dump_json(indent=2))
         return
