@@ -28,6 +28,7 @@ from typing import Any, Literal
 from duckfix import cbuild_cache, sandbox
 from duckfix.errors import TaskError
 from duckfix.harness import harness_files
+from duckfix.hls_headers import hls_include
 from duckfix.models import (
     BENCH_SUFFIXES,
     RunResult,
@@ -100,23 +101,6 @@ def scaled_to(options: RunOptions, report: TestReport) -> RunOptions:
     slowest = max((o.seconds for o in report.passed), default=0.0)
     timeout = min(options.case_timeout, max(_MIN_TIMEOUT, _TIME_SCALE * slowest))
     return dataclasses.replace(options, case_timeout=timeout)
-
-
-def hls_include(configured: str | None = None) -> str | None:
-    """The ``ap_types`` headers folder: the configured one, else the ``hls4ml`` package's.
-
-    The package is located without being imported (importing it loads numpy
-    and more); None when neither is there.
-    """
-    if configured:
-        return configured
-    from importlib.util import find_spec
-
-    spec = find_spec("hls4ml")
-    if spec is None or spec.origin is None:
-        return None
-    folder = PurePosixPath(spec.origin).parent / "templates" / "vivado" / "ap_types"
-    return str(folder)
 
 
 def is_test_file(path: str) -> bool:

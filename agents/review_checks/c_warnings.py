@@ -158,7 +158,7 @@ def _compile(text: str, path: str, repo: Path | None, cxx: bool) -> list[_Diag]:
         if (repo / "include").is_dir():
             command += ["-I", str(repo / "include")]
     if cxx:
-        from duckfix.runner import hls_include
+        from duckfix.hls_headers import hls_include
 
         # HLS kernels include ap_int.h / hls_stream.h: without the open headers
         # (the hls extra) every such file would only say "not checked".
