@@ -26,6 +26,7 @@ __all__ = [
     "ReviewSettings",
     "SandboxSettings",
     "Settings",
+    "TaskSettings",
     "default_home",
     "find_config_file",
     "load_settings",
@@ -46,6 +47,17 @@ class SandboxSettings(BaseModel):
     file_size_mb: int | None = Field(64, gt=0)
     processes: int | None = Field(100, gt=0)
     output_bytes: int = Field(1 << 20, gt=0)
+    disk_mb: int = Field(256, gt=0)
+    """Megabytes one run may write in all (its copy, temporary folders); namespaces mode."""
+
+
+class TaskSettings(BaseModel):
+    """What a task folder (or any input read as one) may hold."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_file_mb: float = Field(5.0, gt=0, allow_inf_nan=False)
+    """A task file or program larger than this is refused."""
 
 
 class LLMSettings(BaseModel):
@@ -208,6 +220,7 @@ class Settings(BaseModel):
     """The ``ap_int`` / ``ap_fixed`` / ``hls_stream`` headers folder for HLS tasks (a vendor
     install's ``include``); by default the one in the ``hls4ml`` package (the ``hls`` extra)."""
     sandbox: SandboxSettings = SandboxSettings()
+    tasks: TaskSettings = TaskSettings()
     llm: LLMSettings = LLMSettings()
     review: ReviewSettings = ReviewSettings()
     mail: MailSettings = MailSettings()

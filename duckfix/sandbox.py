@@ -74,6 +74,9 @@ class Limits(BaseModel):
     """Bytes of stdout and of stderr kept; the rest is counted and dropped."""
     output_kill_bytes: int = 256 << 20
     """Total output after which the run is stopped as a runaway printer."""
+    disk_mb: int | None = 256
+    """Megabytes the run may write in all: its copy, HOME and temporary folders live
+    on a tmpfs of this size (namespaces mode; plain mode has only ``file_size_mb``)."""
 
 
 # Where uids for concurrent runs come from: far above any regular or

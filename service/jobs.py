@@ -28,6 +28,7 @@ def run_options(settings: Settings) -> RunOptions:
         file_size_mb=box.file_size_mb,
         processes=box.processes,
         output_bytes=box.output_bytes,
+        disk_mb=box.disk_mb,
     )
     return RunOptions(
         case_timeout=settings.case_timeout,
