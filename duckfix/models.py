@@ -48,7 +48,7 @@ BugCategory = Literal[
 BUG_CATEGORIES: tuple[str, ...] = get_args(BugCategory)
 
 RunEnd = Literal["exited", "signalled", "timeout", "limit"]
-LimitKind = Literal["cpu", "memory", "file_size", "processes", "output"]
+LimitKind = Literal["cpu", "memory", "file_size", "processes", "output", "disk"]
 OutcomeStatus = Literal["passed", "failed", "error", "timeout", "skipped"]
 
 
@@ -181,7 +181,8 @@ class TestReport(_Model):
 
     @property
     def all_passed(self) -> bool:
-        return bool(self.outcomes) and not self.failed
+        # At least one test must pass: a run whose every test was skipped proved nothing.
+        return bool(self.passed) and not self.failed
 
 
 class RunResult(_Model):
@@ -200,6 +201,10 @@ class RunResult(_Model):
     isolation: Literal["namespaces", "plain"] = "plain"
     files: dict[str, bytes] = Field(default_factory=dict)
     """Files the caller asked to collect from the run's copy, by relative path."""
+    report: bytes = b""
+    """What the run wrote on its report channel (descriptor 3), when it had one."""
+    problems: list[str] = Field(default_factory=list)
+    """What went wrong with the run's channels, apart from how it ended."""
 
     @property
     def ok(self) -> bool:

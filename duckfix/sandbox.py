@@ -1,23 +1,32 @@
-"""Run untrusted programs: a temporary copy, hard limits, no network, nothing left behind.
+"""Run untrusted programs: a copy of their files, hard limits, no network, nothing left behind.
 
-Buggy programs loop forever, allocate without bound, fork and print without end;
-that is their normal input. Every run gets a fresh copy of its files, a wall-clock
-timeout, CPU / address-space / file-size / process limits, a scrubbed environment,
-and capped output. How far the isolation goes depends on what the system allows:
+Buggy programs loop forever, allocate without bound, fork, print and write
+without end; that is their normal input. Every run gets a fresh copy of its
+files, a wall-clock timeout, CPU / address-space / file-size / process limits,
+a scrubbed environment, and capped output. How far the isolation goes depends
+on what the system allows:
 
 ``namespaces`` (running as root, where the kernel allows namespaces: the default here)
-    The child gets new mount, network and PID namespaces and runs as an
-    unprivileged uid of its own (one per concurrent run, so ``RLIMIT_NPROC``
-    bites and runs cannot signal each other). The caller's HOME, ``/tmp``,
-    ``/var/tmp`` and ``/dev/shm`` are covered by empty tmpfs mounts, so nothing
-    written there survives; only the run's copy and the interpreter's prefix are
-    mounted back. The network namespace has just a loopback interface. When the
-    run ends, the PID namespace ends, which kills every process it holds,
-    setsid daemons included.
+    The run's file system is built from an allow-list (``_root_tree``): a
+    tmpfs of ``Limits.disk_mb`` becomes its root, holding its copy
+    (``/sandbox``), ``/tmp``, ``/home`` and ``/dev/shm``; the system folders,
+    the interpreter's prefixes, what the loader reads from ``/etc`` and the
+    caller's ``read_only`` folders are bound into it read-only, nosuid, nodev,
+    with a minimal ``/dev`` and a fresh ``/proc``; ``pivot_root`` leaves the
+    rest of the host behind. New mount, network and PID namespaces; the
+    program runs as an unprivileged uid of its own (one per concurrent run, so
+    ``RLIMIT_NPROC`` bites and runs cannot signal each other). When the run
+    ends its PID 1 kills what is left, and the namespaces go with it.
 ``plain`` (anything else)
-    A new session and process group, the same resource limits, the same scrubbed
-    environment; the process group is killed at the end. The network is not cut
-    and a daemon that leaves the process group survives: results say so.
+    A new session and process group in a temporary folder, the same resource
+    limits, the same scrubbed environment; the process group is killed at the
+    end. The network is not cut, a daemon that leaves the process group
+    survives and writes are capped per file only: results say so.
+
+A run may have a report channel (its descriptor 3, a pipe read here, apart
+from stdout and stderr) and a secret (descriptor 4, readable once): the test
+harnesses use them so that verdicts are decided outside the program's reach
+(``duckfix.judge``).
 
 Children are forked by a small helper process (``spawner.py``), never by the
 caller, so a run costs the same whatever the caller's size.
@@ -37,6 +46,7 @@ import selectors
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -91,6 +101,7 @@ _SECRET_NAME = re.compile(
 _MEMORY_HINTS = (b"MemoryError", b"std::bad_alloc", b"out of memory", b"Cannot allocate memory")
 _PROCESS_HINTS = (b"BlockingIOError: [Errno 11]", b"Resource temporarily unavailable")
 _FSIZE_HINTS = (b"File too large", b"[Errno 27]")
+_DISK_HINTS = (b"No space left on device", b"[Errno 28]", b"Disk quota exceeded")
 
 
 def scrub_env(extra: Mapping[str, str] | None, *, home: str, tmp: str) -> dict[str, str]:
@@ -125,9 +136,11 @@ def _probe_namespaces() -> str | None:
     if os.geteuid() != 0:
         return "not running as root"
     try:
-        result = _run_once(
-            [sys.executable, "-c", "pass"], {}, Limits(timeout=10), None, (), "namespaces"
-        )
+        probe = _Request(
+            cmd=[sys.executable, "-c", "pass"], layout={}, limits=Limits(timeout=10), stdin=None,
+            collect=(), env=None, read_only=(), report=False, secret=None,
+        )  # fmt: skip
+        result = _run_once(probe, "namespaces")
     except (OSError, subprocess.SubprocessError, SandboxError) as exc:
         return f"namespaces unavailable: {exc}"
     if not result.ok:
@@ -162,75 +175,183 @@ def run(
     collect: Sequence[str] = (),
     isolation: Isolation = "auto",
     read_only: Sequence[str] = (),
+    report: bool = False,
+    secret: bytes | None = None,
 ) -> RunResult:
     """Run ``cmd`` in a fresh copy of ``tree`` plus ``files``; return how it ended.
 
     ``cmd`` runs with the copy as its working directory. ``collect`` names files
-    (relative to the copy) to read back into ``RunResult.files`` before the copy
-    is deleted. ``read_only`` names folders (absolute) that the run must be able
-    to read where the covers would hide them (a build cache under HOME): they are
-    mounted back read-only in namespaces mode; one that does not exist is skipped.
+    (relative to the copy) to read back into ``RunResult.files`` once the run has
+    ended. ``read_only`` names host folders (absolute) the run must be able to
+    read: in namespaces mode the run sees nothing of the host but the system and
+    interpreter folders and these, mounted read-only; one that does not exist is
+    skipped. With ``report``, the program's file descriptor 3 is a pipe whose
+    bytes come back in ``RunResult.report`` (a channel apart from its output);
+    with ``secret``, descriptor 4 holds those bytes, then end of file.
     """
     if not cmd:
         raise SandboxError("nothing to run: the command is empty")
+    if secret is not None and not report:
+        raise SandboxError("a secret goes with a report channel (report=True)")
     mode = isolation_mode(isolation)
-    return _run_once(
-        list(cmd), _layout(tree, files), limits or Limits(), stdin, collect, mode, env, read_only
+    request = _Request(
+        cmd=list(cmd),
+        layout=_layout(tree, files),
+        limits=limits or Limits(),
+        stdin=stdin,
+        collect=tuple(collect),
+        env=env,
+        read_only=tuple(read_only),
+        report=report,
+        secret=secret,
     )
+    return _run_once(request, mode)
 
 
 def _layout(tree: Path | None, files: Mapping[str, str | bytes] | None) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     if tree is not None:
-        if not tree.is_dir():
-            raise SandboxError(f"cannot copy {tree} into the sandbox: not a directory")
-        for path in sorted(tree.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                out[path.relative_to(tree).as_posix()] = path.read_bytes()
+        out.update(_read_tree(tree))
     for rel, content in (files or {}).items():
         out[rel] = content.encode() if isinstance(content, str) else content
     for rel in out:
-        if rel.startswith("/") or ".." in Path(rel).parts:
+        parts = Path(rel).parts
+        if rel.startswith("/") or ".." in parts or not parts:
             raise SandboxError(f"file {rel!r} would land outside the sandbox copy")
     return out
+
+
+def _read_tree(tree: Path) -> dict[str, bytes]:
+    """The regular files under ``tree``; a link or special file in it is refused, never followed."""
+    if not tree.is_dir():
+        raise SandboxError(f"cannot copy {tree} into the sandbox: not a directory")
+    out: dict[str, bytes] = {}
+    stack = [tree]
+    while stack:
+        folder = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                path = Path(entry.path)
+                if entry.is_symlink():
+                    raise SandboxError(f"{path}: a symbolic link; the sandbox copies only files")
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != "__pycache__":
+                        stack.append(path)
+                    continue
+                if not entry.is_file(follow_symlinks=False):
+                    raise SandboxError(f"{path}: not a regular file; the sandbox copies only files")
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+                with os.fdopen(fd, "rb") as fh:
+                    out[path.relative_to(tree).as_posix()] = fh.read()
+    return dict(sorted(out.items()))
 
 
 # --------------------------------------------------------------------------
 # One run
 
 
-def _run_once(
-    cmd: list[str],
-    layout: Mapping[str, bytes],
-    limits: Limits,
-    stdin: bytes | None,
-    collect: Sequence[str],
-    mode: Literal["namespaces", "plain"],
-    env: Mapping[str, str] | None = None,
-    read_only: Sequence[str] = (),
-) -> RunResult:
-    with _workspace() as work, _slot(mode) as uid:
-        home, tmp = work / ".home", work / ".tmp"
-        for rel, content in layout.items():
-            target = work / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-        home.mkdir()
-        tmp.mkdir()
-        if stdin is not None:
-            (work / ".stdin").write_bytes(stdin)
-        if uid is not None:
-            _chown_tree(work, uid)
-        full_env = scrub_env(env, home=str(home), tmp=str(tmp))
-        stdin_path = work / ".stdin" if stdin is not None else None
-        result = _supervise(cmd, work, full_env, stdin_path, limits, mode, uid, read_only)
-        result.files = _collect(work, collect)
+class _Request(BaseModel):
+    """Everything one run needs, checked and normalised by ``run``."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    cmd: list[str]
+    layout: dict[str, bytes]
+    limits: Limits
+    stdin: bytes | None
+    collect: tuple[str, ...]
+    env: Mapping[str, str] | None
+    read_only: tuple[str, ...]
+    report: bool
+    secret: bytes | None
+
+
+_WORK_CHOICES = ("/sandbox", "/duckfix-sandbox", "/.duckfix-sandbox")
+"""Where the run's copy is, and its working directory, in namespaces mode: the first
+of these that no host folder shown to the run lies in."""
+_COLLECT_BYTES = 256 << 20
+_REPORT_BYTES = 64 << 20
+
+
+def _run_once(req: _Request, mode: Literal["namespaces", "plain"]) -> RunResult:
+    if mode == "plain":
+        with _workspace() as work:
+            home, tmp = work / ".home", work / ".tmp"
+            for rel, content in req.layout.items():
+                target = work / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+            home.mkdir()
+            tmp.mkdir()
+            env = scrub_env(req.env, home=str(home), tmp=str(tmp))
+            result = _supervise(req, env, str(work), mode, None, None)
+            result.files = _collect(work, req.collect)
+            return result
+    with _slot(mode) as uid, contextlib.ExitStack() as stack:
+        assert uid is not None
+        env = scrub_env(req.env, home="/home", tmp="/tmp")
+        layout_fd = _memfd("duckfix-layout", _pack(req.layout))
+        stack.callback(os.close, layout_fd)
+        out_fd = _memfd("duckfix-collected", b"")
+        stack.callback(os.close, out_fd)
+        tree = _root_tree(uid, req.read_only)
+        folder = _work_folder(tree)
+        root = {
+            "mountpoint": str(_root_mountpoint()),
+            "disk_mb": req.limits.disk_mb or _UNCAPPED_DISK_MB,
+            "tree": [*tree, ("dir", folder, 0o755)],
+            "owned": [folder, "/home"],
+            "work": folder,
+            "collect": list(req.collect),
+            "collect_bytes": _COLLECT_BYTES,
+        }
+        result = _supervise(req, env, folder, mode, uid, (root, layout_fd, out_fd))
+        result.files = _unpack(out_fd)
         return result
+
+
+def _memfd(name: str, data: bytes) -> int:
+    fd = os.memfd_create(name, os.MFD_CLOEXEC)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.lseek(fd, 0, os.SEEK_SET)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _pack(files: Mapping[str, bytes]) -> bytes:
+    """Files as the spawner unpacks them: a JSON header line of (path, size), then the bytes."""
+    header = json.dumps([[rel, len(data)] for rel, data in files.items()]).encode() + b"\n"
+    return b"".join([header, *files.values()])
+
+
+def _unpack(fd: int) -> dict[str, bytes]:
+    os.lseek(fd, 0, os.SEEK_SET)
+    with os.fdopen(os.dup(fd), "rb") as fh:
+        line = fh.readline()
+        if not line:
+            return {}
+        out: dict[str, bytes] = {}
+        for rel, size in json.loads(line):
+            out[str(rel)] = fh.read(int(size))
+        return out
+
+
+_UNCAPPED_DISK_MB = 1 << 20
+"""A tmpfs needs a size; ``disk_mb=None`` gets one that no run reaches (memory is the bound)."""
 
 
 @contextlib.contextmanager
 def _workspace() -> Iterator[Path]:
     base = os.environ.get("DUCKFIX_SANDBOX_DIR") or None
+    if base is not None and not os.path.isdir(base):
+        raise SandboxError(
+            f"DUCKFIX_SANDBOX_DIR={base} is not a folder; create it or unset the variable"
+        )
     work = Path(tempfile.mkdtemp(prefix="duckfix-run-", dir=base))
     try:
         yield work
@@ -246,18 +367,33 @@ def _force_remove(func: Callable[..., object], path: str, _exc: object) -> None:
         func(path)
 
 
-@contextlib.contextmanager
-def _slot(mode: str) -> Iterator[int | None]:
-    """An unprivileged uid that no other concurrent run holds (namespaces mode only)."""
-    if mode != "namespaces":
-        yield None
-        return
+@functools.cache
+def _lock_dir() -> Path:
+    """Root's own folder for the slot locks and the mount point of run roots."""
     lockdir = Path("/run/duckfix-sandbox")
     try:
         lockdir.mkdir(mode=0o700, exist_ok=True)
     except OSError:
         lockdir = Path(tempfile.gettempdir()) / f"duckfix-sandbox-{os.getuid()}"
         lockdir.mkdir(mode=0o700, exist_ok=True)
+    return lockdir
+
+
+@functools.cache
+def _root_mountpoint() -> Path:
+    # Each run mounts its root here in its own mount namespace: the host never sees it.
+    point = _lock_dir() / "root"
+    point.mkdir(mode=0o700, exist_ok=True)
+    return point
+
+
+@contextlib.contextmanager
+def _slot(mode: str) -> Iterator[int | None]:
+    """An unprivileged uid that no other concurrent run holds (namespaces mode only)."""
+    if mode != "namespaces":
+        yield None
+        return
+    lockdir = _lock_dir()
     start = os.getpid() % _SLOTS
     for i in range(_SLOTS):
         n = (start + i) % _SLOTS
@@ -275,25 +411,19 @@ def _slot(mode: str) -> Iterator[int | None]:
     raise SandboxError(f"all {_SLOTS} sandbox slots are busy; run fewer jobs at once")
 
 
-def _chown_tree(root: Path, uid: int) -> None:
-    os.chown(root, uid, uid)
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            os.chown(os.path.join(dirpath, name), uid, uid, follow_symlinks=False)
-
-
 def _collect(work: Path, names: Sequence[str]) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     for rel in names:
-        path = work / rel
         with contextlib.suppress(OSError):
-            if path.is_file() and not path.is_symlink():
-                out[rel] = path.read_bytes()
+            fd = os.open(work / rel, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+            with os.fdopen(fd, "rb") as fh:
+                if stat.S_ISREG(os.fstat(fd).st_mode):
+                    out[rel] = fh.read(_COLLECT_BYTES)
     return out
 
 
 # --------------------------------------------------------------------------
-# What the child gets: limits, and the paths to cover and keep (namespaces).
+# What the child gets: limits, and the allow-list of its file system (namespaces).
 
 
 def _rlimits(limits: Limits, mode: str) -> list[tuple[int, int, int]]:
@@ -325,40 +455,84 @@ def _user_processes() -> int:
     return count
 
 
-@functools.cache
-def _hidden_dirs() -> tuple[str, ...]:
-    """What tmpfs covers in namespaces mode: the caller's HOME first, then temp folders."""
-    seen: list[str] = []
-    for d in (os.path.expanduser("~"), "/tmp", "/var/tmp", "/dev/shm"):
-        real = os.path.realpath(d)
-        if real != "/" and os.path.isdir(real) and real not in seen:
-            seen.append(real)
-    return tuple(seen)
-
-
-def _under(path: str, dirs: Sequence[str]) -> bool:
-    return any(path == d or path.startswith(d + "/") for d in dirs)
+_SYSTEM_TOPS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+"""Where programs, compilers, headers and shared libraries live (read-only)."""
+_ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime")
+"""What the dynamic loader and the toolchain read from /etc; nothing else of it is shown."""
+_DEVICES = ("null", "zero", "full", "random", "urandom")
 
 
 @functools.cache
-def _hidden_prefixes() -> tuple[str, ...]:
-    """Interpreter prefixes that the tmpfs covers would hide."""
-    prefixes = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}
-    return tuple(p for p in sorted(prefixes) if _under(p, _hidden_dirs()))
+def _system_tree() -> tuple[tuple[Any, ...], ...]:
+    """The allow-list every run shares: system folders, interpreter prefixes, /etc, /dev."""
+    tree: list[tuple[Any, ...]] = [
+        ("dir", "/etc", 0o755), ("dir", "/proc", 0o555), ("dir", "/tmp", 0o1777),
+        ("dir", "/home", 0o700), ("dir", "/dev", 0o755),
+        ("dir", "/dev/shm", 0o1777),
+    ]  # fmt: skip
+    binds: list[str] = []
+    for top in _SYSTEM_TOPS:
+        if os.path.islink(top):
+            tree.append(("link", top, os.readlink(top)))
+        elif os.path.isdir(top):
+            binds.append(top)
+    for name in _ETC:
+        path = f"/etc/{name}"
+        if os.path.islink(path):
+            tree.append(("link", path, os.readlink(path)))
+        elif os.path.exists(path):
+            binds.append(path)
+    prefixes = {sys.base_prefix, sys.prefix, os.path.dirname(os.path.dirname(sys.executable))}
+    binds += _uncovered(sorted(os.path.realpath(p) for p in prefixes), binds)
+    tree += [("bind", path) for path in binds]
+    tree += [("dev", f"/dev/{name}") for name in _DEVICES if os.path.exists(f"/dev/{name}")]
+    tree += [("link", "/dev/fd", "/proc/self/fd")]
+    tree += [("link", f"/dev/{n}", f"/proc/self/fd/{i}") for i, n in enumerate(_STD_NAMES)]
+    tree += [
+        ("file", "/etc/hosts", "127.0.0.1 localhost\n::1 localhost\n"),
+        ("file", "/etc/nsswitch.conf", "passwd: files\ngroup: files\nhosts: files\n"),
+    ]
+    return tuple(tree)
 
 
-def _keep(work: Path, read_only: Sequence[str] = ()) -> list[tuple[str, bool]]:
-    """Paths mounted back over the covers: the run's copy (writable), the interpreter,
-    and the caller's ``read_only`` folders."""
-    keep = [(p, True) for p in _hidden_prefixes()]
-    for path in read_only:
-        real = os.path.realpath(path)
-        if _under(real, _hidden_dirs()) and os.path.isdir(real) and (real, True) not in keep:
-            keep.append((real, True))
-    real = os.path.realpath(work)
-    if _under(real, _hidden_dirs()):
-        keep.insert(0, (real, False))
-    return keep
+_STD_NAMES = ("stdin", "stdout", "stderr")
+
+
+def _uncovered(paths: Sequence[str], covered: Sequence[str]) -> list[str]:
+    """``paths`` that exist and are not inside one of ``covered`` or of each other."""
+    out: list[str] = []
+    for path in paths:
+        inside = any(path == c or path.startswith(c.rstrip("/") + "/") for c in [*covered, *out])
+        if not inside and os.path.isdir(path) and path != "/":
+            out.append(path)
+    return out
+
+
+def _root_tree(uid: int, read_only: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The whole allow-list of one run: the shared part, its uid's names, its extra folders."""
+    tree = list(_system_tree())
+    shared = [entry[1] for entry in tree if entry[0] == "bind"]
+    extra = _uncovered(sorted({os.path.realpath(p) for p in read_only}), shared)
+    tree += [("bind", path) for path in extra if not _under_lock_dir(path)]
+    tree += [
+        ("file", "/etc/passwd", f"root:x:0:0::/:/bin/sh\nsandbox:x:{uid}:{uid}::/home:/bin/sh\n"),
+        ("file", "/etc/group", f"root:x:0:\nsandbox:x:{uid}:\n"),
+    ]
+    return tree
+
+
+def _work_folder(tree: Sequence[tuple[Any, ...]]) -> str:
+    taken = [str(entry[1]) for entry in tree]
+    for choice in _WORK_CHOICES:
+        if not any(p == choice or p.startswith(choice + "/") for p in taken):
+            return choice
+    taken_all = ", ".join(_WORK_CHOICES)
+    raise SandboxError(f"every folder meant for the run's copy is taken: {taken_all}")
+
+
+def _under_lock_dir(path: str) -> bool:
+    lock = str(_lock_dir())
+    return path == lock or path.startswith(lock + "/")
 
 
 # --------------------------------------------------------------------------
@@ -385,6 +559,8 @@ class _Spawner:
                 pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
+                # Nothing of ours (API keys) in the environment of the runs' PID 1.
+                env={},
             )
         except OSError as exc:
             raise SandboxError(f"cannot start the sandbox spawner: {exc}") from exc
@@ -469,70 +645,100 @@ class _Capture:
 
 
 def _supervise(
-    argv: list[str],
-    work: Path,
+    req: _Request,
     env: dict[str, str],
-    stdin_path: Path | None,
-    limits: Limits,
+    cwd: str,
     mode: Literal["namespaces", "plain"],
     uid: int | None,
-    read_only: Sequence[str] = (),
+    isolated: tuple[dict[str, Any], int, int] | None,
 ) -> RunResult:
+    argv = req.cmd
     exe = shutil.which(argv[0], path=env["PATH"]) if "/" not in argv[0] else argv[0]
     if exe is None:
         raise SandboxError(f"cannot start {argv[0]!r}: not found on the sandbox's PATH")
+    limits = req.limits
     request: dict[str, object] = {
         "argv": [exe, *argv[1:]],
-        "cwd": str(work),
+        "cwd": cwd,
         "env": env,
         "rlimits": _rlimits(limits, mode),
         "namespaces": mode == "namespaces",
         "uid": uid,
-        "keep": _keep(work, read_only) if mode == "namespaces" else [],
-        "hidden": list(_hidden_dirs()) if mode == "namespaces" else [],
+        "nfds": 3 + (1 if req.report else 0) + (1 if req.secret is not None else 0),
     }
-    out_r, out_w = os.pipe2(os.O_CLOEXEC)
-    err_r, err_w = os.pipe2(os.O_CLOEXEC)
-    stdin_fd = os.open(stdin_path or os.devnull, os.O_RDONLY | os.O_CLOEXEC)
-    started = time.monotonic()
-    try:
-        chan, pid = _SPAWNER.start(request, [stdin_fd, out_w, err_w])
-    except BaseException:
-        for fd in (out_r, err_r):
-            os.close(fd)
-        raise
-    finally:
-        for fd in (stdin_fd, out_w, err_w):
-            os.close(fd)
-    out, err = _Capture(limits.output_bytes), _Capture(limits.output_bytes)
-    reason: Literal["timeout", "output"] | None = None
-    try:
-        end = _drain(chan, out_r, err_r, out, err, started + limits.timeout, limits)
+    if isolated is not None:
+        request["root"] = isolated[0]
+    with contextlib.ExitStack() as stack:
+        owned: list[int] = []  # our ends of the pipes, closed when the run is over
+        theirs: list[int] = []  # the child's ends, closed once the spawner has them
+
+        def pipe() -> tuple[int, int]:
+            r, w = os.pipe2(os.O_CLOEXEC)
+            return r, w
+
+        stdin_fd = _memfd("duckfix-stdin", req.stdin or b"")
+        theirs.append(stdin_fd)
+        out_r, out_w = pipe()
+        err_r, err_w = pipe()
+        owned += [out_r, err_r]
+        theirs += [out_w, err_w]
+        report_r = None
+        if req.report:
+            report_r, report_w = pipe()
+            owned.append(report_r)
+            theirs.append(report_w)
+        if req.secret is not None:
+            secret_r, secret_w = pipe()
+            theirs.append(secret_r)
+            try:
+                os.write(secret_w, req.secret)  # a pipe holds 64 KB: the secret is tiny
+            finally:
+                os.close(secret_w)
+        if isolated is not None:
+            theirs += [isolated[1], isolated[2]]
+        for fd in owned:
+            stack.callback(os.close, fd)
+        started = time.monotonic()
+        try:
+            chan, pid = _SPAWNER.start(request, theirs)
+        finally:
+            for fd in theirs[: int(request["nfds"])]:  # type: ignore[call-overload]
+                os.close(fd)
+        stack.callback(chan.close)
+        out, err = _Capture(limits.output_bytes), _Capture(limits.output_bytes)
+        channel = _Capture(_REPORT_BYTES)
+        pipes = {out_r: out, err_r: err}
+        if report_r is not None:
+            pipes[report_r] = channel
+        reason: Literal["timeout", "output"] | None = None
+        end = _drain(chan, pipes, started + limits.timeout, limits, (out, err, channel))
         if end is None:  # deadline or runaway output: kill the whole run
             reason = "timeout" if time.monotonic() >= started + limits.timeout else "output"
             _kill_group(pid)
             end = _receive(chan, 30)
-    finally:
-        chan.close()
-        os.close(out_r)
-        os.close(err_r)
-    seconds = time.monotonic() - started
-    return _classify(int(end["status"]), reason, float(end["cpu"]), seconds, out, err, limits, mode)
+        seconds = time.monotonic() - started
+    result = _classify(
+        int(end["status"]), reason, float(end["cpu"]), seconds, out, err, limits, mode
+    )
+    result.report = bytes(channel.data) if not channel.truncated else b""
+    if channel.truncated:
+        cap = _REPORT_BYTES >> 20
+        result.problems.append(f"the report channel passed {cap} MB and was dropped")
+    return result
 
 
 def _drain(
     chan: socket.socket,
-    out_r: int,
-    err_r: int,
-    out: _Capture,
-    err: _Capture,
+    pipes: dict[int, _Capture],
     deadline: float,
     limits: Limits,
+    captures: tuple[_Capture, _Capture, _Capture],
 ) -> dict[str, Any] | None:
-    """Read both pipes until the child ends; None if it must be killed."""
-    captures = {out_r: out, err_r: err}
+    """Read every pipe until the child ends; None if it must be killed."""
+    out, err, channel = captures
+    open_pipes = dict(pipes)
     sel = selectors.DefaultSelector()
-    for fd in captures:
+    for fd in open_pipes:
         os.set_blocking(fd, False)
         sel.register(fd, selectors.EVENT_READ)
     sel.register(chan, selectors.EVENT_READ)
@@ -541,7 +747,7 @@ def _drain(
     try:
         while True:
             now = time.monotonic()
-            if ended is not None and (not captures or now >= grace_end):
+            if ended is not None and (not open_pipes or now >= grace_end):
                 return ended
             if now >= deadline:
                 return None
@@ -559,10 +765,11 @@ def _drain(
                     continue
                 if not chunk:
                     sel.unregister(fd)
-                    del captures[fd]
+                    del open_pipes[fd]
                     continue
-                captures[fd].feed(chunk)
-                if out.total + err.total > limits.output_kill_bytes and ended is None:
+                open_pipes[fd].feed(chunk)
+                runaway = out.total + err.total > limits.output_kill_bytes
+                if (runaway or channel.total > 2 * _REPORT_BYTES) and ended is None:
                     return None
     finally:
         sel.close()
@@ -598,6 +805,8 @@ def _classify(
         ended, limit = "limit", "cpu"
     elif sig == "SIGXFSZ":
         ended, limit = "limit", "file_size"
+    elif code not in (None, 0) and any(h in tail for h in _DISK_HINTS):
+        ended, limit = "limit", "disk"
     elif code not in (None, 0) and any(h in tail for h in _MEMORY_HINTS):
         ended, limit = "limit", "memory"
     elif code not in (None, 0) and any(h in tail for h in _PROCESS_HINTS):

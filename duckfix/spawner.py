@@ -3,15 +3,25 @@
 Setting up namespaces and limits must happen between fork and exec, and a
 ``preexec_fn`` makes the kernel copy the whole calling process (its page tables:
 milliseconds for a service holding a few hundred MB). This module runs as a
-separate, small interpreter (standard library only) that does the forking:
+separate, small interpreter (standard library only, started with an empty
+environment) that does the forking:
 
 - the caller sends one request per run over a control socket: the settings as
-  JSON, plus its stdin / stdout / stderr ends and one end of a fresh socket pair;
-- the server forks the child, which sets up isolation (with namespaces: a PID 1
-  that forks the program and reports its exact end) and execs; the server sends
-  back ``{"pid"}`` (or ``{"error"}``), then ``{"status", "cpu"}`` when the child
-  ends, and kills the child's process group if the caller goes away first;
+  JSON, plus the program's file descriptors (stdin, stdout, stderr, then any
+  extra ones, which the program gets as 3, 4, ...) and one end of a fresh socket
+  pair; in namespaces mode also a memfd holding the run's files and a memfd
+  that receives the files it asks to collect;
+- the server forks the child, which sets up isolation and execs; the server
+  sends back ``{"pid"}`` (or ``{"error"}``), then ``{"status", "cpu"}`` when the
+  child ends, and kills the child's process group if the caller goes away first;
 - the server ends when the caller's end of the control socket closes.
+
+In namespaces mode the child builds the run's whole file system from an
+allow-list (see ``_build_root``): a size-capped tmpfs becomes the root, the
+allowed host folders are bind-mounted read-only into it, and ``pivot_root``
+leaves the host's tree behind. Its PID 1 (``_init``) mounts a fresh ``/proc``,
+starts the program as an unprivileged uid, and when the program ends kills
+whatever is left, gives up root and copies out the files to collect.
 """
 
 import contextlib
@@ -19,25 +29,30 @@ import ctypes
 import fcntl
 import json
 import os
+import platform
 import resource
 import select
 import signal
 import socket
+import stat
 import struct
 import sys
 from typing import Any, NoReturn
 
 _CLONE_NEWNS = 0x00020000
 _CLONE_NEWNET = 0x40000000
-_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_REMOUNT = 1, 2, 4, 32
+_CLONE_NEWPID = 0x20000000
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REMOUNT = 1, 2, 4, 8, 32
 _MS_BIND, _MS_REC, _MS_PRIVATE = 4096, 16384, 1 << 18
-# open_tree / move_mount have the same numbers on every architecture (5.2+).
-_SYS_OPEN_TREE, _SYS_MOVE_MOUNT = 428, 429
-_OPEN_TREE_CLONE, _OPEN_TREE_CLOEXEC, _AT_RECURSIVE = 1, 0o2000000, 0x8000
-_MOVE_MOUNT_F_EMPTY_PATH = 4
-_AT_FDCWD = -100
+_MNT_DETACH = 2
+# mount_setattr has one number on every architecture (5.12+); pivot_root does not.
+_SYS_MOUNT_SETATTR = 442
+_SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "arm64": 41}.get(platform.machine(), 155)
+_AT_FDCWD, _AT_RECURSIVE = -100, 0x8000
+_MOUNT_ATTR_RDONLY, _MOUNT_ATTR_NOSUID, _MOUNT_ATTR_NODEV = 0x1, 0x2, 0x4
 _SIOCGIFFLAGS, _SIOCSIFFLAGS, _IFF_UP = 0x8913, 0x8914, 1
 _MAX_MESSAGE = 1 << 20
+_COPY_CHUNK = 1 << 20
 
 
 class SetupError(Exception):
@@ -54,38 +69,142 @@ def _check(rc: int, what: str) -> None:
         raise SetupError(f"{what}: {os.strerror(err)}")
 
 
-def _isolate(libc: ctypes.CDLL, req: dict[str, Any]) -> None:
-    """In the child: new mount and network namespaces, tmpfs covers, loopback up."""
-    if libc.unshare(_CLONE_NEWNS | _CLONE_NEWNET) != 0:
-        _check(-1, "unshare(mount, net)")
-    _check(libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None), "make / private")
-    # Clone what must stay reachable before the covers hide it, then put it back.
-    clones: list[tuple[int, str, bool]] = []
-    for path, read_only in req["keep"]:
-        flags = _OPEN_TREE_CLONE | _OPEN_TREE_CLOEXEC | _AT_RECURSIVE
-        fd = libc.syscall(_SYS_OPEN_TREE, _AT_FDCWD, path.encode(), flags)
-        _check(fd, f"open_tree {path}")
-        clones.append((fd, path, read_only))
-    for i, path in enumerate(req["hidden"]):
-        mode = b"mode=755" if i == 0 else b"mode=1777"  # HOME first: not writable
-        rc = libc.mount(b"tmpfs", path.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, mode)
-        _check(rc, f"cover {path}")
-    for fd, path, read_only in clones:
-        os.makedirs(path, mode=0o755, exist_ok=True)
-        rc = libc.syscall(
-            _SYS_MOVE_MOUNT, fd, b"", _AT_FDCWD, path.encode(), _MOVE_MOUNT_F_EMPTY_PATH
-        )
-        _check(rc, f"move_mount {path}")
-        if read_only:
-            flags = _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _MS_REC
-            _check(libc.mount(b"none", path.encode(), None, flags, None), f"read-only {path}")
+def _mount(libc: ctypes.CDLL, source: str, target: str, fstype: str | None, flags: int,
+           data: str | None = None) -> None:  # fmt: skip
+    rc = libc.mount(
+        source.encode(), target.encode(), fstype.encode() if fstype else None, flags,
+        data.encode() if data else None,
+    )  # fmt: skip
+    _check(rc, f"mount {target}")
+
+
+def _read_only(libc: ctypes.CDLL, target: str) -> None:
+    """Make a bind mount and everything under it read-only, nosuid and nodev."""
+    attr = struct.pack("QQQQ", _MOUNT_ATTR_RDONLY | _MOUNT_ATTR_NOSUID | _MOUNT_ATTR_NODEV, 0, 0, 0)
+    buf = ctypes.create_string_buffer(attr, len(attr))
+    rc = libc.syscall(_SYS_MOUNT_SETATTR, _AT_FDCWD, target.encode(), _AT_RECURSIVE, buf, len(attr))
+    if rc == 0:
+        return
+    if ctypes.get_errno() != 38:  # ENOSYS: an older kernel; remount the top mount instead
+        _check(rc, f"read-only {target}")
+    flags = _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _MS_NOSUID | _MS_NODEV
+    _check(libc.mount(b"none", target.encode(), None, flags, None), f"read-only {target}")
+
+
+def _build_root(libc: ctypes.CDLL, spec: dict[str, Any], uid: int) -> None:
+    """A new root file system from the allow-list ``spec["tree"]``; then pivot into it.
+
+    Entries: ``["dir", path, mode]``, ``["link", path, target]``, ``["bind", path]``
+    (read-only, the host's path at the same place), ``["dev", path]`` (a host device
+    node, bound as it is) and ``["file", path, text]``. The tmpfs under it all has
+    ``spec["disk_mb"]`` megabytes: every write of the run lands there.
+    """
+    top = spec["mountpoint"]
+    size = int(spec["disk_mb"])
+    options = f"size={size}m,nr_inodes={max(size, 1) * 256},mode=755"
+    _mount(libc, "tmpfs", top, "tmpfs", _MS_NOSUID | _MS_NODEV, options)
+    for entry in spec["tree"]:
+        kind, path = entry[0], entry[1]
+        where = top + path
+        if kind == "dir":
+            os.makedirs(where, exist_ok=True)
+            os.chmod(where, entry[2])
+            if path in spec.get("owned", ()):
+                os.chown(where, uid, uid)
+        elif kind == "link":
+            os.makedirs(os.path.dirname(where), exist_ok=True)
+            os.symlink(entry[2], where)
+        elif kind == "file":
+            os.makedirs(os.path.dirname(where), exist_ok=True)
+            with open(where, "w", encoding="utf-8") as fh:
+                fh.write(entry[2])
+        elif kind in ("bind", "dev"):
+            if os.path.isdir(path) and not os.path.islink(path):
+                os.makedirs(where, exist_ok=True)
+            else:
+                os.makedirs(os.path.dirname(where), exist_ok=True)
+                os.close(os.open(where, os.O_CREAT | os.O_WRONLY, 0o644))
+            _mount(libc, path, where, None, _MS_BIND | _MS_REC)
+            if kind == "bind":
+                _read_only(libc, where)
+    # pivot_root(".", ".") stacks the old root on top of the new one; detaching it
+    # leaves the run with nothing of the host but what was bound above.
+    os.chdir(top)
+    _check(libc.syscall(_SYS_PIVOT_ROOT, b".", b"."), "pivot_root")
+    _check(libc.umount2(b".", _MNT_DETACH), "detach the host's root")
+    os.chdir("/")
+
+
+def _unpack_files(layout_fd: int, work: str, uid: int) -> None:
+    """Write the run's files (a header line, then their bytes) into ``work``, owned by ``uid``."""
+    with os.fdopen(os.dup(layout_fd), "rb") as fh:
+        fh.seek(0)
+        header = json.loads(fh.readline())
+        made = {work}
+        for rel, size in header:
+            path = os.path.join(work, rel)
+            folder = os.path.dirname(path)
+            if folder not in made:
+                parts = os.path.relpath(folder, work).split("/")
+                for i in range(1, len(parts) + 1):
+                    sub = os.path.join(work, *parts[:i])
+                    if sub not in made:
+                        with contextlib.suppress(FileExistsError):
+                            os.mkdir(sub, 0o755)
+                        os.chown(sub, uid, uid)
+                        made.add(sub)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+            try:
+                left = int(size)
+                while left > 0:
+                    chunk = fh.read(min(left, _COPY_CHUNK))
+                    if not chunk:
+                        raise SetupError(f"the run's files end early at {rel}")
+                    os.write(fd, chunk)
+                    left -= len(chunk)
+                os.fchown(fd, uid, uid)
+            finally:
+                os.close(fd)
+
+
+def _collect(out_fd: int, work: str, names: list[str], cap: int) -> None:
+    """Copy the files ``names`` (relative to ``work``) into ``out_fd``: a header, then bytes.
+
+    Runs as the program's uid, after every process of the run is gone, so it reads
+    only what the program itself could read.
+    """
+    found: list[tuple[str, bytes]] = []
+    total = 0
+    for rel in names:
+        try:
+            fd = os.open(os.path.join(work, rel), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or total + st.st_size > cap:
+                continue
+            data = b""
+            while len(data) < st.st_size and (chunk := os.read(fd, _COPY_CHUNK)):
+                data += chunk
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+        found.append((rel, data))
+        total += len(data)
+    header = json.dumps([[rel, len(data)] for rel, data in found]).encode() + b"\n"
+    with os.fdopen(os.dup(out_fd), "wb") as fh:
+        fh.write(header)
+        for _, data in found:
+            fh.write(data)
+
+
+def _loopback_up() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         req_lo = struct.pack("16sH", b"lo", 0)
         flags = struct.unpack("16sH", fcntl.ioctl(s, _SIOCGIFFLAGS, req_lo))[1]
         fcntl.ioctl(s, _SIOCSIFFLAGS, struct.pack("16sH", b"lo", flags | _IFF_UP))
-
-
-_CLONE_NEWPID = 0x20000000
 
 
 def _report_error(errpipe: int, exc: BaseException) -> NoReturn:
@@ -94,47 +213,75 @@ def _report_error(errpipe: int, exc: BaseException) -> NoReturn:
     os._exit(127)
 
 
+def _drop_to(uid: int) -> None:
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+
+
 def _exec_program(req: dict[str, Any], errpipe: int) -> NoReturn:
     """Last steps before the program: drop to the run's uid, apply limits, exec."""
     try:
         if req["uid"] is not None:
-            os.setgroups([])
-            os.setgid(req["uid"])
-            os.setuid(req["uid"])
+            _drop_to(req["uid"])
         for which, soft, hard in req["rlimits"]:
             resource.setrlimit(which, (soft, hard))
-        os.closerange(3, errpipe)
+        keep = int(req["nfds"])
+        os.closerange(keep, errpipe)
         os.closerange(errpipe + 1, 65536)
         os.execve(req["argv"][0], req["argv"], req["env"])
     except BaseException as exc:
         _report_error(errpipe, exc)
 
 
-def _init(req: dict[str, Any], errpipe: int, status_w: int) -> NoReturn:
+def _init(req: dict[str, Any], errpipe: int, status_w: int, out_fd: int) -> NoReturn:
     """PID 1 of the run's namespace: start the program, reap orphans, report its end.
 
-    The program is not PID 1 itself, so signals it does not handle act as usual;
-    when this process exits, the kernel kills whatever is left in the namespace.
+    The program is not PID 1 itself, so signals it does not handle act as usual.
+    When it ends, everything else left in the namespace is killed, the files to
+    collect are copied out (as the program's uid), and the end is reported.
     """
+    try:
+        libc = _libc()
+        _mount(libc, "proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
+    except BaseException as exc:
+        _report_error(errpipe, exc)
     pid = os.fork()
     if pid == 0:
         os.close(status_w)
         _exec_program(req, errpipe)
     os.close(errpipe)
+    for fd in range(3, int(req["nfds"])):  # the program's extra channels are its own
+        with contextlib.suppress(OSError):
+            os.close(fd)
     while True:
         try:
             done, status, usage = os.wait4(-1, 0)
         except ChildProcessError:
             os._exit(0)
         if done == pid:
-            cpu = usage.ru_utime + usage.ru_stime
-            with contextlib.suppress(OSError):
-                os.write(status_w, json.dumps({"status": status, "cpu": cpu}).encode())
-            os._exit(0)
+            break
+    cpu = usage.ru_utime + usage.ru_stime
+    with contextlib.suppress(OSError):
+        os.kill(-1, signal.SIGKILL)  # as PID 1: every other process of the namespace
+    with contextlib.suppress(ChildProcessError):
+        while True:
+            os.wait4(-1, 0)
+    with contextlib.suppress(OSError, ValueError):
+        _drop_to(req["uid"])
+        root = req["root"]
+        _collect(out_fd, root["work"], list(root["collect"]), int(root["collect_bytes"]))
+    with contextlib.suppress(OSError):
+        os.write(status_w, json.dumps({"status": status, "cpu": cpu}).encode())
+    os._exit(0)
 
 
 def _child(
-    libc: ctypes.CDLL, req: dict[str, Any], fds: list[int], errpipe: int, status_w: int
+    libc: ctypes.CDLL,
+    req: dict[str, Any],
+    fds: list[int],
+    errpipe: int,
+    status_w: int,
 ) -> NoReturn:
     """Between the spawner's fork and the program's exec. Never returns."""
     try:
@@ -143,24 +290,43 @@ def _child(
         for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT):
             signal.signal(sig, signal.SIG_DFL)
         os.setsid()
-        for target, fd in enumerate(fds):
+        # Every fd we hold moves above the program's numbers first, so that giving
+        # the program its 0, 1, 2, 3... never overwrites one still to be placed.
+        # (The originals are closed: a stray copy of the error pipe would hold up the
+        # spawner, which takes its end of file to mean the program has exec'd.)
+        moved = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 100) for fd in (errpipe, status_w, *fds)]
+        for fd in (errpipe, status_w, *fds):
+            os.close(fd)
+        errpipe, status_w, *high = moved
+        nfds = int(req["nfds"])
+        program_fds, extra = high[:nfds], high[nfds:]
+        for target, fd in enumerate(program_fds):
             os.dup2(fd, target)
-        os.chdir(req["cwd"])
         if not req["namespaces"]:
+            os.chdir(req["cwd"])
             os.close(status_w)
             _exec_program(req, errpipe)
-        _isolate(libc, req)
-        os.chdir(req["cwd"])  # the copy was mounted back over the old cwd
+        layout_fd, out_fd = extra[0], extra[1]
+        if libc.unshare(_CLONE_NEWNS | _CLONE_NEWNET) != 0:
+            _check(-1, "unshare(mount, net)")
+        _mount(libc, "none", "/", None, _MS_REC | _MS_PRIVATE)
+        root = req["root"]
+        _build_root(libc, root, req["uid"])
+        _unpack_files(layout_fd, root["work"], req["uid"])
+        os.close(layout_fd)
+        _loopback_up()
+        os.chdir(req["cwd"])
         if libc.unshare(_CLONE_NEWPID) != 0:
             _check(-1, "unshare(pid)")
         init = os.fork()  # the first child in a new PID namespace is its PID 1
         if init == 0:
-            _init(req, errpipe, status_w)
+            _init(req, errpipe, status_w, out_fd)
         # The spawner waits for this PID 1 to be gone, which the kernel allows only
         # once every process of the namespace is: then the run has left nothing.
         os.write(status_w, f"{init}\n".encode())
         os.close(errpipe)
         os.close(status_w)
+        os.close(out_fd)
         _, status = os.waitpid(init, 0)
         os._exit(0 if status == 0 else 1)
     except BaseException as exc:
@@ -254,7 +420,7 @@ def serve(control_fd: int) -> None:
     while True:
         for fd, _event in poller.poll():
             if fd == control.fileno():
-                data, fds, _flags, _addr = socket.recv_fds(control, _MAX_MESSAGE, 8)
+                data, fds, _flags, _addr = socket.recv_fds(control, _MAX_MESSAGE, 16)
                 if not data:
                     for pid, *_rest in by_pidfd.values():
                         _kill(pid)

@@ -380,3 +380,55 @@ def test_signals_start_at_their_defaults() -> None:
     assert pipe.ok and pipe.stdout == "y\ny\n" and "Broken pipe" not in pipe.stderr
     interrupted = sandbox.run(["sh", "-c", "kill -INT $$; echo survived"])
     assert interrupted.signal == "SIGINT" and "survived" not in interrupted.stdout
+
+
+@pytest.mark.parametrize("isolation", ["auto", "plain"])
+def test_report_channel_and_secret(isolation: sandbox.Isolation) -> None:
+    result = py(
+        """
+        import os
+        secret = os.read(4, 100)
+        os.write(3, b"report:" + secret)
+        print("out", len(os.read(4, 100)))  # read once, then end of file
+        """,
+        report=True,
+        secret=b"s3cr3t",
+        isolation=isolation,
+    )
+    assert result.ok, result.stderr
+    assert result.report == b"report:s3cr3t"
+    assert result.stdout.split() == ["out", "0"]
+
+
+def test_a_secret_needs_a_report_channel() -> None:
+    with pytest.raises(SandboxError, match="report"):
+        sandbox.run([sys.executable, "-c", "pass"], secret=b"x")
+
+
+@needs_namespaces
+def test_collected_files_are_read_as_the_runs_uid_never_through_links() -> None:
+    result = py(
+        """
+        import os
+        os.symlink("/etc/passwd", "link.txt")
+        os.mkdir("d")
+        os.symlink("/proc/1", "d/up")
+        open("plain.txt", "w").write("mine")
+        """,
+        collect=["link.txt", "d/up/environ", "plain.txt", "missing.txt"],
+    )
+    assert result.ok, result.stderr
+    assert result.files == {"plain.txt": b"mine"}
+
+
+def test_a_missing_sandbox_folder_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DUCKFIX_SANDBOX_DIR", "/nonexistent/duckfix")
+    with pytest.raises(SandboxError, match="DUCKFIX_SANDBOX_DIR"):
+        sandbox.run([sys.executable, "-c", "pass"], isolation="plain")
+
+
+def test_a_tree_with_a_link_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "prog.py").write_text("print(1)\n")
+    (tmp_path / "data.txt").symlink_to("/etc/hostname")
+    with pytest.raises(SandboxError, match="symbolic link"):
+        sandbox.run([sys.executable, "prog.py"], tree=tmp_path)
