@@ -17,7 +17,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 import re
+import secrets
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -25,12 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
-from duckfix import cbuild_cache, sandbox
+from duckfix import cbuild_cache, judge, sandbox
 from duckfix.errors import TaskError
 from duckfix.harness import harness_files
 from duckfix.hls_headers import hls_include
 from duckfix.models import (
     BENCH_SUFFIXES,
+    OutcomeStatus,
     RunResult,
     Task,
     TestCase,
@@ -53,8 +56,6 @@ __all__ = [
 
 Side = Literal["visible", "hidden"]
 _SPEC = "_duckfix/spec.json"
-_CASE_RESULTS = "_duckfix/results.jsonl"
-_PYTEST_RESULTS = "_duckfix/pytest.jsonl"
 _PYTEST_INI = "_duckfix/pytest.ini"
 _TRACE_SPEC = "_duckfix/trace.json"
 _STARTUP = 10.0  # seconds a run may spend starting before its cases
@@ -210,9 +211,14 @@ def _run_cases(
     report: TestReport,
     trace: Trace | None,
 ) -> None:
+    """Run the cases' inputs in the sandbox and judge what they returned, here.
+
+    The expected values never enter the sandbox: the harness reports what the
+    entry point returned, and ``duckfix.judge`` compares.
+    """
     results: dict[int, dict[str, Any]] = {}
     start = 0
-    payload = [{"args": c.args, "expected": c.expected} for _, c in cases]
+    payload = [{"args": c.args} for _, c in cases]
     while start < len(cases):
         spec: dict[str, Any] = {
             "module": task.module,
@@ -220,7 +226,6 @@ def _run_cases(
             "timeout": options.case_timeout,
             "start": start,
             "cases": payload,
-            "results": _CASE_RESULTS,
         }
         if trace is not None:
             spec["trace"] = trace.model_dump()
@@ -229,17 +234,17 @@ def _run_cases(
             [sys.executable, "_duckfix/cases.py", _SPEC],
             files=files,
             limits=_limits(options, _STARTUP + options.case_timeout * (len(cases) - start)),
-            collect=[_CASE_RESULTS],
+            report=True,
             isolation=options.isolation,
         )
-        lines = _json_lines(run.files.get(_CASE_RESULTS, b""))
-        load_error = next((r for r in lines if r.get("index") == -1), None)
+        lines = [r for r in judge.records(run.report) if _case_index(r, start, len(cases))]
+        load_error = next((r for r in lines if r["index"] == -1), None)
         if load_error is not None:
             for i in range(start, len(cases)):
                 results[i] = {**load_error, "index": i}
             break
         for record in lines:
-            results[int(record["index"])] = record
+            results[record["index"]] = record
         done = max((int(r["index"]) for r in lines), default=start - 1)
         if done >= len(cases) - 1:
             break
@@ -251,27 +256,65 @@ def _run_cases(
         start = culprit + 1
     for i, (name, case) in enumerate(cases):
         record = results.get(i, {"status": "error", "message": "no result"})
+        status, message = _judged(record, case)
         report.outcomes.append(
             TestOutcome(
                 name=name,
-                status=record.get("status", "error"),
-                message=record.get("message", ""),
+                status=status,
+                message=message,
                 expected=case.expected,
                 actual=record.get("actual"),
-                seconds=float(record.get("seconds", 0.0)),
+                seconds=_seconds(record),
                 **_traced(record, trace),
             )
         )
 
 
+def _case_index(record: dict[str, Any], start: int, count: int) -> bool:
+    """Whether ``record`` names a case of this run (or -1: the program did not load)."""
+    index = record.get("index")
+    return type(index) is int and (index == -1 or start <= index < count)
+
+
+def _judged(record: Mapping[str, Any], case: TestCase) -> tuple[OutcomeStatus, str]:
+    """The verdict on one case from what the harness reported."""
+    status = record.get("status")
+    if status == "ran":
+        actual = record.get("actual")
+        if judge.same(actual, case.expected):
+            return "passed", ""
+        return "failed", f"expected {judge.short(case.expected)}, got {judge.short(actual)}"
+    message = str(record.get("message") or "")[:1000]
+    return ("timeout" if status == "timeout" else "error"), message or "no result"
+
+
+def _seconds(record: Mapping[str, Any]) -> float:
+    value = record.get("seconds")
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return 0.0
+
+
 def _traced(record: Mapping[str, Any], trace: Trace | None) -> dict[str, Any]:
-    """The ``lines`` and ``values`` fields of an outcome, from its harness record."""
+    """The ``lines`` and ``values`` fields of an outcome, from its harness record.
+
+    The record came from the program's process: anything not shaped as the
+    harness writes it is dropped, never trusted.
+    """
     if trace is None or not isinstance(record.get("lines"), dict):
         return {}
-    lines = {str(p): sorted(int(n) for n in ns) for p, ns in record["lines"].items()}
+    lines = {
+        str(p): sorted({n for n in ns if type(n) is int})
+        for p, ns in record["lines"].items()
+        if isinstance(ns, list)
+    }
     values = record.get("values") if trace.watch else None
-    if trace.watch and not isinstance(values, dict):
-        values = {}
+    if trace.watch:
+        values = {
+            str(key): {str(k): str(v) for k, v in found.items()}
+            for key, found in (values.items() if isinstance(values, dict) else ())
+            if isinstance(found, dict)
+        }
     return {"lines": lines, "values": values}
 
 
@@ -282,7 +325,6 @@ def _ended_early(run: RunResult) -> dict[str, Any]:
     return {"status": status, "message": message}
 
 
-_BENCH_RESULTS = "_duckfix/bench.jsonl"
 _BENCH_SPEC = "_duckfix/bench.json"
 _PREBUILT = "_duckfix/prebuilt"
 _log = logging.getLogger("duckfix.cbuild")
@@ -337,7 +379,6 @@ def _run_benches(
         "timeout": options.case_timeout,
         "compile_timeout": options.compile_timeout,
         "memory_mb": memory,
-        "results": _BENCH_RESULTS,
         "coverage": coverage,
     }
     files: dict[str, str | bytes] = {**layout, **tests.benches, **harness_files()}
@@ -356,34 +397,38 @@ def _run_benches(
             + options.case_timeout * expected_cases,
         }
     )
+    secret = secrets.token_hex(16)
     run = sandbox.run(
         [sys.executable, "_duckfix/cbench.py", _BENCH_SPEC],
         files=files,
         limits=limits,
-        collect=[_BENCH_RESULTS],
+        report=True,
+        secret=secret.encode(),
         isolation=options.isolation,
-        read_only=read_only,
+        read_only=[*read_only, *([options.hls_include] if options.hls_include else [])],
     )
-    records = _json_lines(run.files.get(_BENCH_RESULTS, b""))
+    records = judge.records(run.report, secret)
+    finished = any(r.get("finished") is True for r in records)
     for record in records:
         if "build" in record:
             _log.debug("built %s: %s", record["build"], record.get("steps"))
-    records = [r for r in records if "build" not in r]
+    records = [r for r in records if isinstance(r.get("name"), str)]
     if not records:
         report.problems.append(f"test benches: {run.describe()}")
         report.outcomes.append(TestOutcome(name=tests.bench_paths[0], **_ended_early(run)))
         return
     seen = set()
     for record in records:
-        seen.add(record.get("name"))
+        seen.add(record["name"])
+        status = record.get("status")
         report.outcomes.append(
             TestOutcome(
-                name=str(record.get("name")),
-                status=record.get("status", "error"),
-                message=str(record.get("message") or ""),
+                name=record["name"],
+                status=status if status in _PYTEST_STATUSES else "error",
+                message=str(record.get("message") or "")[:1000],
                 expected=record.get("expected"),
                 actual=record.get("actual"),
-                seconds=float(record.get("seconds") or 0.0),
+                seconds=_seconds(record),
                 **_traced(record, trace.model_copy(update={"watch": []}) if trace else None),
             )
         )
@@ -392,6 +437,13 @@ def _run_benches(
             report.outcomes.append(
                 TestOutcome(name=name, status="error", message="no test of this name")
             )
+    if not finished:
+        # The harness died before its last word (a bench may kill it): what it did
+        # not report cannot be taken as passed.
+        report.problems.append(f"test benches: {run.describe()}")
+        outcome = _ended_early(run)
+        outcome["message"] = f"the test benches did not finish ({run.describe()})"
+        report.outcomes.append(TestOutcome(name=tests.bench_paths[0], **outcome))
 
 
 def _cached_builds(
@@ -465,21 +517,21 @@ def _bench_objects(
     if not wanted:
         return found
     jobs = [job for _, job in wanted.values()]
-    compile_spec = {
-        "compile": jobs,
-        "compile_timeout": options.compile_timeout,
-        "results": _BENCH_RESULTS,
-    }
+    compile_spec = {"compile": jobs, "compile_timeout": options.compile_timeout}
+    secret = secrets.token_hex(16)
     run = sandbox.run(
         [sys.executable, "_duckfix/cbench.py", _BENCH_SPEC],
         files={**base, _BENCH_SPEC: json.dumps(compile_spec)},
         limits=limits.model_copy(
             update={"timeout": _STARTUP + options.compile_timeout * len(jobs)}
         ),
-        collect=[_BENCH_RESULTS, *(j["output"] for j in jobs), *(j["deps"] for j in jobs)],
+        collect=[*(j["output"] for j in jobs), *(j["deps"] for j in jobs)],
+        report=True,
+        secret=secret.encode(),
         isolation=options.isolation,
+        read_only=[options.hls_include] if options.hls_include else [],
     )
-    records = _json_lines(run.files.get(_BENCH_RESULTS, b""))
+    records = judge.records(run.report, secret)
     done = {r.get("output"): bool(r.get("ok")) for r in records}
     for bench, (key, job) in wanted.items():
         data = run.files.get(job["output"])
@@ -501,7 +553,12 @@ def _run_pytest(
     report: TestReport,
     trace: Trace | None,
 ) -> None:
-    """Run ``targets`` (files or node ids) with pytest, one outcome per test."""
+    """Run ``targets`` (files or node ids) with pytest, one outcome per test.
+
+    The tests run in the program's process, so their records count only when
+    they carry this run's secret, and a run whose pytest session did not finish
+    through the plugin gets an error outcome whatever it reported before.
+    """
     count = sum(
         len(_TEST_DEF.findall(pytest_files[t])) if t in pytest_files else 1 for t in targets
     )
@@ -509,68 +566,71 @@ def _run_pytest(
         **layout,
         **pytest_files,
         **harness_files(),
-        _PYTEST_INI: "[pytest]\n",
+        # Our own ini keeps a program's pytest settings out, and puts the run's root
+        # on sys.path only once pytest and the plugin are loaded (not PYTHONPATH:
+        # a program's sitecustomize.py or pytest.py would run before them).
+        _PYTEST_INI: "[pytest]\npythonpath = ..\n",  # relative to the ini: the root
     }
-    env = {
-        "PYTHONPATH": ".",
-        "DUCKFIX_RESULTS": _PYTEST_RESULTS,
-        "DUCKFIX_TEST_TIMEOUT": str(options.case_timeout),
-    }
+    secret = secrets.token_hex(16)
+    env = {"PYTHONPATH": "_duckfix", "DUCKFIX_TEST_TIMEOUT": str(options.case_timeout)}
     if trace is not None:
         files[_TRACE_SPEC] = trace.model_dump_json()
         env["DUCKFIX_TRACE"] = _TRACE_SPEC
     argv = [
-        # Our own empty ini keeps a program's pytest settings out; --confcutdir
+        # -P: the working folder is not on sys.path while pytest starts; --confcutdir
         # puts the run's root back in reach of conftest.py discovery.
-        sys.executable, "-m", "pytest", "-q", "-c", _PYTEST_INI, "--rootdir=.", "--confcutdir=.",
-        "-p", "_duckfix.pytest_plugin", "-p", "no:cacheprovider", *targets,
+        sys.executable, "-P", "-m", "pytest", "-q", "-c", _PYTEST_INI, "--rootdir=.",
+        "--confcutdir=.", "-p", "duckfix_pytest_plugin", "-p", "no:cacheprovider", *targets,
     ]  # fmt: skip
     run = sandbox.run(
         argv,
         files=files,
         limits=_limits(options, 2 * _STARTUP + options.case_timeout * max(count, 1)),
         env=env,
-        collect=[_PYTEST_RESULTS],
+        report=True,
+        secret=secret.encode(),
         isolation=options.isolation,
     )
-    lines = _json_lines(run.files.get(_PYTEST_RESULTS, b""))
-    for record in lines:
+    lines = judge.records(run.report, secret)
+    finished = next((r for r in lines if r.get("session") == "finished"), None)
+    tests = [r for r in lines if isinstance(r.get("name"), str)]
+    for record in tests:
+        status = record.get("status")
         report.outcomes.append(
             TestOutcome(
                 name=record["name"],
-                status=record.get("status", "error"),
-                message=record.get("message", ""),
-                seconds=float(record.get("seconds", 0.0)),
+                status=status if status in _PYTEST_STATUSES else "error",
+                message=str(record.get("message") or "")[:1000],
+                seconds=_seconds(record),
                 **_traced(record, trace),
             )
         )
-    if run.exit_code == 5 and not lines:
+    if finished is not None and finished.get("exitstatus") == 5 and not tests:
         report.outcomes.append(
             TestOutcome(
                 name=", ".join(targets), status="error", message="pytest collected no tests"
             )
         )
-    elif not run.ok and run.exit_code not in (1,):
-        # Killed, timed out, or pytest itself failed (exit 2-4): say so as an outcome.
+    elif finished is None or (not run.ok and run.exit_code not in (1,)):
+        # Killed, timed out, ended without the plugin's last word, or pytest itself
+        # failed (exit 2-4): say so as an outcome, so the run cannot pass.
         report.problems.append(f"pytest {run.describe()}")
-        if run.ended != "exited" or not lines:
+        if finished is None or run.ended != "exited" or not tests:
             outcome = _ended_early(run)
+            if finished is None and run.ended == "exited":
+                outcome["message"] = (
+                    f"pytest ended before its session finished ({run.describe()})"
+                    + (f": {run.stdout.strip()[-300:]}" if run.stdout.strip() else "")
+                )
             report.outcomes.append(
                 TestOutcome(
                     name=f"pytest run ({', '.join(targets)})",
                     status=outcome["status"],
-                    message=outcome["message"] if run.ended != "exited" else run.stdout[-500:],
+                    message=outcome["message"]
+                    if run.ended != "exited" or finished is None
+                    else run.stdout[-500:],
                 )
             )
 
 
-def _json_lines(data: bytes) -> list[dict[str, Any]]:
-    out = []
-    for line in data.decode("utf-8", errors="replace").splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a torn last line from a killed process
-        if isinstance(record, dict):
-            out.append(record)
-    return out
+_PYTEST_STATUSES = ("passed", "failed", "error", "timeout", "skipped")

@@ -16,7 +16,7 @@ def harness_files() -> dict[str, str]:
     base = resources.files(__name__)
     return {
         "_duckfix/cases.py": (base / "cases.py").read_text(),
-        "_duckfix/pytest_plugin.py": (base / "pytest_plugin.py").read_text(),
+        "_duckfix/duckfix_pytest_plugin.py": (base / "pytest_plugin.py").read_text(),
         "_duckfix/cbench.py": (base / "cbench.py").read_text(),
         "_duckfix/duckfix_tb.h": (base / "duckfix_tb.h").read_text(),
     }

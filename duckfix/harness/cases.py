@@ -1,14 +1,21 @@
-"""Run JSON test cases against an entry point; one result line per case, written as it ends.
+"""Run JSON test cases' inputs through an entry point; one result line per case, as it ends.
 
 Usage (inside the sandbox): python _duckfix/cases.py SPEC.json
-SPEC: {"module", "entry", "timeout", "start", "cases": [{"args", "expected"}], "results",
+SPEC: {"module", "entry", "timeout", "start", "cases": [{"args"}],
        "trace": {"files": [path, ...], "watch": [[path, line], ...]} (optional)}
+
+Each line goes to descriptor 3, the run's report channel: ``{"index", "status",
+"actual", "seconds"}`` with status ``ran`` (the entry point returned ``actual``),
+``error`` or ``timeout``. This script never sees a case's expected value and
+decides no verdict: the program under test runs in this very process and could
+write anything here, so duckfix compares ``actual`` with ``expected`` outside
+the sandbox (``duckfix.judge``).
 
 With "trace", each result line also carries "lines" ({path: [line, ...]}, the
 lines of the traced files that ran in that case, import of the program
 included) and "values" ({"path:line": {name: repr}}, see Tracer). The tracer
 lives here, and the pytest plugin imports it from ``_duckfix.cases``, so the
-harness stays two stdlib-only files.
+harness stays stdlib-only files.
 
 Why our own tracer and not coverage.py (``python -m tests.perf bench_localizer``
 measures both): coverage.py's C tracer costs less per traced line (5.7x over
@@ -24,7 +31,6 @@ slot.
 import ast
 import itertools
 import json
-import math
 import os
 import reprlib
 import signal
@@ -34,6 +40,7 @@ import traceback
 import types
 
 MAX_ITEMS = 100_000  # of a generator result, so an endless one cannot hang the harness
+REPORT_FD = 3  # the run's report channel (duckfix.sandbox.run(report=True))
 
 
 class CaseTimeout(BaseException):
@@ -61,27 +68,6 @@ def plain(value):
     if hasattr(value, "__iter__") and hasattr(value, "__next__"):
         return [plain(v) for v in itertools.islice(value, MAX_ITEMS)]
     return repr(value)
-
-
-def same(actual, expected):
-    if isinstance(actual, float) or isinstance(expected, float):
-        if isinstance(actual, (int, float)) and isinstance(expected, (int, float)):
-            if math.isnan(actual) and math.isnan(expected):
-                return True
-            return math.isclose(actual, expected, rel_tol=1e-9, abs_tol=1e-9)
-        return False
-    if isinstance(actual, list) and isinstance(expected, list):
-        return len(actual) == len(expected) and all(map(same, actual, expected))
-    if isinstance(actual, dict) and isinstance(expected, dict):
-        return actual.keys() == expected.keys() and all(
-            same(actual[k], expected[k]) for k in actual
-        )
-    return actual == expected
-
-
-def short(value, limit=300):
-    text = json.dumps(value, default=repr)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # ----- line tracing (spec["trace"], optional) -----
@@ -339,24 +325,28 @@ def run_case(fn, case, timeout, tracer=None):
             tracer.stop()
         signal.setitimer(signal.ITIMER_REAL, 0)
     seconds = time.perf_counter() - started
+    return {"status": "ran", "actual": actual, "seconds": seconds}
+
+
+def _line(record):
+    """One report line; a value JSON cannot hold (or too deep to write) becomes its repr."""
     try:
-        json.dumps(actual)
-    except (TypeError, ValueError):
-        actual = repr(actual)
-    if same(actual, case["expected"]):
-        return {"status": "passed", "actual": actual, "seconds": seconds}
-    message = f"expected {short(case['expected'])}, got {short(actual)}"
-    return {"status": "failed", "actual": actual, "message": message, "seconds": seconds}
+        return json.dumps(record, default=repr)
+    except (ValueError, RecursionError):
+        record = {**record, "actual": value_text(record.get("actual"))}
+        return json.dumps(record, default=repr)
 
 
 def main():
     with open(sys.argv[1]) as fh:
         spec = json.load(fh)
     sys.path.insert(0, os.getcwd())
-    out = os.open(spec["results"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    # Results leave on the report channel; the program's own children do not get it.
+    os.set_inheritable(REPORT_FD, False)
+    sys.set_int_max_str_digits(0)  # a big integer result is a result, not an error
 
     def emit(record):
-        os.write(out, (json.dumps(record, default=repr) + "\n").encode())
+        os.write(REPORT_FD, (_line(record) + "\n").encode())
 
     signal.signal(signal.SIGALRM, _alarm)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))

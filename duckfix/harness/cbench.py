@@ -2,11 +2,11 @@
 
 Standard library only. Reads a JSON spec (path in argv[1]): the compiler
 flags, the program's sources, the benches, the cases wanted (or all), the
-per-case timeout, the results file. For each bench it compiles the bench and
+per-case timeout. For each bench it compiles the bench and
 the program's sources (each to an object, as the compiler driver would; the
 sources once for all benches) and links them, lists its cases (``bench
 --list``) and runs each one (``bench --case NAME``), appending one JSON line per
-case to the results file: ``{"name", "status", "expected", "actual", "message",
+case to the report channel: ``{"name", "status", "expected", "actual", "message",
 "seconds"}``. A bench that does not compile gives one ``error`` line naming the
 compiler's first complaint; a case that crashes or trips a sanitizer is an
 ``error`` carrying the sanitizer's report line; one that runs out of time is a
@@ -22,12 +22,24 @@ reason is done again without it: a verdict never rests on the PCH.
 With ``compile`` in the spec, the script only compiles: each job's source to
 its object, with a ``-MD`` dependency file, one ``{"output", "ok", "message"}``
 line per job. Nothing else runs in such a run, so its objects can be kept.
+
+Where verdicts come from: the kernel under test is linked into each bench, so
+nothing a bench prints or exits with is believed on its own. Each bench process
+gets a fresh secret on a pipe it reads first thing (``duckfix_tb.h``) and
+reports its cases and its case's end on another pipe, with that secret; this
+script, which makes itself undumpable so its children (same uid) can neither
+trace it nor open its descriptors, writes the results to the run's report
+channel (descriptor 3) with the run's own secret (read from descriptor 4 before
+anything else runs), and ends with ``{"finished": true}``. A run without that
+last line cannot pass.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -35,9 +47,27 @@ import time
 _SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer")
 
 
-def _emit(path: str, record: dict[str, object]) -> None:
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(record) + "\n")
+_REPORT_FD, _SECRET_FD = 3, 4
+_PR_SET_DUMPABLE = 4
+_SECRET = ""
+
+
+def _channels() -> None:
+    """Take the run's secret, keep the report channel to ourselves, and become undumpable."""
+    global _SECRET
+    data = b""
+    while chunk := os.read(_SECRET_FD, 256):
+        data += chunk
+    os.close(_SECRET_FD)
+    _SECRET = data.decode()
+    os.set_inheritable(_REPORT_FD, False)
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE)")
+
+
+def _emit(record: dict[str, object]) -> None:
+    os.write(_REPORT_FD, (json.dumps({**record, "secret": _SECRET}) + "\n").encode())
 
 
 def _first_error(text: str) -> str:
@@ -165,35 +195,67 @@ def _compile_one(
     return None, how
 
 
+def _bench(
+    argv: list[str], timeout: float, env: dict[str, str]
+) -> tuple[int | None, str, list[dict]]:
+    """Run a bench process: (exit code or None on a timeout, its stderr, its believed records).
+
+    The records come from the bench's report pipe, and only those carrying the
+    secret handed to this very process count.
+    """
+    secret = secrets.token_hex(16)
+    secret_r, secret_w = os.pipe()
+    report_r, report_w = os.pipe()
+    os.write(secret_w, secret.encode())
+    os.close(secret_w)
+    channels = {"DUCKFIX_SECRET_FD": str(secret_r), "DUCKFIX_REPORT_FD": str(report_w)}
+    try:
+        proc = subprocess.Popen(
+            argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            errors="replace", env={**env, **channels}, pass_fds=(secret_r, report_w),
+        )  # fmt: skip
+    finally:
+        os.close(secret_r)
+        os.close(report_w)
+    os.set_blocking(report_r, False)
+    report = bytearray()
+    try:
+        _, err = proc.communicate(timeout=timeout)
+        code: int | None = proc.returncode
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+        code = None
+    finally:
+        try:
+            while len(report) < (1 << 20) and (chunk := os.read(report_r, 65536)):
+                report += chunk
+        except BlockingIOError:
+            pass
+        os.close(report_r)
+    records = []
+    for line in bytes(report).decode("utf-8", "replace").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and record.pop("secret", None) == secret:
+            records.append(record)
+    return code, err or "", records
+
+
 def _run_case(binary: str, case: str, timeout: float, env: dict[str, str]) -> dict[str, object]:
     started = time.monotonic()
-    try:
-        done = subprocess.run(
-            [binary, "--case", case],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=env,
-            errors="replace",
-        )
-    except subprocess.TimeoutExpired:
-        return {
-            "status": "timeout",
-            "message": f"no result within {timeout:g} s",
-            "seconds": time.monotonic() - started,
-        }
+    code, stderr, records = _bench([binary, "--case", case], timeout, env)
     seconds = time.monotonic() - started
-    record: dict[str, object] = {}
-    for line in done.stdout.splitlines():
-        if line.startswith("{"):
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-    found = _sanitizer(done.stderr)
+    if code is None:
+        return {"status": "timeout", "message": f"no result within {timeout:g} s",
+                "seconds": seconds}  # fmt: skip
+    record = next((r for r in records if r.get("case") == case), {})
+    found = _sanitizer(stderr)
     if found is not None:
         return {"status": "error", "message": found, "seconds": seconds}
-    if done.returncode == 0 and record.get("status") == "passed":
+    if code == 0 and record.get("status") == "passed":
         return {"status": "passed", "seconds": seconds}
     if record.get("status") == "failed":
         return {
@@ -203,11 +265,11 @@ def _run_case(binary: str, case: str, timeout: float, env: dict[str, str]) -> di
             "message": record.get("message", ""),
             "seconds": seconds,
         }
-    if done.returncode < 0:
-        message = f"killed by signal {-done.returncode}"
+    if code < 0:
+        message = f"killed by signal {-code}"
     else:
-        message = f"exited with code {done.returncode} without a result"
-    tail = done.stderr.strip().splitlines()[-1:] if done.stderr.strip() else []
+        message = f"exited with code {code} without a result"
+    tail = stderr.strip().splitlines()[-1:] if stderr.strip() else []
     return {
         "status": "error",
         "message": message + (f": {tail[0][:300]}" if tail else ""),
@@ -262,16 +324,17 @@ def _compile_only(spec: dict) -> None:
         )  # fmt: skip
         seconds = time.monotonic() - started
         record = {"output": job["output"], "ok": error is None, "message": error or ""}
-        _emit(spec["results"], {**record, "seconds": seconds})
+        _emit({**record, "seconds": seconds})
 
 
 def main() -> None:
+    _channels()
     with open(sys.argv[1], encoding="utf-8") as fh:
         spec = json.load(fh)
     if spec.get("compile") is not None:
         _compile_only(spec)
+        _emit({"finished": True})
         return
-    results = spec["results"]
     wanted = set(spec["only"]) if spec.get("only") is not None else None
     env = dict(os.environ)
     # LeakSanitizer needs ptrace, which the sandbox does not give; memory is
@@ -284,28 +347,18 @@ def main() -> None:
     for index, bench in enumerate(spec["benches"]):
         binary = f"_duckfix/bench_{index}"
         error, objects, steps = build.bench(index, bench, binary)
-        _emit(results, {"build": bench, "steps": steps})
+        _emit({"build": bench, "steps": steps})
         if error is not None:
-            _emit(
-                results, {"name": bench, "status": "error", "message": f"does not compile: {error}"}
-            )
+            _emit({"name": bench, "status": "error", "message": f"does not compile: {error}"})
             continue
-        listed = subprocess.run(
-            [binary, "--list"], capture_output=True, text=True, timeout=10, env=env
-        )
-        cases = [c.strip() for c in listed.stdout.splitlines() if c.strip()]
-        if listed.returncode != 0 or not cases:
-            _emit(
-                results,
-                {
-                    "name": bench,
-                    "status": "error",
-                    "message": "the bench lists no cases (is DUCKFIX_MAIN there?)",
-                },
-            )
+        code, _, listed = _bench([binary, "--list"], 10, env)
+        cases = next((r["cases"] for r in listed if isinstance(r.get("cases"), list)), None)
+        if code != 0 or not cases:
+            message = "the bench lists no cases (is DUCKFIX_MAIN there?)"
+            _emit({"name": bench, "status": "error", "message": message})
             continue
         covered = [os.path.normpath(str(s)) for s in spec.get("coverage") or []]
-        for case in cases:
+        for case in (str(c) for c in cases):
             name = f"{bench}::{case}"
             if wanted is not None and name not in wanted:
                 continue
@@ -315,7 +368,8 @@ def main() -> None:
             if covered:
                 # gcov's counts are written at exit: a case that crashed has none.
                 record["lines"] = _coverage(objects, covered)
-            _emit(results, record)
+            _emit(record)
+    _emit({"finished": True})
 
 
 if __name__ == "__main__":

@@ -14,6 +14,11 @@
  * (%.17g), so a floating-point difference that a "%0.2f" dump would hide is
  * seen; NEAR checks compare with a tolerance. Without arguments every case runs
  * in this process, for a person at a terminal.
+ *
+ * Under duckfix, the lines go to the descriptor named by DUCKFIX_REPORT_FD, not
+ * stdout, each carrying the secret read (first thing in main) from the one
+ * named by DUCKFIX_SECRET_FD: the kernel under test shares this process, and a
+ * line it prints or writes without the secret is not believed.
  */
 #ifndef DUCKFIX_TB_H
 #define DUCKFIX_TB_H
@@ -22,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef void (*duckfix_case_fn)(void);
 
@@ -30,6 +36,29 @@ static const char *duckfix_names[DUCKFIX_MAX_CASES];
 static duckfix_case_fn duckfix_fns[DUCKFIX_MAX_CASES];
 static int duckfix_count = 0;
 static const char *duckfix_current = "";
+static FILE *duckfix_out = NULL;
+static char duckfix_secret[128] = "";
+
+/* Take the run's channels from the environment; without them, report on stdout. */
+static void duckfix_channels(void) {
+    const char *secret_fd = getenv("DUCKFIX_SECRET_FD");
+    const char *report_fd = getenv("DUCKFIX_REPORT_FD");
+    duckfix_out = stdout;
+    if (secret_fd != NULL) {
+        int fd = atoi(secret_fd);
+        size_t got = 0;
+        ssize_t n;
+        while (got < sizeof duckfix_secret - 1 &&
+               (n = read(fd, duckfix_secret + got, sizeof duckfix_secret - 1 - got)) > 0)
+            got += (size_t)n;
+        duckfix_secret[got] = '\0';
+        close(fd);
+    }
+    if (report_fd != NULL) {
+        FILE *out = fdopen(atoi(report_fd), "w");
+        if (out != NULL) duckfix_out = out;
+    }
+}
 
 static void duckfix_register(const char *name, duckfix_case_fn fn) {
     if (duckfix_count < DUCKFIX_MAX_CASES) {
@@ -49,41 +78,46 @@ static void duckfix_register(const char *name, duckfix_case_fn fn) {
     static void duckfix_case_##name(void)
 
 static void duckfix_json_string(const char *s) {
-    putchar('"');
+    fputc('"', duckfix_out);
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\') {
-            putchar('\\');
-            putchar(c);
+            fputc('\\', duckfix_out);
+            fputc(c, duckfix_out);
         } else if (c < 0x20) {
-            printf("\\u%04x", c);
+            fprintf(duckfix_out, "\\u%04x", c);
         } else {
-            putchar(c);
+            fputc(c, duckfix_out);
         }
     }
-    putchar('"');
+    fputc('"', duckfix_out);
 }
 
 static void duckfix_report(const char *status, const char *expected, const char *actual,
                            const char *message) {
-    printf("{\"case\": ");
+    if (duckfix_out == NULL) duckfix_out = stdout;
+    fprintf(duckfix_out, "{\"case\": ");
     duckfix_json_string(duckfix_current);
-    printf(", \"status\": ");
+    fprintf(duckfix_out, ", \"status\": ");
     duckfix_json_string(status);
     if (expected) {
-        printf(", \"expected\": ");
+        fprintf(duckfix_out, ", \"expected\": ");
         duckfix_json_string(expected);
     }
     if (actual) {
-        printf(", \"actual\": ");
+        fprintf(duckfix_out, ", \"actual\": ");
         duckfix_json_string(actual);
     }
     if (message) {
-        printf(", \"message\": ");
+        fprintf(duckfix_out, ", \"message\": ");
         duckfix_json_string(message);
     }
-    printf("}\n");
-    fflush(stdout);
+    if (duckfix_secret[0]) {
+        fprintf(duckfix_out, ", \"secret\": ");
+        duckfix_json_string(duckfix_secret);
+    }
+    fprintf(duckfix_out, "}\n");
+    fflush(duckfix_out);
 }
 
 static void duckfix_fail(const char *file, int line, const char *what, const char *expected,
@@ -152,8 +186,24 @@ static void duckfix_fail(const char *file, int line, const char *what, const cha
     } while (0)
 
 static int duckfix_main(int argc, char **argv) {
-    if (argc > 1 && strcmp(argv[1], "--list") == 0) {
+    duckfix_channels();
+    if (argc > 1 && strcmp(argv[1], "--list") == 0 && duckfix_out == stdout) {
         for (int i = 0; i < duckfix_count; i++) puts(duckfix_names[i]);
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "--list") == 0) {
+        fprintf(duckfix_out, "{\"cases\": [");
+        for (int i = 0; i < duckfix_count; i++) {
+            if (i) fprintf(duckfix_out, ", ");
+            duckfix_json_string(duckfix_names[i]);
+        }
+        fprintf(duckfix_out, "]");
+        if (duckfix_secret[0]) {
+            fprintf(duckfix_out, ", \"secret\": ");
+            duckfix_json_string(duckfix_secret);
+        }
+        fprintf(duckfix_out, "}\n");
+        fflush(duckfix_out);
         return 0;
     }
     if (argc > 2 && strcmp(argv[1], "--case") == 0) {

@@ -1,26 +1,58 @@
 """A pytest plugin loaded in the sandbox: a per-test alarm, one JSON line per test outcome.
 
-Loaded with ``-p _duckfix.pytest_plugin``; reads DUCKFIX_RESULTS (the output file)
-and DUCKFIX_TEST_TIMEOUT (seconds per test) from the environment, and optionally
-DUCKFIX_TRACE: a JSON file {"files": [...], "watch": [[path, line], ...]}. Then
-each test's line also carries "lines" and "values" (see ``_duckfix/cases.py``):
+Loaded with ``-p duckfix_pytest_plugin`` (``_duckfix/`` on PYTHONPATH) before any
+test module, conftest or program is imported. It reads the run's secret from
+descriptor 4 at once and closes it, then writes each test's outcome, and last
+``{"session": "finished"}``, as JSON lines on descriptor 3 (the run's report
+channel), each carrying the secret. duckfix counts only such lines, and a run
+without the last one cannot pass: a program that writes lines of its own, or
+exits before the session ends, passes nothing.
+
+Reads DUCKFIX_TEST_TIMEOUT (seconds per test) from the environment, and
+optionally DUCKFIX_TRACE: a JSON file {"files": [...], "watch": [[path, line], ...]}.
+Then each test's line also carries "lines" and "values" (see ``_duckfix/cases.py``):
 what ran in the test's call phase, plus what ran while the test modules were
 collected (that is where the program gets imported).
 """
 
+import importlib.util
 import json
 import os
 import signal
 
 import pytest
 
+_REPORT_FD, _SECRET_FD = 3, 4
+
+
+def _take_secret():
+    try:
+        data = b""
+        while chunk := os.read(_SECRET_FD, 256):
+            data += chunk
+        os.close(_SECRET_FD)
+    except OSError:  # run by hand, without duckfix's channels
+        return None
+    os.set_inheritable(_REPORT_FD, False)
+    return data.decode()
+
+
+_SECRET = _take_secret()
 _TIMEOUT = float(os.environ.get("DUCKFIX_TEST_TIMEOUT", "2"))
-_OUT = None
 _TRACER = None
 _LOADED = ({}, {})  # lines and values recorded while collecting
 _TRACED = {}  # nodeid -> (lines, values) of its call phase
 _COLLECTING = False
 _merge = None
+
+
+def _harness_module(name):
+    """A harness script of ``_duckfix/``, under a name no program module can take."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"_duckfix_harness_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 class TestTimeout(BaseException):
@@ -34,10 +66,10 @@ def _alarm(_signum, _frame):
 
 
 def _emit(record):
-    global _OUT
-    if _OUT is None:
-        _OUT = os.open(os.environ["DUCKFIX_RESULTS"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.write(_OUT, (json.dumps(record) + "\n").encode())
+    if _SECRET is None:
+        print(json.dumps(record))
+        return
+    os.write(_REPORT_FD, (json.dumps({**record, "secret": _SECRET}, default=repr) + "\n").encode())
 
 
 def pytest_configure(config):
@@ -45,13 +77,12 @@ def pytest_configure(config):
     signal.signal(signal.SIGALRM, _alarm)
     spec = os.environ.get("DUCKFIX_TRACE")
     if spec:
-        # Imported only when tracing: an untraced run stays as light as before.
-        from _duckfix.cases import Tracer, merge
-
-        _merge = merge
+        # Loaded only when tracing: an untraced run stays as light as before.
+        cases = _harness_module("cases")
+        _merge = cases.merge
         with open(spec) as fh:
             trace = json.load(fh)
-        _TRACER = Tracer(trace["files"], trace.get("watch", ()))
+        _TRACER = cases.Tracer(trace["files"], trace.get("watch", ()))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -119,6 +150,11 @@ def pytest_runtest_logreport(report):
             message = f"no result after {_TIMEOUT:g}s"
         elif report.when == "setup" and status == "failed":
             status = "error"
+        elif report.when == "call" and status == "skipped":
+            # A skip (or xfail) raised while the test ran may come from the program
+            # under test, which must not be able to excuse itself from a test.
+            status = "error"
+            message = f"skipped while it ran: {message}"
         record = {
             "name": report.nodeid,
             "status": status,
@@ -136,3 +172,7 @@ def pytest_collectreport(report):
             "message": str(report.longrepr)[-800:],
         }
         _emit(_with_trace(record, None))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _emit({"session": "finished", "exitstatus": int(exitstatus)})
