@@ -412,14 +412,30 @@ def _slot(mode: str) -> Iterator[int | None]:
 
 
 def _collect(work: Path, names: Sequence[str]) -> dict[str, bytes]:
+    """The regular files ``names`` under ``work``, reached without following any link."""
     out: dict[str, bytes] = {}
     for rel in names:
         with contextlib.suppress(OSError):
-            fd = os.open(work / rel, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+            fd = _open_beneath(work, rel)
             with os.fdopen(fd, "rb") as fh:
                 if stat.S_ISREG(os.fstat(fd).st_mode):
                     out[rel] = fh.read(_COLLECT_BYTES)
     return out
+
+
+def _open_beneath(root: Path, rel: str) -> int:
+    """Open ``root/rel`` one component at a time, refusing links on the way (plain mode)."""
+    *folders, name = Path(rel).parts
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(root, flags | os.O_DIRECTORY)
+    try:
+        for folder in folders:
+            inner = os.open(folder, flags | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        return os.open(name, flags | os.O_NONBLOCK, dir_fd=fd)
+    finally:
+        os.close(fd)
 
 
 # --------------------------------------------------------------------------

@@ -432,3 +432,19 @@ def test_a_tree_with_a_link_is_refused(tmp_path: Path) -> None:
     (tmp_path / "data.txt").symlink_to("/etc/hostname")
     with pytest.raises(SandboxError, match="symbolic link"):
         sandbox.run([sys.executable, "prog.py"], tree=tmp_path)
+
+
+def test_plain_mode_collects_without_following_folder_links(tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("host data")
+    result = py(
+        f"""
+        import os
+        os.symlink({str(tmp_path)!r}, "up")
+        os.mkdir("d")
+        open("d/ok.txt", "w").write("mine")
+        """,
+        collect=["up/secret.txt", "d/ok.txt"],
+        isolation="plain",
+    )
+    assert result.ok, result.stderr
+    assert result.files == {"d/ok.txt": b"mine"}
