@@ -114,6 +114,11 @@ _COMMENT_OR_LITERAL = re.compile(
 _DIRECTIVE = re.compile(r"#\s*(\w*)\s*(.*)\Z")
 _INCLUDE = re.compile(r"([<\"])([^>\"]*)([>\"])\Z")
 _IDENT = re.compile(r"[A-Za-z_]\w*")
+# What a PCH header may be spelled as. The PCH compile runs outside the sandbox
+# on names a task's source chose, so this is what keeps it reading only the
+# compiler's own and the HLS headers: no absolute name, no "..", nothing that
+# reaches past the include folders (pch.h is compiled in an empty folder, with
+# no relative -I). Loosen it and that compile must move into the sandbox.
 _SPELLING = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+/-]*\Z")
 _CONDITIONAL = re.compile(r"#\s*(if|ifdef|ifndef|endif)\b")
 # Every file name a header looks up: the search path decides __has_include too.

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from duckfix import gitenv
 from duckfix.errors import RepositoryError, UsageError
 from duckfix.pipelines.review.inputs import from_commits, from_range, new_commits
 
@@ -168,7 +169,11 @@ def _quote(text: str) -> str:
 def hooks_path(repo: git.Repo) -> Path:
     """Where git looks for this repository's hooks (``core.hooksPath`` honoured)."""
     top = Path(repo.working_tree_dir or repo.git_dir)
-    return top / str(repo.git.rev_parse("--git-path", "hooks")).strip()
+    # The one git command asked without HOOKS_OFF: it is where the user's own
+    # pushes look for hooks, not ours. rev-parse --git-path reads, runs nothing.
+    env = gitenv.config_vars([p for p in gitenv.SAFE_CONFIG if p != gitenv.HOOKS_OFF])
+    where = repo.git.execute(["git", "rev-parse", "--git-path", "hooks"], env=env)
+    return top / str(where).strip()
 
 
 def install_hook(repo: git.Repo, *, force: bool = False, chain: bool = False) -> tuple[Path, str]:

@@ -2,11 +2,16 @@
 
 The new file goes to ``gcc -fsyntax-only -Wall -Wextra -Wno-unknown-pragmas``
 (``g++ -std=c++17`` for ``.cc``/``.cpp``/``.cxx``/``.hpp``/``.hh``, and for a ``.h``
-that reads as C++) on stdin, from the file's folder, with that folder, the
-repository's top folder and its ``include/`` on the include path, and for C++
-the ``ap_int`` / ``hls_stream`` headers when the ``hls`` extra provides them. Diagnostics
-come as JSON (``-fdiagnostics-format=json``) or, from a compiler without it,
-as ``<stdin>:LINE:COL: kind: message [-Wflag]`` text.
+that reads as C++) on stdin, with the file's folder, the repository's top folder
+and its ``include/`` on the include path, and for C++ the ``ap_int`` /
+``hls_stream`` headers when the ``hls`` extra provides them. Diagnostics come as
+JSON (``-fdiagnostics-format=json``) or, from a compiler without it, as
+``<stdin>:LINE:COL: kind: message [-Wflag]`` text.
+
+The text is a patch's, and a patch names what the compiler reads
+(``#include "/root/.ssh/id_rsa"``), so gcc runs in :mod:`duckfix.sandbox`: one run
+per file, as an unprivileged uid, in an empty folder, seeing the repository
+and the HLS headers read-only and of the host nothing else but the compiler.
 
 Kept: warnings (``warning``) and errors (``error``) of the file itself on added
 lines; notes are dropped. Category ``c/<flag without -W>`` (``c/unused-variable``)
@@ -24,7 +29,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from duckfix.agents.review_checks.tool import ToolFailed, run_tool
+from duckfix.agents.review_checks.tool import ToolFailed, run_sandboxed, sandbox_path
 from duckfix.config import ReviewSettings
 from duckfix.models import Finding, Severity
 from duckfix.patches import FileContext
@@ -145,18 +150,23 @@ def _compile(text: str, path: str, repo: Path | None, cxx: bool) -> list[_Diag]:
     import shutil
 
     name = "g++" if cxx else "gcc"
-    exe = shutil.which(name)
+    # Looked up where the sandbox looks: the compiler found must be one it can run.
+    exe = shutil.which(name, path=sandbox_path())
     if exe is None:
         raise ToolFailed(f"{name} is not installed")
     command = [exe, "-fsyntax-only", "-Wall", "-Wextra", "-Wno-unknown-pragmas"]
     command += ["-x", "c++", "-std=c++17"] if cxx else ["-x", "c"]
-    cwd: Path | None = None
+    read_only: list[str] = []
     if repo is not None and repo.is_dir():
+        # Real paths: the sandbox mounts a folder where it really is, not at a
+        # symbolic link to it (the link may sit in a folder the sandbox covers).
+        repo = repo.resolve()
         folder = (repo / path).parent
-        cwd = folder if folder.is_dir() else repo
+        folder = folder if folder.is_dir() else repo
         command += ["-iquote", str(folder), "-I", str(repo)]
         if (repo / "include").is_dir():
             command += ["-I", str(repo / "include")]
+        read_only.append(str(repo))
     if cxx:
         from duckfix.hls_headers import hls_include
 
@@ -164,19 +174,21 @@ def _compile(text: str, path: str, repo: Path | None, cxx: bool) -> list[_Diag]:
         # (the hls extra) every such file would only say "not checked".
         headers = hls_include()
         if headers:
+            headers = os.path.realpath(headers)
             command += ["-isystem", headers]
-    # The C locale keeps gcc's messages in English with ASCII quotes.
-    env = {**os.environ, "LC_ALL": "C"}
+            read_only.append(headers)
     if exe not in _JSON_UNSUPPORTED:
-        stderr = _run([*command, "-fdiagnostics-format=json", "-"], text, cwd, env)
+        stderr = _run([*command, "-fdiagnostics-format=json", "-"], text, read_only)
         if not ("fdiagnostics-format" in stderr and not stderr.lstrip().startswith("[")):
             return _parse_json(stderr)
         _JSON_UNSUPPORTED.add(exe)
-    return _parse_text(_run([*command, "-"], text, cwd, env))
+    return _parse_text(_run([*command, "-"], text, read_only))
 
 
-def _run(command: list[str], text: str, cwd: Path | None, env: dict[str, str]) -> str:
-    return run_tool(command, text, what="the compiler", cwd=cwd, env=env).stderr
+def _run(command: list[str], text: str, read_only: list[str]) -> str:
+    # The C locale keeps gcc's messages in English with ASCII quotes.
+    env = {"LC_ALL": "C"}
+    return run_sandboxed(command, text, what="the compiler", read_only=read_only, env=env).stderr
 
 
 def _parse_json(stderr: str) -> list[_Diag]:

@@ -234,10 +234,13 @@ def _git(repo: Path, *args: str) -> str | None:
     """
     import subprocess
 
+    from duckfix.gitenv import safe_env
+
     try:
         done = subprocess.run(
             ["git", *args],
             cwd=repo,
+            env=safe_env(),
             capture_output=True,
             encoding="utf-8",
             errors="replace",

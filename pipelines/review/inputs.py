@@ -9,7 +9,9 @@
 * ``A..B`` is one review of ``git diff A B`` with the commits of ``A..B``.
 * The index (``--staged``) is one review of ``git diff --cached``.
 
-Git is read with GitPython; errors become :class:`~duckfix.errors.RepositoryError`.
+Git is read with GitPython, on a repository from :func:`open_repo`: its git
+commands run no hook and no command the repository's configuration names
+(:mod:`duckfix.gitenv`). Errors become :class:`~duckfix.errors.RepositoryError`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from duckfix import gitenv
 from duckfix.diff import parse_diff
 from duckfix.errors import PatchError, RepositoryError
 from duckfix.patches import CommitInfo, Review
@@ -44,23 +47,21 @@ _MBOX_FROM = re.compile(r"^From \S+ .*\d{4}$")
 _SUBJECT_TAGS = re.compile(r"^\s*(\[[^\]]*\]\s*)+")
 _HEADER = re.compile(r"^[A-Za-z][A-Za-z0-9-]*: ")
 # git diff options used everywhere: renames found, no colour, no external
-# diff driver or textconv (the review must see the bytes that are committed).
-_DIFF_OPTIONS = (
-    "-M",
-    "--no-color",
-    "--no-ext-diff",
-    "--no-textconv",
-    "--src-prefix=a/",
-    "--dst-prefix=b/",
-)
+# diff driver or textconv (the review must see the bytes that are committed,
+# and those are commands the repository's configuration names).
+_DIFF_OPTIONS = ("-M", "--no-color", *gitenv.DIFF_OPTIONS, "--src-prefix=a/", "--dst-prefix=b/")
 
 
 def open_repo(path: Path | str = ".") -> git.Repo:
-    """The git repository holding ``path``; :class:`RepositoryError` if there is none."""
+    """The git repository holding ``path``; :class:`RepositoryError` if there is none.
+
+    Every git command run for it runs no hook and no command its configuration
+    names (:func:`duckfix.gitenv.protect`).
+    """
     import git
 
     try:
-        return git.Repo(path, search_parent_directories=True)
+        return gitenv.protect(git.Repo(path, search_parent_directories=True))
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
         raise RepositoryError(f"{path}: not inside a git repository") from exc
 

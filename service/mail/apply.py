@@ -17,17 +17,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from duckfix import gitenv
 from duckfix.errors import RepositoryError
 from duckfix.service.mail.model import MailMessage, Series
 
 __all__ = ["Applied", "applied_series", "series_base"]
 
-# git am must not ask, sign, or look at the user's hooks and identity.
-_AM = [
-    "-c", "user.name=duckfix", "-c", "user.email=duckfix@localhost",
-    "-c", "core.hooksPath=/dev/null", "-c", "commit.gpgsign=false",
-    "am", "--quiet", "--keep-cr", "--no-3way",
-]  # fmt: skip
+# git am must not ask for, or use, the user's identity: the commits are ours and
+# thrown away with the worktree. (Hooks, signing and the rest: gitenv.)
+_IDENTITY = [("user.name", "duckfix"), ("user.email", "duckfix@localhost")]
+_AM = ["am", "--quiet", "--keep-cr", "--no-3way"]
 
 
 @dataclass
@@ -48,14 +47,23 @@ class Applied:
         return self.failed is None
 
 
-def _git(repo: Path, *args: str, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+def _git(
+    repo: Path, *args: str, input: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """``git ARGS`` in ``repo``, in ``env`` (default: :func:`gitenv.safe_env`)."""
     return subprocess.run(
-        ["git", *args], cwd=repo, input=input, capture_output=True, timeout=300, check=False
+        ["git", *args],
+        cwd=repo,
+        input=input,
+        env=env if env is not None else gitenv.safe_env(),
+        capture_output=True,
+        timeout=300,
+        check=False,
     )
 
 
-def _commit_of(repo: Path, rev: str) -> str | None:
-    done = _git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+def _commit_of(repo: Path, rev: str, env: dict[str, str] | None = None) -> str | None:
+    done = _git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", env=env)
     return done.stdout.decode().strip() or None if done.returncode == 0 else None
 
 
@@ -76,9 +84,12 @@ def applied_series(repo: Path, series: Series, default_base: str) -> Iterator[Ap
     if not (repo / ".git").exists() and _git(repo, "rev-parse", "--git-dir").returncode:
         raise RepositoryError(f"{repo}: mail.repo is not a git repository")
     base = series_base(repo, series, default_base)
+    # Checking out and applying run the filter drivers .gitattributes names (and
+    # a patch may add one): every driver configured here is switched off.
+    env = gitenv.safe_env([*_IDENTITY, *gitenv.filter_overrides(repo)])
     folder = Path(tempfile.mkdtemp(prefix="duckfix-am-"))
     tree = folder / "tree"
-    added = _git(repo, "worktree", "add", "--detach", "--quiet", str(tree), base)
+    added = _git(repo, "worktree", "add", "--detach", "--quiet", str(tree), base, env=env)
     if added.returncode:
         shutil.rmtree(folder, ignore_errors=True)
         raise RepositoryError(f"{repo}: cannot make a worktree: {added.stderr.decode().strip()}")
@@ -86,20 +97,20 @@ def applied_series(repo: Path, series: Series, default_base: str) -> Iterator[Ap
     try:
         for number in sorted(series.patches):
             patch = series.patches[number]
-            done = _git(tree, *_AM, input=patch.raw)
+            done = _git(tree, *_AM, input=patch.raw, env=env)
             if done.returncode:
                 words = (done.stderr or done.stdout).decode("utf-8", "replace").strip()
-                _git(tree, "am", "--abort")
+                _git(tree, "am", "--abort", env=env)
                 result.failed = patch
                 result.reason = _first_lines(words)
                 break
-            head = _commit_of(tree, "HEAD")
+            head = _commit_of(tree, "HEAD", env)
             assert head is not None
             result.commits[number] = head
         yield result
     finally:
-        _git(repo, "worktree", "remove", "--force", str(tree))
-        _git(repo, "worktree", "prune")
+        _git(repo, "worktree", "remove", "--force", str(tree), env=env)
+        _git(repo, "worktree", "prune", env=env)
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from duckfix import sandbox
 from duckfix.agents.review_checks import c_warnings
+from duckfix.errors import SandboxError
+from duckfix.hls_headers import hls_include
+from duckfix.models import RunResult
 
 from tests.agents.review_checks.test_checks import SETTINGS, by_line, make_ctx
 
@@ -91,7 +97,102 @@ def test_an_error_on_an_added_line(tmp_path: Path) -> None:
 
 def test_gcc_missing_is_one_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ctx = make_ctx(tmp_path / "r", "src/f.c", OLD, NEW)
-    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name, **_: None)
     (note,) = c_warnings.check(ctx, SETTINGS)
     assert (note.line, note.severity) == (4, "note")
     assert "gcc is not installed" in note.message
+
+
+# --- in the sandbox ------------------------------------------------------------------
+
+
+class _Spy:
+    """Records each ``sandbox.run`` call (command, keyword arguments, result)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[tuple[list[str], dict[str, Any], RunResult]] = []
+        real = sandbox.run
+
+        def run(cmd: list[str], **kwargs: Any) -> RunResult:
+            result = real(cmd, **kwargs)
+            self.calls.append((list(cmd), kwargs, result))
+            return result
+
+        monkeypatch.setattr(sandbox, "run", run)
+
+
+def test_one_sandboxed_run_per_file_with_the_repository_read_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = _Spy(monkeypatch)
+    ctx = make_ctx(tmp_path / "r", "src/f.c", OLD, NEW, files={"include/api.h": "int api;\n"})
+    found = c_warnings.check(ctx, SETTINGS)
+    assert [(f.line, f.category) for f in found] == [(4, "c/unused-variable")]
+    ((cmd, kwargs, run),) = spy.calls
+    repo = str((tmp_path / "r").resolve())
+    assert kwargs["read_only"] == [repo]
+    assert cmd[-2:] == ["-fdiagnostics-format=json", "-"]  # the new text on stdin
+    assert kwargs["stdin"] == NEW.encode()
+    assert ["-iquote", f"{repo}/src", "-I", repo, "-I", f"{repo}/include"] == [
+        a for a in cmd if a in ("-iquote", "-I") or a.startswith(repo)
+    ]
+    assert run.isolation == sandbox.isolation_mode("auto")
+
+
+def test_warnings_on_added_lines_come_through_the_sandbox_in_c_and_in_a_header(
+    tmp_path: Path,
+) -> None:
+    old = "#ifndef Q_H\n#define Q_H\nstruct q { int n; };\n#endif\n"
+    new = (
+        "#ifndef Q_H\n#define Q_H\nstruct q { int n; };\n"
+        "static inline int q_len(const struct q *q)\n{\n\tint spare;\n\treturn q->n;\n}\n"
+        "#endif\n"
+    )
+    found = c_warnings.check(make_ctx(tmp_path / "r", "inc/q.h", old, new), SETTINGS)
+    assert by_line(found) == {6: ["c/unused-variable"]}
+    source = '#include "q.h"\nint f(struct q *q)\n{\n\tunsigned u = 0;\n\treturn q->n < u;\n}\n'
+    ctx = make_ctx(tmp_path / "s", "inc/f.c", "", source, files={"inc/q.h": old})
+    assert by_line(c_warnings.check(ctx, SETTINGS)) == {5: ["c/sign-compare"]}
+
+
+@pytest.mark.skipif(hls_include() is None, reason="the hls extra is not installed")
+@pytest.mark.skipif(shutil.which("g++") is None, reason="g++ is not installed")
+def test_an_hls_kernel_reads_the_ap_headers_through_the_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = _Spy(monkeypatch)
+    new = (
+        '#include "ap_int.h"\n\nap_uint<8> top(const ap_uint<8> in[4])\n{\n'
+        "\tint spare;\n#pragma HLS PIPELINE II=1\n\treturn in[0];\n}\n"
+    )
+    found = c_warnings.check(make_ctx(tmp_path / "r", "hls/top.cpp", "", new), SETTINGS)
+    assert [(f.line, f.category) for f in found] == [(5, "c/unused-variable")]
+    ((_, kwargs, _),) = spy.calls
+    assert os.path.realpath(str(hls_include())) in kwargs["read_only"]
+
+
+def test_a_sandbox_that_cannot_run_the_compiler_is_one_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(cmd: list[str], **kwargs: Any) -> RunResult:
+        raise SandboxError("all 256 sandbox slots are busy; run fewer jobs at once")
+
+    monkeypatch.setattr(sandbox, "run", refuse)
+    (note,) = c_warnings.check(make_ctx(tmp_path / "r", "src/f.c", OLD, NEW), SETTINGS)
+    assert (note.line, note.severity, note.category) == (4, "note", "c/not-checked")
+    assert "could not run in the sandbox" in note.message and "slots are busy" in note.message
+
+
+@pytest.mark.parametrize(
+    ("ended", "limit", "said"),
+    [("timeout", None, "took longer than 30 s"), ("limit", "memory", "the memory limit")],
+)
+def test_a_compile_stopped_by_the_sandbox_is_one_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ended: str, limit: str | None, said: str
+) -> None:
+    def stopped(cmd: list[str], **kwargs: Any) -> RunResult:
+        return RunResult.model_validate({"ended": ended, "limit": limit, "seconds": 30.0})
+
+    monkeypatch.setattr(sandbox, "run", stopped)
+    (note,) = c_warnings.check(make_ctx(tmp_path / "r", "src/f.c", OLD, NEW), SETTINGS)
+    assert note.category == "c/not-checked" and said in note.message
