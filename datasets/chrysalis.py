@@ -22,6 +22,12 @@ bug file that is not valid JSON, or a design whose source is missing gives a
 bug marked not applied with the reason; loading never stops at one bad bug.
 
 Line endings are read as ``\\n`` (a CRLF source gives the same line numbers).
+
+The folder is hostile input, read through :class:`SafeFolder`: a symbolic
+link or special file among the entries looked at (suites, designs, bug
+files, sources, READMEs), anywhere in a design's ``Source_Code`` folder (the
+compiler of the review reads its headers) or a foreign hard link is refused
+with a :class:`TaskError`, and so is a file read that is over ``max_bytes``.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from pydantic import BaseModel, ConfigDict
 
 from duckfix.datasets.builder.categories import CATEGORIES
 from duckfix.errors import NotFoundError, TaskError
+from duckfix.safe_files import DEFAULT_MAX_BYTES, SafeFolder, read_file
 from duckfix.textsearch import find_snippet
 
 __all__ = [
@@ -52,6 +59,7 @@ __all__ = [
     "category_of",
     "changed_lines",
     "dataset_root",
+    "decode_text",
     "load_chrysalis",
     "read_text",
 ]
@@ -74,6 +82,7 @@ _LAYOUT = (
     f"(give the {DATASET_FOLDER} folder or the folder holding it)"
 )
 _SOURCE_SUFFIXES = (".cpp", ".cc", ".cxx", ".c")
+_WHAT = "Chrysalis datasets"
 _PAREN = re.compile(r"\(([^()]*)\)")
 _WORD = re.compile(r"[A-Za-z]+")
 _NUMBER = re.compile(r"(\d+)")
@@ -167,13 +176,12 @@ class ChrysalisDataset(_Frozen):
 # --- reading ------------------------------------------------------------------------
 
 
-def read_text(path: Path) -> str:
-    """A text file in UTF-8 or, by its BOM, UTF-16 / UTF-32; undecodable bytes replaced.
+def decode_text(data: bytes) -> str:
+    """Bytes in UTF-8 or, by their BOM, UTF-16 / UTF-32; undecodable bytes replaced.
 
     Chrysalis's README is UTF-16 with a BOM; other files may be UTF-8 with or
-    without one. Newlines come back as ``\\n``. Raises OSError only.
+    without one. Newlines come back as ``\\n``.
     """
-    data = path.read_bytes()
     if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
         text = data.decode("utf-32", "replace")
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -183,57 +191,78 @@ def read_text(path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def read_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """The text of one file (see :func:`decode_text`).
+
+    A :class:`TaskError` when it is not a regular file, is over ``max_bytes``
+    or cannot be read (:func:`duckfix.safe_files.read_file`).
+    """
+    return decode_text(read_file(path, max_bytes=max_bytes))
+
+
 def dataset_root(path: Path) -> Path:
     """The ``HLS_Bug_Dataset`` folder at ``path`` or inside it.
 
     :class:`NotFoundError` when ``path`` does not exist; :class:`TaskError`
     naming the expected layout when it holds no design in that layout.
     """
+    _check_given(path)
+    with SafeFolder(path, what=_WHAT) as given:
+        base = _base(given)
+    return path / base if base else path
+
+
+def _check_given(path: Path) -> None:
     if not path.exists():
         raise NotFoundError(f"{path}: no such folder; {_LAYOUT}")
     if not path.is_dir():
         raise TaskError(f"{path}: not a folder; {_LAYOUT}")
-    inner = path / DATASET_FOLDER
-    for candidate in (inner, path) if inner.is_dir() else (path,):
-        if any(True for _ in _design_folders(candidate)):
+
+
+def _base(given: SafeFolder) -> str:
+    """Where in the folder the user gave the designs are: ``HLS_Bug_Dataset`` or ``""``."""
+    inner = given.kind(DATASET_FOLDER) == "folder"
+    for candidate in (DATASET_FOLDER, "") if inner else ("",):
+        if _design_folders(given, candidate):
             return candidate
-    raise TaskError(f"{path}: not a Chrysalis HLS bug dataset; {_LAYOUT}")
+    raise TaskError(f"{given.path}: not a Chrysalis HLS bug dataset; {_LAYOUT}")
 
 
-def _folders(path: Path) -> list[Path]:
-    try:
-        found = [p for p in path.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))]
-    except OSError:
-        return []
-    return sorted(found, key=_natural)
+def _join(*parts: str) -> str:
+    return "/".join(p for p in parts if p)
 
 
-def _natural(path: Path) -> list[Any]:
+def _folders(given: SafeFolder, rel: str) -> list[str]:
+    # Entries are looked at, so a link among them is refused, not followed.
+    found = given.names(rel, only=lambda name: not name.startswith((".", "__")))
+    return sorted((name for name, kind in found if kind == "folder"), key=_natural)
+
+
+def _natural(name: str) -> list[Any]:
     # bug_2 before bug_10, design2 before design10: the order a person lists them in.
-    return [int(p) if p.isdigit() else p.lower() for p in _NUMBER.split(path.name)]
+    return [int(p) if p.isdigit() else p.lower() for p in _NUMBER.split(name)]
 
 
-def _design_folders(root: Path) -> list[tuple[str, Path]]:
+def _design_folders(given: SafeFolder, base: str) -> list[tuple[str, str]]:
+    """``(suite, design folder relative to the given folder)`` of every design under ``base``."""
     out = []
-    for suite in _folders(root):
-        for design in _folders(suite):
-            if (design / SOURCE_FOLDER).is_dir() or (design / BUGS_FOLDER).is_dir():
-                out.append((suite.name, design))
+    for suite in _folders(given, base):
+        for design in _folders(given, _join(base, suite)):
+            rel = _join(base, suite, design)
+            sub = {given.kind(f"{rel}/{SOURCE_FOLDER}"), given.kind(f"{rel}/{BUGS_FOLDER}")}
+            if "folder" in sub:
+                out.append((suite, rel))
     return out
 
 
-def _title(root: Path, given: Path, problems: list[str]) -> str | None:
+def _title(given: SafeFolder, base: str) -> str | None:
     # The README sits in HLS_Bug_Dataset; a parent the user named may hold it too.
-    folders = [root] if given.resolve() == root.resolve() else [root, given]
-    for folder in folders:
-        for readme in sorted(folder.glob("README*")):
-            if not readme.is_file():
+    for folder in (base, "") if base else ("",):
+        readmes = given.names(folder, only=lambda name: name.startswith("README"))
+        for name, kind in readmes:
+            if kind != "file":
                 continue
-            try:
-                text = read_text(readme)
-            except OSError as exc:
-                problems.append(f"{readme}: cannot be read ({exc.strerror or exc})")
-                continue
+            text = decode_text(given.read_bytes(_join(folder, name)))
             for line in text.splitlines():
                 line = line.strip().lstrip("#").strip()
                 if line:
@@ -241,66 +270,82 @@ def _title(root: Path, given: Path, problems: list[str]) -> str | None:
     return None
 
 
-def _source_file(design: Path) -> Path | None:
-    folder = design / SOURCE_FOLDER
-    exact = folder / f"{design.name}.cpp"
-    if exact.is_file():
+def _source_file(given: SafeFolder, design: str) -> str | None:
+    """The design's source, relative to the given folder; None when it has none."""
+    folder = f"{design}/{SOURCE_FOLDER}"
+    name = design.rsplit("/", 1)[-1]
+    if given.kind(folder) != "folder":
+        return None
+    exact = f"{folder}/{name}.cpp"
+    if given.kind(exact) == "file":
         return exact
     # Some checkouts differ in case or suffix (fir.CPP, fir.cc); never a test bench.
-    try:
-        files = [p for p in folder.iterdir() if p.is_file()]
-    except OSError:
-        return None
-    wanted = {f"{design.name}{s}".lower() for s in _SOURCE_SUFFIXES}
-    return next((p for p in sorted(files) if p.name.lower() in wanted), None)
+    wanted = {f"{name}{s}".lower() for s in _SOURCE_SUFFIXES}
+    files = [n for n, kind in given.names(folder) if kind == "file" and n.lower() in wanted]
+    return f"{folder}/{min(files)}" if files else None
 
 
-def load_chrysalis(path: Path) -> ChrysalisDataset:
+def load_chrysalis(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ChrysalisDataset:
     """Every design and bug of the dataset at ``path`` (``HLS_Bug_Dataset`` or its parent).
 
     Bugs come in suite, design, bug file (natural order) and entry order, each
     applied on its own to the design's source. Problems with one bug or one
     design are carried on the bugs (``applied=False``, ``reason``); only a
-    ``path`` that is not such a dataset raises (:func:`dataset_root`).
+    ``path`` that is not such a dataset raises (:func:`dataset_root`), or one
+    holding what :class:`SafeFolder` refuses: a link or special file among
+    the entries looked at, a foreign hard link, a file read that is over
+    ``max_bytes``, or any of these in a design's ``Source_Code`` folder (the
+    compiler reads its headers).
     """
-    root = dataset_root(path)
+    _check_given(path)
+    with SafeFolder(path, max_bytes=max_bytes, what=_WHAT) as given:
+        return _load(given, path)
+
+
+def _load(given: SafeFolder, path: Path) -> ChrysalisDataset:
+    base = _base(given)
+    root = path / base if base else path
     problems: list[str] = []
-    title = _title(root, path, problems)
+    title = _title(given, base)
     designs: list[ChrysalisDesign] = []
     bugs: list[ChrysalisBug] = []
-    for suite, folder in _design_folders(root):
-        source = _source_file(folder)
-        bug_dir = folder / BUGS_FOLDER
-        bug_files = sorted(
-            (p for p in bug_dir.glob("*.txt") if p.is_file()) if bug_dir.is_dir() else [],
-            key=_natural,
-        )
+    for suite, design in _design_folders(given, base):
+        name = design.rsplit("/", 1)[-1]
+        source = _source_file(given, design)
+        if source is not None:
+            given.check_tree(f"{design}/{SOURCE_FOLDER}")
+        bug_dir = f"{design}/{BUGS_FOLDER}"
+        bug_files: list[str] = []
+        if given.kind(bug_dir) == "folder":
+            found = given.names(bug_dir, only=lambda n: n.endswith(".txt"))
+            bug_files = sorted((n for n, kind in found if kind == "file"), key=_natural)
         designs.append(
             ChrysalisDesign(
-                suite=suite, name=folder.name, source=source, bug_files=[p.name for p in bug_files]
+                suite=suite,
+                name=name,
+                source=path / source if source else None,
+                bug_files=bug_files,
             )
         )
         if not bug_files:
-            problems.append(f"{suite}/{folder.name}: no {BUGS_FOLDER}/*.txt bug files")
+            problems.append(f"{suite}/{name}: no {BUGS_FOLDER}/*.txt bug files")
             continue
         original: str | None = None
         missing: str | None = None
         if source is None:
-            missing = f"{SOURCE_FOLDER}/{folder.name}.cpp not found"
+            missing = f"{SOURCE_FOLDER}/{name}.cpp not found"
         else:
-            try:
-                original = read_text(source)
-            except OSError as exc:
-                missing = f"{source.name} cannot be read ({exc.strerror or exc})"
+            original = decode_text(given.read_bytes(source))
         where = {
             "suite": suite,
-            "design": folder.name,
-            "source_name": source.name if source else f"{folder.name}.cpp",
-            "source_dir": folder / SOURCE_FOLDER,
+            "design": name,
+            "source_name": source.rsplit("/", 1)[-1] if source else f"{name}.cpp",
+            "source_dir": path / design / SOURCE_FOLDER,
             "original_source": original,
         }
         for bug_file in bug_files:
-            bugs += _bugs_of(bug_file, where, missing)
+            text = decode_text(given.read_bytes(f"{bug_dir}/{bug_file}"))
+            bugs += _bugs_of(bug_file, text, where, missing)
     return ChrysalisDataset(root=root, title=title, designs=designs, bugs=bugs, problems=problems)
 
 
@@ -361,6 +406,11 @@ def _entries(text: str) -> list[Any]:
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise ValueError(f"not valid JSON ({where}: {exc.msg})") from exc
+    except RecursionError as exc:
+        raise ValueError("not usable JSON: nested too deeply to parse") from exc
+    except ValueError as exc:
+        # An integer over Python's digit limit; the rest of the message is for programmers.
+        raise ValueError(f"not usable JSON: {str(exc).split(':')[0]}") from exc
     spec = _field(doc, "Error Specification") if isinstance(doc, dict) else doc
     if isinstance(spec, dict):
         spec = [spec]
@@ -371,17 +421,19 @@ def _entries(text: str) -> list[Any]:
     return spec
 
 
-def _bugs_of(path: Path, where: dict[str, Any], missing: str | None) -> list[ChrysalisBug]:
-    codes = _file_codes(path.name)
+def _bugs_of(
+    name: str, text: str, where: dict[str, Any], missing: str | None
+) -> list[ChrysalisBug]:
+    codes = _file_codes(name)
     try:
-        entries = _entries(read_text(path))
-    except (OSError, ValueError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        entries = _entries(text)
+    except ValueError as exc:
+        why = str(exc)
         # One not-applied bug per code the name gives, so each category still counts it.
         return [
             ChrysalisBug(
                 **where,
-                bug_file=path.name,
+                bug_file=name,
                 index=i,
                 category=code,
                 reason=why,
@@ -394,7 +446,7 @@ def _bugs_of(path: Path, where: dict[str, Any], missing: str | None) -> list[Chr
             out.append(
                 ChrysalisBug(
                     **where,
-                    bug_file=path.name,
+                    bug_file=name,
                     index=index,
                     category=codes[index] if index < len(codes) else UNKNOWN,
                     reason=f"entry {index} is not a JSON object",
@@ -409,7 +461,7 @@ def _bugs_of(path: Path, where: dict[str, Any], missing: str | None) -> list[Chr
         )
         bug = {
             **where,
-            "bug_file": path.name,
+            "bug_file": name,
             "index": index,
             "category": category_of(error_type, codes),
             "error_type": error_type,

@@ -7,22 +7,30 @@ A task is a folder::
     fixed/             the reference fix (optional for a user's own tasks)
     tests/visible/     cases.jsonl ({"args": [...], "expected": ...} a line) and/or test_*.py
     tests/hidden/      the same, used only to judge
+
+A task folder is hostile input and is read through :class:`SafeFolder`: a
+symbolic link, special file, foreign hard link or file over ``max_bytes``
+(the setting ``tasks.max_file_mb``) in the parts duckfix reads (``task.toml``,
+``buggy/``, ``fixed/``, ``tests/visible/``, ``tests/hidden/``) is refused, and
+so is a link or special file among the entries of the task folder itself and
+of ``tests/``, read or not. A folder of tasks may hold no link among its
+entries either. Python sources, cases and ``task.toml`` are parsed by
+:mod:`.parsing`, which refuses text nested too deeply for later stages.
 """
 
 from __future__ import annotations
 
 import ast
-import json
 import re
-import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from duckfix.datasets.parsing import check_syntax, json_lines, parse_toml
 from duckfix.errors import TaskError
 from duckfix.models import Task, TestCase, TestSet
+from duckfix.safe_files import DEFAULT_MAX_BYTES, SafeFolder
 
 __all__ = [
     "check_syntax",
@@ -37,52 +45,82 @@ __all__ = [
 _REQUIRED = ("id", "entry_point")
 _KNOWN = {"id", "language", "entry_point", "program", "category", "description"}
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_SKIP = {"__pycache__", ".pytest_cache"}
 
 
 def is_task_folder(path: Path) -> bool:
-    return (path / "task.toml").is_file()
+    """Whether ``path`` holds a ``task.toml`` (a regular file, not a link to one)."""
+    try:
+        with SafeFolder(path) as folder:
+            return folder.kind("task.toml") == "file"
+    except TaskError:
+        return False
 
 
-def load_task_folders(root: Path) -> list[Task]:
-    """Every task under ``root``: ``root`` itself if it is a task, else its task subfolders."""
+def load_task_folders(root: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Task]:
+    """Every task under ``root``: ``root`` itself if it is a task, else its task subfolders.
+
+    Files over ``max_bytes`` (the setting ``tasks.max_file_mb``), links and
+    special files are refused (:mod:`duckfix.safe_files`).
+    """
     if not root.is_dir():
         raise TaskError(f"{root}: not a folder of tasks")
-    if is_task_folder(root):
-        return [load_task(root)]
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and is_task_folder(p))
-    if not folders:
-        raise TaskError(f"{root}: no task folders (folders holding a task.toml) found")
-    tasks = [load_task(p) for p in folders]
+    with SafeFolder(root, max_bytes=max_bytes) as top:
+        if top.kind("task.toml") == "file":
+            return [_load(top)]
+        # A link among the suite's entries is refused, not skipped: it may be a task.
+        names = [
+            name
+            for name, kind in top.names()
+            if kind == "folder" and top.kind(f"{name}/task.toml") == "file"
+        ]
+        if not names:
+            raise TaskError(f"{root}: no task folders (folders holding a task.toml) found")
+        tasks = []
+        for name in names:
+            with top.folder(name) as folder:
+                tasks.append(_load(folder))
     seen: dict[str, Path] = {}
-    for task, folder in zip(tasks, folders, strict=True):
+    for task, name in zip(tasks, names, strict=True):
         if task.id in seen:
-            raise TaskError(f"{folder}: task id {task.id!r} is also used by {seen[task.id]}")
-        seen[task.id] = folder
+            raise TaskError(f"{root / name}: task id {task.id!r} is also used by {seen[task.id]}")
+        seen[task.id] = root / name
     return tasks
 
 
-def load_task(folder: Path) -> Task:
-    """One task folder, validated."""
-    meta = _read_meta(folder)
+def load_task(folder: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Task:
+    """One task folder, validated; files over ``max_bytes``, links and special files refused."""
+    if not folder.is_dir():
+        raise TaskError(f"{folder}: not a task folder (a folder holding a task.toml)")
+    with SafeFolder(folder, max_bytes=max_bytes) as root:
+        return _load(root)
+
+
+def _load(root: SafeFolder) -> Task:
+    folder = root.path
+    meta = _read_meta(root)
     language = meta.get("language", "python")
     program = meta.get("program") or (f"{meta['id']}.py" if language == "python" else "")
     if not program:
         raise TaskError(f"{folder / 'task.toml'}: 'program' is required for language {language!r}")
-    buggy = _read_tree(folder / "buggy", folder)
+    # What is not read is still looked at: a link or special file anywhere on
+    # the task's own levels is refused, read or not.
+    root.names()
+    if root.kind("tests") == "folder":
+        root.names("tests")
+    buggy = _read_tree(root, "buggy")
     if program not in buggy:
         raise TaskError(
             f"{folder}: buggy/{program} is missing (task.toml says program = {program!r})"
         )
-    fixed = _read_tree(folder / "fixed", folder) if (folder / "fixed").is_dir() else None
+    fixed = _read_tree(root, "fixed") if root.kind("fixed") == "folder" else None
     if fixed is not None and program not in fixed:
         raise TaskError(f"{folder}: fixed/{program} is missing")
     if language == "python":
         for side, files in (("buggy", buggy), ("fixed", fixed or {})):
             if program in files:
                 _check_entry_point(folder / side / program, files[program], meta["entry_point"])
-    visible = _read_tests(folder, "visible", language)
-    hidden = _read_tests(folder, "hidden", language)
+    visible = _read_tests(root, "visible", language)
+    hidden = _read_tests(root, "hidden", language)
     if language != "python" and not visible.bench_paths:
         raise TaskError(
             f"{folder}: tests/visible/ holds no test bench (a .c / .cpp file with DUCKFIX_MAIN)"
@@ -112,16 +150,11 @@ def load_task(folder: Path) -> Task:
         raise TaskError(f"{folder / 'task.toml'}: {where}: {first['msg']}") from exc
 
 
-def _read_meta(folder: Path) -> dict[str, Any]:
-    path = folder / "task.toml"
-    if not path.is_file():
-        raise TaskError(f"{folder}: task.toml is missing")
-    try:
-        meta = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise TaskError(f"{path}: not valid TOML: {exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise TaskError(f"{path}: not UTF-8 text") from exc
+def _read_meta(root: SafeFolder) -> dict[str, Any]:
+    path = root.path / "task.toml"
+    if root.kind("task.toml") != "file":
+        raise TaskError(f"{root.path}: task.toml is missing")
+    meta = parse_toml(root.read_text("task.toml"), path)
     missing = [k for k in _REQUIRED if not meta.get(k)]
     if missing:
         raise TaskError(f"{path}: missing required key(s): {', '.join(missing)}")
@@ -138,62 +171,33 @@ def _read_meta(folder: Path) -> dict[str, Any]:
     return meta
 
 
-def _read_tree(root: Path, task_folder: Path) -> dict[str, str]:
-    if not root.is_dir():
-        raise TaskError(f"{task_folder}: {root.name}/ is missing")
-    files: dict[str, str] = {}
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and not _SKIP & set(path.parts) and path.suffix != ".pyc":
-            rel = path.relative_to(root).as_posix()
-            try:
-                files[rel] = path.read_text(encoding="utf-8")
-            except UnicodeDecodeError as exc:
-                raise TaskError(f"{path}: not UTF-8 text") from exc
-    return files
+def _read_tree(root: SafeFolder, rel: str) -> dict[str, str]:
+    if root.kind(rel) != "folder":
+        raise TaskError(f"{root.path}: {rel}/ is missing")
+    return root.text_tree(rel)
 
 
-def _read_tests(folder: Path, side: str, language: str = "python") -> TestSet:
-    root = folder / "tests" / side
-    if not root.is_dir():
+def _read_tests(root: SafeFolder, side: str, language: str = "python") -> TestSet:
+    rel_root = f"tests/{side}"
+    if root.kind(rel_root) != "folder":
         if side == "hidden":
             return TestSet()
-        raise TaskError(f"{folder}: tests/{side}/ is missing")
+        raise TaskError(f"{root.path}: tests/{side}/ is missing")
+    where = root.path / rel_root
     cases: list[TestCase] = []
     pytest_files: dict[str, str] = {}
     benches: dict[str, str] = {}
-    for rel, text in _read_tree(root, folder).items():
+    for rel, text in root.text_tree(rel_root).items():
         if rel.endswith(".jsonl"):
-            cases.extend(parse_cases(text, f"{side}/{rel}", root / rel))
+            cases.extend(parse_cases(text, f"{side}/{rel}", where / rel))
         elif language != "python":
             # Benches, and the headers and data files they include.
             benches[f"tests/{side}/{rel}"] = text
         else:
             if rel.endswith(".py"):
-                check_syntax(root / rel, text)
+                check_syntax(where / rel, text)
             pytest_files[f"tests/{side}/{rel}"] = text
     return TestSet(cases=cases, pytest_files=pytest_files, benches=benches)
-
-
-def check_syntax(path: Path, source: str) -> None:
-    """A Python file that does not parse is bad input, named with its line."""
-    try:
-        ast.parse(source)
-    except SyntaxError as exc:
-        raise TaskError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from exc
-
-
-def json_lines(text: str, path: Path | str, comments: bool = True) -> Iterator[tuple[int, Any]]:
-    """(line number, value) of each non-blank line; ``#`` and ``//`` lines are comments."""
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
-        if not stripped or (comments and stripped.startswith(("#", "//"))):
-            continue
-        try:
-            yield number, json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise TaskError(
-                f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})"
-            ) from exc
 
 
 def parse_cases(text: str, label: str, path: Path | str) -> list[TestCase]:

@@ -10,6 +10,12 @@ The layout, under a root the user names::
                                        (or correct_python_programs.NAME under ``--correct``)
     conftest.py                        declares --correct / --runslow (optional)
 
+The root is read through :class:`SafeFolder`: in the four folders above and
+for ``conftest.py``, a symbolic link, a special file, a foreign hard link or
+a file over ``max_bytes`` (``tasks.max_file_mb``) is refused, and so is a link
+in place of one of those folders. The rest of a checkout (``java_programs/``,
+``.git/``...) is not looked at.
+
 A task is a NAME with a program and a JSON file or a pytest file. JSON cases are
 split between the visible and hidden sides by a hash, so the split never changes
 between loads; a probe run of the buggy program then makes sure a bug that shows
@@ -25,10 +31,11 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from duckfix.datasets.folder import json_lines
+from duckfix.datasets.parsing import check_syntax, json_lines
 from duckfix.errors import TaskError
 from duckfix.models import Task, TestCase, TestSet
 from duckfix.runner import RunOptions, is_test_file, run_tests
+from duckfix.safe_files import DEFAULT_MAX_BYTES, SafeFolder
 
 __all__ = ["load_quixbugs"]
 
@@ -59,7 +66,13 @@ def pytest_configure(config):
 '''
 
 
-def load_quixbugs(root: Path, options: RunOptions | None = None, probe: bool = True) -> list[Task]:
+def load_quixbugs(
+    root: Path,
+    options: RunOptions | None = None,
+    probe: bool = True,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> list[Task]:
     """One task per program of a QuixBugs-style folder that has tests, sorted by name.
 
     With ``probe``, each buggy program runs once on all of its JSON cases (in
@@ -69,14 +82,23 @@ def load_quixbugs(root: Path, options: RunOptions | None = None, probe: bool = T
     root = Path(root)
     if not root.is_dir():
         raise TaskError(f"{root}: no such folder; {_LAYOUT}")
-    if not (root / _PROGRAMS).is_dir():
+    with SafeFolder(root, max_bytes=max_bytes, what="QuixBugs folders") as top:
+        tasks = _load(top)
+    if probe:
+        tasks = _probe_all(tasks, options or RunOptions())
+    return tasks
+
+
+def _load(top: SafeFolder) -> list[Task]:
+    root = top.path
+    if top.kind(_PROGRAMS) != "folder":
         raise TaskError(f"{root}: {_PROGRAMS}/ is missing; {_LAYOUT}")
-    programs = {p.stem: p for p in _py_files(root / _PROGRAMS)}
-    json_files = _files(root / _JSON, "*.json")
+    programs = _files(top, _PROGRAMS, ".py")
+    json_files = _files(top, _JSON, ".json")
     test_files = {
-        p.stem.removeprefix("test_"): p
-        for p in _py_files(root / _TESTS)
-        if is_test_file(p.name) and p.stem.startswith("test_")
+        name.removeprefix("test_"): rel
+        for name, rel in _files(top, _TESTS, ".py").items()
+        if is_test_file(f"{name}.py") and name.startswith("test_")
     }
     names = sorted(n for n in programs if n in json_files or n in test_files)
     if not names:
@@ -84,18 +106,19 @@ def load_quixbugs(root: Path, options: RunOptions | None = None, probe: bool = T
             f"{root}: no tasks found: no {_PROGRAMS}/NAME.py has a {_JSON}/NAME.json "
             f"or a {_TESTS}/test_NAME.py; {_LAYOUT}"
         )
-    support = _support(root, programs, set(names))
+    support = _support(top, programs, set(names))
     tasks = []
     for name in names:
         program = f"{_PROGRAMS}/{name}.py"
-        correct = root / _CORRECT / f"{name}.py"
+        correct = f"{_CORRECT}/{name}.py"
         if name in json_files:
-            cases = _parse_cases(_read(json_files[name]), name, json_files[name])
+            path = root / json_files[name]
+            cases = _parse_cases(top.read_text(json_files[name]), name, path)
             visible, hidden = _split(name, cases)
             tests = TestSet(cases=visible), TestSet(cases=hidden)
         else:
             # A pytest file cannot be split between the sides, so both see all of it.
-            pytest_file = {f"{_TESTS}/test_{name}.py": _read(test_files[name])}
+            pytest_file = {test_files[name]: _python(top, test_files[name])}
             tests = TestSet(pytest_files=pytest_file), TestSet(pytest_files=pytest_file)
         tasks.append(
             Task(
@@ -105,49 +128,46 @@ def load_quixbugs(root: Path, options: RunOptions | None = None, probe: bool = T
                 program=program,
                 category="unknown",
                 description="",
-                buggy={program: _read(programs[name])},
-                fixed={program: _read(correct)} if correct.is_file() else None,
+                buggy={program: _python(top, program)},
+                fixed={program: _python(top, correct)} if top.kind(correct) == "file" else None,
                 support=support,
                 visible=tests[0],
                 hidden=tests[1],
-                origin=str(programs[name]),
+                origin=str(root / program),
             )
         )
-    if probe:
-        tasks = _probe_all(tasks, options or RunOptions())
     return tasks
 
 
-def _files(folder: Path, pattern: str) -> dict[str, Path]:
-    if not folder.is_dir():
+def _files(top: SafeFolder, folder: str, suffix: str) -> dict[str, str]:
+    """``{stem: relative path}`` of the files ending in ``suffix`` in ``folder`` (if it is one)."""
+    if top.kind(folder) != "folder":
         return {}
-    return {p.stem: p for p in sorted(folder.glob(pattern)) if p.is_file()}
+    entries = top.names(folder, only=lambda name: name.endswith(suffix))
+    return {
+        name.removesuffix(suffix): f"{folder}/{name}" for name, kind in entries if kind == "file"
+    }
 
 
-def _py_files(folder: Path) -> list[Path]:
-    return list(_files(folder, "*.py").values())
+def _python(top: SafeFolder, rel: str) -> str:
+    """A Python file's text, refused when it does not parse or nests too deeply."""
+    text = top.read_text(rel)
+    check_syntax(top.path / rel, text)
+    return text
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise TaskError(f"{path}: not UTF-8 text") from exc
-
-
-def _support(root: Path, programs: dict[str, Path], task_names: set[str]) -> dict[str, str]:
+def _support(top: SafeFolder, programs: dict[str, str], task_names: set[str]) -> dict[str, str]:
     """Files every run needs: shared modules, test helpers, and a conftest."""
     support: dict[str, str] = {}
-    for name, path in programs.items():
+    for name, rel in programs.items():
         # Another task's program stays out: it would be a second copy of a bug
         # the candidate cannot see or fix.
         if name not in task_names:
-            support[f"{_PROGRAMS}/{path.name}"] = _read(path)
-    for path in _py_files(root / _TESTS):
-        if not is_test_file(path.name):
-            support[f"{_TESTS}/{path.name}"] = _read(path)
-    root_conftest = root / "conftest.py"
-    conftest = _read(root_conftest) if root_conftest.is_file() else _OWN_CONFTEST
+            support[rel] = _python(top, rel)
+    for name, rel in _files(top, _TESTS, ".py").items():
+        if not is_test_file(f"{name}.py"):
+            support[rel] = _python(top, rel)
+    conftest = _python(top, "conftest.py") if top.kind("conftest.py") == "file" else _OWN_CONFTEST
     support["conftest.py"] = conftest
     return support
 

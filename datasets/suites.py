@@ -8,6 +8,7 @@ from pathlib import Path
 from duckfix.errors import NotFoundError
 from duckfix.models import Task
 from duckfix.runner import RunOptions
+from duckfix.safe_files import DEFAULT_MAX_BYTES
 
 __all__ = ["BUILTIN_SUITES", "load_suite", "suite_root"]
 
@@ -24,19 +25,26 @@ def suite_root(name: str) -> Path:
     return root
 
 
-def load_suite(spec: str, options: RunOptions | None = None) -> list[Task]:
-    """The tasks of a suite. ``quixbugs:PATH`` may run buggy programs to split its cases."""
+def load_suite(
+    spec: str, options: RunOptions | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[Task]:
+    """The tasks of a suite. ``quixbugs:PATH`` may run buggy programs to split its cases.
+
+    Every suite, the built-in ones too, is read by the loaders' rules: files
+    over ``max_bytes`` (``tasks.max_file_mb``), links and special files refused.
+    """
     from duckfix.datasets.folder import load_task_folders
 
     if spec in BUILTIN_SUITES:
-        return load_task_folders(suite_root(spec))
+        return load_task_folders(suite_root(spec), max_bytes=max_bytes)
     if spec.startswith("quixbugs:"):
         from duckfix.datasets.quixbugs import load_quixbugs
 
-        return load_quixbugs(Path(spec.removeprefix("quixbugs:")).expanduser(), options)
+        root = Path(spec.removeprefix("quixbugs:")).expanduser()
+        return load_quixbugs(root, options, max_bytes=max_bytes)
     path = Path(spec).expanduser()
     if not path.exists():
         raise NotFoundError(
             f"no suite {spec!r}: give 'builtin', 'quixbugs:PATH', or the path of a folder of tasks"
         )
-    return load_task_folders(path)
+    return load_task_folders(path, max_bytes=max_bytes)

@@ -76,7 +76,7 @@ def run_cmd(
     from duckfix.errors import NotFoundError, UsageError
     from duckfix.pipelines.bench import BenchContext, BenchResult, run_bench
     from duckfix.pipelines.debug import DebugContext
-    from duckfix.service.jobs import model_client, only_tasks, run_options
+    from duckfix.service.jobs import max_file_bytes, model_client, only_tasks, run_options
     from duckfix.store import open_store
 
     settings, _ = state.settings(jobs=jobs, **{"llm.provider": provider})
@@ -101,7 +101,8 @@ def run_cmd(
     max_candidates = max_candidates or 400
     max_seconds = max_seconds or 30.0
     options = run_options(settings)
-    tasks = only_tasks(sorted(load_suite(suite, options), key=lambda t: t.id), only, suite)
+    loaded = load_suite(suite, options, max_bytes=max_file_bytes(settings))
+    tasks = only_tasks(sorted(loaded, key=lambda t: t.id), only, suite)
     if limit is not None:
         tasks = tasks[:limit]
     jobs = settings.jobs

@@ -90,12 +90,13 @@ def build_cmd(
     from duckfix.datasets.suites import load_suite
     from duckfix.errors import UsageError
     from duckfix.pipelines.dataset import build
-    from duckfix.service.jobs import model_client, only_tasks, run_options
+    from duckfix.service.jobs import max_file_bytes, model_client, only_tasks, run_options
     from duckfix.store import open_store
 
     settings, _ = state.settings(**{"llm.provider": provider})
     options = run_options(settings)
-    tasks = only_tasks(sorted(load_suite(suite, options), key=lambda t: t.id), only, suite)
+    loaded = load_suite(suite, options, max_bytes=max_file_bytes(settings))
+    tasks = only_tasks(sorted(loaded, key=lambda t: t.id), only, suite)
     languages = sorted({t.language for t in tasks})
     if language is None:
         if len(languages) != 1:

@@ -53,7 +53,7 @@ def debug(
     it cost. Exit code 0 when fixed (or nothing fails), 1 when not fixed.
     """
     from duckfix.errors import NotFoundError, UsageError
-    from duckfix.service.jobs import model_client, run_options
+    from duckfix.service.jobs import max_file_bytes, model_client, run_options
     from duckfix.store import open_store
 
     settings, _ = state.settings(**{"llm.provider": provider})
@@ -88,7 +88,7 @@ def debug(
     else:
         if path is None:
             raise UsageError("give a task folder or a program file to debug (see --help)")
-        task, target = _load(path, tests, cases, entry)
+        task, target = _load(path, tests, cases, entry, max_file_bytes(settings))
         from duckfix.pipelines.debug.graph import debug_task
 
         run_id = store.start_run(
@@ -127,7 +127,7 @@ def debug(
 
 
 def _load(
-    path: Path, tests: Path | None, cases: Path | None, entry: str | None
+    path: Path, tests: Path | None, cases: Path | None, entry: str | None, max_bytes: int
 ) -> tuple[Any, Path]:
     """The task to debug and the file a fix would be written into."""
     from duckfix.errors import NotFoundError, UsageError
@@ -137,13 +137,14 @@ def _load(
             raise UsageError("--tests, --cases and --entry go with a program file, not a folder")
         from duckfix.datasets.folder import load_task
 
-        task = load_task(path)
+        task = load_task(path, max_bytes=max_bytes)
         return task, path / "buggy" / task.program
     if not path.exists():
         raise NotFoundError(f"{path} does not exist")
     from duckfix.datasets.adhoc import task_from_program
 
-    return task_from_program(path, tests=tests, cases=cases, entry=entry), path
+    task = task_from_program(path, tests=tests, cases=cases, entry=entry, max_bytes=max_bytes)
+    return task, path
 
 
 def _program_key(fix: dict[str, str], target: Path) -> str:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from duckfix.runner import RunOptions
     from duckfix.store import Store
 
-__all__ = ["model_client", "only_tasks", "run_options"]
+__all__ = ["max_file_bytes", "model_client", "only_tasks", "run_options"]
 
 
 def run_options(settings: Settings) -> RunOptions:
@@ -37,6 +37,13 @@ def run_options(settings: Settings) -> RunOptions:
         hls_include=hls_include(settings.hls_include),
         build_cache=str(settings.home / "cache" / "cbuild"),
     )
+
+
+def max_file_bytes(settings: Settings) -> int:
+    """The largest task file a loader reads (``tasks.max_file_mb``), in bytes."""
+    from duckfix.safe_files import megabytes
+
+    return megabytes(settings.tasks.max_file_mb)
 
 
 def model_client(settings: Settings, store: Store, run_id: str, no_cache: bool) -> LLMClient | None:

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 __all__ = ["blocking", "emit", "review", "run_reviews"]
 
 FORMATS = ("terminal", "json", "sarif", "b4")
+MAX_PATCH_BYTES = 64 * 1024 * 1024
+"""A patch file or stdin larger than this is refused: no reviewable series is that big,
+and every stage after this one would hold it in memory."""
 _RANK = {"error": 0, "warning": 1, "note": 2}
 
 
@@ -69,7 +72,7 @@ def review(
     count per Chrysalis category the injected bugs the rule checks flag on the
     right line (a measurement: exit code 0).
     """
-    from duckfix.errors import NotFoundError, UsageError
+    from duckfix.errors import UsageError
     from duckfix.pipelines.review import inputs
 
     if hls_dataset is not None:
@@ -91,13 +94,7 @@ def review(
         ]
     else:
         assert patch is not None
-        if patch == "-":
-            text, label = sys.stdin.read(), "stdin"
-        else:
-            path = Path(patch)
-            if not path.is_file():
-                raise NotFoundError(f"{patch}: no such file")
-            text, label = path.read_text(encoding="utf-8", errors="replace"), path.name
+        text, label = _read_patch(patch)
         try:
             git_repo = inputs.open_repo(repo or Path.cwd())
         except UsageError:
@@ -110,6 +107,33 @@ def review(
         sys.exit(1)
 
 
+def _read_patch(patch: str) -> tuple[str, str]:
+    """The text of a patch file (or ``-``, stdin) and its label; never a FIFO, never unbounded."""
+    import os
+
+    from duckfix.errors import NotFoundError, PatchError
+    from duckfix.safe_files import read_file
+
+    if patch == "-":
+        text = sys.stdin.read(MAX_PATCH_BYTES + 1)
+        if len(text) > MAX_PATCH_BYTES:
+            raise PatchError(
+                f"stdin: over the {MAX_PATCH_BYTES >> 20} MB limit; review it in parts"
+            )
+        return text, "stdin"
+    path = Path(patch)
+    if not os.path.lexists(path):
+        raise NotFoundError(f"{patch}: no such file")
+    data = read_file(
+        path,
+        max_bytes=MAX_PATCH_BYTES,
+        hint="review it in parts",
+        error=PatchError,
+        hard_links=False,
+    )
+    return data.decode("utf-8", errors="replace"), path.name
+
+
 def _measure_hls_dataset(
     state: Any, path: Path, fmt: str, output: Path | None, checks: str | None
 ) -> None:
@@ -117,11 +141,12 @@ def _measure_hls_dataset(
     from duckfix.datasets.chrysalis import load_chrysalis
     from duckfix.errors import UsageError
     from duckfix.pipelines.review.hls_dataset import dataset_checks, measure, render_table
+    from duckfix.service.jobs import max_file_bytes
 
     if fmt not in ("terminal", "json"):
         raise UsageError(f"--hls-dataset reports as terminal or json, not {fmt}")
     settings, _ = state.settings(**{"review.checks": checks})
-    dataset = load_chrysalis(path.expanduser())
+    dataset = load_chrysalis(path.expanduser(), max_bytes=max_file_bytes(settings))
     names = dataset_checks(settings.review, chosen=checks is not None)
     report = measure(dataset, settings.review, names, jobs=settings.jobs)
     if fmt == "json":

@@ -23,10 +23,10 @@ def tasks() -> None:
 def list_cmd(state: Any, suite: str, as_json: bool) -> None:
     """List the tasks of SUITE."""
     from duckfix.datasets.suites import load_suite
-    from duckfix.service.jobs import run_options
+    from duckfix.service.jobs import max_file_bytes, run_options
 
     settings, _ = state.settings()
-    found = load_suite(suite, run_options(settings))
+    found = load_suite(suite, run_options(settings), max_bytes=max_file_bytes(settings))
     rows: list[dict[str, Any]] = [
         {
             "id": t.id,
@@ -78,12 +78,13 @@ def check_cmd(
     """
     from duckfix.datasets.check import check_suite
     from duckfix.datasets.suites import load_suite
-    from duckfix.service.jobs import only_tasks, run_options
+    from duckfix.service.jobs import max_file_bytes, only_tasks, run_options
     from duckfix.store import open_store
 
     settings, _ = state.settings(case_timeout=case_timeout)
     options = run_options(settings)
-    found = only_tasks(load_suite(suite, options), only, suite)
+    loaded = load_suite(suite, options, max_bytes=max_file_bytes(settings))
+    found = only_tasks(loaded, only, suite)
     from duckfix.sandbox import isolation_mode
 
     isolation = isolation_mode(options.isolation)

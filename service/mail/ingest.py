@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from duckfix.errors import ConfigError, JobError, NotFoundError, PatchError
+from duckfix.safe_files import read_prefix
 from duckfix.service.mail.model import MailMessage
 from duckfix.service.mail.series import parse_subject
 
@@ -45,6 +46,8 @@ __all__ = [
 MAX_BYTES = 5 * 1024 * 1024
 """Messages larger than this are skipped unread: no reviewable patch is 5 MB of
 e-mail, and parsing one costs memory for every stage after this one."""
+_LINE_PIECE = 64 * 1024
+"""Bytes of a line read at once while an mbox is indexed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,20 +86,34 @@ class _Mbox(mailbox.mbox):
         starts: list[int] = []
         stops: list[int] = []
         self._file.seek(0)
+        at_start = True
         while True:
             pos = self._file.tell()
-            line = self._file.readline()
+            # Lines are read in bounded pieces: a file without newlines must not
+            # be read into memory whole. Only a piece that starts a line can be
+            # an envelope.
+            line = self._file.readline(_LINE_PIECE)
             if not line:
                 if len(stops) < len(starts):
                     stops.append(pos)
                 break
-            if _ENVELOPE.match(line):
+            if at_start and _ENVELOPE.match(line):
                 if len(stops) < len(starts):
                     stops.append(pos)
                 starts.append(pos)
+            at_start = line.endswith(b"\n")
         self._toc = dict(enumerate(zip(starts, stops, strict=True)))
         self._next_key = len(self._toc)
         self._file_length = self._file.tell()
+
+    def capped_bytes(self, key: str, limit: int) -> bytes:
+        """Message ``key``, or its first ``limit + 1`` bytes when it is longer than ``limit``."""
+        toc: dict[Any, tuple[int, int]] = self._toc  # keyed by int, whatever the stubs say
+        start, stop = toc[key]
+        if stop - start <= limit:
+            return self.get_bytes(key)
+        self._file.seek(start)
+        return self._file.read(limit + 1)
 
 
 def read_mbox(path: str | os.PathLike[str]) -> Iterator[tuple[str, bytes]]:
@@ -110,17 +127,19 @@ def read_mbox(path: str | os.PathLike[str]) -> Iterator[tuple[str, bytes]]:
     file = Path(path)
     if not file.is_file():
         raise NotFoundError(f"mbox {file} does not exist (or is not a file)")
-    with file.open("rb") as fh:
-        head = fh.read(4096).lstrip(b"\r\n")
+    # Read without blocking and no more than a message may hold (parse skips a
+    # longer one as too large): a FIFO or a huge file is not loaded.
+    head = read_prefix(file, 4096, error=PatchError).lstrip(b"\r\n")
     if not head:
         return
     if not _ENVELOPE.match(head):
-        yield "0", file.read_bytes()
+        yield "0", read_prefix(file, MAX_BYTES + 1, error=PatchError)
         return
     box = _Mbox(str(file), create=False)
     try:
         for key in box.iterkeys():
-            yield str(key), _ESCAPED_FROM.sub(rb"\1", box.get_bytes(key))
+            raw = box.capped_bytes(key, MAX_BYTES)
+            yield str(key), _ESCAPED_FROM.sub(rb"\1", raw)
     finally:
         box.close()
 
@@ -144,8 +163,11 @@ def read_maildir(path: str | os.PathLike[str]) -> Iterator[tuple[str, bytes]]:
     box = mailbox.Maildir(str(root), factory=None, create=False)
     for key in sorted(box.iterkeys()):
         try:
-            raw = box.get_bytes(key)
-        except (KeyError, OSError):  # moved or deleted by a mail client meanwhile
+            # Not box.get_bytes: it would block on a FIFO and load a huge file
+            # whole. A message over MAX_BYTES is cut there; parse skips it.
+            where = box._lookup(key)  # type: ignore[attr-defined]  # the stubs leave it out
+            raw = read_prefix(root / where, MAX_BYTES + 1, error=PatchError)
+        except (KeyError, PatchError):  # moved or deleted meanwhile, or not a regular file
             continue
         yield key, raw
 
@@ -268,9 +290,9 @@ def parse(raw: bytes) -> MailMessage | Skipped:
 
 def _parse(raw: bytes) -> MailMessage | Skipped:
     if len(raw) > MAX_BYTES:
+        # The readers stop one byte past the limit, so the size is only known to be over it.
         return Skipped(
-            f"too large: {len(raw) // 1024} KiB (the limit is {MAX_BYTES // (1024 * 1024)} MiB)",
-            _sniff_id(raw),
+            f"too large: over the limit of {MAX_BYTES // (1024 * 1024)} MiB", _sniff_id(raw)
         )
     # CRLF files parse into bodies full of "\r"; the raw bytes are kept as they came.
     msg = email.message_from_bytes(raw.replace(b"\r\n", b"\n"), policy=email.policy.default)
