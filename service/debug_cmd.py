@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from duckfix.service.params import SECONDS
+
 __all__ = ["debug"]
 
 
@@ -28,9 +30,7 @@ __all__ = ["debug"]
 @click.option("--llm-first", is_flag=True, help="Ask the model before the patch templates.")
 @click.option("--no-cache", is_flag=True, help="Do not answer model calls from the cache.")
 @click.option("--max-candidates", type=click.IntRange(min=1), default=400, show_default=True)
-@click.option(
-    "--max-seconds", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True
-)
+@click.option("--max-seconds", type=SECONDS, default=120.0, show_default=True)
 @click.pass_obj
 def debug(
     state: Any,

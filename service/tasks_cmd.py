@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from duckfix.service.params import SECONDS
+
 __all__ = ["tasks"]
 
 
@@ -63,9 +65,7 @@ def console() -> Any:
 @tasks.command("check")
 @click.argument("suite")
 @click.option("--task", "only", multiple=True, help="Check only this task id (repeatable).")
-@click.option(
-    "--case-timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per test case."
-)
+@click.option("--case-timeout", type=SECONDS, help="Seconds per test case.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_obj
 def check_cmd(
