@@ -79,7 +79,7 @@ def run_cmd(
     from duckfix.errors import NotFoundError, UsageError
     from duckfix.pipelines.bench import BenchContext, BenchResult, run_bench
     from duckfix.pipelines.debug import DebugContext
-    from duckfix.service.jobs import model_client, only_tasks, run_options
+    from duckfix.service.jobs import announce_run, model_client, only_tasks, run_options
     from duckfix.store import open_store
 
     settings, _ = state.settings(jobs=jobs, **{"llm.provider": provider})
@@ -118,6 +118,7 @@ def run_cmd(
              "max_seconds": max_seconds, "case_timeout": options.case_timeout,
              "out": str(out.resolve()) if out else ""},
         )  # fmt: skip
+    announce_run(run_id, "bench")
     out = out or settings.home / "bench" / run_id
     out.mkdir(parents=True, exist_ok=True)
     results_file = out / "results.jsonl"

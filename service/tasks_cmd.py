@@ -78,7 +78,7 @@ def check_cmd(
     """
     from duckfix.datasets.check import check_suite
     from duckfix.datasets.suites import load_suite
-    from duckfix.service.jobs import only_tasks, run_options
+    from duckfix.service.jobs import announce_run, only_tasks, run_options
     from duckfix.store import open_store
 
     settings, _ = state.settings(case_timeout=case_timeout)
@@ -93,6 +93,7 @@ def check_cmd(
         suite,
         {"case_timeout": options.case_timeout, "tasks": len(found), "isolation": isolation},
     )
+    announce_run(run_id)
     from rich.console import Console
     from rich.progress import Progress
 

@@ -1,13 +1,16 @@
 """Bad settings and a bad environment, through the installed command as a user runs it.
 
 Each is refused before any work with one line on stderr and exit code 2,
-never a traceback; and a stray DUCKFIX_* variable is one warning.
+never a traceback; a stray DUCKFIX_* variable is one warning; and a run killed
+outright has already said the id that resumes it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -168,3 +171,38 @@ def test_a_stray_variable_is_one_warning_per_command(place: Path) -> None:
     mail = run(place, "mail", "run", "empty.mbox", DUCKFIX_MAIL__REPO=str(place / "repo"), **more)
     assert mail.returncode == 0, mail.stderr
     assert mail.stderr.count("warning:") == 1 and "DUCKFIX_SANDBOX_TIMOUT" in mail.stderr
+
+
+RUN_LINE = re.compile(r"^duckfix: run (\S+) \(resume with: duckfix bench --resume \1\)$")
+
+
+def test_a_killed_bench_has_said_its_run_id_and_resumes(place: Path) -> None:
+    suite = place / "suite"
+    write_task(suite, "unfixable", **{"buggy/double.py": "def double(n):\n    return str(n) * 3\n"})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DUCKFIX_")}
+    env |= {"DUCKFIX_HOME": str(place / "home"), "DUCKFIX_CASE_TIMEOUT": "1"}
+    job = subprocess.Popen(
+        [EXE, "--jobs", "1", "bench", str(suite), "--json", "--max-candidates", "30",
+         "--out", str(place / "out")],
+        cwd=place, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert job.stderr is not None
+        first = job.stderr.readline().rstrip("\n")  # blocks until the run is recorded
+        # Killed the hard way, before any task is done: nothing at the end will say the id.
+        os.killpg(job.pid, signal.SIGKILL)
+        job.wait(timeout=30)
+    finally:
+        if job.poll() is None:
+            os.killpg(job.pid, signal.SIGKILL)
+            job.wait()
+    found = RUN_LINE.match(first)
+    assert found, first
+    run_id = found.group(1)
+    assert job.returncode == -signal.SIGKILL
+    resumed = run(place, "bench", "--resume", run_id, "--json", timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stderr.splitlines()[0] == first, "the resumed run says its id first too"
+    results = {json.loads(line)["task_id"] for line in resumed.stdout.splitlines()}
+    assert results == {"double", "unfixable"}
