@@ -28,6 +28,7 @@ __all__ = [
     "Settings",
     "TaskSettings",
     "default_home",
+    "env_names",
     "find_config_file",
     "load_settings",
 ]
@@ -35,11 +36,15 @@ __all__ = [
 Source = Literal["default", "file", "env", "flag"]
 ENV_PREFIX = "DUCKFIX_"
 
+# NaN slips through every range check (each comparison with it is false) and
+# infinity turns a timeout into "never": no setting means either.
+_STRICT = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
 
 class SandboxSettings(BaseModel):
     """Limits every sandboxed run gets unless a job asks for others."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _STRICT
 
     isolation: Literal["auto", "namespaces", "plain"] = "auto"
     timeout: float = Field(10.0, gt=0, description="wall-clock seconds per run")
@@ -54,16 +59,16 @@ class SandboxSettings(BaseModel):
 class TaskSettings(BaseModel):
     """What a task folder (or any input read as one) may hold."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _STRICT
 
-    max_file_mb: float = Field(5.0, gt=0, allow_inf_nan=False)
+    max_file_mb: float = Field(5.0, gt=0)
     """A task file or program larger than this is refused."""
 
 
 class LLMSettings(BaseModel):
     """Which model the agents talk to, and how much of it one run may use."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _STRICT
 
     provider: str = "none"
     """A registered provider: ``none`` (no model; agents work offline), ``openai``
@@ -115,7 +120,7 @@ REVIEW_CHECKS = ("hygiene", "leftovers", "secrets", "python", "c", "hls", "commi
 class ReviewSettings(BaseModel):
     """What the review pipeline checks, and when the pre-push hook blocks a push."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _STRICT
 
     checks: tuple[str, ...] = REVIEW_CHECKS
     """Checks that run (``model`` only when a model is configured); a list, or comma-separated."""
@@ -153,7 +158,7 @@ class ReviewSettings(BaseModel):
 class MailSettings(BaseModel):
     """The mail bot: where patches are applied, when a series is ready, how replies go out."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _STRICT
 
     repo: str | None = None
     """The git repository patches are applied to (a path)."""
@@ -180,7 +185,7 @@ class MailSettings(BaseModel):
     outbox: str | None = None
     """A maildir replies go to (default: ``<home>/outbox``) when not sent over SMTP."""
     smtp_host: str | None = None
-    smtp_port: int = Field(587, gt=0)
+    smtp_port: int = Field(587, gt=0, le=65535)
     smtp_starttls: bool = True
     smtp_user: str | None = None
     smtp_password_env: str = "DUCKFIX_SMTP_PASSWORD"
@@ -188,7 +193,7 @@ class MailSettings(BaseModel):
     rate_per_minute: float = Field(10.0, gt=0)
     """Replies sent per minute at most (per list)."""
     imap_host: str | None = None
-    imap_port: int = Field(993, gt=0)
+    imap_port: int = Field(993, gt=0, le=65535)
     imap_user: str | None = None
     imap_password_env: str = "DUCKFIX_IMAP_PASSWORD"
     imap_folder: str = "INBOX"
@@ -206,7 +211,7 @@ class MailSettings(BaseModel):
 class Settings(BaseModel):
     """Everything a run of duckfix can be told; frozen once loaded."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _STRICT
 
     home: Path = Field(default_factory=lambda: default_home())
     """Where duckfix keeps its database and caches (``DUCKFIX_HOME``)."""
@@ -241,14 +246,20 @@ def default_home() -> Path:
 
 def find_config_file(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
     """The nearest ``duckfix.toml`` or pyproject with ``[tool.duckfix]``, and its table."""
-    here = (start or Path.cwd()).resolve()
+    try:
+        here = (start or Path.cwd()).resolve()
+    except OSError as exc:  # the working folder was removed under us
+        raise ConfigError(
+            f"the current folder cannot be read ({exc.strerror}): cd elsewhere"
+        ) from exc
     for folder in (here, *here.parents):
         own = folder / "duckfix.toml"
         if own.is_file():
             return own, _read_toml(own)
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
-            table = _read_toml(pyproject).get("tool", {}).get("duckfix")
+            tool = _read_toml(pyproject).get("tool")
+            table = tool.get("duckfix") if isinstance(tool, dict) else None
             if isinstance(table, dict):
                 return pyproject, table
     return None
@@ -260,6 +271,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        # TOML is UTF-8 by definition; tomllib lets the decoder's error through.
+        line = bytes(exc.object[: exc.start]).count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: line {line} is not UTF-8; save the file as UTF-8, as TOML requires"
+        ) from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
 
@@ -286,6 +303,15 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[name] = value
     return out
+
+
+def env_names() -> dict[str, str]:
+    """Every setting's environment variable (``DUCKFIX_LLM__PROVIDER``) -> its dotted name."""
+    return {
+        ENV_PREFIX + name.upper().replace(".", "__"): name
+        for name, sub in _fields(Settings).items()
+        if sub is None
+    }
 
 
 def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:

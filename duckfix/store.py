@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from duckfix.errors import NotFoundError, StoreError
+from duckfix.environment import folder_problem
+from duckfix.errors import ConfigError, NotFoundError, StoreError
 
 __all__ = [
     "MIGRATIONS",
@@ -468,12 +469,21 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def open_store(url: str) -> Store:
-    """Open (creating and migrating if needed) the store at ``url``."""
+    """Open (creating and migrating if needed) the store at ``url``.
+
+    A SQLite file's folder must be one duckfix can write in; when it is not
+    (``DUCKFIX_HOME=/etc/passwd``), that is a setting to change, a
+    :class:`ConfigError`, said before SQLite gives its vaguer error.
+    """
     path = url.removeprefix("sqlite:///")
     if path != url and path and not path.startswith(":memory:"):
         folder = Path(path).parent
-        try:
+        with contextlib.suppress(OSError):  # folder_problem says why, if it matters
             folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create the folder of the database {folder}: {exc}") from exc
+        problem = folder_problem(folder, missing_ok=True)
+        if problem is not None:
+            raise ConfigError(
+                f"cannot keep the database in {folder}: {problem}; "
+                "set DUCKFIX_HOME (or --home) to a writable folder, or database_url"
+            )
     return Store(url)

@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from duckfix.service.params import SECONDS
+
 __all__ = ["bench"]
 
 
@@ -48,7 +50,7 @@ def bench() -> None:
 )
 @click.option(
     "--max-seconds",
-    type=click.FloatRange(min=0, min_open=True),
+    type=SECONDS,
     help="Seconds per task (default 30).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON lines.")
@@ -73,10 +75,17 @@ def run_cmd(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from duckfix.datasets.suites import load_suite
+    from duckfix.environment import folder_problem
     from duckfix.errors import NotFoundError, UsageError
     from duckfix.pipelines.bench import BenchContext, BenchResult, run_bench
     from duckfix.pipelines.debug import DebugContext
-    from duckfix.service.jobs import max_file_bytes, model_client, only_tasks, run_options
+    from duckfix.service.jobs import (
+        announce_run,
+        max_file_bytes,
+        model_client,
+        only_tasks,
+        run_options,
+    )
     from duckfix.store import open_store
 
     settings, _ = state.settings(jobs=jobs, **{"llm.provider": provider})
@@ -105,6 +114,8 @@ def run_cmd(
     tasks = only_tasks(sorted(loaded, key=lambda t: t.id), only, suite)
     if limit is not None:
         tasks = tasks[:limit]
+    if out is not None and (problem := folder_problem(out, missing_ok=True)) is not None:
+        raise UsageError(f"--out {out}: {problem}")  # before a run is recorded for nothing
     jobs = settings.jobs
     if resume_id is None:
         run_id = store.start_run(
@@ -114,6 +125,7 @@ def run_cmd(
              "max_seconds": max_seconds, "case_timeout": options.case_timeout,
              "out": str(out.resolve()) if out else ""},
         )  # fmt: skip
+    announce_run(run_id, "bench")
     out = out or settings.home / "bench" / run_id
     out.mkdir(parents=True, exist_ok=True)
     results_file = out / "results.jsonl"

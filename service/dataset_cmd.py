@@ -90,7 +90,13 @@ def build_cmd(
     from duckfix.datasets.suites import load_suite
     from duckfix.errors import UsageError
     from duckfix.pipelines.dataset import build
-    from duckfix.service.jobs import max_file_bytes, model_client, only_tasks, run_options
+    from duckfix.service.jobs import (
+        announce_run,
+        max_file_bytes,
+        model_client,
+        only_tasks,
+        run_options,
+    )
     from duckfix.store import open_store
 
     settings, _ = state.settings(**{"llm.provider": provider})
@@ -122,6 +128,7 @@ def build_cmd(
         run_id = store.start_run(
             "dataset", suite, {"language": language, "seed": seed, "per_program": per_program}
         )
+        announce_run(run_id)
         client = model_client(settings, store, run_id, no_cache)
     spec = BuildSpec(
         suite=suite, language=language, per_program=per_program, seed=seed,

@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from duckfix.service.params import SECONDS
+
 __all__ = ["debug"]
 
 
@@ -28,9 +30,7 @@ __all__ = ["debug"]
 @click.option("--llm-first", is_flag=True, help="Ask the model before the patch templates.")
 @click.option("--no-cache", is_flag=True, help="Do not answer model calls from the cache.")
 @click.option("--max-candidates", type=click.IntRange(min=1), default=400, show_default=True)
-@click.option(
-    "--max-seconds", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True
-)
+@click.option("--max-seconds", type=SECONDS, default=120.0, show_default=True)
 @click.pass_obj
 def debug(
     state: Any,
@@ -53,7 +53,7 @@ def debug(
     it cost. Exit code 0 when fixed (or nothing fails), 1 when not fixed.
     """
     from duckfix.errors import NotFoundError, UsageError
-    from duckfix.service.jobs import max_file_bytes, model_client, run_options
+    from duckfix.service.jobs import announce_run, max_file_bytes, model_client, run_options
     from duckfix.store import open_store
 
     settings, _ = state.settings(**{"llm.provider": provider})
@@ -79,6 +79,7 @@ def debug(
         record = store.get_run(resume_id)
         if record.kind != "debug":
             raise NotFoundError(f"run {resume_id} is a {record.kind} run, not a debug run")
+        announce_run(resume_id, "debug")
         target = Path(record.config["apply_to"])
         context = context_for(resume_id)
         result = resume_task(resume_id, checkpointer, context)
@@ -96,6 +97,7 @@ def debug(
             str(path),
             {"apply_to": str(target.resolve()), "max_candidates": max_candidates},
         )
+        announce_run(run_id, "debug")
         context = context_for(run_id)
         try:
             result = debug_task(task, None, context, checkpointer, thread_id=run_id)

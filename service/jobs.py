@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from duckfix.runner import RunOptions
     from duckfix.store import Store
 
-__all__ = ["max_file_bytes", "model_client", "only_tasks", "run_options"]
+__all__ = ["announce_run", "max_file_bytes", "model_client", "only_tasks", "run_options"]
 
 
 def run_options(settings: Settings) -> RunOptions:
@@ -65,3 +65,17 @@ def only_tasks(tasks: Sequence[Task], only: Sequence[str], suite: str) -> list[T
     if missing:
         raise NotFoundError(f"no task {', '.join(missing)} in suite {suite!r}")
     return [t for t in tasks if t.id in only]
+
+
+def announce_run(run_id: str, resume: str | None = None) -> None:
+    """Say a run's id on stderr the moment it is recorded, before any of its work.
+
+    A job killed outright (SIGKILL, a lost machine) never reaches its final
+    output; this line is then all a person has to continue it with. On stderr,
+    so that ``--json`` output stays one clean document. ``resume`` is the
+    command that continues this kind of run (``bench``), if there is one.
+    """
+    import click
+
+    hint = f" (resume with: duckfix {resume} --resume {run_id})" if resume else ""
+    click.echo(f"duckfix: run {run_id}{hint}", err=True)

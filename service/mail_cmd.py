@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from duckfix.service.params import FiniteFloat
+
 __all__ = ["mail"]
 
 
@@ -56,7 +58,7 @@ def run_cmd(state: Any, source: str, send: bool) -> None:
 @mail.command("watch")
 @click.argument("source")
 @click.option("--send", is_flag=True, help="Send replies over SMTP (default: into the outbox).")
-@click.option("--interval", type=click.FloatRange(min=0.1), help="Seconds between polls.")
+@click.option("--interval", type=FiniteFloat(min=0.1), help="Seconds between polls.")
 @click.pass_obj
 def watch_cmd(state: Any, source: str, send: bool, interval: float | None) -> None:
     """Review SOURCE every few seconds until stopped (SIGTERM or Ctrl-C end it cleanly)."""

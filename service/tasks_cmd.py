@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from duckfix.service.params import SECONDS
+
 __all__ = ["tasks"]
 
 
@@ -63,9 +65,7 @@ def console() -> Any:
 @tasks.command("check")
 @click.argument("suite")
 @click.option("--task", "only", multiple=True, help="Check only this task id (repeatable).")
-@click.option(
-    "--case-timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per test case."
-)
+@click.option("--case-timeout", type=SECONDS, help="Seconds per test case.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_obj
 def check_cmd(
@@ -78,7 +78,7 @@ def check_cmd(
     """
     from duckfix.datasets.check import check_suite
     from duckfix.datasets.suites import load_suite
-    from duckfix.service.jobs import max_file_bytes, only_tasks, run_options
+    from duckfix.service.jobs import announce_run, max_file_bytes, only_tasks, run_options
     from duckfix.store import open_store
 
     settings, _ = state.settings(case_timeout=case_timeout)
@@ -94,6 +94,7 @@ def check_cmd(
         suite,
         {"case_timeout": options.case_timeout, "tasks": len(found), "isolation": isolation},
     )
+    announce_run(run_id)
     from rich.console import Console
     from rich.progress import Progress
 

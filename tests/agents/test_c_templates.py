@@ -257,7 +257,7 @@ def test_duckfix_debug_widens_a_narrow_accumulator(
         (tmp_path / "sum8" / rel).write_text(text)
     result = CliRunner().invoke(cli, ["debug", str(tmp_path / "sum8"), "--json"])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["status"] == "fixed", data["stop_reason"]
     (plausible,) = [a for a in data["attempts"] if a["outcome"] == "plausible"]
     assert plausible["template"] == "c-width"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from duckfix.errors import NotFoundError, StoreError
+from duckfix.errors import ConfigError, NotFoundError, StoreError
 from duckfix.store import MIGRATIONS, Store, open_store
 
 
@@ -55,7 +55,8 @@ def test_migrations_are_applied_once_and_in_order(tmp_path: Path) -> None:
 def test_unusable_database_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
-    with pytest.raises(StoreError, match="cannot create the folder"):
+    # A folder that cannot hold the database is a setting to change (exit 2).
+    with pytest.raises(ConfigError, match=f"{blocker} is a file, not a folder"):
         open_store(f"sqlite:///{blocker / 'sub' / 'x.db'}")
     with pytest.raises(StoreError, match="cannot use database"):
         open_store("nosuchdialect://x")

@@ -54,7 +54,8 @@ def test_tasks_list_and_check_a_folder(runner: CliRunner, tmp_path: Path) -> Non
     assert json.loads(listed.output)[0]["id"] == "double"
     checked = runner.invoke(cli, ["tasks", "check", str(suite), "--json"])
     assert checked.exit_code == 0, checked.output
-    (row,) = json.loads(checked.output)
+    (row,) = json.loads(checked.stdout)
+    assert checked.stderr.startswith("duckfix: run tasks-check-"), "the run's id comes first"
     assert row["verdict"] == "ok"
     assert row["buggy_visible"] == {"failed": 1, "passed": 1}  # 2 + 2 == 2 * 2
     assert row["fixed_hidden"] == {"failed": 0, "passed": 2}

@@ -56,9 +56,14 @@ def test_apply_writes_the_fix_and_json_reports_it(project: Path) -> None:
         cli, ["debug", "largest.py", "--cases", "cases.jsonl", "--apply", "--json"]
     )
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["status"] == "fixed" and data["applied"] is True
     assert data["run_id"].startswith("debug-")
+    # Said first, on stderr, so that a run killed outright can still be resumed.
+    run_id = data["run_id"]
+    assert result.stderr.splitlines()[0] == (
+        f"duckfix: run {run_id} (resume with: duckfix debug --resume {run_id})"
+    )
     assert "x > best" in (project / "largest.py").read_text()
     again = CliRunner().invoke(cli, ["debug", "largest.py", "--cases", "cases.jsonl"])
     assert again.exit_code == 0 and "nothing to fix" in again.output
@@ -159,7 +164,7 @@ def test_debug_with_a_model_over_http_and_its_cache(
         )
         first = CliRunner().invoke(cli, args)
         assert first.exit_code == 0, first.output
-        data = json.loads(first.output)
+        data = json.loads(first.stdout)
         assert data["status"] == "fixed" and "s.lower()" in data["fix"]["vowels.py"]
         sent = route.call_count
         assert sent >= 1 and data["llm_usage"]["calls"] == sent

@@ -1,0 +1,29 @@
+"""Click parameter types the commands share."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import click
+
+__all__ = ["SECONDS", "FiniteFloat"]
+
+
+class FiniteFloat(click.FloatRange):
+    """A float in a range that is never NaN or infinite.
+
+    click's FloatRange lets ``nan`` through (every comparison with it is
+    false) and ``inf`` (a budget that never runs out); neither is a number of
+    seconds anyone means.
+    """
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
+SECONDS = FiniteFloat(min=0, min_open=True)
+"""A duration in seconds: finite and above zero."""
