@@ -277,6 +277,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"{path}: line {line} is not UTF-8; save the file as UTF-8, as TOML requires"
         ) from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{path}: arrays or tables nest too deeply to read") from exc
+    except ValueError as exc:
+        # The one other ValueError tomllib lets out: an integer over Python's digit limit.
+        raise ConfigError(f"{path}: a number has more digits than a setting can hold") from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
 

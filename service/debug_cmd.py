@@ -110,7 +110,7 @@ def debug(
     applied = False
     if apply_fix and result.fix is not None:
         program_key = _program_key(result.fix, target)
-        target.write_text(result.fix[program_key], encoding="utf-8")
+        _write_fix(target, result.fix[program_key])
         applied = True
     usage = result.llm_usage.model_dump() if context.llm is not None else None
     if as_json:
@@ -175,3 +175,21 @@ def _checkpointer(database: str) -> Any:
 
     allowed = [Task, TestSet, TestCase, TestReport, TestOutcome, Suspect, Patch, Explanation]
     return open_checkpointer(database, [*allowed, Candidate, Validation, KeyVariable, Attempt])
+
+
+def _write_fix(target: Path, text: str) -> None:
+    """Write the fix over ``target``, never through a link put there while the run went on."""
+    import os
+    import stat
+
+    from duckfix.errors import UsageError
+
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write the fix: {exc.strerror}") from exc
+    with os.fdopen(fd, "wb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UsageError(f"{target}: not a regular file any more; the fix was not written")
+        fh.truncate(0)
+        fh.write(text.encode("utf-8"))

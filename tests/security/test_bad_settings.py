@@ -134,6 +134,8 @@ def test_a_bad_setting_from_the_environment_is_one_line(
         ("duckfix.toml", b"case_timeout = 2.0\n# caf\xe9\n", ["config"]),
         ("pyproject.toml", b"[tool.duckfix]\njobs = 1\n# caf\xe9\n", ["tasks", "list", "builtin"]),
         ("duckfix.toml", b"[sandbox]\ntimeout = nan\n", ["debug", "x.py"]),
+        ("duckfix.toml", b"jobs = " + b"9" * 5000 + b"\n", ["config"]),
+        ("duckfix.toml", b"x = " + b"[" * 100_000 + b"]" * 100_000 + b"\n", ["config"]),
     ],
 )
 def test_a_bad_settings_file_is_one_line(

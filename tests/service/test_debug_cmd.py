@@ -175,3 +175,20 @@ def test_debug_with_a_model_over_http_and_its_cache(
         assert fresh.exit_code == 0 and route.call_count > sent
     offline = CliRunner().invoke(cli, ["debug", "vowels.py", "--cases", "vowels.jsonl"])
     assert offline.exit_code == 1, "templates alone cannot write the missing statement"
+
+
+def test_apply_never_writes_through_a_link(tmp_path: Path) -> None:
+    from duckfix.errors import UsageError
+    from duckfix.service.debug_cmd import _write_fix
+
+    canary = tmp_path / "canary.txt"
+    canary.write_text("keep me\n")
+    program = tmp_path / "prog.py"
+    program.symlink_to(canary)  # swapped in while the run went on
+    with pytest.raises(UsageError, match="cannot write the fix"):
+        _write_fix(program, "def f():\n    return 1\n")
+    assert canary.read_text() == "keep me\n"
+    program.unlink()
+    program.write_text("old\n")
+    _write_fix(program, "new\n")
+    assert program.read_text() == "new\n"
