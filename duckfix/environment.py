@@ -37,11 +37,12 @@ OTHER_VARIABLES: dict[str, str] = {
     "DUCKFIX_SKIP": "1 skips the pre-push review (service/hook.py)",
     "DUCKFIX_SMTP_PASSWORD": "the default of mail.smtp_password_env",
     "DUCKFIX_IMAP_PASSWORD": "the default of mail.imap_password_env",
-    # Set by the runner for the pytest plugin inside the sandbox; a duckfix
-    # started in there (its own test suite, say) sees them.
-    "DUCKFIX_RESULTS": "the pytest plugin's output file (sandbox only)",
+    # Set by the runner for the harness inside the sandbox; a duckfix started in
+    # there (its own test suite, say) sees them.
     "DUCKFIX_TEST_TIMEOUT": "the pytest plugin's seconds per test (sandbox only)",
     "DUCKFIX_TRACE": "the pytest plugin's tracing spec (sandbox only)",
+    "DUCKFIX_SECRET_FD": "where a C bench reads its secret (sandbox only)",
+    "DUCKFIX_REPORT_FD": "where a C bench reports its cases (sandbox only)",
 }
 """``DUCKFIX_*`` variables duckfix reads on purpose that are not settings."""
 

@@ -242,6 +242,6 @@ def test_tasks_check_does_not_count_a_forging_program_as_passing(tmp_path: Path)
     result = CliRunner().invoke(
         cli, ["--home", str(tmp_path / "home"), "tasks", "check", str(root), "--json"]
     )
-    (task,) = json.loads(result.output)
+    (task,) = json.loads(result.stdout)
     assert task["buggy_hidden"] == {"failed": 4, "passed": 0}, task
     assert task["fixed_hidden"] == {"failed": 0, "passed": 4}, task
