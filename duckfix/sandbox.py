@@ -298,12 +298,13 @@ def _run_once(req: _Request, mode: Literal["namespaces", "plain"]) -> RunResult:
         stack.callback(os.close, layout_fd)
         out_fd = _memfd("duckfix-collected", b"")
         stack.callback(os.close, out_fd)
-        tree = _root_tree(uid, req.read_only)
-        folder = _work_folder(tree)
+        # Only folders that exist now key the cached tree: one made later is seen then.
+        present = tuple(p for p in req.read_only if os.path.isdir(p))
+        folder, tree = _run_tree(uid, present)
         root = {
             "mountpoint": str(_root_mountpoint()),
             "disk_mb": req.limits.disk_mb or _UNCAPPED_DISK_MB,
-            "tree": [*tree, ("dir", folder, 0o755)],
+            "tree": tree,
             "owned": [folder, "/home"],
             "work": folder,
             "collect": list(req.collect),
@@ -479,6 +480,8 @@ _SYSTEM_TOPS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 """Where programs, compilers, headers and shared libraries live (read-only)."""
 _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime")
 """What the dynamic loader and the toolchain read from /etc; nothing else of it is shown."""
+_ETC_COPIED = ("ld.so.conf", "ld.so.conf.d")
+"""Small text files, copied into the run's root rather than bound (a mount costs more)."""
 _DEVICES = ("null", "zero", "full", "random", "urandom")
 
 
@@ -500,12 +503,20 @@ def _system_tree() -> tuple[tuple[Any, ...], ...]:
         path = f"/etc/{name}"
         if os.path.islink(path):
             tree.append(("link", path, os.readlink(path)))
+        elif name in _ETC_COPIED:
+            tree += _copied(path)
         elif os.path.exists(path):
             binds.append(path)
     prefixes = {sys.base_prefix, sys.prefix, os.path.dirname(os.path.dirname(sys.executable))}
     binds += _uncovered(sorted(os.path.realpath(p) for p in prefixes), binds)
-    tree += [("bind", path) for path in binds]
-    tree += [("dev", f"/dev/{name}") for name in _DEVICES if os.path.exists(f"/dev/{name}")]
+    tree += [("bind", path, os.path.isdir(path)) for path in binds]
+    for name in _DEVICES:
+        # Device nodes made in the run's root cost a mknod each, where binding the
+        # host's cost a mount to set up and to tear down: runs start and end faster.
+        with contextlib.suppress(OSError):
+            st = os.stat(f"/dev/{name}")
+            if stat.S_ISCHR(st.st_mode):
+                tree.append(("node", f"/dev/{name}", os.major(st.st_rdev), os.minor(st.st_rdev)))
     tree += [("link", "/dev/fd", "/proc/self/fd")]
     tree += [("link", f"/dev/{n}", f"/proc/self/fd/{i}") for i, n in enumerate(_STD_NAMES)]
     tree += [
@@ -518,6 +529,20 @@ def _system_tree() -> tuple[tuple[Any, ...], ...]:
 _STD_NAMES = ("stdin", "stdout", "stderr")
 
 
+def _copied(path: str) -> list[tuple[Any, ...]]:
+    """``path`` (a text file, or a folder of them) as entries that write copies."""
+    out: list[tuple[Any, ...]] = []
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        if os.path.isdir(path):
+            out.append(("dir", path, 0o755))
+            for entry in sorted(os.scandir(path), key=lambda e: e.name):
+                out += _copied(entry.path) if not entry.is_symlink() else []
+        elif os.path.isfile(path) and os.path.getsize(path) < 1 << 16:
+            with open(path, encoding="utf-8") as fh:
+                out.append(("file", path, fh.read()))
+    return out
+
+
 def _uncovered(paths: Sequence[str], covered: Sequence[str]) -> list[str]:
     """``paths`` that exist and are not inside one of ``covered`` or of each other."""
     out: list[str] = []
@@ -528,17 +553,51 @@ def _uncovered(paths: Sequence[str], covered: Sequence[str]) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=64)
+def _run_tree(uid: int, read_only: tuple[str, ...]) -> tuple[str, tuple[tuple[Any, ...], ...]]:
+    """The run's working folder, and every entry of its root in the order to make them."""
+    tree = _root_tree(uid, read_only)
+    folder = _work_folder(tree)
+    return folder, tuple(_with_parents([*tree, ("dir", folder, 0o755)]))
+
+
 def _root_tree(uid: int, read_only: Sequence[str]) -> list[tuple[Any, ...]]:
     """The whole allow-list of one run: the shared part, its uid's names, its extra folders."""
     tree = list(_system_tree())
     shared = [entry[1] for entry in tree if entry[0] == "bind"]
     extra = _uncovered(sorted({os.path.realpath(p) for p in read_only}), shared)
-    tree += [("bind", path) for path in extra if not _under_lock_dir(path)]
+    tree += [("bind", path, True) for path in extra if not _under_lock_dir(path)]
     tree += [
         ("file", "/etc/passwd", f"root:x:0:0::/:/bin/sh\nsandbox:x:{uid}:{uid}::/home:/bin/sh\n"),
         ("file", "/etc/group", f"root:x:0:\nsandbox:x:{uid}:\n"),
     ]
     return tree
+
+
+def _with_parents(tree: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """``tree`` with a ``dir`` entry for every folder an entry needs, before it, once.
+
+    Folders come first (sorted, so a parent precedes its children); then the
+    rest in order, with binds last among them: a bind's mount point sits in a
+    folder made before it, and nothing is written into a bound folder.
+    """
+    folders: dict[str, int] = {}
+    for entry in tree:
+        path = str(entry[1])
+        parent = os.path.dirname(path)
+        while parent not in ("/", ""):
+            folders.setdefault(parent, 0o755)
+            parent = os.path.dirname(parent)
+        if entry[0] == "dir":
+            folders[path] = int(entry[2])
+    bound = [str(e[1]) for e in tree if e[0] == "bind"]
+    # A folder inside a bound one is the bind's (the venv inside a project bound
+    # for a review, say): the mount brings it.
+    folders = {f: m for f, m in folders.items() if not any(f.startswith(b + "/") for b in bound)}
+    binds = sorted((e for e in tree if e[0] == "bind"), key=lambda e: str(e[1]))
+    others = [e for e in tree if e[0] not in ("dir", "bind")]
+    dirs = [("dir", f, m) for f, m in sorted(folders.items()) if f not in bound]
+    return [*dirs, *others, *binds]
 
 
 def _work_folder(tree: Sequence[tuple[Any, ...]]) -> str:

@@ -94,42 +94,49 @@ def _read_only(libc: ctypes.CDLL, target: str) -> None:
 def _build_root(libc: ctypes.CDLL, spec: dict[str, Any], uid: int) -> None:
     """A new root file system from the allow-list ``spec["tree"]``; then pivot into it.
 
-    Entries: ``["dir", path, mode]``, ``["link", path, target]``, ``["bind", path]``
-    (read-only, the host's path at the same place), ``["dev", path]`` (a host device
-    node, bound as it is) and ``["file", path, text]``. The tmpfs under it all has
-    ``spec["disk_mb"]`` megabytes: every write of the run lands there.
+    Entries: ``["dir", path, mode]``, ``["link", path, target]``, ``["bind", path,
+    is_folder]`` (read-only, the host's path at the same place), ``["node", path, major, minor]``
+    (a character device) and ``["file", path, text]``. The tmpfs under it all has
+    ``spec["disk_mb"]`` megabytes: every write of the run lands there. It is not
+    ``nodev``, so the device nodes made here work; the program, without root,
+    cannot make any.
     """
     top = spec["mountpoint"]
     size = int(spec["disk_mb"])
     options = f"size={size}m,nr_inodes={max(size, 1) * 256},mode=755"
-    _mount(libc, "tmpfs", top, "tmpfs", _MS_NOSUID | _MS_NODEV, options)
+    _mount(libc, "tmpfs", top, "tmpfs", _MS_NOSUID, options)
+    # The caller lists every folder before what goes in it, with its mode: one
+    # system call an entry, paths relative to the new root.
+    os.chdir(top)
+    old_umask = os.umask(0)
+    owned = set(spec.get("owned", ()))
     for entry in spec["tree"]:
         kind, path = entry[0], entry[1]
-        where = top + path
+        where = path.lstrip("/")
         if kind == "dir":
-            os.makedirs(where, exist_ok=True)
-            os.chmod(where, entry[2])
-            if path in spec.get("owned", ()):
+            os.mkdir(where, entry[2])
+            if path in owned:
                 os.chown(where, uid, uid)
         elif kind == "link":
-            os.makedirs(os.path.dirname(where), exist_ok=True)
             os.symlink(entry[2], where)
         elif kind == "file":
-            os.makedirs(os.path.dirname(where), exist_ok=True)
-            with open(where, "w", encoding="utf-8") as fh:
-                fh.write(entry[2])
-        elif kind in ("bind", "dev"):
-            if os.path.isdir(path) and not os.path.islink(path):
-                os.makedirs(where, exist_ok=True)
+            fd = os.open(where, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            os.write(fd, entry[2].encode())
+            os.close(fd)
+        elif kind == "node":
+            os.mknod(where, 0o666 | stat.S_IFCHR, os.makedev(entry[2], entry[3]))
+        elif kind == "bind":
+            if os.path.lexists(where):
+                pass  # inside a folder bound before it: the host's own mount point
+            elif entry[2]:  # a folder
+                os.mkdir(where, 0o755)
             else:
-                os.makedirs(os.path.dirname(where), exist_ok=True)
                 os.close(os.open(where, os.O_CREAT | os.O_WRONLY, 0o644))
-            _mount(libc, path, where, None, _MS_BIND | _MS_REC)
-            if kind == "bind":
-                _read_only(libc, where)
+            _mount(libc, path, top + path, None, _MS_BIND | _MS_REC)
+            _read_only(libc, top + path)
+    os.umask(old_umask)
     # pivot_root(".", ".") stacks the old root on top of the new one; detaching it
     # leaves the run with nothing of the host but what was bound above.
-    os.chdir(top)
     _check(libc.syscall(_SYS_PIVOT_ROOT, b".", b"."), "pivot_root")
     _check(libc.umount2(b".", _MNT_DETACH), "detach the host's root")
     os.chdir("/")
@@ -267,10 +274,11 @@ def _init(req: dict[str, Any], errpipe: int, status_w: int, out_fd: int) -> NoRe
     with contextlib.suppress(ChildProcessError):
         while True:
             os.wait4(-1, 0)
-    with contextlib.suppress(OSError, ValueError):
-        _drop_to(req["uid"])
-        root = req["root"]
-        _collect(out_fd, root["work"], list(root["collect"]), int(root["collect_bytes"]))
+    root = req["root"]
+    if root["collect"]:
+        with contextlib.suppress(OSError, ValueError):
+            _drop_to(req["uid"])
+            _collect(out_fd, root["work"], list(root["collect"]), int(root["collect_bytes"]))
     with contextlib.suppress(OSError):
         os.write(status_w, json.dumps({"status": status, "cpu": cpu}).encode())
     os._exit(0)
