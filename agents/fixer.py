@@ -35,7 +35,7 @@ class Validation(BaseModel):
 
 def candidate_files(program: dict[str, str], candidate: Candidate) -> dict[str, str]:
     """The program's files with the candidate's edit applied."""
-    return {**program, candidate.path: candidate.source}
+    return {**program, candidate.path: candidate.apply(program.get(candidate.path, ""))}
 
 
 def validate(

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
+from duckfix.agents.regions import WHOLE_FILE_CHARS, around
 from duckfix.models import Suspect, Task, TestOutcome, TestReport, Trace
 from duckfix.runner import RunOptions, is_test_file, run_tests, scaled_to
 
@@ -309,7 +310,7 @@ def localize(
         )
         found.seconds = time.monotonic() - started
         return found
-    spans = {path: statement_spans(program[path]) for path in files}
+    spans = {path: _spans_near(path, program[path], report.outcomes) for path in files}
     blamable = {path: None if s is None else set(s) for path, s in spans.items()}
     outcomes = [_whole_statements(o, spans) for o in report.outcomes]
     suspects = rank(spectra(outcomes, blamable), files)
@@ -319,7 +320,10 @@ def localize(
             f" {len(suspects)} lines ran in a failing test"
         )
         found.suspects = suspects[:top]
-        if task.language == "python":  # values are watched by the Python tracer only
+        # Values are watched by the Python tracer only. It parses the whole file
+        # for each watched line, which on a large file costs more than the run.
+        small = all(len(program[s.path]) <= WHOLE_FILE_CHARS for s in found.suspects[:KEY_LINES])
+        if task.language == "python" and small:
             found.key_variables, found.watched = _key_variables(
                 task, program, options, files, found.suspects[:KEY_LINES], failing, passing
             )
@@ -331,6 +335,37 @@ def localize(
         )
     found.seconds = time.monotonic() - started
     return found
+
+
+def _spans_near(path: str, source: str, outcomes: Sequence[TestOutcome]) -> dict[int, range] | None:
+    """:func:`statement_spans` of ``source``; of a large file, near its likeliest lines only.
+
+    A large file is not parsed whole (see :mod:`duckfix.agents.regions`): its
+    lines that ran in a failing test are ranked as they are, lines that cannot
+    hold a statement worth blaming (``def``, ``import``, comments...) left out
+    by their text, and only the code around the best of them is parsed. Lines
+    outside it are not blamed.
+    """
+    if len(source) <= WHOLE_FILE_CHARS:
+        return statement_spans(source)
+    text = source.split("\n")
+    ran = [
+        s
+        for s in spectra(outcomes)
+        if s.path == path and 0 < s.line <= len(text) and _may_blame(text[s.line - 1])
+    ]
+    return statement_spans(around(source, [s.line for s in rank(ran)]))
+
+
+_NEVER_BLAMED = re.compile(
+    r"\s*(?:$|#|@|(?:async\s+def|def|class|import|from|global|nonlocal)\b"
+    r"|(?:try|else|finally)\s*:|pass\s*(?:#|$))"
+)
+
+
+def _may_blame(line: str) -> bool:
+    """Whether a line's text could start a statement worth blaming (see ``_NOT_BLAMED``)."""
+    return _NEVER_BLAMED.match(line) is None
 
 
 def _whole_statements(
@@ -408,13 +443,9 @@ def _key_variables(
     slowest = max(0.0 if o.status == "timeout" else o.seconds for o in chosen)
     quick = min(options.case_timeout, max(_WATCH_MIN_TIMEOUT, 2 * slowest))
     names = [o.name for o in chosen]
+    options = dataclasses.replace(options, case_timeout=quick)
     report = run_tests(
-        task,
-        "visible",
-        program,
-        dataclasses.replace(options, case_timeout=quick),
-        only=names,
-        trace=Trace(files=files, watch=watch),
+        task, "visible", program, options, only=names, trace=Trace(files=files, watch=watch)
     )
     seen = {o.name: o.values or {} for o in report.outcomes}
     bad_values = seen.get(bad.name, {})

@@ -162,8 +162,8 @@ def relocalize(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         _failed_attempts(state),
         top=ctx.top_suspects,
     )
-    queued = {(c.path, c.source) for c in state.queue}
-    fresh = [c for c in generate(program, suspects) if (c.path, c.source) not in queued]
+    queued = {c.key for c in state.queue}
+    fresh = [c for c in generate(program, suspects) if c.key not in queued]
     return {
         "suspects": suspects,
         "queue": state.queue + fresh,
@@ -187,11 +187,11 @@ def _nothing_applies(rounds: int) -> str:
 
 
 def _unique(queue: list[Candidate]) -> list[Candidate]:
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, int, int, str]] = set()
     out = []
     for c in queue:
-        if (c.path, c.source) not in seen:
-            seen.add((c.path, c.source))
+        if c.key not in seen:
+            seen.add(c.key)
             out.append(c)
     return out
 
@@ -211,8 +211,8 @@ def _ask_model(
         samples=ctx.llm_samples,
         round_=rounds + 1,
     )
-    queued = {(c.path, c.source) for c in queue}
-    return [c for c in found if (c.path, c.source) not in queued]
+    queued = {c.key for c in queue}
+    return [c for c in found if c.key not in queued]
 
 
 def _sanitized(message: str) -> bool:

@@ -64,9 +64,10 @@ def test_review_sends_an_overfitting_patch_back_to_the_fixer() -> None:
     cheat = task.buggy["largest.py"].replace(
         "    best = xs[0]\n", "    if xs == [3, 1, 2]:\n        return 3\n    best = xs[0]\n"
     )
-    candidate = Candidate(
+    candidate = Candidate.between(
+        task.buggy["largest.py"], cheat,
         path="largest.py", line=3, template="test", description="memorise a case",
-        source=cheat, prior=1.0, score=1.0, size=30,
+        prior=1.0, score=1.0, size=30,
     )  # fmt: skip
     state = DebugState(task=task, pending=[Validation(candidate=candidate, plausible=True)])
     update = nodes.review(state, runtime())
