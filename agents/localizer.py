@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, Field
 
 from duckfix.agents.regions import WHOLE_FILE_CHARS, around
+from duckfix.deadline import Deadline, compile_ran_out, count_tests, overhead
 from duckfix.models import Suspect, Task, TestOutcome, TestReport, Trace
 from duckfix.runner import RunOptions, is_test_file, run_tests, scaled_to
 
@@ -112,6 +113,9 @@ class Localization(BaseModel):
     """The failing and the passing test the key variables come from."""
     traced: list[str] = Field(default_factory=list)
     """Run-layout paths of the program files whose lines were traced."""
+    cut_short: bool = False
+    """The deadline left no time to run the tests traced, or cut their compile short:
+    nothing was ranked."""
     seconds: float = 0.0
 
 
@@ -274,6 +278,7 @@ def localize(
     *,
     top: int = 10,
     baseline: TestReport | None = None,
+    deadline: Deadline | None = None,
 ) -> Localization:
     """Rank the lines of ``program`` (default: the buggy one) most likely to hold the fault.
 
@@ -285,14 +290,39 @@ def localize(
     with Ochiai, and keeps the ``top`` best. Then runs one failing and one
     passing test again (the first that reach the most of the top three lines,
     preferring a failing test that did not time out) to collect key variables.
+
+    With ``deadline``, both runs' timeouts are cut to end by it; with no time
+    left for a run, the traced one is not made (no suspects) and the second
+    is skipped (no key variables).
     """
     started = time.monotonic()
     program = dict(task.buggy if program is None else program)
     options = options or RunOptions()
+    startup = 0.0
     if baseline is not None:
+        startup = overhead(baseline, options.case_timeout)
         options = scaled_to(options, baseline)
     files = [p for p in program_files(task, program) if p in program]
+    if deadline is not None:
+        cut = deadline.options(options, task, tests=count_tests(task), startup=startup, traced=True)
+        if cut is None:
+            return Localization(
+                reproduced=False,
+                message="no time was left to run the tests traced",
+                traced=files,
+                cut_short=True,
+                seconds=time.monotonic() - started,
+            )
+        options = cut
     report = run_tests(task, "visible", program, options, trace=Trace(files=files))
+    if deadline is not None and any(compile_ran_out(o) for o in report.outcomes):
+        return Localization(
+            reproduced=False,
+            message="the time left ran out while the traced tests compiled",
+            traced=files,
+            cut_short=True,
+            seconds=time.monotonic() - started,
+        )
     failing = [o for o in report.outcomes if o.status not in ("passed", "skipped")]
     passing = [o for o in report.outcomes if o.passed]
     found = Localization(
@@ -325,8 +355,9 @@ def localize(
         small = all(len(program[s.path]) <= WHOLE_FILE_CHARS for s in found.suspects[:KEY_LINES])
         if task.language == "python" and small:
             found.key_variables, found.watched = _key_variables(
-                task, program, options, files, found.suspects[:KEY_LINES], failing, passing
-            )
+                task, program, options, files, found.suspects[:KEY_LINES], failing, passing,
+                deadline, startup,
+            )  # fmt: skip
     else:
         found.suspects = _fallback(program, files, blamable, failing)[:top]
         found.message = (
@@ -432,6 +463,8 @@ def _key_variables(
     suspects: Sequence[Suspect],
     failing: Sequence[TestOutcome],
     passing: Sequence[TestOutcome],
+    deadline: Deadline | None = None,
+    startup: float = 0.0,
 ) -> tuple[list[KeyVariable], list[str]]:
     watch = [(s.path, s.line) for s in suspects]
     bad = _best_cover(watch, [o for o in failing if o.status != "timeout"] or failing)
@@ -444,6 +477,11 @@ def _key_variables(
     quick = min(options.case_timeout, max(_WATCH_MIN_TIMEOUT, 2 * slowest))
     names = [o.name for o in chosen]
     options = dataclasses.replace(options, case_timeout=quick)
+    if deadline is not None:
+        cut = deadline.options(options, task, tests=len(names), startup=startup, traced=True)
+        if cut is None:
+            return [], []  # values are a help, not a verdict: no time, no values
+        options = cut
     report = run_tests(
         task, "visible", program, options, only=names, trace=Trace(files=files, watch=watch)
     )

@@ -48,6 +48,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from duckfix.agents.regions import around
 from duckfix.agents.templates.c_edits import C_SUFFIXES, generate_c
@@ -71,6 +72,9 @@ from duckfix.agents.templates.sites import Site, anchor, nodes
 from duckfix.agents.templates.spans import Edit, File, compiles
 from duckfix.agents.templates.statements import dedent, delete, duplicate, indent, insert, move
 from duckfix.models import Suspect
+
+if TYPE_CHECKING:
+    from duckfix.deadline import Deadline
 
 __all__ = ["PRIORS", "Candidate", "generate"]
 
@@ -110,13 +114,15 @@ def generate(
     *,
     limit: int | None = None,
     per_line: int | None = None,
+    deadline: Deadline | None = None,
 ) -> list[Candidate]:
     """Candidates for the suspect lines, best first, each new source unique and compilable.
 
     ``sources`` maps run-layout paths to file text; suspects whose file is missing or
     does not parse are skipped. ``per_line`` caps the candidates kept per suspect
     line and ``limit`` the total, both counted after dropping duplicates and
-    candidates that do not compile. At most ``_EDITS_PER_LINE`` edits are tried per line, and of a
+    candidates that do not compile. Past ``deadline`` the candidates made so far
+    come back. At most ``_EDITS_PER_LINE`` edits are tried per line, and of a
     large file only the code around the suspect lines is read
     (:func:`duckfix.agents.regions.around`).
     """
@@ -146,6 +152,8 @@ def generate(
     kept: dict[int, int] = {}
     for _, neg_prior, rank, _, file, edit, score in pending:
         if limit is not None and len(out) >= limit:
+            break
+        if deadline is not None and deadline.passed:
             break
         if per_line is not None and kept.get(rank, 0) >= per_line:
             continue
