@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pydantic import BaseModel
 
 from duckfix.agents.templates import Candidate
+from duckfix.deadline import out_of_time
 from duckfix.models import Task, TestOutcome
 from duckfix.runner import RunOptions, run_tests
 
@@ -29,13 +30,16 @@ class Validation(BaseModel):
     """The first test it failed, with the reason."""
     outcome: TestOutcome | None = None
     """The first originally failing test, as it ran against the candidate."""
+    timed_out: bool = False
+    """The test that failed it ran out of time: with timeouts cut to fit the run's
+    budget, that is no verdict on the candidate."""
     runs: int = 0
     seconds: float = 0.0
 
 
 def candidate_files(program: dict[str, str], candidate: Candidate) -> dict[str, str]:
     """The program's files with the candidate's edit applied."""
-    return {**program, candidate.path: candidate.source}
+    return {**program, candidate.path: candidate.apply(program.get(candidate.path, ""))}
 
 
 def validate(
@@ -71,6 +75,7 @@ def validate(
                 plausible=False,
                 failed=why,
                 outcome=outcome,
+                timed_out=first is not None and out_of_time(first),
                 runs=runs,
                 seconds=time.monotonic() - started,
             )

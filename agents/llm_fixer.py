@@ -64,6 +64,7 @@ from pydantic import BaseModel, Field
 from duckfix.agents.prompting import clip, data, messages, outcome_text, shown_files, stable
 from duckfix.agents.templates import Candidate
 from duckfix.agents.templates.c_edits import C_SUFFIXES
+from duckfix.agents.templates.candidate import changed_span
 from duckfix.agents.templates.spans import compiles
 from duckfix.errors import LLMError
 from duckfix.llm import LLMClient, Message
@@ -442,21 +443,6 @@ def _build_c_messages(
     return messages("fixer_c", **fields)
 
 
-def _changed(old: str, new: str) -> tuple[int, int]:
-    """(first changed line in ``old``, characters changed)."""
-    prefix = 0
-    for a, b in zip(old, new, strict=False):
-        if a != b:
-            break
-        prefix += 1
-    suffix = 0
-    limit = min(len(old), len(new)) - prefix
-    while suffix < limit and old[-1 - suffix] == new[-1 - suffix]:
-        suffix += 1
-    size = max(len(old), len(new)) - prefix - suffix
-    return old.count("\n", 0, prefix) + 1, size
-
-
 def _score(suspects: Sequence[Suspect], path: str, first: int, last: int) -> float:
     inside = [s.score for s in suspects if s.path == path and first <= s.line <= last]
     return PRIOR * max(inside, default=0.0)
@@ -488,17 +474,20 @@ def _candidate(
             span = (found.start, found.end) if found else None
     if new is None or new == old:
         return None
-    line, size = _changed(old, new)
+    start, end, replacement = changed_span(old, new)
+    line = old.count("\n", 0, start) + 1
     rationale = " ".join(proposal.rationale.split()) or f"rewrote {proposal.function}"
     return Candidate(
         path=path,
         line=line,
         template="llm",
         description=f"{proposal.function}: {clip(rationale, 200)}",
-        source=new,
+        start=start,
+        end=end,
+        replacement=replacement,
         prior=PRIOR,
         score=_score(suspects, path, *(span or (line, line))),
-        size=size,
+        size=max(end - start, len(replacement)),
     )
 
 
@@ -676,7 +665,7 @@ def _propose_by_completion(
     round_: int,
     c: bool,
 ) -> list[Candidate]:
-    seen = set(program.items())
+    seen: set[tuple[str, int, int, str]] = set()
     out: list[Candidate] = []
     functions = (_c_enclosing_functions if c else _enclosing_functions)(program, suspects)
     for function in functions:
@@ -708,9 +697,9 @@ def _propose_by_completion(
                 rationale="rewritten by a base model",
             )
             candidate = _candidate(program, proposal, function.path, suspects)
-            if candidate is None or (candidate.path, candidate.source) in seen:
+            if candidate is None or candidate.key in seen:
                 continue
-            seen.add((candidate.path, candidate.source))
+            seen.add(candidate.key)
             out.append(candidate)
     return out
 
@@ -726,7 +715,7 @@ def _propose_c(
 ) -> list[Candidate]:
     """Chat requests about the functions holding the suspects, taken in turn, one per sample."""
     functions = _c_enclosing_functions(program, suspects)
-    seen = set(program.items())
+    seen: set[tuple[str, int, int, str]] = set()
     out: list[Candidate] = []
     for sample in range(1, samples + 1) if functions else ():
         function = functions[(sample - 1) % len(functions)]
@@ -743,9 +732,9 @@ def _propose_c(
                 function=function.name, path=function.path, code=code, rationale=rationale
             )
             candidate = _candidate(program, proposal, function.path, suspects)
-            if candidate is None or (candidate.path, candidate.source) in seen:
+            if candidate is None or candidate.key in seen:
                 continue
-            seen.add((candidate.path, candidate.source))
+            seen.add(candidate.key)
             out.append(candidate)
     return out
 
@@ -776,7 +765,7 @@ def propose(
         return _propose_c(client, task, program, suspects, failing, attempts, samples)
     shown = shown_files(task, program, suspects)
     default_path = shown[0] if shown else task.program
-    seen = set(program.items())
+    seen: set[tuple[str, int, int, str]] = set()
     out: list[Candidate] = []
     for sample in range(1, samples + 1):
         request = build_messages(
@@ -788,8 +777,8 @@ def propose(
             break
         for proposal in answer.proposals[:MAX_PROPOSALS]:
             candidate = _candidate(program, proposal, default_path, suspects)
-            if candidate is None or (candidate.path, candidate.source) in seen:
+            if candidate is None or candidate.key in seen:
                 continue
-            seen.add((candidate.path, candidate.source))
+            seen.add(candidate.key)
             out.append(candidate)
     return out

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
+from duckfix.agents.regions import WHOLE_FILE_CHARS, around
+from duckfix.deadline import Deadline, compile_ran_out, count_tests, overhead
 from duckfix.models import Suspect, Task, TestOutcome, TestReport, Trace
 from duckfix.runner import RunOptions, is_test_file, run_tests, scaled_to
 
@@ -111,6 +113,9 @@ class Localization(BaseModel):
     """The failing and the passing test the key variables come from."""
     traced: list[str] = Field(default_factory=list)
     """Run-layout paths of the program files whose lines were traced."""
+    cut_short: bool = False
+    """The deadline left no time to run the tests traced, or cut their compile short:
+    nothing was ranked."""
     seconds: float = 0.0
 
 
@@ -273,6 +278,7 @@ def localize(
     *,
     top: int = 10,
     baseline: TestReport | None = None,
+    deadline: Deadline | None = None,
 ) -> Localization:
     """Rank the lines of ``program`` (default: the buggy one) most likely to hold the fault.
 
@@ -284,14 +290,39 @@ def localize(
     with Ochiai, and keeps the ``top`` best. Then runs one failing and one
     passing test again (the first that reach the most of the top three lines,
     preferring a failing test that did not time out) to collect key variables.
+
+    With ``deadline``, both runs' timeouts are cut to end by it; with no time
+    left for a run, the traced one is not made (no suspects) and the second
+    is skipped (no key variables).
     """
     started = time.monotonic()
     program = dict(task.buggy if program is None else program)
     options = options or RunOptions()
+    startup = 0.0
     if baseline is not None:
+        startup = overhead(baseline, options.case_timeout)
         options = scaled_to(options, baseline)
     files = [p for p in program_files(task, program) if p in program]
+    if deadline is not None:
+        cut = deadline.options(options, task, tests=count_tests(task), startup=startup, traced=True)
+        if cut is None:
+            return Localization(
+                reproduced=False,
+                message="no time was left to run the tests traced",
+                traced=files,
+                cut_short=True,
+                seconds=time.monotonic() - started,
+            )
+        options = cut
     report = run_tests(task, "visible", program, options, trace=Trace(files=files))
+    if deadline is not None and any(compile_ran_out(o) for o in report.outcomes):
+        return Localization(
+            reproduced=False,
+            message="the time left ran out while the traced tests compiled",
+            traced=files,
+            cut_short=True,
+            seconds=time.monotonic() - started,
+        )
     failing = [o for o in report.outcomes if o.status not in ("passed", "skipped")]
     passing = [o for o in report.outcomes if o.passed]
     found = Localization(
@@ -309,7 +340,7 @@ def localize(
         )
         found.seconds = time.monotonic() - started
         return found
-    spans = {path: statement_spans(program[path]) for path in files}
+    spans = {path: _spans_near(path, program[path], report.outcomes) for path in files}
     blamable = {path: None if s is None else set(s) for path, s in spans.items()}
     outcomes = [_whole_statements(o, spans) for o in report.outcomes]
     suspects = rank(spectra(outcomes, blamable), files)
@@ -319,10 +350,14 @@ def localize(
             f" {len(suspects)} lines ran in a failing test"
         )
         found.suspects = suspects[:top]
-        if task.language == "python":  # values are watched by the Python tracer only
+        # Values are watched by the Python tracer only. It parses the whole file
+        # for each watched line, which on a large file costs more than the run.
+        small = all(len(program[s.path]) <= WHOLE_FILE_CHARS for s in found.suspects[:KEY_LINES])
+        if task.language == "python" and small:
             found.key_variables, found.watched = _key_variables(
-                task, program, options, files, found.suspects[:KEY_LINES], failing, passing
-            )
+                task, program, options, files, found.suspects[:KEY_LINES], failing, passing,
+                deadline, startup,
+            )  # fmt: skip
     else:
         found.suspects = _fallback(program, files, blamable, failing)[:top]
         found.message = (
@@ -331,6 +366,37 @@ def localize(
         )
     found.seconds = time.monotonic() - started
     return found
+
+
+def _spans_near(path: str, source: str, outcomes: Sequence[TestOutcome]) -> dict[int, range] | None:
+    """:func:`statement_spans` of ``source``; of a large file, near its likeliest lines only.
+
+    A large file is not parsed whole (see :mod:`duckfix.agents.regions`): its
+    lines that ran in a failing test are ranked as they are, lines that cannot
+    hold a statement worth blaming (``def``, ``import``, comments...) left out
+    by their text, and only the code around the best of them is parsed. Lines
+    outside it are not blamed.
+    """
+    if len(source) <= WHOLE_FILE_CHARS:
+        return statement_spans(source)
+    text = source.split("\n")
+    ran = [
+        s
+        for s in spectra(outcomes)
+        if s.path == path and 0 < s.line <= len(text) and _may_blame(text[s.line - 1])
+    ]
+    return statement_spans(around(source, [s.line for s in rank(ran)]))
+
+
+_NEVER_BLAMED = re.compile(
+    r"\s*(?:$|#|@|(?:async\s+def|def|class|import|from|global|nonlocal)\b"
+    r"|(?:try|else|finally)\s*:|pass\s*(?:#|$))"
+)
+
+
+def _may_blame(line: str) -> bool:
+    """Whether a line's text could start a statement worth blaming (see ``_NOT_BLAMED``)."""
+    return _NEVER_BLAMED.match(line) is None
 
 
 def _whole_statements(
@@ -397,6 +463,8 @@ def _key_variables(
     suspects: Sequence[Suspect],
     failing: Sequence[TestOutcome],
     passing: Sequence[TestOutcome],
+    deadline: Deadline | None = None,
+    startup: float = 0.0,
 ) -> tuple[list[KeyVariable], list[str]]:
     watch = [(s.path, s.line) for s in suspects]
     bad = _best_cover(watch, [o for o in failing if o.status != "timeout"] or failing)
@@ -408,13 +476,14 @@ def _key_variables(
     slowest = max(0.0 if o.status == "timeout" else o.seconds for o in chosen)
     quick = min(options.case_timeout, max(_WATCH_MIN_TIMEOUT, 2 * slowest))
     names = [o.name for o in chosen]
+    options = dataclasses.replace(options, case_timeout=quick)
+    if deadline is not None:
+        cut = deadline.options(options, task, tests=len(names), startup=startup, traced=True)
+        if cut is None:
+            return [], []  # values are a help, not a verdict: no time, no values
+        options = cut
     report = run_tests(
-        task,
-        "visible",
-        program,
-        dataclasses.replace(options, case_timeout=quick),
-        only=names,
-        trace=Trace(files=files, watch=watch),
+        task, "visible", program, options, only=names, trace=Trace(files=files, watch=watch)
     )
     seen = {o.name: o.values or {} for o in report.outcomes}
     bad_values = seen.get(bad.name, {})

@@ -23,6 +23,7 @@ import ast
 import copy
 import difflib
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from duckfix.agents.regions import WHOLE_FILE_CHARS, around
+from duckfix.agents.templates.candidate import changed_span
 from duckfix.models import Task
 
 __all__ = ["PatchReview", "review_patch"]
@@ -58,6 +61,7 @@ def review_patch(task: Task, before: dict[str, str], after: dict[str, str]) -> P
     """
     if task.language != "python":
         return PatchReview(verdict="accept", reasons=[])
+    before, after = _views(task, before, after)
     tests = _visible_literals(task)
     vocabulary: set[Key] = set()
     for path, source in before.items():
@@ -82,6 +86,57 @@ def review_patch(task: Task, before: dict[str, str], after: dict[str, str]) -> P
     reasons.extend(_entry_point_reasons(task, before, after))
     unique = list(dict.fromkeys(reasons))
     return PatchReview(verdict="reject" if unique else "accept", reasons=unique)
+
+
+# ----- large files -----
+
+_ENTRY_LINES = 50
+"""Top-level lines naming the entry point kept in a large file's view, at most."""
+
+
+def _views(
+    task: Task, before: dict[str, str], after: dict[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """``before`` and ``after`` with each large file cut to the code the review reads.
+
+    A large Python file (see :mod:`duckfix.agents.regions`) keeps the code
+    around the lines the patch changes and the top-level lines that name the
+    entry point; the rest is blanked, so line numbers stay. Small files are
+    read whole, as they always were.
+    """
+    old_view, new_view = dict(before), dict(after)
+    for path in sorted(set(before) | set(after)):
+        old, new = before.get(path), after.get(path)
+        if not path.endswith(".py") or max(len(old or ""), len(new or "")) <= WHOLE_FILE_CHARS:
+            continue
+        named = _naming_lines(old or "", task.entry_point) if path == task.program else []
+        if old is not None and new is not None and old != new:
+            start, end, replacement = changed_span(old, new)
+            first = old.count("\n", 0, start) + 1
+            old_lines = [first, old.count("\n", 0, end) + 1]
+            new_lines = [first, first + replacement.count("\n")]
+            new_named = _naming_lines(new, task.entry_point) if path == task.program else []
+            old_view[path] = around(old, [*old_lines, *named])
+            new_view[path] = around(new, [*new_lines, *new_named])
+        elif old is not None:
+            old_view[path] = around(old, named)
+            if new is not None:
+                new_view[path] = old_view[path]
+        else:
+            assert new is not None
+            new_view[path] = around(new, [])
+    return old_view, new_view
+
+
+def _naming_lines(source: str, name: str) -> list[int]:
+    """Lines (1-based) at column 0 that name ``name``: its top-level bindings among them."""
+    word = re.compile(rf"^(?=\S).*\b{re.escape(name)}\b", re.MULTILINE)
+    found = []
+    for match in word.finditer(source):
+        found.append(source.count("\n", 0, match.start()) + 1)
+        if len(found) >= _ENTRY_LINES:
+            break
+    return found
 
 
 # ----- literal values -----

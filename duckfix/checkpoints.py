@@ -25,13 +25,18 @@ def open_checkpointer(database_url: str, allowed: Iterable[type]) -> Any:
     if database_url.startswith("sqlite:///"):
         from langgraph.checkpoint.sqlite import SqliteSaver
 
+        from duckfix.checkpoint_blobs import BlobSerializer
+
         path = database_url.removeprefix("sqlite:///")
         if path and not path.startswith(":memory:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
             conn = sqlite3.connect(path or ":memory:", check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
-            saver = SqliteSaver(conn, serde=serde)
+            # SQLite checkpoints hold every channel's value whole, step after step:
+            # large texts (a program of megabytes) are kept once, by content.
+            blobs = BlobSerializer(path or ":memory:", allowed_msgpack_modules=list(allowed))
+            saver = SqliteSaver(conn, serde=blobs)
             saver.setup()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot keep checkpoints in {path}: {exc}") from exc

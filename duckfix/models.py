@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -249,7 +250,7 @@ class Patch(_Model):
                 continue
             touched.append(path)
             chunks.extend(
-                difflib.unified_diff(
+                _unified_diff(
                     (old or "").splitlines(keepends=True),
                     (new or "").splitlines(keepends=True),
                     fromfile=f"a/{path}" if old is not None else "/dev/null",
@@ -257,6 +258,50 @@ class Patch(_Model):
                 )
             )
         return cls(diff="".join(chunks), files=touched)
+
+
+_CONTEXT = 3  # difflib's default lines of context
+_LONG_DIFF = 2000
+"""Files with at least this many lines each have their shared ends left out before diffing."""
+_HUNK = re.compile(r"@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@")
+
+
+def _unified_diff(old: list[str], new: list[str], fromfile: str, tofile: str) -> list[str]:
+    """``difflib.unified_diff``; on long files, with the lines both sides share at the ends
+    left out first.
+
+    difflib matches every line against every other: on a file of a hundred
+    thousand lines with one changed, that takes minutes. The shared ends (less
+    the context lines) cannot be part of a hunk, and the hunk headers are moved
+    back to the file's own line numbers. Where an edited line has an equal
+    neighbour, difflib may name the other one: shorter files keep its exact output.
+    """
+    limit = min(len(old), len(new))
+    if limit < _LONG_DIFF:
+        return list(difflib.unified_diff(old, new, fromfile, tofile))
+    head = 0
+    while head < limit and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    skip = max(head - _CONTEXT, 0)
+    cut = max(tail - _CONTEXT, 0)
+    lines = list(
+        difflib.unified_diff(
+            old[skip : len(old) - cut], new[skip : len(new) - cut], fromfile, tofile
+        )
+    )
+    return [_shifted(line, skip) if line.startswith("@@") else line for line in lines]
+
+
+def _shifted(header: str, lines: int) -> str:
+    def move(m: re.Match[str]) -> str:
+        old_len, new_len = m.group(2) or "", m.group(4) or ""
+        start_old, start_new = int(m.group(1)) + lines, int(m.group(3)) + lines
+        return f"@@ -{start_old}{old_len} +{start_new}{new_len} @@"
+
+    return _HUNK.sub(move, header, count=1)
 
 
 class Finding(_Model):

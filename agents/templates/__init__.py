@@ -45,12 +45,14 @@ that order, which is the whole ordering contract: deterministic and stable.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict
-
+from duckfix.agents.regions import around
 from duckfix.agents.templates.c_edits import C_SUFFIXES, generate_c
+from duckfix.agents.templates.candidate import Candidate, edit_span
 from duckfix.agents.templates.expressions import (
     arith_op,
     bitwise_op,
@@ -71,7 +73,14 @@ from duckfix.agents.templates.spans import Edit, File, compiles
 from duckfix.agents.templates.statements import dedent, delete, duplicate, indent, insert, move
 from duckfix.models import Suspect
 
+if TYPE_CHECKING:
+    from duckfix.deadline import Deadline
+
 __all__ = ["PRIORS", "Candidate", "generate"]
+
+_EDITS_PER_LINE = 5000
+"""Edits tried at one suspect line, in template order: a line in a scope of
+thousands of variables or statements would otherwise give millions."""
 
 PRIORS: Mapping[str, float] = MappingProxyType(
     {
@@ -99,39 +108,23 @@ PRIORS: Mapping[str, float] = MappingProxyType(
 """Template name -> prior; the table in the module docstring says what each does."""
 
 
-class Candidate(BaseModel):
-    """One template edit at one suspect line: the whole new file text and its ranking."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    path: str
-    """Run-layout path of the edited file."""
-    line: int
-    """1-based line of the (first) edit, in the original file."""
-    template: str
-    description: str
-    source: str
-    """The whole new file text."""
-    prior: float
-    score: float
-    """The suspect line's score times the template's prior."""
-    size: int
-    """Characters changed; smaller is preferred among plausible candidates."""
-
-
 def generate(
     sources: dict[str, str],
     suspects: Sequence[Suspect],
     *,
     limit: int | None = None,
     per_line: int | None = None,
+    deadline: Deadline | None = None,
 ) -> list[Candidate]:
     """Candidates for the suspect lines, best first, each new source unique and compilable.
 
     ``sources`` maps run-layout paths to file text; suspects whose file is missing or
     does not parse are skipped. ``per_line`` caps the candidates kept per suspect
     line and ``limit`` the total, both counted after dropping duplicates and
-    candidates that do not compile.
+    candidates that do not compile. Past ``deadline`` the candidates made so far
+    come back. At most ``_EDITS_PER_LINE`` edits are tried per line, and of a
+    large file only the code around the suspect lines is read
+    (:func:`duckfix.agents.regions.around`).
     """
     if suspects and all(s.path.endswith(C_SUFFIXES) for s in suspects):
         return generate_c(sources, suspects, limit=limit, per_line=per_line)
@@ -143,38 +136,47 @@ def generate(
             continue
         done.add((suspect.path, suspect.line))
         if suspect.path not in files:
-            files[suspect.path] = File.load(suspect.path, sources[suspect.path])
+            lines = [s.line for s in suspects if s.path == suspect.path]
+            files[suspect.path] = File.load(suspect.path, around(sources[suspect.path], lines))
         file = files[suspect.path]
         if file is None or not 1 <= suspect.line <= len(file.lines):
             continue
-        for seq, edit in enumerate(_edits(file, suspect.line)):
+        for seq, edit in enumerate(itertools.islice(_edits(file, suspect.line), _EDITS_PER_LINE)):
             prior = PRIORS[edit.template]
             score = suspect.score * prior
             pending.append((-score, -prior, rank, seq, file, edit, score))
     pending.sort(key=lambda p: p[:4])
 
     out: list[Candidate] = []
-    seen = {(path, text) for path, text in sources.items()}
+    seen: set[tuple[str, int, int, str]] = set()
     kept: dict[int, int] = {}
     for _, neg_prior, rank, _, file, edit, score in pending:
         if limit is not None and len(out) >= limit:
             break
+        if deadline is not None and deadline.passed:
+            break
         if per_line is not None and kept.get(rank, 0) >= per_line:
             continue
-        text = file.apply(edit)
-        if (file.path, text) in seen:
-            continue
-        seen.add((file.path, text))
-        if not compiles(file.region(edit, text), file.path):
+        low, high, text = file.changed(edit)
+        # Spans are taken in the file's own text: a large file's File holds only
+        # the code around the suspects, at the same offsets.
+        start, end, replacement = edit_span(sources[file.path], low, high, text)
+        key = (file.path, start, end, replacement)
+        if (start == end and not replacement) or key in seen:
+            continue  # the edit changes nothing, or another edit already gave this file
+        seen.add(key)
+        if not compiles(file.region(low, high, text), file.path):
             continue
         kept[rank] = kept.get(rank, 0) + 1
         out.append(
             Candidate(
                 path=file.path,
-                line=file.line_of(min(start for start, _, _ in edit.parts)),
+                line=file.line_of(low),
                 template=edit.template,
                 description=edit.description,
-                source=text,
+                start=start,
+                end=end,
+                replacement=replacement,
                 prior=-neg_prior,
                 score=score,
                 size=file.size(edit),

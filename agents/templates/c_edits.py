@@ -53,12 +53,9 @@ import itertools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from duckfix.agents.templates.candidate import Candidate, edit_span
 from duckfix.models import Suspect
-
-if TYPE_CHECKING:
-    from duckfix.agents.templates import Candidate
 
 __all__ = ["C_PRIORS", "C_SUFFIXES", "generate_c"]
 
@@ -610,11 +607,17 @@ def _cast_edits(
                 yield "c-signedness", new, f"{operand} -> {cast}{operand}"
 
 
-def _names_near(lines: list[str], line: int) -> list[str]:
-    lo, hi = max(0, line - 15), min(len(lines), line + 15)
+def _line_starts(text: str) -> list[int]:
+    """The offset of each line of ``text`` (lines end at ``\\n``, as ``split("\\n")`` cuts them)."""
+    return [0, *(m.end() for m in re.finditer("\n", text))]
+
+
+def _names_near(text: str, starts: Sequence[int], line: int) -> list[str]:
+    lo, hi = max(0, line - 15), min(len(starts), line + 15)
+    end = starts[hi] - 1 if hi < len(starts) else len(text)
     seen: dict[str, None] = {}
-    for text in lines[lo:hi]:
-        for tok in _tokens(text):
+    for chunk in text[starts[lo] : end].split("\n"):
+        for tok in _tokens(chunk):
             if tok.kind == "name" and tok.text not in _KEYWORDS and not _is_type_name(tok.text):
                 seen.setdefault(tok.text, None)
     return list(seen)
@@ -628,23 +631,26 @@ def generate_c(
     per_line: int | None = None,
 ) -> list[Candidate]:
     """Candidates for C suspect lines, best first (score = suspect score x prior), unique."""
-    from duckfix.agents.templates import Candidate
-
     scored: list[tuple[float, float, int, int, Candidate]] = []
-    seen = set(sources.items())
+    seen: set[tuple[str, int, int, str]] = set()
     done: set[tuple[str, int]] = set()
     infos: dict[str, _FileInfo] = {}
+    starts: dict[str, list[int]] = {}
     for rank, suspect in enumerate(suspects):
         key = (suspect.path, suspect.line)
         text = sources.get(suspect.path)
         if key in done or text is None or not suspect.path.endswith(C_SUFFIXES):
             continue
         done.add(key)
-        lines = text.split("\n")
-        if not 1 <= suspect.line <= len(lines):
+        if suspect.path not in starts:
+            starts[suspect.path] = _line_starts(text)
+        offsets = starts[suspect.path]
+        if not 1 <= suspect.line <= len(offsets):
             continue
-        original = lines[suspect.line - 1]
-        names = _names_near(lines, suspect.line - 1)
+        low = offsets[suspect.line - 1]
+        high = offsets[suspect.line] - 1 if suspect.line < len(offsets) else len(text)
+        original = text[low:high]
+        names = _names_near(text, offsets, suspect.line - 1)
         if suspect.path not in infos:
             infos[suspect.path] = _file_info(sources, suspect.path)
         edits = _edits(original, names, infos[suspect.path])
@@ -652,15 +658,15 @@ def generate_c(
         for seq, (template, new_line, description) in enumerate(edits):
             if per_line is not None and kept >= per_line:
                 break
-            new_lines = (
-                lines[: suspect.line - 1]
-                + ([new_line] if new_line or template != "c-delete" else [])
-                + lines[suspect.line :]
-            )
-            source = "\n".join(new_lines)
-            if (suspect.path, source) in seen:
+            if new_line or template != "c-delete":
+                span = edit_span(text, low, high, new_line)
+            elif suspect.line < len(offsets):
+                span = edit_span(text, low, high + 1, "")  # the line and its line end
+            else:  # the last line, and the line end before it
+                span = edit_span(text, max(low - 1, 0), high, "")
+            if (span[0] == span[1] and not span[2]) or (suspect.path, *span) in seen:
                 continue
-            seen.add((suspect.path, source))
+            seen.add((suspect.path, *span))
             kept += 1
             prior = C_PRIORS[template]
             scored.append((
@@ -668,7 +674,8 @@ def generate_c(
                 Candidate(
                     path=suspect.path, line=suspect.line, template=template,
                     description=f"{suspect.path}:{suspect.line}: {description}",
-                    source=source, prior=prior, score=suspect.score * prior,
+                    start=span[0], end=span[1], replacement=span[2],
+                    prior=prior, score=suspect.score * prior,
                     size=abs(len(new_line) - len(original)) + 1,
                 ),
             ))  # fmt: skip

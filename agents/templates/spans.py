@@ -15,6 +15,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from duckfix.agents.templates.candidate import edited_slice
+
 __all__ = [
     "ATOM",
     "BIN_PREC",
@@ -160,27 +162,33 @@ class File:
             return None
         return match.start("op"), match.end("op")
 
-    def apply(self, edit: Edit) -> str:
-        text = self.source
-        for start, end, new in sorted(edit.parts, reverse=True):
-            text = text[:start] + new + text[end:]
-        return text
+    def changed(self, edit: Edit) -> tuple[int, int, str]:
+        """``(low, high, text)``: the edit turns ``source[low:high]`` into ``text``.
 
-    def region(self, edit: Edit, text: str) -> str:
-        """The top-level statements of ``text`` (``edit`` applied) the edit touched.
+        Only the stretch the edit touches is built, never the whole new file.
+        """
+        low = min(start for start, _, _ in edit.parts)
+        high = max(end for _, end, _ in edit.parts)
+        text = self.source[low:high]
+        for start, end, new in sorted(edit.parts, reverse=True):
+            text = text[: start - low] + new + text[end - low :]
+        return low, high, text
+
+    def region(self, low: int, high: int, text: str) -> str:
+        """The top-level statements the edit of ``source[low:high]`` into ``text`` touched,
+        with the edit made.
 
         Whether a file compiles is decided statement by statement at the top level, so
         this is all that needs compiling; on a long file, compiling it all would cost
         milliseconds per candidate.
         """
-        low = min(start for start, _, _ in edit.parts)
-        high = max(end for _, end, _ in edit.parts)
         first = bisect.bisect_right(self.top_ends, low - 1)
         last = bisect.bisect_left(self.top_starts, high + 1) - 1
+        shift = len(text) - (high - low)
         if first > last:
-            return text
+            return edited_slice(self.source, low, high, text, 0, len(self.source) + shift)
         start, end = self.top_starts[first], self.top_ends[last]
-        return text[start : end + len(text) - len(self.source)]
+        return edited_slice(self.source, low, high, text, start, end + shift)
 
     def size(self, edit: Edit) -> int:
         total = 0

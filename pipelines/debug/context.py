@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from duckfix.deadline import Deadline
 from duckfix.llm import LLMClient
 from duckfix.runner import RunOptions
 
@@ -18,6 +19,10 @@ class DebugContext:
     """Candidate patches validated before the run gives up."""
     max_seconds: float = 120.0
     """Wall-clock budget of the whole run (across resumes)."""
+    deadline: Deadline | None = None
+    """When this session of the run must end; ``debug_task`` and ``resume_task`` set it
+    from ``max_seconds``. Without one, only the nodes' own time is counted against
+    ``max_seconds`` and test runs are not cut short."""
     workers: int = 2
     """Candidates validated at once."""
     top_suspects: int = 10

@@ -19,6 +19,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
+from duckfix.deadline import Deadline
 from duckfix.models import Task
 from duckfix.pipelines.debug import nodes
 from duckfix.pipelines.debug.context import DebugContext
@@ -42,6 +43,8 @@ def _after_fix(state: DebugState) -> str:
 
 
 def _after_validate(state: DebugState) -> str:
+    if _stopped(state):  # the budget ran out before the round could run
+        return END
     return "review" if state.pending else "fix"
 
 
@@ -89,11 +92,21 @@ def debug_task(
     context: DebugContext | None = None,
     checkpointer: BaseCheckpointSaver[Any] | None = None,
     thread_id: str | None = None,
+    *,
+    started: float | None = None,
 ) -> DebugResult:
-    """Debug one program against its task's visible tests."""
+    """Debug one program against its task's visible tests.
+
+    The run's clock starts at ``started`` (a ``time.monotonic()`` value; default:
+    now), so a caller can count what it spent before, such as loading the task,
+    against ``max_seconds``.
+    """
     graph = build_graph(checkpointer)
     thread_id = thread_id or uuid.uuid4().hex
     context = _for_task(context or DebugContext(), task.id)
+    if context.deadline is None:
+        deadline = Deadline.after(context.max_seconds, started=started)
+        context = dataclasses.replace(context, deadline=deadline)
     values = graph.invoke(
         DebugInput(task=task, program=program), _config(thread_id), context=context
     )
@@ -127,6 +140,10 @@ def resume_task(
         return result_of(snapshot.values)
     task_id = snapshot.values["task"].id
     context = _for_task(context or DebugContext(), task_id)
+    if context.deadline is None:
+        # The budget holds across resumes: what earlier sessions spent is gone.
+        spent = float(snapshot.values.get("seconds", 0.0))
+        context = dataclasses.replace(context, deadline=Deadline.after(context.max_seconds - spent))
     values = graph.invoke(None, config, context=context)
     return _with_usage(result_of(values), context)
 

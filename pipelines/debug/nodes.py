@@ -18,10 +18,11 @@ from duckfix.agents.llm_reviewer import review_with_model
 from duckfix.agents.localizer import localize
 from duckfix.agents.reviewer import review_patch
 from duckfix.agents.templates import Candidate, generate
+from duckfix.deadline import compile_ran_out, count_tests, overhead
 from duckfix.models import Patch
 from duckfix.pipelines.debug.context import DebugContext
 from duckfix.pipelines.debug.state import Attempt, DebugState
-from duckfix.runner import run_tests, scaled_to
+from duckfix.runner import RunOptions, run_tests, scaled_to
 
 Update = dict[str, Any]
 _ATTEMPTS_SHOWN = 5
@@ -46,12 +47,46 @@ def _program(state: DebugState) -> dict[str, str]:
     return state.program if state.program is not None else state.task.buggy
 
 
+def _startup(state: DebugState, ctx: DebugContext) -> float:
+    """What a test run of the program costs before its first test, from the baseline."""
+    if state.baseline is None:
+        return 0.0
+    return overhead(state.baseline, ctx.options.case_timeout)
+
+
+def _out_of_time(state: DebugState, ctx: DebugContext) -> bool:
+    """Whether the budget leaves no time for one more test run.
+
+    Without a deadline (a graph run directly), the nodes' own time is compared
+    with ``max_seconds``, as before deadlines existed.
+    """
+    if ctx.deadline is None:
+        return state.seconds >= ctx.max_seconds
+    return ctx.deadline.remaining() <= _startup(state, ctx)
+
+
+def _spent(ctx: DebugContext, during: str, rejected: int = 0) -> Update:
+    return _give_up(f"the budget of {ctx.max_seconds:g} seconds is spent {during}", rejected)
+
+
 @timed
 def reproduce(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     """Run the visible tests on the program as it is."""
+    ctx = runtime.context
     program = _program(state)
-    report = run_tests(state.task, "visible", program, runtime.context.options)
+    options: RunOptions | None = ctx.options
+    if ctx.deadline is not None:
+        options = ctx.deadline.options(ctx.options, state.task, tests=count_tests(state.task))
+    if options is None:
+        return {"program": program} | _spent(ctx, "before the tests could run")
+    report = run_tests(state.task, "visible", program, options)
     update: Update = {"program": program, "baseline": report}
+    # A test that ran out of its cut time still failed; a compile cut short
+    # leaves no verdict at all.
+    cut = options is not ctx.options and any(compile_ran_out(o) for o in report.outcomes)
+    if ctx.deadline is not None and (ctx.deadline.passed or cut):
+        # Tests cut short by the budget say nothing about the program.
+        return update | _spent(ctx, "while running the visible tests")
     if not report.outcomes:
         update |= {"status": "not_fixed", "stop_reason": "the program has no visible tests"}
     elif not report.failed:
@@ -64,14 +99,18 @@ def reproduce(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
 def localize_node(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     """Rank the lines most likely to hold the fault."""
     assert state.baseline is not None
+    ctx = runtime.context
     found = localize(
         state.task,
         _program(state),
-        runtime.context.options,
-        top=runtime.context.top_suspects,
+        ctx.options,
+        top=ctx.top_suspects,
         baseline=state.baseline,
+        deadline=ctx.deadline,
     )
     update: Update = {"suspects": found.suspects, "key_variables": found.key_variables}
+    if ctx.deadline is not None and (found.cut_short or _out_of_time(state, ctx)):
+        return update | _spent(ctx, "while localizing the fault")
     if not found.suspects:
         update |= {
             "status": "not_fixed",
@@ -91,16 +130,19 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     at most ``llm_rounds`` times per run.
     """
     ctx = runtime.context
-    tried = sum(a.outcome != "rejected" for a in state.attempts)
+    tried = _count_tried(state)
     rejected = sum(a.outcome == "rejected" for a in state.attempts)
     if tried >= ctx.max_candidates:
         return _give_up(f"the budget of {ctx.max_candidates} candidates is spent", rejected)
-    if state.seconds >= ctx.max_seconds:
-        return _give_up(f"the budget of {ctx.max_seconds:g} seconds is spent", rejected)
+    if _out_of_time(state, ctx):
+        return _spent(ctx, _after(tried), rejected)
     rounds = state.llm_rounds
     if ctx.llm_first and rounds == 0 and _needs_rerank(state, ctx, rounds):
         return {"rerank": True}
-    queue = state.queue or generate(_program(state), state.suspects)
+    queue = state.queue or generate(_program(state), state.suspects, deadline=ctx.deadline)
+    if _out_of_time(state, ctx):
+        # The queue may be cut short: it is not kept, so a resume makes it again.
+        return _spent(ctx, "while making candidate patches", rejected)
     if ctx.llm_first and rounds == 0 and _may_ask(ctx, rounds):
         at = state.next_index
         queue = _unique(queue[:at] + _ask_model(state, ctx, queue, rounds) + queue[at:])
@@ -110,6 +152,8 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     room = ctx.max_candidates - tried
     batch = queue[state.next_index : state.next_index + min(ctx.workers, room)]
     while not batch and _may_ask(ctx, rounds):
+        if _out_of_time(state, ctx):
+            return _spent(ctx, _after(tried), rejected) | _rounds(state, rounds)
         if _needs_rerank(state, ctx, rounds):
             return {"queue": queue, "rerank": True} | _rounds(state, rounds)
         queue = queue + _ask_model(state, ctx, queue, rounds)
@@ -123,6 +167,16 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         )
     update: Update = {"queue": queue, "batch": batch, "next_index": state.next_index + len(batch)}
     return update | _rounds(state, rounds)
+
+
+def _count_tried(state: DebugState) -> int:
+    return sum(a.outcome != "rejected" for a in state.attempts)
+
+
+def _after(tried: int) -> str:
+    if tried == 0:
+        return "before any candidate was tried"
+    return f"after {tried} candidate{'s' if tried != 1 else ''} tried"
 
 
 def _chat_model(ctx: DebugContext) -> bool:
@@ -151,6 +205,8 @@ def relocalize(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     """
     ctx = runtime.context
     assert ctx.llm is not None and state.baseline is not None
+    if _out_of_time(state, ctx):  # the fixer gives up next, with the reason
+        return {"reranked": state.llm_rounds + 1, "rerank": False}
     program = _program(state)
     suspects = rerank(
         ctx.llm,
@@ -162,8 +218,8 @@ def relocalize(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         _failed_attempts(state),
         top=ctx.top_suspects,
     )
-    queued = {(c.path, c.source) for c in state.queue}
-    fresh = [c for c in generate(program, suspects) if (c.path, c.source) not in queued]
+    queued = {c.key for c in state.queue}
+    fresh = [c for c in generate(program, suspects, deadline=ctx.deadline) if c.key not in queued]
     return {
         "suspects": suspects,
         "queue": state.queue + fresh,
@@ -187,11 +243,11 @@ def _nothing_applies(rounds: int) -> str:
 
 
 def _unique(queue: list[Candidate]) -> list[Candidate]:
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, int, int, str]] = set()
     out = []
     for c in queue:
-        if (c.path, c.source) not in seen:
-            seen.add((c.path, c.source))
+        if c.key not in seen:
+            seen.add(c.key)
             out.append(c)
     return out
 
@@ -211,8 +267,8 @@ def _ask_model(
         samples=ctx.llm_samples,
         round_=rounds + 1,
     )
-    queued = {(c.path, c.source) for c in queue}
-    return [c for c in found if (c.path, c.source) not in queued]
+    queued = {c.key for c in queue}
+    return [c for c in found if c.key not in queued]
 
 
 def _sanitized(message: str) -> bool:
@@ -232,15 +288,33 @@ def validate(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     failing = [o.name for o in state.baseline.failed]
     passing = [o.name for o in state.baseline.passed]
     ctx = runtime.context
+    scaled = scaled_to(ctx.options, state.baseline)
+    options: RunOptions | None = scaled
+    if ctx.deadline is not None:
+        python = state.task.language == "python"
+        runs = 2 if python and failing and passing else 1  # see fixer.validate
+        options = ctx.deadline.options(
+            scaled, state.task, tests=len(failing) + len(passing), runs=runs,
+            startup=_startup(state, ctx),
+        )  # fmt: skip
+    if options is None:  # no time left for a run: the batch waits for a resume
+        rewound = {"next_index": state.next_index - len(state.batch)}
+        return rewound | _spent(ctx, _after(_count_tried(state)))
     results = validate_batch(
-        state.task,
-        _program(state),
-        state.batch,
-        failing,
-        passing,
-        scaled_to(ctx.options, state.baseline),
-        ctx.workers,
+        state.task, _program(state), state.batch, failing, passing, options, ctx.workers
     )
+    update: Update = {}
+    if options is not scaled and ctx.deadline is not None:
+        # A candidate whose test ran out of the time the budget cut was not
+        # judged: it and the rest of the round are left for a resume, and the
+        # run ends (a retry would only get less time). A Python test that ran
+        # out before the budget did is taken as looping, as without a budget.
+        unjudged = ctx.deadline.passed or state.task.language != "python"
+        cut = next((i for i, v in enumerate(results) if v.timed_out and unjudged), None)
+        if cut is not None:
+            update = {"next_index": state.next_index - (len(results) - cut)}
+            results = results[:cut]
+            update |= _spent(ctx, _after(_count_tried(state) + len(results)))
     attempts = [
         Attempt(
             template=v.candidate.template,
@@ -253,12 +327,16 @@ def validate(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         )
         for v in results
     ]
+    pending = choose(results)
+    if pending and update:
+        # A plausible patch found as the budget ran out is still reviewed.
+        update = {k: v for k, v in update.items() if k not in ("status", "stop_reason")}
     return {
         "attempts": attempts,
-        "pending": choose(results),
+        "pending": pending,
         "batch": [],
         "validations": state.validations + sum(v.runs for v in results),
-    }
+    } | update
 
 
 @timed
@@ -280,6 +358,7 @@ def review(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         verdict.verdict == "accept"
         and _chat_model(ctx)
         and state.model_rejections < ctx.llm_review_rounds
+        and not _out_of_time(state, ctx)
     ):
         assert ctx.llm is not None and state.baseline is not None
         verdict = review_with_model(ctx.llm, state.task, patch, state.baseline.outcomes)
@@ -310,7 +389,7 @@ def explain_node(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     after = state.accepted.outcome
     explanation = explain(state.task, state.patch, failing, after, state.key_variables)
     ctx = runtime.context
-    if _chat_model(ctx):
+    if _chat_model(ctx) and not _out_of_time(state, ctx):
         assert ctx.llm is not None
         explanation = explain_with_model(
             ctx.llm, state.patch, failing, after, state.key_variables, explanation

@@ -33,7 +33,7 @@ ap_int<20> total(const ap_int<12> in[N], int m[4][4]) {
 
 def _edits(line: int) -> dict[str, str]:
     found = generate({"k.cpp": KERNEL}, [Suspect(path="k.cpp", line=line, score=1.0)])
-    return {c.description.split(": ", 1)[1]: c.source.split("\n")[line - 1] for c in found}
+    return {c.description.split(": ", 1)[1]: c.apply(KERNEL).split("\n")[line - 1] for c in found}
 
 
 def _typed(
@@ -43,7 +43,7 @@ def _typed(
     sources = {"k.cpp": source} | ({"k.h": header} if header is not None else {})
     found = generate(sources, [Suspect(path="k.cpp", line=line, score=1.0)])
     return [
-        (c.description.split(": ", 1)[1], c.source.split("\n")[line - 1])
+        (c.description.split(": ", 1)[1], c.apply(source).split("\n")[line - 1])
         for c in found
         if c.template == template
     ]

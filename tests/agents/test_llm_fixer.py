@@ -51,10 +51,10 @@ def test_a_canned_answer_becomes_a_correct_candidate() -> None:
     (c,) = found
     assert c.template == "llm" and c.prior == 0.5 and c.score == 0.45
     assert c.path == "vowels.py" and c.line == 3
-    assert c.source == VOWELS_FIXED_FUNCTION
+    assert c.apply(VOWELS) == VOWELS_FIXED_FUNCTION
     assert c.size == len("    s = s.lower()\n")
     assert "lower-case the text first" in c.description
-    assert run_tests(task, "hidden", {"vowels.py": c.source}, RunOptions()).all_passed
+    assert run_tests(task, "hidden", {"vowels.py": c.apply(VOWELS)}, RunOptions()).all_passed
 
 
 def test_bad_proposals_are_dropped_and_duplicates_kept_once() -> None:
@@ -68,7 +68,7 @@ def test_bad_proposals_are_dropped_and_duplicates_kept_once() -> None:
     second = reply(same, uncompilable, right(), right())
     llm = client(answer, second)
     found = propose(llm, task, task.buggy, SUSPECTS, FAILING, [], samples=2)
-    assert [c.source for c in found] == [VOWELS_FIXED_FUNCTION]
+    assert [c.apply(VOWELS) for c in found] == [VOWELS_FIXED_FUNCTION]
 
 
 def test_the_prompt_holds_program_and_failure_as_delimited_data() -> None:
@@ -111,7 +111,7 @@ def test_a_model_error_keeps_what_was_gathered() -> None:
     task = vowels_task()
     llm = client(reply(right()), LLMRequestError("HTTP 400: bad request"))
     found = propose(llm, task, task.buggy, SUSPECTS, FAILING, [], samples=3)
-    assert [c.source for c in found] == [VOWELS_FIXED_FUNCTION]
+    assert [c.apply(VOWELS) for c in found] == [VOWELS_FIXED_FUNCTION]
 
 
 def test_a_method_is_replaced_in_place_and_reindented() -> None:
@@ -224,7 +224,7 @@ def test_a_c_candidate_is_found_spliced_and_validated(tmp_path: Path) -> None:
     assert c.template == "llm" and c.path == "clamp.c" and c.line == 7
     assert c.score == 0.5 * 0.8
     assert c.description == "clamp_add: The lower bound was never applied; clamp below lo too."
-    assert c.source == CLAMP.replace(
+    assert c.apply(CLAMP) == CLAMP.replace(
         "    return s;\n", "    if (s < lo) return lo;\n    return s;\n", 1
     )
     # The sandbox compiles and runs it like any candidate: the fix passes, a
@@ -234,7 +234,7 @@ def test_a_c_candidate_is_found_spliced_and_validated(tmp_path: Path) -> None:
     passing = ["tests/visible/tb.c::inside", "tests/visible/tb.c::high"]
     checked = validate(task, task.buggy, c, failing, passing, options)
     assert checked.plausible, checked.failed
-    assert run_tests(task, "hidden", {**task.buggy, "clamp.c": c.source}, options).all_passed
+    assert run_tests(task, "hidden", {**task.buggy, "clamp.c": c.apply(CLAMP)}, options).all_passed
     typo = CLAMP_FIXED_FUNCTION.replace("return lo;", "return low;")
     (wrong,) = propose(client(fenced(typo)), task, task.buggy, C_SUSPECTS, C_FAILING, [], samples=1)
     checked = validate(task, task.buggy, wrong, failing, passing, options)
@@ -257,7 +257,8 @@ def test_c_replies_that_are_not_the_function_are_rejected(tmp_path: Path) -> Non
     # The file's #includes and comments around the function are dropped, not fatal.
     extra = fenced('#include "clamp.h"\n\n// fixed\n' + CLAMP_FIXED_FUNCTION)
     (c,) = propose(client(extra), task, task.buggy, C_SUSPECTS, C_FAILING, [], samples=1)
-    assert "// fixed" not in c.source and c.source.count("#include") == 1
+    fixed = c.apply(CLAMP)
+    assert "// fixed" not in fixed and fixed.count("#include") == 1
 
 
 def test_the_c_prompt_holds_the_numbered_function_and_the_bench_output_as_data(
@@ -311,7 +312,7 @@ def test_a_base_model_continues_the_c_signature(tmp_path: Path) -> None:
     fake.enqueue([body, body.replace("return lo;", "return lo + 0;") + "\n}\n\nint main("])
     llm = LLMClient(fake)
     found = propose(llm, task, task.buggy, C_SUSPECTS, C_FAILING, [], samples=2)
-    assert [c.source for c in found] == [
+    assert [c.apply(CLAMP) for c in found] == [
         CLAMP.replace("    return s;\n", "    if (s < lo) return lo;\n    return s;\n", 1),
         CLAMP.replace("    return s;\n", "    if (s < lo) return lo + 0;\n    return s;\n", 1),
     ]

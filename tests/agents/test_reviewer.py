@@ -337,3 +337,32 @@ def test_the_builtin_memoising_wrapper_is_rejected(task: Task) -> None:
     # Both the table of answers and the second definition are reasons of their own.
     assert any("table of the visible tests' inputs" in r for r in verdict.reasons)
     assert any("defined again" in r for r in verdict.reasons)
+
+
+# ----- large programs -----
+
+FILLER = "".join(
+    f"def helper_{i}(xs):\n    total = {i}\n    for x in xs:\n        total += x\n"
+    f"    return total\n\n\n"
+    for i in range(3000)
+)
+BIG_TASK = LOWER_BOUND_TASK.model_copy(
+    update={"buggy": {"lower_bound.py": FILLER + LOWER_BOUND + FILLER}}
+)
+
+
+def big_review(after: str) -> PatchReview:
+    return review(BIG_TASK, FILLER + after + FILLER)
+
+
+def test_a_large_program_is_reviewed_around_the_patch_alike() -> None:
+    # Only the code around the patch and the entry point's definitions is read,
+    # so a review of a large program costs what one of a small program does.
+    fixed = LOWER_BOUND.replace("len(a) - 1", "len(a)")
+    started = time.monotonic()
+    assert big_review(fixed).verdict == "accept"
+    assert time.monotonic() - started < 5
+    memorised = LOWER_BOUND.replace("    lo, hi", "    if x == 8:\n        return 4\n    lo, hi")
+    assert big_review(memorised).verdict == "reject"
+    wrapper = LOWER_BOUND + "\n\ndef lower_bound(a, x):\n    return 0\n"
+    assert "defined again" in big_review(wrapper).reasons[0]

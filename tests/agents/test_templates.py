@@ -16,24 +16,41 @@ def src(text: str) -> str:
     return dedent(text).lstrip("\n")
 
 
-def at(source: str, *lines: int, path: str = "p.py") -> list[Candidate]:
-    return generate({path: source}, [Suspect(path=path, line=n, score=1.0) for n in lines])
+class Found(list[Candidate]):
+    """Candidates, with the files they were made for (a candidate holds only its edit)."""
+
+    def __init__(self, cands: list[Candidate], files: dict[str, str]) -> None:
+        super().__init__(cands)
+        self.files = files
+
+    def text(self, cand: Candidate) -> str:
+        return cand.apply(self.files[cand.path])
 
 
-def sources(cands: list[Candidate], template: str | None = None) -> list[str]:
-    return [c.source for c in cands if template is None or c.template == template]
+def found(files: dict[str, str], suspects: list[Suspect]) -> Found:
+    return Found(generate(files, suspects), files)
 
 
-def edited(cands: list[Candidate], prefix: str) -> set[str]:
+def at(source: str, *lines: int, path: str = "p.py") -> Found:
+    return found({path: source}, [Suspect(path=path, line=n, score=1.0) for n in lines])
+
+
+def sources(cands: Found, template: str | None = None) -> list[str]:
+    return [cands.text(c) for c in cands if template is None or c.template == template]
+
+
+def edited(cands: Found, prefix: str) -> set[str]:
     """The edited line of each candidate whose template starts with ``prefix``, stripped."""
     return {
-        c.source.splitlines()[c.line - 1].strip() for c in cands if c.template.startswith(prefix)
+        cands.text(c).splitlines()[c.line - 1].strip()
+        for c in cands
+        if c.template.startswith(prefix)
     }
 
 
-def line_of(cands: list[Candidate], template: str, number: int) -> list[str]:
+def line_of(cands: Found, template: str, number: int) -> list[str]:
     """Line ``number`` of each candidate of ``template``, in order."""
-    return [c.source.splitlines()[number - 1] for c in cands if c.template == template]
+    return [cands.text(c).splitlines()[number - 1] for c in cands if c.template == template]
 
 
 # ----- the public API -----
@@ -72,7 +89,7 @@ def test_compare_op_nearest_first_and_comment_kept() -> None:
     first = cands[0]
     assert first.description == "replace `<` with `<=` on line 2"
     assert (first.line, first.size, first.prior, first.score) == (2, 1, 0.9, 0.9)
-    assert first.source.splitlines()[0] == CMP.splitlines()[0]
+    assert cands.text(first).splitlines()[0] == CMP.splitlines()[0]
 
 
 def test_compare_op_word_operators_and_spacing() -> None:
@@ -318,7 +335,7 @@ def test_insert_a_statement_of_the_same_function_reindented() -> None:
         "insert `total += x` (from line 4) before line 5",
         "insert `total += x` (from line 4) after line 5",
     ]
-    assert inserted[1].source == BLOCK.replace(
+    assert cands.text(inserted[1]) == BLOCK.replace(
         "        total *= 2\n", "        total *= 2\n        total += x  # add\n"
     )
     # Copied into a shallower block, the text is re-indented.
@@ -364,8 +381,9 @@ def test_moves_that_do_not_compile_are_dropped() -> None:
     # The same move for a `break` leaves it outside its loop: it does not compile.
     program = program.replace("return x", "break")
     assert sources(at(program, 4), "dedent-stmt") == []
-    for cand in at(program, 2, 3, 4):
-        compile(cand.source, "p.py", "exec")
+    cands = at(program, 2, 3, 4)
+    for cand in cands:
+        compile(cands.text(cand), "p.py", "exec")
 
 
 # ----- edits keep everything else -----
@@ -374,7 +392,7 @@ def test_moves_that_do_not_compile_are_dropped() -> None:
 def test_unicode_before_the_edit_column() -> None:
     program = 'def f(n):\n    if "naïve ☃" and n < 3:  # ünïcode\n        return n\n'
     cands = at(program, 2)
-    assert cands[0].source == program.replace("n < 3", "n <= 3")
+    assert cands.text(cands[0]) == program.replace("n < 3", "n <= 3")
     offby = sources(cands, "off-by-one")
     assert program.replace("n < 3", "n < 4") in offby
 
@@ -399,10 +417,11 @@ def test_only_the_edited_lines_change() -> None:
             x=a<b     # tight
             return x
     """)
-    for cand in at(program, 3):
+    cands = at(program, 3)
+    for cand in cands:
         if cand.template.endswith("-stmt"):
             continue
-        before, after = program.splitlines(), cand.source.splitlines()
+        before, after = program.splitlines(), cands.text(cand).splitlines()
         assert len(before) == len(after)
         assert [i for i, (x, y) in enumerate(zip(before, after, strict=True)) if x != y] == [2]
 
@@ -413,12 +432,12 @@ def test_only_the_edited_lines_change() -> None:
 def test_candidates_parse_are_unique_and_ordered_by_score() -> None:
     program = BLOCK
     suspects = [Suspect(path="p.py", line=4, score=0.5), Suspect(path="p.py", line=3, score=1.0)]
-    cands = generate({"p.py": program}, suspects)
+    cands = found({"p.py": program}, suspects)
     assert cands
-    assert len({c.source for c in cands}) == len(cands)
-    assert program not in {c.source for c in cands}
+    assert len({cands.text(c) for c in cands}) == len(cands)
+    assert program not in {cands.text(c) for c in cands}
     for cand in cands:
-        ast.parse(cand.source)
+        ast.parse(cands.text(cand))
         assert cand.prior == PRIORS[cand.template]
         assert cand.score in (cand.prior * 1.0, cand.prior * 0.5)
     scores = [c.score for c in cands]
@@ -456,6 +475,21 @@ def test_bad_input_gives_no_candidates() -> None:
 def test_several_files() -> None:
     files = {"a.py": "x = 1 < 2\n", "pkg/b.py": "y = 3 > 4\n"}
     suspects = [Suspect(path="pkg/b.py", line=1, score=0.9), Suspect(path="a.py", line=1, score=0)]
-    cands = generate(files, suspects)
-    assert cands[0].path == "pkg/b.py" and cands[0].source == "y = 3 >= 4\n"
+    cands = found(files, suspects)
+    assert cands[0].path == "pkg/b.py" and cands.text(cands[0]) == "y = 3 >= 4\n"
     assert {c.path for c in cands} == {"a.py", "pkg/b.py"}
+
+
+def test_a_large_file_gets_the_candidates_its_suspect_function_alone_would() -> None:
+    filler = "".join(
+        f"def helper_{i}(xs):\n    total = {i}\n    for x in xs:\n        total += x\n"
+        f"    return total\n\n\n"
+        for i in range(3000)
+    )
+    big = filler + BLOCK + filler
+    shift = filler.count("\n")
+    alone = found({"p.py": BLOCK}, [Suspect(path="p.py", line=4, score=1.0)])
+    inside = found({"p.py": big}, [Suspect(path="p.py", line=4 + shift, score=1.0)])
+    assert [c.template for c in inside] == [c.template for c in alone]
+    assert [inside.text(c)[len(filler) : -len(filler)] for c in inside] == sources(alone)
+    assert all(c.end - c.start < 200 for c in inside)  # an edit, not a copy of the file

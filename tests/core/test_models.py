@@ -62,3 +62,20 @@ def test_closed_sets() -> None:
         Finding(path="a", line=1, severity="fatal", category="x", message="m")  # type: ignore[arg-type]
     total = Usage(prompt_tokens=3, calls=1) + Usage(completion_tokens=2, calls=1, seconds=0.5)
     assert (total.total_tokens, total.calls, total.seconds) == (5, 2, 0.5)
+
+
+def test_patch_of_a_long_file_is_quick_and_numbered_as_the_file() -> None:
+    import difflib
+    import time
+
+    lines = [f"x{i % 7} = {i % 3}\n" for i in range(200_000)]
+    before = "".join(lines)
+    after = "".join([*lines[:150_000], "changed = 1\n", *lines[150_001:]])
+    started = time.monotonic()
+    patch = Patch.from_sources({"a.py": before}, {"a.py": after})
+    assert time.monotonic() - started < 5  # difflib on the whole file takes minutes
+    # The same hunk as difflib gives for the lines around the change alone.
+    around = slice(149_990, 150_010)
+    near = difflib.unified_diff(lines[around], after.splitlines(True)[around], "a/a.py", "b/a.py")
+    expected = "".join(near).replace("@@ -8,7 +8,7 @@", "@@ -149998,7 +149998,7 @@")
+    assert patch.diff == expected

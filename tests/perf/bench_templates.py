@@ -67,7 +67,8 @@ def rank_of_fix(case: Case, candidates: list[Candidate]) -> int | None:
     assert case.task.fixed is not None
     wanted = {p: ast.dump(ast.parse(t)) for p, t in case.task.fixed.items()}
     for rank, candidate in enumerate(candidates, 1):
-        if ast.dump(ast.parse(candidate.source)) == wanted[candidate.path]:
+        text = candidate.apply(case.task.buggy[candidate.path])
+        if ast.dump(ast.parse(text)) == wanted[candidate.path]:
             return rank
     return None
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
+import time
 
 import pytest
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.runtime import Runtime
 
 from duckfix.agents.fixer import Validation
-from duckfix.agents.templates import Candidate
-from duckfix.models import TestCase, TestSet
+from duckfix.agents.templates import Candidate, generate
+from duckfix.deadline import Deadline
+from duckfix.models import Suspect, TestCase, TestSet
 from duckfix.pipelines.debug import DebugContext, build_graph, debug_task, nodes
 from duckfix.pipelines.debug.graph import resume_task
 from duckfix.pipelines.debug.state import DebugInput, DebugState
@@ -64,9 +67,10 @@ def test_review_sends_an_overfitting_patch_back_to_the_fixer() -> None:
     cheat = task.buggy["largest.py"].replace(
         "    best = xs[0]\n", "    if xs == [3, 1, 2]:\n        return 3\n    best = xs[0]\n"
     )
-    candidate = Candidate(
+    candidate = Candidate.between(
+        task.buggy["largest.py"], cheat,
         path="largest.py", line=3, template="test", description="memorise a case",
-        source=cheat, prior=1.0, score=1.0, size=30,
+        prior=1.0, score=1.0, size=30,
     )  # fmt: skip
     state = DebugState(task=task, pending=[Validation(candidate=candidate, plausible=True)])
     update = nodes.review(state, runtime())
@@ -135,3 +139,35 @@ def test_checkpoints_in_postgresql_resume_too(postgres_url: str) -> None:
     )  # type: ignore[arg-type]
     resumed = resume_task("pg1", _checkpointer(postgres_url), CONTEXT)
     assert resumed is not None and resumed.status == "fixed"
+
+
+# ----- the budget in seconds -----
+
+
+def test_a_budget_spent_before_the_run_ends_it_at_once() -> None:
+    spent = dataclasses.replace(CONTEXT, deadline=Deadline.after(-1.0), max_seconds=7)
+    result = debug_task(largest_task(), None, spent)
+    assert result.status == "not_fixed"
+    assert result.stop_reason == "the budget of 7 seconds is spent before the tests could run"
+
+
+def test_a_program_that_loops_ends_within_its_budget() -> None:
+    looping = "def largest(xs):\n    while xs:\n        pass\n    return 0\n"
+    task = largest_task().model_copy(update={"buggy": {"largest.py": looping}})
+    context = DebugContext(options=RunOptions(case_timeout=2.0), max_seconds=3.0, workers=2)
+    started = time.monotonic()
+    result = debug_task(task, None, context)
+    assert time.monotonic() - started < 3.0 * 1.1
+    assert result.status == "not_fixed"
+    assert result.stop_reason.startswith("the budget of 3 seconds is spent")
+
+
+def test_a_round_with_no_time_left_is_kept_for_a_resume() -> None:
+    task = largest_task()
+    baseline = run_tests(task, "visible", None, CONTEXT.options)
+    batch = generate(task.buggy, [Suspect(path="largest.py", line=5, score=1.0)])[:2]
+    state = DebugState(task=task, baseline=baseline, batch=batch, next_index=2)
+    spent = dataclasses.replace(CONTEXT, deadline=Deadline.after(-1.0))
+    update = nodes.validate(state, Runtime(context=spent))
+    assert update["next_index"] == 0 and update["status"] == "not_fixed"
+    assert "budget" in update["stop_reason"] and "attempts" not in update
