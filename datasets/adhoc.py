@@ -44,10 +44,10 @@ def _conftest(tests: Path, program: Path, max_bytes: int) -> str | None:
 def _entry_point(source: str, path: Path, given: str | None) -> str:
     tree = parse_python(path, source)
     if given:
-        if not entry_point_defined(source, given):
+        if not entry_point_defined(tree, given):
             raise TaskError(f"{path}: entry point {given!r} is not defined at the top level")
         return given
-    if entry_point_defined(source, path.stem):
+    if entry_point_defined(tree, path.stem):
         return path.stem
     public = [
         n.name

@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from duckfix.datasets.parsing import check_syntax, json_lines, parse_toml
+from duckfix.datasets.parsing import check_syntax, json_lines, parse_python, parse_toml
 from duckfix.errors import TaskError
 from duckfix.models import Task, TestCase, TestSet
 from duckfix.safe_files import DEFAULT_MAX_BYTES, SafeFolder
@@ -219,9 +219,12 @@ def parse_cases(text: str, label: str, path: Path | str) -> list[TestCase]:
     return cases
 
 
-def entry_point_defined(source: str, name: str) -> bool:
-    """Whether a module's top level defines ``name`` (def, class, assignment or import)."""
-    tree = ast.parse(source)
+def entry_point_defined(source: str | ast.Module, name: str) -> bool:
+    """Whether a module's top level defines ``name`` (def, class, assignment or import).
+
+    ``source`` may be the module already parsed: a large program is parsed once.
+    """
+    tree = ast.parse(source) if isinstance(source, str) else source
     for node in tree.body:
         if (
             isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
@@ -240,6 +243,5 @@ def entry_point_defined(source: str, name: str) -> bool:
 
 
 def _check_entry_point(path: Path, source: str, name: str) -> None:
-    check_syntax(path, source)
-    if not entry_point_defined(source, name):
+    if not entry_point_defined(parse_python(path, source), name):
         raise TaskError(f"{path}: entry point {name!r} is not defined at the top level")

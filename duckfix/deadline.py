@@ -6,10 +6,11 @@ gets per-test and compile timeouts cut so that the run ends by the deadline
 (:meth:`Deadline.options`): a budget holds however big the program, however
 slow its tests, however long its compile.
 
-The runner adds a fixed start-up allowance to every run's wall-clock limit;
-the cut timeouts bound what comes after it. A run's own start-up (the
+The options also carry the deadline itself, and the runner cuts every run's
+wall-clock limit and compile timeout to end by it. A run's own start-up (the
 interpreter loading a large program, the compiler building it) is measured on
-the baseline run and set aside first (``startup``).
+the baseline run and set aside first (``startup``), so the per-test timeouts
+leave it room.
 """
 
 from __future__ import annotations
@@ -95,6 +96,15 @@ class Deadline:
             case_timeout=min(options.case_timeout, case),
             compile_timeout=min(options.compile_timeout, compile_),
         )
+
+    def bound(self, options: RunOptions) -> RunOptions:
+        """``options`` whose runs the runner ends by this deadline, whatever their timeouts.
+
+        The per-test timeouts (:meth:`options`) bound a run's tests; this bounds
+        the rest, a run that hangs while loading the program say.
+        """
+        at = self.at if options.deadline is None else min(self.at, options.deadline)
+        return dataclasses.replace(options, deadline=at)
 
 
 def overhead(report: TestReport, case_timeout: float) -> float:

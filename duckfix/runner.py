@@ -81,6 +81,9 @@ class RunOptions:
     """The folder of the ``ap_int`` / ``ap_fixed`` / ``hls_stream`` headers, for HLS tasks."""
     compile_timeout: float = 120.0
     """Seconds one test bench may take to compile."""
+    deadline: float | None = None
+    """A ``time.monotonic()`` moment no run may last past (a job's budget): every
+    run's wall-clock limit and compile timeout are cut to end by it."""
     build_cache: str | None = "default"
     """Where C / HLS builds keep precompiled headers and bench objects
     (``duckfix.cbuild_cache``): ``"default"`` is ``<duckfix home>/cache/cbuild``;
@@ -200,7 +203,19 @@ def _in_order(
 
 
 def _limits(options: RunOptions, timeout: float) -> Limits:
-    return options.limits.model_copy(update={"timeout": timeout, "cpu_seconds": None})
+    return options.limits.model_copy(
+        update={"timeout": _wall(options, timeout), "cpu_seconds": None}
+    )
+
+
+def _wall(options: RunOptions, seconds: float) -> float:
+    """``seconds``, cut to end by the options' deadline (a run gets a moment at least)."""
+    if options.deadline is None:
+        return seconds
+    return max(_LAST_MOMENT, min(seconds, options.deadline - time.monotonic()))
+
+
+_LAST_MOMENT = 0.05
 
 
 def _run_cases(
@@ -377,7 +392,7 @@ def _run_benches(
         "benches": tests.bench_paths,
         "only": only or None,
         "timeout": options.case_timeout,
-        "compile_timeout": options.compile_timeout,
+        "compile_timeout": _wall(options, options.compile_timeout),
         "memory_mb": memory,
         "coverage": coverage,
     }
@@ -385,16 +400,19 @@ def _run_benches(
     # AddressSanitizer reserves terabytes of address space: the address-space
     # limit is off for these runs and ASan's own RSS limit stands in for it.
     build_limits = options.limits.model_copy(
-        update={"cpu_seconds": None, "memory_mb": None, "timeout": _STARTUP}
+        update={"cpu_seconds": None, "memory_mb": None, "timeout": _wall(options, _STARTUP)}
     )
     read_only = _cached_builds(spec, files, options, build_limits, objects=trace is None)
     files[_BENCH_SPEC] = json.dumps(spec)
     expected_cases = len(only) if only else 64
     limits = build_limits.model_copy(
         update={
-            "timeout": _STARTUP
-            + options.compile_timeout * len(tests.bench_paths)
-            + options.case_timeout * expected_cases,
+            "timeout": _wall(
+                options,
+                _STARTUP
+                + options.compile_timeout * len(tests.bench_paths)
+                + options.case_timeout * expected_cases,
+            ),
         }
     )
     secret = secrets.token_hex(16)
@@ -472,7 +490,7 @@ def _cached_builds(
         for source in spec["sources"]:
             header = cache.pch(
                 files, source, spec["cxx"], spec["cxxflags"], options.hls_include,
-                options.compile_timeout,
+                _wall(options, options.compile_timeout),
             )  # fmt: skip
             if header is not None:
                 pch[source] = header
@@ -517,13 +535,13 @@ def _bench_objects(
     if not wanted:
         return found
     jobs = [job for _, job in wanted.values()]
-    compile_spec = {"compile": jobs, "compile_timeout": options.compile_timeout}
+    compile_spec = {"compile": jobs, "compile_timeout": _wall(options, options.compile_timeout)}
     secret = secrets.token_hex(16)
     run = sandbox.run(
         [sys.executable, "_duckfix/cbench.py", _BENCH_SPEC],
         files={**base, _BENCH_SPEC: json.dumps(compile_spec)},
         limits=limits.model_copy(
-            update={"timeout": _STARTUP + options.compile_timeout * len(jobs)}
+            update={"timeout": _wall(options, _STARTUP + options.compile_timeout * len(jobs))}
         ),
         collect=[*(j["output"] for j in jobs), *(j["deps"] for j in jobs)],
         report=True,

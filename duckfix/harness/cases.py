@@ -123,11 +123,14 @@ def _chain(node):
     return ".".join(reversed(parts))
 
 
-def line_names(source, line):
-    """(read, written) variable names of the statement owning ``line``, in source order."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+def line_names(source, line, tree=None):
+    """(read, written) variable names of the statement owning ``line``, in source order.
+
+    ``tree`` is ``source`` parsed, when the caller has it (one parse per file).
+    """
+    if tree is None:
+        tree = _parsed(source)
+    if tree is None:
         return [], []
     owner = None
     for node in ast.walk(tree):  # breadth first: a deeper statement overrides its parent
@@ -158,6 +161,13 @@ def line_names(source, line):
                 continue
         stack.extend(reversed(list(ast.iter_child_nodes(node))))
     return [n for n in reads if n not in writes], writes
+
+
+def _parsed(source):
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
 
 
 def _lookup(frame, name):
@@ -193,13 +203,19 @@ class Tracer:
         self.seen = {path: set() for path in files}
         self.by_filename = {}  # co_filename -> local trace function, or None for other files
         self.watch = {}  # path -> {line: (key, reads, writes)}
+        trees = {}  # path -> (source, tree): each watched file is read and parsed once
         for path, line in watch:
-            try:
-                with open(os.path.join(self.root, path), encoding="utf-8") as fh:
-                    source = fh.read()
-            except OSError:
+            if path not in trees:
+                try:
+                    with open(os.path.join(self.root, path), encoding="utf-8") as fh:
+                        source = fh.read()
+                except OSError:
+                    source = None
+                trees[path] = (source, _parsed(source) if source is not None else None)
+            source, tree = trees[path]
+            if source is None:
                 continue
-            reads, writes = line_names(source, int(line))
+            reads, writes = line_names(source, int(line), tree)
             self.watch.setdefault(path, {})[int(line)] = (f"{path}:{line}", reads, writes)
         self.values = {}
         self.hits = {}

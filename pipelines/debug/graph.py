@@ -108,9 +108,16 @@ def debug_task(
         deadline = Deadline.after(context.max_seconds, started=started)
         context = dataclasses.replace(context, deadline=deadline)
     values = graph.invoke(
-        DebugInput(task=task, program=program), _config(thread_id), context=context
+        DebugInput(task=task, program=program), _config(thread_id), context=_bounded(context)
     )
     return _with_usage(result_of(values), context)
+
+
+def _bounded(context: DebugContext) -> DebugContext:
+    """``context`` whose test runs the runner ends by its deadline."""
+    if context.deadline is None:
+        return context
+    return dataclasses.replace(context, options=context.deadline.bound(context.options))
 
 
 def _for_task(context: DebugContext, task_id: str) -> DebugContext:
@@ -144,7 +151,7 @@ def resume_task(
         # The budget holds across resumes: what earlier sessions spent is gone.
         spent = float(snapshot.values.get("seconds", 0.0))
         context = dataclasses.replace(context, deadline=Deadline.after(context.max_seconds - spent))
-    values = graph.invoke(None, config, context=context)
+    values = graph.invoke(None, config, context=_bounded(context))
     return _with_usage(result_of(values), context)
 
 
