@@ -279,6 +279,11 @@ def _init(req: dict[str, Any], errpipe: int, status_w: int, out_fd: int) -> NoRe
         with contextlib.suppress(OSError, ValueError):
             _drop_to(req["uid"])
             _collect(out_fd, root["work"], list(root["collect"]), int(root["collect_bytes"]))
+    # The run is over: its output pipes end here, before this namespace is torn
+    # down, and the spawner reports the end as soon as it reads this line.
+    for fd in range(3):
+        with contextlib.suppress(OSError):
+            os.close(fd)
     with contextlib.suppress(OSError):
         os.write(status_w, json.dumps({"status": status, "cpu": cpu}).encode())
     os._exit(0)
@@ -335,6 +340,9 @@ def _child(
         os.close(errpipe)
         os.close(status_w)
         os.close(out_fd)
+        for fd in range(nfds):  # the program's pipes are its PID 1's to hold, not ours
+            with contextlib.suppress(OSError):
+                os.close(fd)
         _, status = os.waitpid(init, 0)
         os._exit(0 if status == 0 else 1)
     except BaseException as exc:
@@ -411,50 +419,96 @@ def _kill(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
+class _Run:
+    """One run the spawner watches: its child, the caller's channel, its status pipe."""
+
+    def __init__(self, pid: int, chan: socket.socket, status_r: int) -> None:
+        self.pid, self.chan, self.status_r = pid, chan, status_r
+        self.init_fd, self.early = _init_pidfd(status_r)
+        self.reported = False
+
+    def read_status(self) -> bool:
+        """Take what the status pipe holds; report the end if it is all there. Whether done."""
+        try:
+            chunk = os.read(self.status_r, 4096)
+        except BlockingIOError:
+            return False
+        except OSError:
+            chunk = b""
+        self.early += chunk
+        if self.init_fd is not None and not self.reported:
+            try:
+                end = json.loads(self.early)
+            except ValueError:
+                end = None
+            if isinstance(end, dict) and "status" in end:
+                # The run's PID 1 wrote this once every process of the run was gone.
+                _send(self.chan, end)
+                self.reported = True
+        return not chunk or self.reported
+
+
 def serve(control_fd: int) -> None:
     """Serve requests on ``control_fd`` until the caller closes it.
 
-    One event loop: the control socket brings requests, each child's pidfd says
-    when it ended (then we reap it and report), and each channel's end-of-file
-    says its caller gave up (then nothing would enforce the timeout: kill).
+    One event loop: the control socket brings requests; a run's status pipe
+    brings its PID 1's report of the end (sent on at once: the namespaces are
+    torn down after it, off the caller's clock); each child's pidfd says when
+    it is gone (then we reap it, and report if its PID 1 did not); and each
+    channel's end-of-file says its caller gave up (then nothing would enforce
+    the timeout: kill).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the caller decides when we stop
     libc = _libc()
     control = socket.socket(fileno=control_fd)
     poller = select.poll()
     poller.register(control, select.POLLIN)
-    by_pidfd: dict[int, tuple[int, socket.socket, int, int | None, bytes]] = {}
+    by_pidfd: dict[int, _Run] = {}
+    by_status: dict[int, _Run] = {}
     by_chan: dict[int, int] = {}  # channel fd -> pid
     while True:
         for fd, _event in poller.poll():
             if fd == control.fileno():
                 data, fds, _flags, _addr = socket.recv_fds(control, _MAX_MESSAGE, 16)
                 if not data:
-                    for pid, *_rest in by_pidfd.values():
-                        _kill(pid)
+                    for run in by_pidfd.values():
+                        _kill(run.pid)
                     return
                 chan = socket.socket(fileno=fds[0])
                 started = _start(libc, json.loads(data), fds[1:], chan)
                 if started is None:
                     chan.close()
                     continue
-                pid, status_r = started
-                pidfd = os.pidfd_open(pid)
-                init_fd, early = _init_pidfd(status_r)
-                by_pidfd[pidfd] = (pid, chan, status_r, init_fd, early)
-                by_chan[chan.fileno()] = pid
+                run = _Run(*started[:1], chan, started[1])
+                pidfd = os.pidfd_open(run.pid)
+                by_pidfd[pidfd] = run
+                by_chan[chan.fileno()] = run.pid
                 poller.register(pidfd, select.POLLIN)
                 poller.register(chan, select.POLLIN)
+                if run.init_fd is not None:
+                    by_status[run.status_r] = run
+                    poller.register(run.status_r, select.POLLIN)
+            elif fd in by_status:
+                if by_status[fd].read_status():
+                    poller.unregister(fd)
+                    del by_status[fd]
             elif fd in by_pidfd:
-                pid, chan, status_r, init_fd, early = by_pidfd.pop(fd)
+                run = by_pidfd.pop(fd)
                 poller.unregister(fd)
                 os.close(fd)
-                _, status, usage = os.wait4(pid, 0)
-                _kill(pid)  # stragglers left in its process group (plain isolation)
-                if by_chan.pop(chan.fileno(), None) is not None:
-                    poller.unregister(chan)
-                _send(chan, _end(status, usage, status_r, init_fd, early))
-                chan.close()
+                _, status, usage = os.wait4(run.pid, 0)
+                _kill(run.pid)  # stragglers left in its process group (plain isolation)
+                if by_chan.pop(run.chan.fileno(), None) is not None:
+                    poller.unregister(run.chan)
+                if by_status.pop(run.status_r, None) is not None:
+                    poller.unregister(run.status_r)
+                if run.reported:
+                    if run.init_fd is not None:
+                        os.close(run.init_fd)
+                    os.close(run.status_r)
+                else:
+                    _send(run.chan, _end(status, usage, run.status_r, run.init_fd, run.early))
+                run.chan.close()
             elif fd in by_chan:
                 # The caller closed its end: it died or gave up on this run.
                 _kill(by_chan[fd])
