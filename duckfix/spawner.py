@@ -41,6 +41,7 @@ from typing import Any, NoReturn
 
 _CLONE_NEWNS = 0x00020000
 _CLONE_NEWNET = 0x40000000
+_CLONE_NEWIPC, _CLONE_NEWUTS = 0x08000000, 0x04000000
 _CLONE_NEWPID = 0x20000000
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REMOUNT = 1, 2, 4, 8, 32
 _MS_BIND, _MS_REC, _MS_PRIVATE = 4096, 16384, 1 << 18
@@ -320,8 +321,11 @@ def _child(
             os.close(status_w)
             _exec_program(req, errpipe)
         layout_fd, out_fd = extra[0], extra[1]
-        if libc.unshare(_CLONE_NEWNS | _CLONE_NEWNET) != 0:
-            _check(-1, "unshare(mount, net)")
+        # IPC: System V segments and semaphores would outlive the run on the host and
+        # let runs talk to each other; UTS: a fixed host name, the same on every machine.
+        if libc.unshare(_CLONE_NEWNS | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS) != 0:
+            _check(-1, "unshare(mount, net, ipc, uts)")
+        _check(libc.sethostname(b"sandbox", 7), "set the host name")
         _mount(libc, "none", "/", None, _MS_REC | _MS_PRIVATE)
         root = req["root"]
         _build_root(libc, root, req["uid"])

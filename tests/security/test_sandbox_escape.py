@@ -266,3 +266,22 @@ def test_many_empty_files_stop_at_the_inode_cap() -> None:
     )
     count, errno = result.stdout.split()
     assert int(count) < 10_000 and errno == "28", result.stdout + result.stderr
+
+
+def test_system_v_ipc_and_the_host_name_are_the_runs_own() -> None:
+    if not os.path.exists("/proc/sysvipc/shm"):
+        pytest.skip("no System V shared memory here")
+    script = """
+        import ctypes, os, socket
+        libc = ctypes.CDLL(None, use_errno=True)
+        key = 0x0D0CF1C5
+        seg = libc.shmget(key, 4096, 0o1666)  # IPC_CREAT | 0666
+        print(seg >= 0, socket.gethostname())
+        """
+    first = py(script)
+    assert first.ok, first.stderr
+    created, host = first.stdout.split()
+    assert created == "True" and host == "sandbox"
+    # Nothing of the first run's segment is left on the host.
+    with open("/proc/sysvipc/shm") as fh:
+        assert not any(line.split()[0] == str(0x0D0CF1C5) for line in fh.readlines()[1:])
