@@ -84,6 +84,10 @@ class RunOptions:
     deadline: float | None = None
     """A ``time.monotonic()`` moment no run may last past (a job's budget): every
     run's wall-clock limit and compile timeout are cut to end by it."""
+    warm: bool = True
+    """Run the harness in a fork of a process that has pytest imported already
+    (``duckfix.sandbox.run(warm=True)``): the same isolation and verdicts, a
+    fraction of the start-up of a new interpreter."""
     build_cache: str | None = "default"
     """Where C / HLS builds keep precompiled headers and bench objects
     (``duckfix.cbuild_cache``): ``"default"`` is ``<duckfix home>/cache/cbuild``;
@@ -251,6 +255,7 @@ def _run_cases(
             limits=_limits(options, _STARTUP + options.case_timeout * (len(cases) - start)),
             report=True,
             isolation=options.isolation,
+            warm=options.warm,
         )
         lines = [r for r in judge.records(run.report) if _case_index(r, start, len(cases))]
         load_error = next((r for r in lines if r["index"] == -1), None)
@@ -423,6 +428,7 @@ def _run_benches(
         report=True,
         secret=secret.encode(),
         isolation=options.isolation,
+        warm=options.warm,
         read_only=[*read_only, *([options.hls_include] if options.hls_include else [])],
     )
     records = judge.records(run.report, secret)
@@ -547,6 +553,7 @@ def _bench_objects(
         report=True,
         secret=secret.encode(),
         isolation=options.isolation,
+        warm=options.warm,
         read_only=[options.hls_include] if options.hls_include else [],
     )
     records = judge.records(run.report, secret)
@@ -598,7 +605,7 @@ def _run_pytest(
         # -P: the working folder is not on sys.path while pytest starts; --confcutdir
         # puts the run's root back in reach of conftest.py discovery.
         sys.executable, "-P", "-m", "pytest", "-q", "-c", _PYTEST_INI, "--rootdir=.",
-        "--confcutdir=.", "-p", "duckfix_pytest_plugin", "-p", "no:cacheprovider", *targets,
+        "--confcutdir=.", "-p", "duckfix_pytest_plugin", *_PYTEST_OFF, *targets,
     ]  # fmt: skip
     run = sandbox.run(
         argv,
@@ -608,6 +615,7 @@ def _run_pytest(
         report=True,
         secret=secret.encode(),
         isolation=options.isolation,
+        warm=options.warm,
     )
     lines = judge.records(run.report, secret)
     finished = next((r for r in lines if r.get("session") == "finished"), None)
@@ -652,3 +660,14 @@ def _run_pytest(
 
 
 _PYTEST_STATUSES = ("passed", "failed", "error", "timeout", "skipped")
+_PYTEST_OFF = [
+    arg
+    for plugin in (
+        "cacheprovider", "doctest", "junitxml", "pastebin", "stepwise", "setuponly",
+        "setupplan", "debugging", "faulthandler", "unraisableexception", "threadexception",
+    )
+    for arg in ("-p", f"no:{plugin}")
+]  # fmt: skip
+"""pytest's plugins a test run does not need: each costs a session a few ms (two
+garbage collections at its end, for the exception ones), and none touches a verdict.
+A test's own fixtures (tmp_path, monkeypatch, capsys, caplog) stay."""

@@ -396,3 +396,35 @@ def test_a_pytest_module_that_cannot_import_the_program_keeps_the_lines_it_ran()
     (failed,) = report.outcomes
     assert failed.status == "error" and "boom" in failed.message
     assert failed.lines == {"f.py": [1, 3, 6]}
+
+
+def _seen(report: object) -> list[tuple[object, ...]]:
+    import re
+
+    outcomes = report.outcomes  # type: ignore[attr-defined]
+    return [
+        (o.name, o.status, re.sub(r"0x[0-9a-f]+", "0x?", o.message), o.actual, o.lines)
+        for o in outcomes
+    ]
+
+
+def test_warm_and_cold_runs_give_the_same_outcomes() -> None:
+    import dataclasses
+
+    from duckfix.models import Trace
+
+    pytest_tests = TestSet(
+        pytest_files={
+            "tests/visible/test_head.py": (
+                "from head import head\n\n"
+                "def test_two():\n    assert head([1, 2, 3], 2) == [1, 2]\n\n"
+                "def test_obj():\n    assert head([object()], 1) == []\n"
+            )
+        }
+    )
+    cold = dataclasses.replace(FAST, warm=False)
+    for task in (make_task(), make_task(visible=pytest_tests)):
+        for trace in (None, Trace(files=["head.py"])):
+            a = run_tests(task, "visible", options=cold, trace=trace)
+            b = run_tests(task, "visible", options=FAST, trace=trace)
+            assert _seen(a) == _seen(b)

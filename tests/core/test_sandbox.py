@@ -448,3 +448,71 @@ def test_plain_mode_collects_without_following_folder_links(tmp_path: Path) -> N
     )
     assert result.ok, result.stderr
     assert result.files == {"d/ok.txt": b"mine"}
+
+
+WARM_PROBE = """
+import json, os, sys
+print(json.dumps([sys.argv, os.getcwd(), sys.path[0], os.environ.get("X"), sorted(os.environ)]))
+"""
+
+
+def test_a_warm_run_sees_what_a_new_interpreter_would() -> None:
+    cold = py(WARM_PROBE, args=["a b"], env={"X": "1"})
+    warm = py(WARM_PROBE, args=["a b"], env={"X": "1"}, warm=True)
+    assert cold.ok and warm.ok, cold.stderr + warm.stderr
+    assert cold.stdout == warm.stdout
+
+
+def test_a_warm_run_leaves_nothing_to_the_next() -> None:
+    spoil = """
+        import json, sys
+        json.dumps = None
+        sys.modules["pytest"].main = None
+        open("/tmp/left", "w").write("x")
+        """
+    assert py(spoil, warm=True).ok
+    check = py(
+        """
+        import json, os, sys
+        import pytest
+        print(json.dumps([1]), pytest.main is not None, os.path.exists("/tmp/left"))
+        """,
+        warm=True,
+    )
+    assert check.ok, check.stderr
+    assert check.stdout.split() == ["[1]", "True", "False"]
+
+
+@pytest.mark.parametrize(
+    ("source", "code", "err"),
+    [
+        ("import sys\nprint('out')\nsys.exit(3)\n", 3, ""),
+        ("raise ValueError('boom')\n", 1, "ValueError: boom"),
+        ("import sys\nsys.exit('bye')\n", 1, "bye"),
+        ("print('unflushed', end='')\n", 0, ""),
+    ],
+)
+def test_a_warm_run_ends_as_the_interpreter_would(source: str, code: int, err: str) -> None:
+    cold, warm = py(source), py(source, warm=True)
+    assert (cold.exit_code, warm.exit_code) == (code, code)
+    assert cold.stdout == warm.stdout
+    assert err in warm.stderr and err in cold.stderr
+
+
+def test_a_warm_ctrl_c_ends_the_run_by_sigint() -> None:
+    result = py("raise KeyboardInterrupt\n", warm=True)
+    assert result.signal == "SIGINT", result.describe()
+
+
+@needs_namespaces
+def test_a_warm_run_is_as_isolated_as_a_cold_one() -> None:
+    result = py(
+        """
+        import os
+        print(sorted(int(p) for p in os.listdir("/proc") if p.isdigit()), os.getuid() != 0,
+              os.path.exists("/run"))
+        """,
+        warm=True,
+    )
+    assert result.ok, result.stderr
+    assert result.stdout.strip() == "[1, 2] True False"

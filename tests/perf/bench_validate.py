@@ -1,0 +1,80 @@
+"""Validations per second: template candidates run against visible tests, cold vs warm.
+
+Cold: every run starts a new interpreter in the sandbox (and, for pytest tasks,
+imports pytest). Warm (the default): the run forks from a process that has
+pytest imported (``sandbox.run(warm=True)``), with the same isolation. Both
+sides validate the same candidates of the same tasks, alternating task by task;
+the ratio is what the issue's targets ask for (≥ 5x pytest, ≥ 3x JSON cases).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+from duckfix.agents.fixer import validate_batch
+from duckfix.agents.templates import Candidate, generate
+from duckfix.datasets.suites import load_suite
+from duckfix.models import Suspect, Task
+from duckfix.runner import RunOptions, hls_include, run_tests, scaled_to
+
+CANDIDATES = 24
+"""Candidates validated per task and side."""
+WORKERS = 2
+TASKS = {
+    "JSON cases": ("builtin", ["lower_bound", "gcd", "run_length_encode", "max_subarray"]),
+    "pytest": ("builtin", ["lru_cache", "trie", "min_stack", "ring_buffer"]),
+    "C bench": ("hls", ["vecsum"]),
+}
+
+
+def _setup(
+    task: Task, options: RunOptions
+) -> tuple[list[Candidate], list[str], list[str], RunOptions]:
+    report = run_tests(task, "visible", None, options)
+    failing = [o.name for o in report.failed]
+    passing = [o.name for o in report.passed]
+    fixed = task.fixed or task.buggy
+    path = task.program
+    # Suspects: the lines the fix changes first, then the rest; enough candidates
+    # that most fail, as a real round does.
+    old, new = task.buggy[path].splitlines(), fixed[path].splitlines()
+    changed = [i + 1 for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b] or [1]
+    lines = changed + [n for n in range(1, len(old) + 1) if n not in changed]
+    suspects = [Suspect(path=path, line=n, score=1.0 / (i + 1)) for i, n in enumerate(lines)]
+    candidates = list(generate(task.buggy, suspects))[:CANDIDATES]
+    return candidates, failing, passing, scaled_to(options, report)
+
+
+def _rate(tasks: list[Task], options: RunOptions) -> tuple[float, float]:
+    """Validations per second (cold, warm) over ``tasks``."""
+    seconds = {False: 0.0, True: 0.0}
+    count = {False: 0, True: 0}
+    for task in tasks:
+        base = dataclasses.replace(options, warm=True)
+        candidates, failing, passing, scaled = _setup(task, base)
+        for warm in (False, True):
+            opts = dataclasses.replace(scaled, warm=warm)
+            started = time.perf_counter()
+            results = validate_batch(
+                task, dict(task.buggy), candidates, failing, passing, opts, WORKERS
+            )
+            seconds[warm] += time.perf_counter() - started
+            count[warm] += sum(r.runs for r in results)
+    return count[False] / seconds[False], count[True] / seconds[True]
+
+
+def main() -> None:
+    options = RunOptions(case_timeout=2.0, hls_include=hls_include())
+    print(f"{'tests':12} {'cold runs/s':>11} {'warm runs/s':>11} {'ratio':>6}")
+    for label, (suite, names) in TASKS.items():
+        if suite == "hls" and options.hls_include is None:
+            print(f"{label:12} skipped: the hls extra is not installed")
+            continue
+        tasks = [t for t in load_suite(suite) if t.id in names]
+        cold, warm = _rate(tasks, options)
+        print(f"{label:12} {cold:11.1f} {warm:11.1f} {warm / cold:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
