@@ -24,7 +24,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from duckfix import cbuild_cache, judge, sandbox
@@ -56,6 +56,9 @@ __all__ = [
 
 Side = Literal["visible", "hidden"]
 _SPEC = "_duckfix/spec.json"
+# The case and bench harnesses are the same bytes in every run: compiled once.
+for _rel in ("_duckfix/cases.py", "_duckfix/cbench.py"):
+    sandbox.warm_script(_rel, str(Path(__file__).parent / "harness" / Path(_rel).name))
 _PYTEST_INI = "_duckfix/pytest.ini"
 _TRACE_SPEC = "_duckfix/trace.json"
 _STARTUP = 10.0  # seconds a run may spend starting before its cases

@@ -649,8 +649,10 @@ class _Spawner:
         # environment (a fixed hash seed, no bytecode written), no user site, and
         # not this file's folder on sys.path.
         env = scrub_env(None, home="/", tmp="/")
+        folder, _ = _run_tree(_UID_BASE, ())
+        scripts = {f"{folder}/{rel}": source for rel, source in _WARM_SCRIPTS.items()}
         argv = [sys.executable, "-P", "-s", script, str(fd), "--preload", ",".join(self.preload)]
-        return argv, env
+        return [*argv, json.dumps(scripts)], env
 
     def _connect(self) -> socket.socket:
         if self._sock is not None and self._owner == os.getpid():
@@ -716,6 +718,18 @@ _WARM_MODULES = (
 """What the warm spawner imports once: pytest, and what the case harness imports."""
 _WARM_SPAWNER = _Spawner(preload=_WARM_MODULES)
 atexit.register(_WARM_SPAWNER.close)
+
+
+_WARM_SCRIPTS: dict[str, str] = {}
+
+
+def warm_script(rel: str, source: str) -> None:
+    """Have warm runs of the script at ``rel`` (in a run's copy) use code compiled once.
+
+    ``source`` is where the script is now; a run whose ``rel`` holds other bytes
+    compiles its own, as a new interpreter would.
+    """
+    _WARM_SCRIPTS[rel] = source
 
 
 def _inprocess(argv: Sequence[str], exe: str) -> dict[str, object] | None:

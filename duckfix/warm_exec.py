@@ -23,15 +23,28 @@ import signal
 import sys
 import time
 import traceback
+import types
 from typing import Any, NoReturn
 
 _BASE_PATH: list[str] = []
+_COMPILED: dict[str, tuple[bytes, Any]] = {}
+"""Run path of a script -> (its source, its code): scripts compiled once, for every run."""
 
 
-def preload(modules: list[str]) -> list[str]:
-    """Import ``modules`` now (once for every run to come); the ones that would not import."""
+def preload(modules: list[str], scripts: dict[str, str] | None = None) -> list[str]:
+    """Import ``modules`` now (once for every run to come); the ones that would not import.
+
+    ``scripts`` maps the path a script will have in runs to where it is now: it
+    is compiled here, and a run whose script there holds the very same bytes
+    runs this code instead of compiling it again.
+    """
     global _BASE_PATH
     _BASE_PATH = list(sys.path)
+    for run_path, source_path in (scripts or {}).items():
+        with contextlib.suppress(OSError, SyntaxError, ValueError):
+            with open(source_path, "rb") as fh:
+                source = fh.read()
+            _COMPILED[run_path] = (source, compile(source, run_path, "exec", dont_inherit=True))
     failed = []
     for name in modules:
         try:
@@ -99,18 +112,41 @@ def _main(spec: dict[str, Any]) -> int:
         if spec["mode"] == "module":
             runpy.run_module(spec["target"], run_name="__main__", alter_sys=True)
         else:
-            runpy.run_path(spec["target"], run_name="__main__")
+            _run_script(os.path.abspath(spec["target"]))
     except SystemExit as exc:
         code = _exit_status(exc)
     except KeyboardInterrupt:
         _finish()
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGINT)  # as CPython ends on an uncaught Ctrl-C
-    except BaseException:
-        traceback.print_exc()
+    except BaseException as exc:
+        # As the interpreter prints it: from the program's first frame, not ours.
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+            tb = tb.tb_next
+        traceback.print_exception(type(exc), exc, tb)
         code = 1
     _finish()
     return code
+
+
+def _run_script(path: str) -> None:
+    """Run the script at ``path`` as ``__main__``, as ``python PATH`` would.
+
+    Its code is the one compiled at preload when the file holds the same bytes.
+    """
+    with open(path, "rb") as fh:
+        source = fh.read()
+    cached = _COMPILED.get(path)
+    if cached is not None and cached[0] == source:
+        code = cached[1]
+    else:
+        code = compile(source, path, "exec", dont_inherit=True)
+    module = types.ModuleType("__main__")
+    module.__file__ = path
+    module.__builtins__ = __builtins__  # type: ignore[attr-defined]
+    sys.modules["__main__"] = module
+    exec(code, module.__dict__)
 
 
 def _exit_status(exc: SystemExit) -> int:

@@ -516,3 +516,11 @@ def test_a_warm_run_is_as_isolated_as_a_cold_one() -> None:
     )
     assert result.ok, result.stderr
     assert result.stdout.strip() == "[1, 2] True False"
+
+
+@pytest.mark.parametrize(
+    "source", ["def f(:\n", "def g():\n    raise KeyError('k')\n\ng()\n", "import nosuchmodule\n"]
+)
+def test_a_warm_error_reads_as_a_cold_one(source: str) -> None:
+    cold, warm = py(source), py(source, warm=True)
+    assert (cold.exit_code, cold.stderr) == (warm.exit_code, warm.stderr)
