@@ -40,7 +40,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from duckfix.datasets.builder.categories import CATEGORIES
+from duckfix.datasets.builder.categories import CATEGORIES, CHRYSALIS_CODES
 from duckfix.errors import NotFoundError, TaskError
 from duckfix.safe_files import DEFAULT_MAX_BYTES, SafeFolder, read_file
 from duckfix.textsearch import find_snippet
@@ -70,10 +70,6 @@ BUGS_FOLDER = "Bugs"
 UNKNOWN = "unknown"
 """The category of a bug whose Error Type names no Chrysalis code."""
 
-# The Chrysalis codes, in the taxonomy's order (logic first, then pragma).
-CHRYSALIS_CODES: tuple[str, ...] = tuple(
-    c.name for c in CATEGORIES if c.name.isupper() and c.name.isalpha()
-)
 _KIND = {c.name: c.kind for c in CATEGORIES if c.name in CHRYSALIS_CODES}
 
 _LAYOUT = (

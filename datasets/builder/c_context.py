@@ -11,7 +11,7 @@ Offsets are bytes of the UTF-8 source, as tree-sitter counts them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -75,6 +75,8 @@ class Var:
     """The byte from which the name is in scope."""
     width: str | None
     """Bit width for a shift-by-width edit, when the type spells it (``int``, ``ap_uint<W>``)."""
+    sizes: tuple[str, ...] = ()
+    """An array's sizes as written, outermost first (``""`` for ``a[]``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,9 @@ class Context:
     vars: list[Var] = field(default_factory=list)
     loops: list[CountedLoop] = field(default_factory=list)
     protected: list[tuple[int, int]] = field(default_factory=list)
+    value: Callable[[str], int | None] = lambda _expr: None
+    """The integer a constant expression of the file has (``N / 2`` with ``#define N 8``),
+    or None; :func:`~duckfix.datasets.builder.c_mutators.c_mutants` sets it."""
 
     def text(self, node: Node) -> str:
         return self.span(node.start_byte, node.end_byte)
@@ -225,7 +230,11 @@ def _declare(cx: Context, decl: Node, scope: tuple[int, int], visible: int | Non
         dims = "".join(
             f"[{squash(cx.text(a.child_by_field_name('size') or a))}]" for a in arrays[:-1]
         )
-        cx.vars.append(Var(cx.text(name), shape, dims, type_text, const, scope, at, width))
+        sizes = tuple(
+            squash(cx.text(size)) if (size := a.child_by_field_name("size")) else ""
+            for a in reversed(arrays)
+        )
+        cx.vars.append(Var(cx.text(name), shape, dims, type_text, const, scope, at, width, sizes))
 
 
 def _width(cx: Context, type_node: Node) -> str | None:

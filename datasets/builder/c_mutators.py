@@ -6,13 +6,14 @@ logic-bug category in the bodies of its functions and returns one
 replaces one span of the text, so every other character keeps its form. No
 edit touches a ``#pragma`` or other preprocessor line, a comment or a template
 argument list (``ap_int<12>``): the pragma categories belong to
-``pragma_mutators``, and USE changes a type's *name* (``ap_uint`` ->
+``pragma_mutators``, and USE and signedness change a type's *name* (``ap_uint`` ->
 ``ap_int``), never its width. Every mutant parses without new tree-sitter
 errors and differs from the original beyond whitespace. Candidates are not
 bugs yet: the builder's validation runs the test benches and keeps those that
 fail them.
 
-How each category is read (the general ones, then the Chrysalis codes):
+How each category is read (the general ones, the Chrysalis codes with the
+Chrysalis meanings, then our own C categories):
 
 ===================  ===================================================================
 category             edits
@@ -24,7 +25,7 @@ off-by-one           loop condition ``<`` <-> ``<=`` / ``>`` <-> ``>=`` when the
                      (``a[i - 1]`` -> ``a[i]``, ``a[0]`` -> ``a[1]``)
 wrong-operator       ``+ - * / % & | ^ && ||`` and compound assignments swapped for a
                      near one (``+=`` also becomes ``=``); never where the swap is
-                     neutral (``x + 0``); shifts are SHFT's
+                     neutral (``x + 0``); shifts are SHFT's and wrong-shift's
 wrong-comparison     ``<`` <-> ``>``, ``<=`` <-> ``>=``, ``==`` <-> ``!=``
 wrong-variable       a use of a variable replaced by another one visible there, of the
                      same declared type and shape (scalar, pointer, array of equal
@@ -43,35 +44,49 @@ OOB                  loop ``i < N`` -> ``i <= N`` (``i > 0`` -> ``i >= 0`` downw
 INIT                 a local's initialiser removed (``int acc = 0;`` -> ``int acc;``);
                      a store of a clearing loop (one that only stores literals)
                      deleted, or the whole loop when it holds no pragma or comment
-SHFT                 a shift's amount plus one (``x << k`` -> ``x << (k + 1)``), its
-                     direction flipped (``<<`` <-> ``>>``, ``<<=`` <-> ``>>=``), or its
-                     amount set to the width of a shifted ``int`` / ``ap_(u)int<W>``
+SHFT                 a shift by the shifted operand's width (``x << k`` -> ``x << 32``
+                     for an ``int``, ``<< W`` for an ``ap_(u)int<W>``): out of bounds
 INF                  a loop's step removed or reversed (``i++`` -> ``i--``); a halving
                      loop's ``j > 0`` made ``j >= 0`` (``j >>= 1`` stays at 0)
-USE                  ``int`` <-> ``unsigned`` in a local declaration (a downward loop's
-                     counter too), ``ap_int`` <-> ``ap_uint`` / ``ap_fixed`` <->
-                     ``ap_ufixed`` in a local's type, a sign test made unsigned
-                     (``x < 0`` -> ``(unsigned)x < 0``)
+USE                  a narrow unsigned type made signed in a local's declaration or
+                     a cast (``unsigned char`` -> ``signed char``, ``uint16_t`` ->
+                     ``int16_t``, ``ap_uint<W>`` -> ``ap_int<W>``), so its value is
+                     sign-extended when it is widened
 MLU                  a run of consecutive statements (or declarators of one
                      declaration) of one shape whose literal subscript offsets differ,
                      as in ``a[i]``, ``a[i + 1]``, ``a[i + 2]`` (names may differ too:
-                     ``a0``, ``a1``): one copy takes its neighbour's offset, the
-                     copy-paste slip; nothing when no such run exists
-ZERO                 a variable divisor moved down by one (``x / n`` -> ``x / (n - 1)``,
+                     ``a0``, ``a1``): one copy takes its neighbour's offset (the
+                     copy-paste slip), or the last copy is deleted: an iteration omitted
+ZERO                 a scalar local's non-zero initialiser made zero (``int p = 1;``
+                     -> ``int p = 0;``, ``float m = x[0];`` -> ``float m = 0;``);
+                     ``const`` locals are left alone
+BUF                  a copy ``... = buf[...]`` out of a buffer whose size along a
+                     dimension is even and known in the file reads the other half:
+                     ``buf[p][i]`` -> ``buf[1 - p][i]`` (a ping-pong pair),
+                     ``buf[i + H]`` -> ``buf[i]``, ``buf[i]`` -> ``buf[i + H]`` in a
+                     loop over ``i < H``, a literal index moved by ``H``
+wrong-shift          a shift's amount plus one (``x << k`` -> ``x << (k + 1)``) or its
+                     direction flipped (``<<`` <-> ``>>``, ``<<=`` <-> ``>>=``)
+signedness           ``int`` <-> ``unsigned`` in a local declaration (a downward loop's
+                     counter too), ``ap_int`` <-> ``ap_uint`` / ``ap_fixed`` <->
+                     ``ap_ufixed`` in a local's type (ap_uint and narrow unsigned
+                     types are USE's),
+                     a sign test made unsigned (``x < 0`` -> ``(unsigned)x < 0``)
+divide-by-zero       a variable divisor moved down by one (``x / n`` -> ``x / (n - 1)``,
                      ``% d`` -> ``% (d - 1)``), or an ``if (n == 0)`` guard around a
                      division by ``n`` removed, keeping the dividing branch; literal
                      and macro (``ALL_CAPS``) divisors are left alone
-BUF                  a local array one element smaller in one dimension
+short-buffer         a local array one element smaller in one dimension
                      (``T buf[N]`` -> ``T buf[N - 1]``; an inner one only when the
-                     array is not passed whole to a call); a shift-register loop
-                     (``a[i] = a[i - 1]``) run the other way round or with its header
-                     off by one; a manual shift (``w[0] = w[1]; w[1] = w[2];``) with
-                     its two steps swapped
+                     array is not passed whole to a call)
+shift-register       a shift-register loop (``a[i] = a[i - 1]``) run the other way
+                     round or with its header off by one; a manual shift
+                     (``w[0] = w[1]; w[1] = w[2];``) with its two steps swapped
 ===================  ===================================================================
 
 When two categories make the same edit, the more specific one labels it (the
 order of ``_RANK``): ``i < N`` -> ``i <= N`` over an indexed array is OOB, not
-off-by-one.
+off-by-one, and ``int p = 1;`` -> ``int p = 0;`` is ZERO, not wrong-initial-value.
 
 This module holds :func:`c_mutants` and the general categories' mutators; the
 Chrysalis ones are in :mod:`~duckfix.datasets.builder.c_chrysalis`, the picture of the
@@ -89,9 +104,12 @@ from duckfix.datasets.builder.c_chrysalis import (
     divisions,
     shift_register,
     shifts,
+    sign_extension,
     signedness,
+    split_halves,
     steps,
     unrolled,
+    zero_inits,
 )
 from duckfix.datasets.builder.c_context import (
     Context,
@@ -109,6 +127,7 @@ from duckfix.datasets.builder.c_context import (
     subscript_chain,
 )
 from duckfix.datasets.builder.c_syntax import Source, child, descendants
+from duckfix.datasets.builder.hls_model import HlsModel
 from duckfix.datasets.builder.mutants import Mutant, line_of
 
 if TYPE_CHECKING:
@@ -118,7 +137,8 @@ __all__ = ["c_mutants"]
 
 # Which category labels an edit that several mutators make: the specific before the general.
 _RANK = {name: i for i, name in enumerate((
-    "MLU", "BUF", "ZERO", "INF", "SHFT", "OOB", "INIT", "USE", "off-by-one", "wrong-comparison",
+    "MLU", "BUF", "ZERO", "shift-register", "short-buffer", "divide-by-zero", "INF", "SHFT",
+    "wrong-shift", "OOB", "INIT", "USE", "signedness", "off-by-one", "wrong-comparison",
     "wrong-operator", "wrong-variable", "wrong-initial-value", "missing-statement",
     "swapped-arguments",
 ))}  # fmt: skip
@@ -146,6 +166,7 @@ def c_mutants(text: str, file: str) -> list[Mutant]:
     """
     source = Source(text)
     cx = build_context(source.data, source.root)
+    cx.value = _constants(text)
     chosen: dict[tuple[int, int, str], Edit] = {}
     for mutator in _MUTATORS:
         for e in mutator(cx):
@@ -178,11 +199,25 @@ def c_mutants(text: str, file: str) -> list[Mutant]:
     return out
 
 
+def _constants(text: str) -> Callable[[str], int | None]:
+    """What a constant expression of the file is worth (``#define``, ``const``), read with
+    the HLS model of the file, built the first time it is needed."""
+    model: list[HlsModel] = []
+
+    def value(expr: str) -> int | None:
+        if not model:
+            model.append(HlsModel(text))
+        return model[0].value(expr)
+
+    return value
+
+
 # --- general categories ----------------------------------------------------------------
 
 
 def _loop_headers(cx: Context) -> Iterator[Edit]:
-    """off-by-one / OOB / INF / BUF on a ``for`` header: its condition, bound and start."""
+    """off-by-one / OOB / INF / shift-register on a ``for`` header: its condition, bound
+    and start."""
     for lp in cx.loops:
         body = child(lp.node, "body")
         indexes = any(
@@ -198,18 +233,25 @@ def _loop_headers(cx: Context) -> Iterator[Edit]:
         halving = op_text(cx, lp.update) == ">>=" and lp.op == ">"
         wider = "INF" if halving else "OOB" if indexes and lp.op in ("<", ">") else "off-by-one"
         op = child(lp.cond, "operator")
-        yield cx.edit("BUF" if shifter else wider, "loop_condition", op, toggled, lp.cond)
+        yield cx.edit(
+            "shift-register" if shifter else wider, "loop_condition", op, toggled, lp.cond
+        )
         fewer = moved_by(cx, lp.bound, -1 if lp.up else 1)
         if fewer is not None:
             yield cx.edit(
-                "BUF" if shifter else "off-by-one", "loop_bound", lp.bound, fewer, lp.cond
+                "shift-register" if shifter else "off-by-one",
+                "loop_bound",
+                lp.bound,
+                fewer,
+                lp.cond,
             )
         more = moved_by(cx, lp.bound, 1 if lp.up else -1)
         if lp.op in ("<=", ">=") and indexes and more is not None:
-            yield cx.edit("BUF" if shifter else "OOB", "loop_bound", lp.bound, more, lp.cond)
+            category = "shift-register" if shifter else "OOB"
+            yield cx.edit(category, "loop_bound", lp.bound, more, lp.cond)
         later = moved_by(cx, lp.start, 1 if lp.up else -1) if lp.start is not None else None
         if lp.start is not None and later is not None:
-            category = "BUF" if shifter else "off-by-one"
+            category = "shift-register" if shifter else "off-by-one"
             yield cx.edit(category, "loop_start", lp.start, later, lp.start.parent)
 
 
@@ -451,12 +493,15 @@ def _value_kind(cx: Context, node: Node) -> tuple[str, str] | None:
 
 _MUTATORS: tuple[Callable[[Context], Iterable[Edit]], ...] = (
     unrolled,
+    split_halves,
+    zero_inits,
     buffers,
     divisions,
     steps,
     shifts,
     _loop_headers,
     _subscripts,
+    sign_extension,
     signedness,
     _comparisons,
     _operators,

@@ -105,17 +105,23 @@ def _kept(outcome: TestOutcome, seconds: float) -> Verdict:
 def validate_pragma(text: str, mutant: Mutant) -> Verdict:
     """Keep a pragma mutant if the mutated file parses and a ``#pragma HLS`` line changed.
 
-    DFP mutants need only parse: they may break a DATAFLOW region in its code.
+    dataflow-channel and RAMB mutants need only parse: they change the code a pragma
+    governs (a DATAFLOW region's tasks, the order of an m_axi port's accesses); so do
+    DFP's, which move the DATAFLOW line and may leave the pragmas in the same order.
     """
     started = time.monotonic()
     mutated = mutant.apply(text)
     if not _parses(text, mutated):
         return Verdict(kept=False, reason="does not parse", seconds=time.monotonic() - started)
-    # A DATAFLOW bug may leave the pragma alone and break the region's rules
-    # in code (a task run conditionally, a channel read twice).
-    if mutant.category != "DFP" and not _pragma_lines_differ(text, mutated):
+    # These bugs leave the pragma alone and break its rules in code: a task run
+    # conditionally, a channel read twice, an m_axi port read at falling addresses.
+    if mutant.category not in _UNSEEN and not _pragma_lines_differ(text, mutated):
         return Verdict(kept=False, reason="not a pragma edit", seconds=time.monotonic() - started)
     return Verdict(kept=True, reason="kept", seconds=time.monotonic() - started)
+
+
+_UNSEEN = ("dataflow-channel", "RAMB", "DFP")
+"""Pragma categories whose edits a comparison of the pragma lines may not see."""
 
 
 def _pragma_lines_differ(before: str, after: str) -> bool:

@@ -234,3 +234,9 @@ def test_an_unknown_category_is_a_usage_error(suite: Path, tmp_path: Path) -> No
                     "--out", str(tmp_path / "o"), home=tmp_path / "home")  # fmt: skip
     assert done.returncode == 2 and "no python category OOB" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "o").exists()
+    # An HLS name that is neither a Chrysalis code nor one of ours: the error lists both.
+    done = _duckfix("dataset", "build", "--from", "hls", "--category", "DIVZERO",
+                    "--out", str(tmp_path / "o"), home=tmp_path / "home")  # fmt: skip
+    assert done.returncode == 2 and "no hls category DIVZERO" in done.stderr
+    assert "ZERO" in done.stderr and "divide-by-zero" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "o").exists()

@@ -105,7 +105,8 @@ def test_wrong_initial_value() -> None:
     text = "unsigned f() {\n    unsigned m = 0;\n    bool ok = true;\n    return m + ok;\n}\n"
     got = _texts(text, "wrong-initial-value")
     assert text.replace("m = 0;", "m = ~0;") in got
-    assert text.replace("ok = true", "ok = false") in got
+    assert text.replace("ok = true", "ok = false") not in got  # a zero start: ZERO's
+    assert text.replace("ok = true", "ok = false") in _texts(text, "ZERO")
 
 
 def test_missing_statement_keeps_the_line_or_leaves_a_semicolon() -> None:
@@ -149,13 +150,22 @@ void f(int out[8]) {
     assert got == [text.replace("        buf[i] = 0;\n", "        \n")]  # the loop holds a pragma
 
 
-def test_shift_amount_direction_and_width() -> None:
+def test_shft_shifts_by_the_operands_width() -> None:
+    # Chrysalis SHFT: a bit shift by an out-of-bounds amount (the type's width or more).
     text = "int f(int x, int k) {\n    return x << k;\n}\n"
-    got = _texts(text, "SHFT")
-    assert got == [
+    assert _texts(text, "SHFT") == [text.replace("x << k", "x << 32")]
+    narrow = "int f(ap_uint<12> v, int k) {\n    ap_uint<12> w = v;\n    return w >> k;\n}\n"
+    assert _texts(narrow, "SHFT") == [narrow.replace("w >> k", "w >> 12")]
+    literal = "long f(int k) {\n    return 1L << k;\n}\n"
+    assert _texts(literal, "SHFT") == [literal.replace("1L << k", "1L << 64")]
+    assert _texts("int f(int x) {\n    return x << 32;\n}\n", "SHFT") == []  # already
+
+
+def test_wrong_shift_flips_the_direction_or_shifts_one_more() -> None:
+    text = "int f(int x, int k) {\n    return x << k;\n}\n"
+    assert _texts(text, "wrong-shift") == [
         text.replace("x << k", "x >> k"),
         text.replace("x << k", "x << (k + 1)"),
-        text.replace("x << k", "x << 32"),
     ]
 
 
@@ -169,7 +179,30 @@ def test_inf_removes_or_reverses_the_step() -> None:
     assert text.replace("j > 0", "j >= 0") in _texts(text, "INF")
 
 
-def test_use_mixes_signedness_but_keeps_the_width() -> None:
+def test_use_makes_a_narrow_unsigned_value_sign_extend() -> None:
+    # Chrysalis USE: unintended sign extension of a narrow value widened.
+    text = """\
+int f(const unsigned char px[4], ap_int<12> v) {
+    unsigned char b = px[0];
+    uint16_t h = px[1];
+    ap_uint<8> m = 3;
+    unsigned u = 7;
+    int d = v - 1;
+    return b + h + m + (int)(unsigned char)d + u;
+}
+"""
+    got = _texts(text, "USE")
+    assert got == [
+        text.replace("unsigned char b", "signed char b"),
+        text.replace("uint16_t h", "int16_t h"),
+        text.replace("ap_uint<8> m", "ap_int<8> m"),
+        text.replace("(unsigned char)d", "(signed char)d"),
+    ]
+    # A byte 0xF0 read through the mutant is -16, not 240: the sign bit extended.
+    assert all("const unsigned char px[4]" in t and "unsigned u" in t for t in got)
+
+
+def test_signedness_mixes_int_and_unsigned() -> None:
     text = """\
 int f(ap_int<12> v) {
     ap_uint<8> m = 3;
@@ -178,15 +211,14 @@ int f(ap_int<12> v) {
     return m + d;
 }
 """
-    got = _texts(text, "USE")
-    assert text.replace("ap_uint<8> m", "ap_int<8> m") in got
+    got = _texts(text, "signedness")
     assert text.replace("int d =", "unsigned d =") in got
     assert text.replace("d < 0", "(unsigned)d < 0") in got
+    assert text.replace("ap_uint<8> m", "ap_int<8> m") not in got  # USE's: a narrow one
     assert all("ap_int<12> v" in t for t in got)  # parameters and widths untouched
 
 
-def test_mlu_changes_one_copy_of_a_manually_unrolled_body() -> None:
-    text = """\
+UNROLLED = """\
 void f(const int a[16], int y[16]) {
     for (int i = 0; i < 16; i += 4) {
         y[i] = a[i] * 3;
@@ -196,14 +228,40 @@ void f(const int a[16], int y[16]) {
     }
 }
 """
-    got = _texts(text, "MLU")
-    assert text.replace("a[i + 2] * 3", "a[i + 1] * 3") in got
-    assert text.replace("y[i] = a[i] * 3", "y[i] = a[i + 1] * 3") in got
-    assert len(got) == 8  # each of 4 copies, in each of its 2 subscripts
+
+
+def test_mlu_repeats_or_omits_an_iteration_of_a_manually_unrolled_body() -> None:
+    # Chrysalis MLU: an error in manual unrolling, an iteration omitted.
+    got = _texts(UNROLLED, "MLU")
+    assert UNROLLED.replace("a[i + 2] * 3", "a[i + 1] * 3") in got  # a[i + 2] never read
+    assert UNROLLED.replace("y[i] = a[i] * 3", "y[i] = a[i + 1] * 3") in got
+    assert UNROLLED.replace("        y[i + 3] = a[i + 3] * 3;\n", "        \n") in got
+    assert len(got) == 9  # each of 4 copies in each of its 2 subscripts, the last deleted
     assert _texts(SUM, "MLU") == []
 
 
-def test_zero_divisor_and_guard() -> None:
+def test_zero_initialises_to_zero_what_starts_non_zero() -> None:
+    # Chrysalis ZERO: a variable initialised to zero instead of its non-zero initialiser.
+    text = """\
+float f(const float x[8], int n) {
+    int prod = 1;
+    float best = x[0];
+    float scale = 2.5f;
+    int none = 0;
+    const int k = 3;
+    for (int i = 1; i < n; i++) best = best > x[i] ? best : x[i] * scale;
+    return best + prod + none + k;
+}
+"""
+    assert _texts(text, "ZERO") == [
+        text.replace("int prod = 1;", "int prod = 0;"),
+        text.replace("float best = x[0];", "float best = 0;"),
+        text.replace("float scale = 2.5f;", "float scale = 0.0f;"),
+    ]
+    assert text.replace("int prod = 1;", "int prod = 0;") not in _texts(text, "wrong-initial-value")
+
+
+def test_divide_by_zero_moves_the_divisor_or_drops_the_guard() -> None:
     text = """\
 int f(int s, int n) {
     int q = s / N + s % 4;
@@ -213,7 +271,7 @@ int f(int s, int n) {
         return s / n;
 }
 """
-    got = _texts(text, "ZERO")
+    got = _texts(text, "divide-by-zero")
     assert got == [
         text.replace(
             "if (n == 0)\n        return 0;\n    else\n        return s / n;", "return s / n;"
@@ -222,7 +280,41 @@ int f(int s, int n) {
     ]
 
 
-def test_buf_smaller_buffer_reversed_shift_and_swapped_steps() -> None:
+SPLIT = """\
+#define N 8
+#define H (N / 2)
+void f(const int in[N], int lo[H], int hi[H], int out[N], int p) {
+    int pong[2][N];
+    int half[N];
+    for (int i = 0; i < N; i++) {
+        pong[p][i] = in[i];
+        half[i] = in[i];
+    }
+    for (int i = 0; i < H; i++) {
+        lo[i] = half[i];
+        hi[i] = half[i + H];
+        out[i] = pong[p][i];
+    }
+    out[N - 1] = half[5];
+}
+"""
+
+
+def test_buf_copies_from_the_wrong_half_of_a_split_buffer() -> None:
+    # Chrysalis BUF: copying from the wrong half of a split buffer.
+    got = _texts(SPLIT, "BUF")
+    assert got == [
+        SPLIT.replace("lo[i] = half[i];", "lo[i] = half[i + H];"),
+        SPLIT.replace("hi[i] = half[i + H];", "hi[i] = half[i];"),
+        SPLIT.replace("out[i] = pong[p][i];", "out[i] = pong[1 - p][i];"),
+        SPLIT.replace("out[i] = pong[p][i];", "out[i] = pong[p][i + H];"),
+        SPLIT.replace("half[5]", "half[1]"),
+    ]
+    # The first loop copies the whole buffer: no half to mistake; stores are no copies out.
+    assert not any("half[i] = in[i + H]" in t or "pong[1 - p][i] = in" in t for t in got)
+
+
+def test_short_buffer_and_shift_register() -> None:
     text = """\
 void f(int x, int w[3], int sr[8]) {
     int buf[N];
@@ -233,15 +325,16 @@ void f(int x, int w[3], int sr[8]) {
     w[1] = x;
 }
 """
-    got = _texts(text, "BUF")
-    assert text.replace("buf[N]", "buf[N - 1]") in got
+    assert _texts(text, "short-buffer") == [text.replace("buf[N]", "buf[N - 1]")]
+    got = _texts(text, "shift-register")
     assert text.replace("int i = 7; i > 0; i--", "int i = 1; i <= 7; i++") in got
     assert text.replace("int i = 7; i > 0; i--", "int i = 7; i >= 0; i--") in got
     assert text.replace("w[0] = w[1];\n    w[1] = x;", "w[1] = x;\n    w[0] = w[1];") in got
+    assert _texts(text, "BUF") == []  # neither is a split buffer's wrong half
     swap = (
         "void f(int a[4], int i, int l) {\n    int t = a[i];\n    a[i] = a[l];\n    a[l] = t;\n}\n"
     )
-    assert _texts(swap, "BUF") == []  # a swap through a temporary is no shift
+    assert _texts(swap, "shift-register") == []  # a swap through a temporary is no shift
 
 
 def test_arrays_passed_whole_keep_their_row_length() -> None:
@@ -256,7 +349,7 @@ void f(const int img[8][10]) {
 """
     variables = {m.description for m in _mutants(text, "wrong-variable")}
     assert not any("g(line)" in d or "g(img)" in d for d in variables)
-    buffers = _texts(text, "BUF")
+    buffers = _texts(text, "short-buffer")
     assert text.replace("win[3][3]", "win[2][3]") in buffers
     assert text.replace("win[3][3]", "win[3][2]") not in buffers  # g wants rows of 3
     assert text.replace("line[2][10]", "line[2][10 - 1]") not in buffers
@@ -365,7 +458,7 @@ def test_a_long_kernel_is_mutated_quickly() -> None:
 
 @pytest.mark.parametrize(
     ("kernel", "category"),
-    [("vecsum", "USE"), ("fir", "BUF")],
+    [("viterbi_step", "USE"), ("conv2d", "BUF"), ("aes_round", "ZERO"), ("aes_round", "MLU")],
 )
 def test_a_mutant_compiles_with_gxx(kernel: str, category: str, tmp_path: Path) -> None:
     from shutil import which
