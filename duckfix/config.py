@@ -10,6 +10,7 @@ Every value remembers where it came from, for ``duckfix config``.
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from duckfix.errors import ConfigError
 
 __all__ = [
+    "BUILTIN_PROVIDERS",
     "REVIEW_CHECKS",
     "LLMSettings",
     "MailSettings",
@@ -65,6 +67,10 @@ class TaskSettings(BaseModel):
     """A task file or program larger than this is refused."""
 
 
+BUILTIN_PROVIDERS = ("local", "none", "openai")
+"""The model providers duckfix ships (``llm.provider``)."""
+
+
 class LLMSettings(BaseModel):
     """Which model the agents talk to, and how much of it one run may use."""
 
@@ -73,6 +79,18 @@ class LLMSettings(BaseModel):
     provider: str = "none"
     """A registered provider: ``none`` (no model; agents work offline), ``openai``
     (any OpenAI-compatible endpoint) or ``local`` (llama.cpp's server, started by duckfix)."""
+
+    @field_validator("provider")
+    @classmethod
+    def _known_provider(cls, value: str) -> str:
+        # Checked with every other setting, so `duckfix config` says so too;
+        # providers a program registered (duckfix.llm.register_provider) count.
+        llm = sys.modules.get("duckfix.llm")
+        known = {*BUILTIN_PROVIDERS, *getattr(llm, "PROVIDERS", {})}
+        if value not in known:
+            raise ValueError(f"unknown provider {value!r}; known: {', '.join(sorted(known))}")
+        return value
+
     base_url: str = "https://api.openai.com/v1"
     """Any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp, LiteLLM)."""
     model: str | None = None
@@ -399,7 +417,9 @@ def load_settings(
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         origin = sources.get(where, "default")
-        raise ConfigError(f"setting {where} (from {origin}): {first['msg']}") from exc
+        # pydantic prefixes a validator's own message; the user needs only the message.
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"setting {where} (from {origin}): {message}") from exc
     return settings, sources
 
 

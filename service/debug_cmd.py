@@ -92,6 +92,7 @@ def debug(
         if result is None:
             raise NotFoundError(f"run {resume_id} has no checkpoint to resume from")
         run_id = resume_id
+        user_paths = record.config.get("user_paths", {})
     else:
         if path is None:
             raise UsageError("give a task folder or a program file to debug (see --help)")
@@ -99,11 +100,13 @@ def debug(
             task, target = _load(path, tests, cases, entry, max_file_bytes(settings))
         from duckfix.pipelines.debug.graph import debug_task
 
+        user_paths = _user_paths(path, tests)
         run_id = store.start_run(
             "debug",
             str(path),
-            {"apply_to": str(target.resolve()), "max_candidates": max_candidates},
-        )
+            {"apply_to": str(target.resolve()), "max_candidates": max_candidates,
+             "user_paths": user_paths},
+        )  # fmt: skip
         announce_run(run_id, "debug")
         context = context_for(run_id)
         try:
@@ -132,7 +135,7 @@ def debug(
     else:
         from duckfix.service.debug_render import render
 
-        render(result, run_id, applied, target, usage)
+        render(result, run_id, applied, target, usage, user_paths)
     if result.status not in ("fixed", "no_failure"):
         sys.exit(1)
 
@@ -156,6 +159,18 @@ def _load(
 
     task = task_from_program(path, tests=tests, cases=cases, entry=entry, max_bytes=max_bytes)
     return task, path
+
+
+def _user_paths(path: Path, tests: Path | None) -> dict[str, str]:
+    """The task layout's paths -> the paths the user typed, to show theirs, not ours."""
+    if path.is_dir():
+        return {}
+    from duckfix.datasets.adhoc import test_layout_path
+
+    shown = {path.name: str(path)}
+    if tests is not None:
+        shown[test_layout_path(tests)] = str(tests)
+    return shown
 
 
 @contextlib.contextmanager

@@ -44,22 +44,28 @@ def list_cmd(state: Any, suite: str, as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table("task", "category", "visible", "hidden", "description", title=suite)
+    from duckfix.service.consoles import add_row
+
+    table = Table("task", "category", "visible", "hidden", "description", title=Text(suite))
     for row in rows:
-        table.add_row(
-            row["id"], row["category"], str(row["visible"]), str(row["hidden"]), row["description"]
+        add_row(
+            table,
+            row["id"],
+            row["category"],
+            str(row["visible"]),
+            str(row["hidden"]),
+            row["description"],
         )
     console().print(table)
 
 
 def console() -> Any:
-    """A console for tables: the terminal's width, or 200 columns when piped."""
-    from rich.console import Console
+    """A console for tables (see :mod:`duckfix.service.consoles`)."""
+    from duckfix.service.consoles import console as make
 
-    here = Console()
-    # Piped into a file or CI log: do not squeeze the table into 80 columns.
-    return here if here.is_terminal else Console(width=200)
+    return make()
 
 
 @tasks.command("check")
@@ -125,10 +131,12 @@ def check_cmd(
 
 
 def _print_table(suite: str, results: list[Any]) -> None:
-    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"tasks check {suite}")
+    from duckfix.service.consoles import add_row
+
+    table = Table(title=Text(f"tasks check {suite}"))
     for name in ("task", "category"):
         table.add_column(name)
     for name in ("visible fail/pass", "hidden fail/pass", "fix", "time"):
@@ -140,10 +148,11 @@ def _print_table(suite: str, results: list[Any]) -> None:
             total = r.fixed_visible.passed + r.fixed_hidden.passed
             fails = r.fixed_visible.failed + r.fixed_hidden.failed
             fix = f"{total}/{total + fails}"
-        verdict = "[green]ok[/]" if r.verdict == "ok" else "[red]BAD[/]"
+        verdict = Text("ok", "green") if r.verdict == "ok" else Text("BAD", "red")
         if r.problems:
-            verdict += " " + escape("; ".join(r.problems))
-        table.add_row(
+            verdict.append(" " + "; ".join(r.problems))
+        add_row(
+            table,
             r.id,
             r.category,
             f"{r.buggy_visible.failed}/{r.buggy_visible.passed}",
