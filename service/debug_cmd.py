@@ -59,7 +59,13 @@ def debug(
     # --max-seconds is the user's wall clock: loading the task counts too.
     started = time.monotonic()
     from duckfix.errors import NotFoundError, UsageError
-    from duckfix.service.jobs import announce_run, max_file_bytes, model_client, run_options
+    from duckfix.service.jobs import (
+        announce_run,
+        ends_on_error,
+        max_file_bytes,
+        model_client,
+        run_options,
+    )
     from duckfix.store import open_store
 
     settings, _ = state.settings(**{"llm.provider": provider})
@@ -87,8 +93,9 @@ def debug(
             raise NotFoundError(f"run {resume_id} is a {record.kind} run, not a debug run")
         announce_run(resume_id, "debug")
         target = Path(record.config["apply_to"])
-        context = context_for(resume_id)
-        result = resume_task(resume_id, checkpointer, context)
+        with ends_on_error(store, resume_id, resume="debug"):
+            context = context_for(resume_id)
+            result = resume_task(resume_id, checkpointer, context)
         if result is None:
             raise NotFoundError(f"run {resume_id} has no checkpoint to resume from")
         run_id = resume_id
@@ -108,15 +115,11 @@ def debug(
              "user_paths": user_paths},
         )  # fmt: skip
         announce_run(run_id, "debug")
-        context = context_for(run_id)
-        try:
+        with ends_on_error(store, run_id, resume="debug"):
+            context = context_for(run_id)
             result = debug_task(
                 task, None, context, checkpointer, thread_id=run_id, started=started
             )
-        except KeyboardInterrupt:
-            store.finish_run(run_id, "interrupted")
-            click.echo(f"interrupted; continue with: duckfix debug --resume {run_id}", err=True)
-            raise
     store.record(run_id, result.task_id, result.status, result.model_dump(mode="json"))
     store.finish_run(run_id, result.status)
     applied = False

@@ -84,7 +84,13 @@ def check_cmd(
     """
     from duckfix.datasets.check import check_suite
     from duckfix.datasets.suites import load_suite
-    from duckfix.service.jobs import announce_run, max_file_bytes, only_tasks, run_options
+    from duckfix.service.jobs import (
+        announce_run,
+        ends_on_error,
+        max_file_bytes,
+        only_tasks,
+        run_options,
+    )
     from duckfix.store import open_store
 
     settings, _ = state.settings(case_timeout=case_timeout)
@@ -112,11 +118,8 @@ def check_cmd(
             store.record(run_id, result.id, result.verdict, result.model_dump(mode="json"))
             bar.advance(job)
 
-        try:
+        with ends_on_error(store, run_id):
             results = check_suite(found, options, settings.jobs, landed)
-        except BaseException:
-            store.finish_run(run_id, "interrupted")
-            raise
     bad = [r for r in results if r.verdict != "ok"]
     store.finish_run(run_id, "failed" if bad else "ok")
     if as_json:
