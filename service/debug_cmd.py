@@ -93,9 +93,9 @@ def debug(
             raise NotFoundError(f"run {resume_id} is a {record.kind} run, not a debug run")
         announce_run(resume_id, "debug")
         target = Path(record.config["apply_to"])
-        with ends_on_error(store, resume_id, resume="debug"):
+        with ends_on_error(store, resume_id, resume="debug"), live(state, as_json) as view:
             context = context_for(resume_id)
-            result = resume_task(resume_id, checkpointer, context)
+            result = resume_task(resume_id, checkpointer, context, on_step=view.step)
         if result is None:
             raise NotFoundError(f"run {resume_id} has no checkpoint to resume from")
         run_id = resume_id
@@ -115,11 +115,12 @@ def debug(
              "user_paths": user_paths},
         )  # fmt: skip
         announce_run(run_id, "debug")
-        with ends_on_error(store, run_id, resume="debug"):
+        with ends_on_error(store, run_id, resume="debug"), live(state, as_json) as view:
             context = context_for(run_id)
             result = debug_task(
-                task, None, context, checkpointer, thread_id=run_id, started=started
-            )
+                task, None, context, checkpointer, thread_id=run_id, started=started,
+                on_step=view.step,
+            )  # fmt: skip
     store.record(run_id, result.task_id, result.status, result.model_dump(mode="json"))
     store.finish_run(run_id, result.status)
     applied = False
@@ -162,6 +163,19 @@ def _load(
 
     task = task_from_program(path, tests=tests, cases=cases, entry=entry, max_bytes=max_bytes)
     return task, path
+
+
+def live(state: Any, as_json: bool) -> Any:
+    """The live view of the run's steps: on a terminal, unless --json or -q."""
+    from duckfix.service.consoles import console
+    from duckfix.service.debug_progress import DebugProgress
+
+    err = console(stderr=True)
+    return DebugProgress(
+        err,
+        enabled=err.is_terminal and not as_json and state.verbosity >= 0,
+        verbose=state.verbosity > 0,
+    )
 
 
 def _user_paths(path: Path, tests: Path | None) -> dict[str, str]:
