@@ -33,6 +33,7 @@ __all__ = [
     "env_names",
     "find_config_file",
     "load_settings",
+    "read_config_file",
 ]
 
 Source = Literal["default", "file", "env", "flag"]
@@ -283,6 +284,22 @@ def find_config_file(start: Path | None = None) -> tuple[Path, dict[str, Any]] |
     return None
 
 
+def read_config_file(path: Path) -> tuple[Path, dict[str, Any]]:
+    """The settings table of a file the user named: duckfix.toml, or any TOML's [tool.duckfix]."""
+    if not path.is_file():
+        raise ConfigError(f"--config {path}: no such file")
+    data = _read_toml(path)
+    if path.name == "duckfix.toml":
+        return path, data
+    tool = data.get("tool")
+    table = tool.get("duckfix") if isinstance(tool, dict) else None
+    if isinstance(table, dict):
+        return path, table
+    if path.name == "pyproject.toml":
+        raise ConfigError(f"--config {path}: it has no [tool.duckfix] table")
+    return path, data
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
@@ -380,14 +397,25 @@ def load_settings(
     *,
     environ: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    config_file: Path | None = None,
+    isolated: bool = False,
 ) -> tuple[Settings, dict[str, str]]:
-    """The settings in force and, per dotted name, where each value came from."""
+    """The settings in force and, per dotted name, where each value came from.
+
+    ``config_file`` is read instead of the nearest one; ``isolated`` reads no
+    settings file at all (the environment and flags still count).
+    """
     environ = os.environ if environ is None else environ
     known = _fields(Settings)
     leaves = {name for name, sub in known.items() if sub is None}
     layers: list[tuple[str, dict[str, Any]]] = []
 
-    found = find_config_file(cwd)
+    if isolated:
+        found = None
+    elif config_file is not None:
+        found = read_config_file(config_file)
+    else:
+        found = find_config_file(cwd)
     if found is not None:
         path, table = found
         values = _flatten(table)

@@ -105,16 +105,30 @@ class State:
     """-1 with ``-q`` (outcomes only), 0 by default, 1 or more with ``-v``."""
     debug: bool = False
     """``--debug``: an internal error shows its traceback."""
+    config_file: str | None = None
+    """``--config FILE``: the settings file to read instead of the nearest one."""
+    isolated: bool = False
+    """``--isolated``: read no settings file."""
     warned: bool = False
     """Stray DUCKFIX_* variables were reported; a command loading settings twice says it once."""
 
-    def settings(self, **more: Any) -> tuple[Any, dict[str, str]]:
-        """The settings in force, after checking the environment the command runs in."""
+    def settings(self, cwd: Any = None, **more: Any) -> tuple[Any, dict[str, str]]:
+        """The settings in force, after checking the environment the command runs in.
+
+        ``cwd``: where the settings file is looked for (a ``--repo`` the command names).
+        """
+        from pathlib import Path
+
         from duckfix.config import load_settings
         from duckfix.environment import check_sandbox_dir
 
         given = {k: v for k, v in more.items() if v is not None}
-        settings, sources = load_settings({**self.flags, **given})
+        settings, sources = load_settings(
+            {**self.flags, **given},
+            cwd=cwd,
+            config_file=Path(self.config_file) if self.config_file else None,
+            isolated=self.isolated,
+        )
         if not self.warned:
             self.warned = True
             _warn_stray_variables(settings)
@@ -141,6 +155,15 @@ def _warn_stray_variables(settings: Any) -> None:
 @click.option(
     "--jobs", "-j", type=click.IntRange(min=1), help="Sandboxed runs at once (default: cores)."
 )
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="Read the settings from FILE, not the nearest duckfix.toml / pyproject.toml.",
+)
+@click.option(
+    "--isolated", is_flag=True, help="Read no settings file (environment and flags only)."
+)
 @click.option("-q", "--quiet", count=True, help="Say less: outcomes and errors only.")
 @click.option("-v", "--verbose", count=True, help="Say more about each step.")
 @click.option(
@@ -152,6 +175,8 @@ def cli(
     home: str | None,
     database_url: str | None,
     jobs: int | None,
+    config_file: str | None,
+    isolated: bool,
     quiet: int,
     verbose: int,
     debug_flag: bool,
@@ -167,7 +192,11 @@ def cli(
         {"home": home, "database_url": database_url, "jobs": jobs},
         verbosity=verbose - quiet,
         debug=debug_flag,
+        config_file=config_file,
+        isolated=isolated,
     )
+    if config_file and isolated:
+        raise BadValueError("--config and --isolated exclude each other: choose one")
 
 
 @cli.command("config")

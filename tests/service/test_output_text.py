@@ -218,3 +218,28 @@ def test_a_test_file_that_cannot_import_stops_at_reproduce(home: Path, tmp_path:
     assert data["candidates"] == 0 and data["suspects"] == []
     assert "no test could run" in data["stop_reason"]
     assert "cannot import name 'clampx' from 'prog'" in data["stop_reason"]
+
+
+def test_config_names_the_settings_file_and_isolated_reads_none(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "duckfix.toml").write_text("[sandbox]\ntimeout = 9\n")
+    (tmp_path / "ci.toml").write_text("[sandbox]\ntimeout = 7\n")
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    monkeypatch.chdir(tmp_path)
+
+    def timeout(*args: str) -> dict[str, object]:
+        result = CliRunner().invoke(cli, [*args, "config", "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)["sandbox.timeout"]
+
+    assert timeout() == {"value": "9.0", "source": f"file {tmp_path / 'duckfix.toml'}"}
+    assert timeout("--config", "ci.toml") == {"value": "7.0", "source": "file ci.toml"}
+    assert timeout("--isolated") == {"value": "10.0", "source": "default"}
+    for args, message in (
+        (["--config", "nope.toml"], "--config nope.toml: no such file"),
+        (["--config", "pyproject.toml"], "it has no [tool.duckfix] table"),
+        (["--config", "ci.toml", "--isolated"], "exclude each other"),
+    ):
+        code, out = invoke(*args, "config")
+        assert code == 2 and message in out, (args, out)
