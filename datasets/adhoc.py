@@ -18,7 +18,13 @@ from duckfix.errors import NotFoundError, TaskError, UsageError
 from duckfix.models import Task, TestSet
 from duckfix.safe_files import DEFAULT_MAX_BYTES, SafeFolder, read_file
 
-__all__ = ["task_from_program"]
+__all__ = ["task_from_program", "test_layout_path"]
+
+
+def test_layout_path(tests: Path) -> str:
+    """Where a user's pytest file sits in the task's layout (pytest wants ``test_*`` names)."""
+    name = tests.name if tests.name.startswith("test_") else f"test_{tests.name}"
+    return f"tests/{name}"
 
 
 def _read(path: Path, what: str, max_bytes: int) -> str:
@@ -91,8 +97,7 @@ def task_from_program(
         assert tests is not None
         test_text = _read(tests, "test file", max_bytes)
         check_syntax(tests, test_text)
-        test_name = tests.name if tests.name.startswith("test_") else f"test_{tests.name}"
-        pytest_files = {f"tests/{test_name}": test_text}
+        pytest_files = {test_layout_path(tests): test_text}
         conftest = _conftest(tests, program, max_bytes)
         if conftest is not None:
             pytest_files["tests/conftest.py"] = conftest

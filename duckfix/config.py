@@ -10,6 +10,7 @@ Every value remembers where it came from, for ``duckfix config``.
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from duckfix.errors import ConfigError
 
 __all__ = [
+    "BUILTIN_PROVIDERS",
     "REVIEW_CHECKS",
     "LLMSettings",
     "MailSettings",
@@ -31,6 +33,7 @@ __all__ = [
     "env_names",
     "find_config_file",
     "load_settings",
+    "read_config_file",
 ]
 
 Source = Literal["default", "file", "env", "flag"]
@@ -65,6 +68,10 @@ class TaskSettings(BaseModel):
     """A task file or program larger than this is refused."""
 
 
+BUILTIN_PROVIDERS = ("local", "none", "openai")
+"""The model providers duckfix ships (``llm.provider``)."""
+
+
 class LLMSettings(BaseModel):
     """Which model the agents talk to, and how much of it one run may use."""
 
@@ -73,6 +80,18 @@ class LLMSettings(BaseModel):
     provider: str = "none"
     """A registered provider: ``none`` (no model; agents work offline), ``openai``
     (any OpenAI-compatible endpoint) or ``local`` (llama.cpp's server, started by duckfix)."""
+
+    @field_validator("provider")
+    @classmethod
+    def _known_provider(cls, value: str) -> str:
+        # Checked with every other setting, so `duckfix config` says so too;
+        # providers a program registered (duckfix.llm.register_provider) count.
+        llm = sys.modules.get("duckfix.llm")
+        known = {*BUILTIN_PROVIDERS, *getattr(llm, "PROVIDERS", {})}
+        if value not in known:
+            raise ValueError(f"unknown provider {value!r}; known: {', '.join(sorted(known))}")
+        return value
+
     base_url: str = "https://api.openai.com/v1"
     """Any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp, LiteLLM)."""
     model: str | None = None
@@ -265,6 +284,22 @@ def find_config_file(start: Path | None = None) -> tuple[Path, dict[str, Any]] |
     return None
 
 
+def read_config_file(path: Path) -> tuple[Path, dict[str, Any]]:
+    """The settings table of a file the user named: duckfix.toml, or any TOML's [tool.duckfix]."""
+    if not path.is_file():
+        raise ConfigError(f"--config {path}: no such file")
+    data = _read_toml(path)
+    if path.name == "duckfix.toml":
+        return path, data
+    tool = data.get("tool")
+    table = tool.get("duckfix") if isinstance(tool, dict) else None
+    if isinstance(table, dict):
+        return path, table
+    if path.name == "pyproject.toml":
+        raise ConfigError(f"--config {path}: it has no [tool.duckfix] table")
+    return path, data
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
@@ -362,14 +397,25 @@ def load_settings(
     *,
     environ: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    config_file: Path | None = None,
+    isolated: bool = False,
 ) -> tuple[Settings, dict[str, str]]:
-    """The settings in force and, per dotted name, where each value came from."""
+    """The settings in force and, per dotted name, where each value came from.
+
+    ``config_file`` is read instead of the nearest one; ``isolated`` reads no
+    settings file at all (the environment and flags still count).
+    """
     environ = os.environ if environ is None else environ
     known = _fields(Settings)
     leaves = {name for name, sub in known.items() if sub is None}
     layers: list[tuple[str, dict[str, Any]]] = []
 
-    found = find_config_file(cwd)
+    if isolated:
+        found = None
+    elif config_file is not None:
+        found = read_config_file(config_file)
+    else:
+        found = find_config_file(cwd)
     if found is not None:
         path, table = found
         values = _flatten(table)
@@ -399,7 +445,9 @@ def load_settings(
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         origin = sources.get(where, "default")
-        raise ConfigError(f"setting {where} (from {origin}): {first['msg']}") from exc
+        # pydantic prefixes a validator's own message; the user needs only the message.
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"setting {where} (from {origin}): {message}") from exc
     return settings, sources
 
 

@@ -35,6 +35,7 @@ SANDBOX_DIR_VARIABLE = "DUCKFIX_SANDBOX_DIR"
 OTHER_VARIABLES: dict[str, str] = {
     SANDBOX_DIR_VARIABLE: "the folder sandboxed runs are copied into (duckfix/sandbox.py)",
     "DUCKFIX_SKIP": "1 skips the pre-push review (service/hook.py)",
+    "DUCKFIX_DEBUG": "1 shows the traceback of an internal error, like --debug (service/cli.py)",
     "DUCKFIX_SMTP_PASSWORD": "the default of mail.smtp_password_env",
     "DUCKFIX_IMAP_PASSWORD": "the default of mail.imap_password_env",
     # Set by the runner for the harness inside the sandbox; a duckfix started in

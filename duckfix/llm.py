@@ -164,7 +164,9 @@ def get_provider(settings: LLMSettings) -> Provider:
     try:
         factory = PROVIDERS[settings.provider]
     except KeyError:
-        known = ", ".join(sorted(PROVIDERS))
+        from duckfix.config import BUILTIN_PROVIDERS
+
+        known = ", ".join(sorted({*PROVIDERS, *BUILTIN_PROVIDERS}))
         raise ConfigError(
             f"llm.provider {settings.provider!r} is unknown; known: {known}"
         ) from None

@@ -179,6 +179,12 @@ def m004_mail(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX mail_replies_state ON mail_replies (state, created_at)"))
 
 
+@migration
+def m005_run_reason(conn: Connection) -> None:
+    # A run that failed says why in the store, not only on a terminal that is gone.
+    conn.execute(text("ALTER TABLE runs ADD COLUMN reason TEXT NOT NULL DEFAULT ''"))
+
+
 @dataclass(frozen=True)
 class LLMUsageRecord:
     """One row of ``llm_usage``: what one model call (or cache hit) cost."""
@@ -215,6 +221,8 @@ class RunRecord:
     config: dict[str, Any]
     created_at: str
     finished_at: str | None
+    reason: str = ""
+    """Why a run failed or was interrupted (empty for a run that ended well)."""
 
 
 def _now() -> str:
@@ -314,11 +322,12 @@ class Store:
                 params,
             )
 
-    def finish_run(self, run_id: str, status: str) -> None:
+    def finish_run(self, run_id: str, status: str, reason: str = "") -> None:
+        """End a run with ``status`` (and, for one that failed, the reason)."""
         with self._begin() as conn:
             conn.execute(
-                text("UPDATE runs SET status = :s, finished_at = :t WHERE id = :id"),
-                {"s": status, "t": _now(), "id": run_id},
+                text("UPDATE runs SET status = :s, reason = :r, finished_at = :t WHERE id = :id"),
+                {"s": status, "r": reason, "t": _now(), "id": run_id},
             )
 
     def get_run(self, run_id: str) -> RunRecord:
@@ -457,6 +466,7 @@ def _run_record(row: Any) -> RunRecord:
         config=json.loads(row["config"]),
         created_at=row["created_at"],
         finished_at=row["finished_at"],
+        reason=row["reason"],
     )
 
 

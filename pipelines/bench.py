@@ -84,6 +84,8 @@ class BenchContext:
     debug: DebugContext = field(default_factory=DebugContext)
     record: Callable[[BenchResult], None] | None = None
     """Called with each result as soon as it lands (store, results.jsonl, progress)."""
+    started: Callable[[Task], None] | None = None
+    """Called as each task begins (the live view names the running tasks)."""
 
 
 def _merge(left: dict[str, BenchResult], right: dict[str, BenchResult]) -> dict[str, BenchResult]:
@@ -178,6 +180,8 @@ def _plan(state: BenchState) -> list[Send]:
 
 
 def _run_task(state: TaskInput, runtime: Runtime[BenchContext]) -> dict[str, Any]:
+    if runtime.context.started is not None:
+        runtime.context.started(state.task)
     result = bench_task(state.task, runtime.context.debug)
     if runtime.context.record is not None:
         runtime.context.record(result)

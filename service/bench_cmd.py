@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,15 @@ class BenchGroup(click.Group):
 
 @click.group(cls=BenchGroup)
 def bench() -> None:
-    """Run the debugger over a suite and judge its fixes on hidden tests."""
+    """Run the debugger over a suite and judge its fixes on hidden tests.
+
+    \b
+    duckfix bench builtin                     the built-in suite (bench run builtin)
+    duckfix bench builtin --by task           which task failed, and why
+    duckfix bench ./tasks --fail-under 80     exit 1 under 80 % correct (CI)
+    duckfix bench --resume RUN_ID             continue a stopped run
+    duckfix bench report RUN_ID               report.md and report.html
+    """
 
 
 @bench.command("run")
@@ -53,7 +62,21 @@ def bench() -> None:
     type=SECONDS,
     help="Seconds per task (default 30).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON lines.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the results as JSON lines (with the run id)."
+)
+@click.option(
+    "--by",
+    type=click.Choice(["category", "task"]),
+    default="category",
+    show_default=True,
+    help="The final table: a row per category, or per task with why each is not correct.",
+)
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(min=0, max=100),
+    help="Exit 1 when fewer than this percentage of the tasks are correct (for CI).",
+)
 @click.pass_obj
 def run_cmd(
     state: Any,
@@ -69,18 +92,37 @@ def run_cmd(
     max_candidates: int | None,
     max_seconds: float | None,
     as_json: bool,
+    by: str,
+    fail_under: float | None,
 ) -> None:
-    """Debug every task of SUITE (builtin, quixbugs:PATH, or a folder of tasks)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    """Debug every task of SUITE (builtin, quixbugs:PATH, or a folder of tasks).
 
+    Each task's outcome is printed as it lands; the run is stored, so a run
+    that was stopped continues where it was. The exit code is 0 whether or
+    not the tasks were fixed (it is a measurement); give --fail-under for CI.
+
+    \b
+    duckfix bench builtin                     the built-in suite
+    duckfix bench builtin --by task           which task failed, and why
+    duckfix bench ./tasks --fail-under 80     exit 1 under 80 % correct
+    duckfix bench --resume RUN_ID             continue a stopped run
+    duckfix bench report RUN_ID               report.md and report.html
+    """
     from duckfix.datasets.suites import load_suite
     from duckfix.environment import folder_problem
     from duckfix.errors import NotFoundError, UsageError
     from duckfix.pipelines.bench import BenchContext, BenchResult, run_bench
     from duckfix.pipelines.debug import DebugContext
+    from duckfix.service.bench_view import (
+        BenchProgress,
+        print_by_task,
+        print_summary,
+        share_correct,
+    )
+    from duckfix.service.consoles import console
     from duckfix.service.jobs import (
         announce_run,
+        ends_on_error,
         max_file_bytes,
         model_client,
         only_tasks,
@@ -126,106 +168,80 @@ def run_cmd(
              "out": str(out.resolve()) if out else ""},
         )  # fmt: skip
     announce_run(run_id, "bench")
-    out = out or settings.home / "bench" / run_id
-    out.mkdir(parents=True, exist_ok=True)
-    results_file = out / "results.jsonl"
-    (out / "run.json").write_text(json.dumps({"run_id": run_id, "suite": suite}, indent=2))
-    lock = threading.Lock()
-    err = Console(stderr=True)
-    progress = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=as_json or not err.is_terminal,
-    )
-    workers = max(1, (os.cpu_count() or 1) // jobs)
-    debug_context = DebugContext(
-        options=options,
-        max_candidates=max_candidates,
-        max_seconds=max_seconds,
-        workers=workers,
-        llm=model_client(settings, store, run_id, no_cache),
-        llm_first=llm_first,
-    )
-    with progress:
-        bar = progress.add_task(f"bench {suite}", total=len(tasks), completed=len(done))
+    err = console(stderr=True)
+    with ends_on_error(store, run_id, resume="bench"):
+        out = out or settings.home / "bench" / run_id
+        out.mkdir(parents=True, exist_ok=True)
+        results_file = out / "results.jsonl"
+        (out / "run.json").write_text(json.dumps({"run_id": run_id, "suite": suite}, indent=2))
+        lock = threading.Lock()
+        workers = max(1, (os.cpu_count() or 1) // jobs)
+        debug_context = DebugContext(
+            options=options,
+            max_candidates=max_candidates,
+            max_seconds=max_seconds,
+            workers=workers,
+            llm=model_client(settings, store, run_id, no_cache),
+            llm_first=llm_first,
+        )
+        view = BenchProgress(
+            err, f"bench {suite}", len(tasks), len(done), quiet=as_json or state.verbosity < 0
+        )
+        with view:
 
-        def keep(result: BenchResult) -> None:
-            # Each result is kept the moment it lands, so an interrupted run resumes.
-            with lock:
-                store.record(run_id, result.task_id, result.status, result.model_dump(mode="json"))
-                with results_file.open("a", encoding="utf-8") as fh:
-                    fh.write(result.model_dump_json() + "\n")
-                progress.advance(bar)
+            def keep(result: BenchResult) -> None:
+                # Each result is kept the moment it lands, so an interrupted run resumes.
+                with lock:
+                    data = result.model_dump(mode="json")
+                    store.record(run_id, result.task_id, result.status, data)
+                    with results_file.open("a", encoding="utf-8") as fh:
+                        fh.write(result.model_dump_json() + "\n")
+                view.landed(result)
 
-        try:
-            new = run_bench(tasks, BenchContext(debug=debug_context, record=keep), jobs, list(done))
-        except KeyboardInterrupt:
-            store.finish_run(run_id, "interrupted")
-            err.print(f"interrupted; continue with: duckfix bench --resume {run_id}")
-            raise
+            context = BenchContext(debug=debug_context, record=keep, started=view.started)
+            new = run_bench(tasks, context, jobs, list(done))
     results = {**done, **new}
     ordered = [results[t.id] for t in tasks if t.id in results]
-    store.finish_run(run_id, "ok")
+    share = share_correct(ordered)
+    below = fail_under is not None and share < fail_under
+    store.finish_run(
+        run_id, "failed" if below else "ok", f"{share:.1f} % correct, under {fail_under:g} %"
+        if below else "",
+    )  # fmt: skip
     if as_json:
         for r in ordered:
-            click.echo(r.model_dump_json())
-        return
-    _print_summary(suite, ordered, with_model=debug_context.llm is not None)
-    if debug_context.llm is not None:
-        rows = store.llm_usage(run_id)
-        hits = sum(r.cached for r in rows)
-        err.print(
-            f"model: {len(rows) - hits} requests sent, {hits} answered from the cache",
-            soft_wrap=True,
-        )
-    err.print(f"results in {results_file}; run {run_id}", soft_wrap=True)
-    err.print(f"report: duckfix bench report {run_id}", soft_wrap=True)
-
-
-def _print_summary(suite: str, results: list[Any], *, with_model: bool = False) -> None:
-    from rich.table import Table
-
-    from duckfix.pipelines.bench import summarize
-    from duckfix.service.tasks_cmd import console
-
-    table = Table(title=f"bench {suite}")
-    table.add_column("category")
-    names = ["tasks", "plausible", "correct", "median s", "candidates"]
-    if with_model:
-        names += ["by model", "calls / task", "tokens / task"]
-    for name in names:
-        table.add_column(name, justify="right")
-    rows = summarize(results)
-    for row in rows:
-        style = "bold" if row.category == "all" else None
-        cells = [
-            row.category,
-            str(row.tasks),
-            str(row.plausible),
-            str(row.correct),
-            f"{row.median_seconds:.1f}",
-            f"{row.mean_candidates:.0f}",
-        ]
-        if with_model:
-            cells += [
-                str(row.by_model),
-                f"{row.llm_calls / row.tasks:.1f}",
-                f"{row.llm_tokens / row.tasks:.0f}",
-            ]
-        table.add_row(*cells, style=style)
-    console().print(table)
+            click.echo(json.dumps({"run_id": run_id, **r.model_dump(mode="json")}))
+    else:
+        out_console = console()
+        if by == "task":
+            print_by_task(out_console, suite, ordered)
+        else:
+            print_summary(out_console, suite, ordered, with_model=debug_context.llm is not None)
+        if debug_context.llm is not None:
+            rows = store.llm_usage(run_id)
+            hits = sum(r.cached for r in rows)
+            err.print(f"model: {len(rows) - hits} requests sent, {hits} answered from the cache")
+        err.print(f"results in {results_file}; run {run_id}")
+        err.print(f"report: duckfix bench report {run_id}")
+    if below:
+        err.print(f"{share:.1f} % of the tasks are correct, under --fail-under {fail_under:g}")
+        sys.exit(1)
 
 
 @bench.command("report")
 @click.argument("run_id")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Report folder.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Report folder (default: the run's results folder).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the written files as JSON.")
 @click.pass_obj
-def report_cmd(state: Any, run_id: str, out: Path | None) -> None:
-    """Write report.md and report.html, with plots, for bench run RUN_ID."""
+def report_cmd(state: Any, run_id: str, out: Path | None, as_json: bool) -> None:
+    """Write report.md and report.html, with plots, for bench run RUN_ID.
+
+    They go next to the run's results.jsonl (its --out folder, if it had one).
+    """
     from duckfix.errors import NotFoundError
     from duckfix.pipelines.bench import BenchResult
     from duckfix.service.report import write_report
@@ -239,7 +255,10 @@ def report_cmd(state: Any, run_id: str, out: Path | None) -> None:
     results = [BenchResult.model_validate(d) for _s, d in store.results(run_id).values()]
     if not results:
         raise NotFoundError(f"run {run_id} has no results yet")
-    folder = out or settings.home / "bench" / run_id
+    folder = out or Path(record.config.get("out") or settings.home / "bench" / run_id)
     paths = write_report(record, results, folder)
+    if as_json:
+        click.echo(json.dumps({"run_id": run_id, "files": [str(p) for p in paths]}, indent=2))
+        return
     for path in paths:
         click.echo(str(path))

@@ -68,6 +68,32 @@ class Group(click.Group):
             # interrupted run exits 130 as shells expect of Ctrl-C.
             click.echo("duckfix: interrupted", err=True)
             ctx.exit(130)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            # A bug of ours: one line that says what to do, the traceback on request.
+            if _debugging(ctx):
+                raise
+            from duckfix.service.jobs import failure_reason
+
+            click.echo(
+                f"duckfix: internal error: {failure_reason(exc)}; run again with --debug "
+                "(or DUCKFIX_DEBUG=1) to see the traceback, and report it",
+                err=True,
+            )
+            ctx.exit(INTERNAL_ERROR)
+
+
+INTERNAL_ERROR = 3
+"""Exit code of a bug in duckfix (1 is a failed job, 2 bad input)."""
+
+
+def _debugging(ctx: click.Context) -> bool:
+    state = ctx.find_object(State)
+    return (state is not None and state.debug) or os.environ.get("DUCKFIX_DEBUG", "") not in (
+        "",
+        "0",
+    )
 
 
 @dataclass
@@ -75,16 +101,34 @@ class State:
     """What the group's options hand to subcommands: flags to lay over the settings."""
 
     flags: dict[str, Any] = field(default_factory=dict)
+    verbosity: int = 0
+    """-1 with ``-q`` (outcomes only), 0 by default, 1 or more with ``-v``."""
+    debug: bool = False
+    """``--debug``: an internal error shows its traceback."""
+    config_file: str | None = None
+    """``--config FILE``: the settings file to read instead of the nearest one."""
+    isolated: bool = False
+    """``--isolated``: read no settings file."""
     warned: bool = False
     """Stray DUCKFIX_* variables were reported; a command loading settings twice says it once."""
 
-    def settings(self, **more: Any) -> tuple[Any, dict[str, str]]:
-        """The settings in force, after checking the environment the command runs in."""
+    def settings(self, cwd: Any = None, **more: Any) -> tuple[Any, dict[str, str]]:
+        """The settings in force, after checking the environment the command runs in.
+
+        ``cwd``: where the settings file is looked for (a ``--repo`` the command names).
+        """
+        from pathlib import Path
+
         from duckfix.config import load_settings
         from duckfix.environment import check_sandbox_dir
 
         given = {k: v for k, v in more.items() if v is not None}
-        settings, sources = load_settings({**self.flags, **given})
+        settings, sources = load_settings(
+            {**self.flags, **given},
+            cwd=cwd,
+            config_file=Path(self.config_file) if self.config_file else None,
+            isolated=self.isolated,
+        )
         if not self.warned:
             self.warned = True
             _warn_stray_variables(settings)
@@ -111,10 +155,48 @@ def _warn_stray_variables(settings: Any) -> None:
 @click.option(
     "--jobs", "-j", type=click.IntRange(min=1), help="Sandboxed runs at once (default: cores)."
 )
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="Read the settings from FILE, not the nearest duckfix.toml / pyproject.toml.",
+)
+@click.option(
+    "--isolated", is_flag=True, help="Read no settings file (environment and flags only)."
+)
+@click.option("-q", "--quiet", count=True, help="Say less: outcomes and errors only.")
+@click.option("-v", "--verbose", count=True, help="Say more about each step.")
+@click.option(
+    "--debug", "debug_flag", is_flag=True, help="Show the traceback of an internal error."
+)
 @click.pass_context
-def cli(ctx: click.Context, home: str | None, database_url: str | None, jobs: int | None) -> None:
-    """duckfix: find, fix, explain and review bugs with cooperating agents."""
-    ctx.obj = State({"home": home, "database_url": database_url, "jobs": jobs})
+def cli(
+    ctx: click.Context,
+    home: str | None,
+    database_url: str | None,
+    jobs: int | None,
+    config_file: str | None,
+    isolated: bool,
+    quiet: int,
+    verbose: int,
+    debug_flag: bool,
+) -> None:
+    """duckfix: find, fix, explain and review bugs with cooperating agents.
+
+    \b
+    Exit codes: 0 success, 1 the job ran and failed (not fixed, a finding at
+    --fail-on, a task not ok), 2 bad input, 3 an internal error (a bug:
+    rerun with --debug and report it), 130 interrupted.
+    """
+    ctx.obj = State(
+        {"home": home, "database_url": database_url, "jobs": jobs},
+        verbosity=verbose - quiet,
+        debug=debug_flag,
+        config_file=config_file,
+        isolated=isolated,
+    )
+    if config_file and isolated:
+        raise BadValueError("--config and --isolated exclude each other: choose one")
 
 
 @cli.command("config")
@@ -141,13 +223,15 @@ def config_cmd(state: State, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({name: {"value": v, "source": s} for name, v, s in rows}, indent=2))
         return
-    from rich.console import Console
     from rich.table import Table
 
+    from duckfix.service.consoles import add_row, console
+
     table = Table("setting", "value", "source", box=None, pad_edge=False)
+    table.columns[2].overflow = "fold"  # a path is shown whole, folded if it must be
     for row in rows:
-        table.add_row(*row)
-    Console().print(table)
+        add_row(table, *row)
+    console().print(table)
 
 
 def _register() -> None:
@@ -166,6 +250,45 @@ def _register() -> None:
     cli.add_command(hook)
     cli.add_command(mail)
     cli.add_command(dataset)
+    _add_common_options(cli)
+
+
+def _bump(amount: int) -> Any:
+    def callback(ctx: click.Context, _param: click.Parameter, value: int) -> None:
+        state = ctx.find_object(State)
+        if state is not None and value:
+            state.verbosity += amount * value
+
+    return callback
+
+
+def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    state = ctx.find_object(State)
+    if state is not None and value:
+        state.debug = True
+
+
+def _add_common_options(group: click.Group) -> None:
+    """Give every command ``-q``, ``-v``, ``--debug`` (as ruff and pre-commit do), a whole summary.
+
+    They are accepted after the command's name too (``duckfix bench -q``), and
+    add to the group's own.
+    """
+    for command in group.commands.values():
+        # Click cuts a command's summary in --help at 45 characters; ours are
+        # written to be read whole.
+        command.short_help = command.get_short_help_str(limit=200)
+        if isinstance(command, click.Group):
+            _add_common_options(command)
+            continue
+        command.params += [
+            click.Option(["-q", "--quiet"], count=True, expose_value=False,
+                         callback=_bump(-1), help="Say less: outcomes and errors only."),
+            click.Option(["-v", "--verbose"], count=True, expose_value=False,
+                         callback=_bump(1), help="Say more about each step."),
+            click.Option(["--debug"], is_flag=True, expose_value=False, callback=_set_debug,
+                         help="Show the traceback of an internal error."),
+        ]  # fmt: skip
 
 
 _register()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,7 @@ def build_cmd(
     from duckfix.pipelines.dataset import build
     from duckfix.service.jobs import (
         announce_run,
+        ends_on_error,
         max_file_bytes,
         model_client,
         only_tasks,
@@ -119,17 +121,15 @@ def build_cmd(
         raise UsageError(
             f"no {language} category {', '.join(unknown)}; the categories are: {', '.join(known)}"
         )
-    client = None
-    store = None
-    if llm_per_program:
-        if settings.llm.provider == "none":
-            raise UsageError("--llm needs a model: set llm.provider (or --provider openai|local)")
-        store = open_store(settings.database)
-        run_id = store.start_run(
-            "dataset", suite, {"language": language, "seed": seed, "per_program": per_program}
-        )
-        announce_run(run_id)
-        client = model_client(settings, store, run_id, no_cache)
+    if llm_per_program and settings.llm.provider == "none":
+        raise UsageError("--llm needs a model: set llm.provider (or --provider openai|local)")
+    store = open_store(settings.database)
+    run_id = store.start_run(
+        "dataset", suite,
+        {"language": language, "seed": seed, "per_program": per_program, "out": str(out.resolve()),
+         "categories": list(categories), "llm": llm_per_program},
+    )  # fmt: skip
+    announce_run(run_id)
     spec = BuildSpec(
         suite=suite, language=language, per_program=per_program, seed=seed,
         out=out.resolve(), categories=list(categories),
@@ -137,6 +137,9 @@ def build_cmd(
     err = Console(stderr=True)
 
     def progress(result: ProgramResult) -> None:
+        store.record(run_id, result.task_id, "skipped" if result.skipped else "ok",
+                     {"kept": len(result.pairs), "validated": result.validated,
+                      "skipped": result.skipped, "seconds": result.seconds})  # fmt: skip
         if as_json:
             return
         if result.skipped:
@@ -148,8 +151,8 @@ def build_cmd(
             soft_wrap=True,
         )
 
-    status = "failed"
-    try:
+    with ends_on_error(store, run_id):
+        client = model_client(settings, store, run_id, no_cache) if llm_per_program else None
         summary = build(
             tasks,
             spec,
@@ -160,16 +163,9 @@ def build_cmd(
             on_program=progress,
             force=force,
         )
-        status = "ok"
-    except KeyboardInterrupt:
-        status = "interrupted"
-        raise
-    finally:
-        # The run holds the model's usage: it must not stay "running" for ever.
-        if store is not None:
-            store.finish_run(run_id, status)
+    store.finish_run(run_id, "ok")
     if as_json:
-        click.echo(summary.model_dump_json(indent=2))
+        click.echo(json.dumps({"run_id": run_id, **summary.model_dump(mode="json")}, indent=2))
         return
     _print_summary(summary)
 

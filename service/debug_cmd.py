@@ -59,7 +59,13 @@ def debug(
     # --max-seconds is the user's wall clock: loading the task counts too.
     started = time.monotonic()
     from duckfix.errors import NotFoundError, UsageError
-    from duckfix.service.jobs import announce_run, max_file_bytes, model_client, run_options
+    from duckfix.service.jobs import (
+        announce_run,
+        ends_on_error,
+        max_file_bytes,
+        model_client,
+        run_options,
+    )
     from duckfix.store import open_store
 
     settings, _ = state.settings(**{"llm.provider": provider})
@@ -87,11 +93,13 @@ def debug(
             raise NotFoundError(f"run {resume_id} is a {record.kind} run, not a debug run")
         announce_run(resume_id, "debug")
         target = Path(record.config["apply_to"])
-        context = context_for(resume_id)
-        result = resume_task(resume_id, checkpointer, context)
+        with ends_on_error(store, resume_id, resume="debug"), live(state, as_json) as view:
+            context = context_for(resume_id)
+            result = resume_task(resume_id, checkpointer, context, on_step=view.step)
         if result is None:
             raise NotFoundError(f"run {resume_id} has no checkpoint to resume from")
         run_id = resume_id
+        user_paths = record.config.get("user_paths", {})
     else:
         if path is None:
             raise UsageError("give a task folder or a program file to debug (see --help)")
@@ -99,21 +107,20 @@ def debug(
             task, target = _load(path, tests, cases, entry, max_file_bytes(settings))
         from duckfix.pipelines.debug.graph import debug_task
 
+        user_paths = _user_paths(path, tests)
         run_id = store.start_run(
             "debug",
             str(path),
-            {"apply_to": str(target.resolve()), "max_candidates": max_candidates},
-        )
+            {"apply_to": str(target.resolve()), "max_candidates": max_candidates,
+             "user_paths": user_paths},
+        )  # fmt: skip
         announce_run(run_id, "debug")
-        context = context_for(run_id)
-        try:
+        with ends_on_error(store, run_id, resume="debug"), live(state, as_json) as view:
+            context = context_for(run_id)
             result = debug_task(
-                task, None, context, checkpointer, thread_id=run_id, started=started
-            )
-        except KeyboardInterrupt:
-            store.finish_run(run_id, "interrupted")
-            click.echo(f"interrupted; continue with: duckfix debug --resume {run_id}", err=True)
-            raise
+                task, None, context, checkpointer, thread_id=run_id, started=started,
+                on_step=view.step,
+            )  # fmt: skip
     store.record(run_id, result.task_id, result.status, result.model_dump(mode="json"))
     store.finish_run(run_id, result.status)
     applied = False
@@ -132,7 +139,7 @@ def debug(
     else:
         from duckfix.service.debug_render import render
 
-        render(result, run_id, applied, target, usage)
+        render(result, run_id, applied, target, usage, user_paths)
     if result.status not in ("fixed", "no_failure"):
         sys.exit(1)
 
@@ -156,6 +163,31 @@ def _load(
 
     task = task_from_program(path, tests=tests, cases=cases, entry=entry, max_bytes=max_bytes)
     return task, path
+
+
+def live(state: Any, as_json: bool) -> Any:
+    """The live view of the run's steps: on a terminal, unless --json or -q."""
+    from duckfix.service.consoles import console
+    from duckfix.service.debug_progress import DebugProgress
+
+    err = console(stderr=True)
+    return DebugProgress(
+        err,
+        enabled=err.is_terminal and not as_json and state.verbosity >= 0,
+        verbose=state.verbosity > 0,
+    )
+
+
+def _user_paths(path: Path, tests: Path | None) -> dict[str, str]:
+    """The task layout's paths -> the paths the user typed, to show theirs, not ours."""
+    if path.is_dir():
+        return {}
+    from duckfix.datasets.adhoc import test_layout_path
+
+    shown = {path.name: str(path)}
+    if tests is not None:
+        shown[test_layout_path(tests)] = str(tests)
+    return shown
 
 
 @contextlib.contextmanager

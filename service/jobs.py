@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from duckfix.config import Settings
     from duckfix.llm import LLMClient
@@ -13,7 +14,15 @@ if TYPE_CHECKING:
     from duckfix.runner import RunOptions
     from duckfix.store import Store
 
-__all__ = ["announce_run", "max_file_bytes", "model_client", "only_tasks", "run_options"]
+__all__ = [
+    "announce_run",
+    "ends_on_error",
+    "failure_reason",
+    "max_file_bytes",
+    "model_client",
+    "only_tasks",
+    "run_options",
+]
 
 
 def run_options(settings: Settings) -> RunOptions:
@@ -79,3 +88,37 @@ def announce_run(run_id: str, resume: str | None = None) -> None:
 
     hint = f" (resume with: duckfix {resume} --resume {run_id})" if resume else ""
     click.echo(f"duckfix: run {run_id}{hint}", err=True)
+
+
+def failure_reason(exc: BaseException) -> str:
+    """One line saying why a job stopped: a DuckfixError's own message, else the exception."""
+    from duckfix.errors import DuckfixError
+
+    if isinstance(exc, DuckfixError):
+        return str(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (Ctrl-C or SIGTERM)"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def ends_on_error(store: Store, run_id: str, resume: str | None = None) -> Iterator[None]:
+    """End run ``run_id`` as interrupted or failed, with the reason, if the job raises.
+
+    Without this a run stopped by a bad setting found late (``--provider
+    openai`` without a model) stayed ``running`` in the store for ever.
+    ``resume`` names the command that continues an interrupted run.
+    """
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        store.finish_run(run_id, "interrupted", failure_reason(exc))
+        if resume:
+            import click
+
+            click.echo(f"interrupted; continue with: duckfix {resume} --resume {run_id}", err=True)
+        raise
+    except Exception as exc:
+        store.finish_run(run_id, "failed", failure_reason(exc))
+        raise

@@ -69,6 +69,15 @@ def watch_cmd(state: Any, source: str, send: bool, interval: float | None) -> No
     def request_stop(signum: int, frame: object) -> None:
         stop["now"] = True
 
+    if send:
+        where = f"sent over SMTP through {settings.mail.smtp_host}"
+    else:
+        where = f"written to the outbox {settings.mail.outbox or settings.home / 'outbox'}"
+    click.echo(
+        f"duckfix mail: watching {source} every {every:g} s; replies are {where}; "
+        "stop with Ctrl-C or SIGTERM",
+        err=True,
+    )
     # A stop request is honoured between steps, never inside one: a reply is
     # either sent and marked, or left queued for the next start.
     previous = signal.signal(signal.SIGTERM, request_stop)
@@ -91,7 +100,7 @@ def watch_cmd(state: Any, source: str, send: bool, interval: float | None) -> No
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_obj
 def status_cmd(state: Any, as_json: bool) -> None:
-    """The series the bot has seen, their state, and the replies queued and sent."""
+    """The series the bot has seen, their state, and their replies: sent, in the outbox, queued."""
     from duckfix.service.mail.state import MailState
     from duckfix.store import open_store
 
@@ -112,14 +121,17 @@ def status_cmd(state: Any, as_json: bool) -> None:
             )
         )
         return
-    from rich.console import Console
     from rich.table import Table
 
-    table = Table("series", "v", "patches", "state", "replies sent", "queued", "why", box=None)
+    from duckfix.service.consoles import add_row
+    from duckfix.service.consoles import console as make_console
+
+    table = Table("series", "v", "patches", "state", "replies sent", "in outbox", "queued", "why",
+                  box=None)  # fmt: skip
     for r in rows:
-        table.add_row(r.title, str(r.version), str(r.total), r.state, str(r.replies_sent),
-                      str(r.replies_queued), r.reason)  # fmt: skip
-    console = Console()
+        add_row(table, r.title, str(r.version), str(r.total), r.state, str(r.replies_sent),
+                str(r.replies_in_outbox), str(r.replies_queued), r.reason)  # fmt: skip
+    console = make_console()
     console.print(table)
     if skipped:
         console.print(f"{len(skipped)} message(s) skipped (not patches, or unreadable)")

@@ -30,7 +30,7 @@ def write_report(run: RunRecord, results: Sequence[BenchResult], folder: Path) -
     by_category = folder / "fixes_by_category.png"
     per_task = folder / "time_per_task.png"
     _plot_categories([r for r in rows if r.category != "all"], by_category)
-    _plot_times(ordered, per_task)
+    _plot_times(ordered, per_task, run.config.get("max_seconds"))
     md = folder / "report.md"
     md.write_text(_markdown(run, rows, ordered, by_category.name, per_task.name), "utf-8")
     page = folder / "report.html"
@@ -63,6 +63,9 @@ def _plot_categories(rows: Sequence[CategoryRow], path: Path) -> None:
             color=colour,
         )
     ax.set_xticks(list(xs), names, rotation=30, ha="right")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of tasks: no 2.5
     ax.set_ylabel("tasks")
     ax.set_title("Fixes by bug category")
     ax.legend()
@@ -71,7 +74,7 @@ def _plot_categories(rows: Sequence[CategoryRow], path: Path) -> None:
     plt.close(fig)
 
 
-def _plot_times(results: Sequence[BenchResult], path: Path) -> None:
+def _plot_times(results: Sequence[BenchResult], path: Path, cap: float | None = None) -> None:
     plt = _pyplot()
     ordered = sorted(results, key=lambda r: r.seconds)
     fig, ax = plt.subplots(figsize=(9, max(3.0, 0.22 * len(ordered) + 1)))
@@ -81,7 +84,18 @@ def _plot_times(results: Sequence[BenchResult], path: Path) -> None:
         color=[_OUTCOME_COLOURS[_outcome(r)] for r in ordered],
     )
     ax.set_xlabel("seconds")
-    ax.set_title("Time per task (green: correct, amber: plausible only, red: not fixed)")
+    title = "Time per task (green: correct, amber: plausible only, red: not fixed)"
+    longest = max((r.seconds for r in ordered), default=0.0)
+    if cap:
+        # The cap is a safety limit, often far beyond every task: drawn when it
+        # is on the scale, else named, so the bars stay readable.
+        if cap <= 3 * longest:
+            ax.axvline(cap, color="#37474f", linestyle="--", linewidth=1)
+            ax.text(cap, 1.0, f" cap {cap:g} s", transform=ax.get_xaxis_transform(),
+                    va="bottom", fontsize=8)  # fmt: skip
+        else:
+            title += f"\ntime cap per task: {cap:g} s (off the scale)"
+    ax.set_title(title)
     ax.tick_params(axis="y", labelsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -112,9 +126,7 @@ def _markdown(
     out += ["## Tasks", "", "| task | category | outcome | seconds | candidates | note |"]
     out.append("| --- | --- | --- | ---: | ---: | --- |")
     for r in results:
-        note = r.stop_reason.replace("|", "\\|")
-        if r.hidden_failed:
-            note += f" (fails hidden: {', '.join(r.hidden_failed[:3])})"
+        note = _note(r).replace("|", "\\|")
         out.append(
             f"| {r.task_id} | {r.category} | {_outcome(r)} | {r.seconds:.1f} | "
             f"{r.candidates} | {note} |"
@@ -125,6 +137,33 @@ def _markdown(
         for r in fixes:
             out += [f"### {r.task_id} ({_outcome(r)})", "", "```diff", r.fix.rstrip(), "```", ""]
     return "\n".join(out) + "\n"
+
+
+def _note(r: BenchResult) -> str:
+    """What the run said, and for a plausible patch the hidden tests it fails."""
+    note = r.stop_reason
+    if r.hidden_failed:
+        more = f" and {len(r.hidden_failed) - 3} more" if len(r.hidden_failed) > 3 else ""
+        note += f" (fails hidden: {', '.join(r.hidden_failed[:3])}{more})"
+    return note
+
+
+def _diff_html(diff: str) -> str:
+    """A unified diff as escaped HTML, each line classed as added, removed, hunk or file."""
+    lines = []
+    for line in diff.rstrip("\n").splitlines():
+        kind = ""
+        if line.startswith(("+++", "---")):
+            kind = "file"
+        elif line.startswith("+"):
+            kind = "add"
+        elif line.startswith("-"):
+            kind = "del"
+        elif line.startswith("@@"):
+            kind = "hunk"
+        text = html.escape(line)
+        lines.append(f'<span class="{kind}">{text}</span>' if kind else text)
+    return "\n".join(lines)
 
 
 def _html(
@@ -148,8 +187,8 @@ def _html(
     tasks = "".join(
         f'<tr class="{_outcome(r).replace(" ", "-")}"><td>{e(r.task_id)}</td>'
         f"<td>{e(r.category)}</td><td>{_outcome(r)}</td><td>{r.seconds:.1f}</td>"
-        f"<td>{r.candidates}</td><td>{e(r.stop_reason)}"
-        + (f"<pre>{e(r.fix)}</pre>" if r.fix else "")
+        f"<td>{r.candidates}</td><td>{e(_note(r))}"
+        + (f'<pre class="diff">{_diff_html(r.fix)}</pre>' if r.fix else "")
         + "</td></tr>"
         for r in results
     )
@@ -161,6 +200,9 @@ table {{ border-collapse: collapse; margin: 1em 0; }}
 td, th {{ border: 1px solid #ccc; padding: .3em .6em; vertical-align: top; }}
 tr.correct td:nth-child(3) {{ color: #2e7d32; }} tr.plausible td:nth-child(3) {{ color: #b28704; }}
 tr.not-fixed td:nth-child(3) {{ color: #c62828; }} pre {{ font-size: .8em; margin: .3em 0; }}
+pre.diff .add {{ color: #1b5e20; background: #e8f5e9; }}
+pre.diff .del {{ color: #b71c1c; background: #ffebee; }}
+pre.diff .hunk {{ color: #6a1b9a; }} pre.diff .file {{ font-weight: bold; }}
 img {{ max-width: 100%; }}
 </style></head><body>
 <h1>duckfix bench: {e(run.target)}</h1>

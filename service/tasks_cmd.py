@@ -44,22 +44,28 @@ def list_cmd(state: Any, suite: str, as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table("task", "category", "visible", "hidden", "description", title=suite)
+    from duckfix.service.consoles import add_row
+
+    table = Table("task", "category", "visible", "hidden", "description", title=Text(suite))
     for row in rows:
-        table.add_row(
-            row["id"], row["category"], str(row["visible"]), str(row["hidden"]), row["description"]
+        add_row(
+            table,
+            row["id"],
+            row["category"],
+            str(row["visible"]),
+            str(row["hidden"]),
+            row["description"],
         )
     console().print(table)
 
 
 def console() -> Any:
-    """A console for tables: the terminal's width, or 200 columns when piped."""
-    from rich.console import Console
+    """A console for tables (see :mod:`duckfix.service.consoles`)."""
+    from duckfix.service.consoles import console as make
 
-    here = Console()
-    # Piped into a file or CI log: do not squeeze the table into 80 columns.
-    return here if here.is_terminal else Console(width=200)
+    return make()
 
 
 @tasks.command("check")
@@ -78,7 +84,13 @@ def check_cmd(
     """
     from duckfix.datasets.check import check_suite
     from duckfix.datasets.suites import load_suite
-    from duckfix.service.jobs import announce_run, max_file_bytes, only_tasks, run_options
+    from duckfix.service.jobs import (
+        announce_run,
+        ends_on_error,
+        max_file_bytes,
+        only_tasks,
+        run_options,
+    )
     from duckfix.store import open_store
 
     settings, _ = state.settings(case_timeout=case_timeout)
@@ -106,11 +118,8 @@ def check_cmd(
             store.record(run_id, result.id, result.verdict, result.model_dump(mode="json"))
             bar.advance(job)
 
-        try:
+        with ends_on_error(store, run_id):
             results = check_suite(found, options, settings.jobs, landed)
-        except BaseException:
-            store.finish_run(run_id, "interrupted")
-            raise
     bad = [r for r in results if r.verdict != "ok"]
     store.finish_run(run_id, "failed" if bad else "ok")
     if as_json:
@@ -125,10 +134,12 @@ def check_cmd(
 
 
 def _print_table(suite: str, results: list[Any]) -> None:
-    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"tasks check {suite}")
+    from duckfix.service.consoles import add_row
+
+    table = Table(title=Text(f"tasks check {suite}"))
     for name in ("task", "category"):
         table.add_column(name)
     for name in ("visible fail/pass", "hidden fail/pass", "fix", "time"):
@@ -140,10 +151,11 @@ def _print_table(suite: str, results: list[Any]) -> None:
             total = r.fixed_visible.passed + r.fixed_hidden.passed
             fails = r.fixed_visible.failed + r.fixed_hidden.failed
             fix = f"{total}/{total + fails}"
-        verdict = "[green]ok[/]" if r.verdict == "ok" else "[red]BAD[/]"
+        verdict = Text("ok", "green") if r.verdict == "ok" else Text("BAD", "red")
         if r.problems:
-            verdict += " " + escape("; ".join(r.problems))
-        table.add_row(
+            verdict.append(" " + "; ".join(r.problems))
+        add_row(
+            table,
             r.id,
             r.category,
             f"{r.buggy_visible.failed}/{r.buggy_visible.passed}",

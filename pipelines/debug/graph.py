@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -94,12 +95,14 @@ def debug_task(
     thread_id: str | None = None,
     *,
     started: float | None = None,
+    on_step: StepCallback | None = None,
 ) -> DebugResult:
     """Debug one program against its task's visible tests.
 
     The run's clock starts at ``started`` (a ``time.monotonic()`` value; default:
     now), so a caller can count what it spent before, such as loading the task,
-    against ``max_seconds``.
+    against ``max_seconds``. ``on_step`` is called with each node's name and
+    the state it changed, as the node ends (a live view follows the run so).
     """
     graph = build_graph(checkpointer)
     thread_id = thread_id or uuid.uuid4().hex
@@ -107,10 +110,41 @@ def debug_task(
     if context.deadline is None:
         deadline = Deadline.after(context.max_seconds, started=started)
         context = dataclasses.replace(context, deadline=deadline)
-    values = graph.invoke(
-        DebugInput(task=task, program=program), _config(thread_id), context=_bounded(context)
+    values = _run(
+        graph,
+        DebugInput(task=task, program=program),
+        _config(thread_id),
+        _bounded(context),
+        on_step,
     )
     return _with_usage(result_of(values), context)
+
+
+StepCallback = Callable[[str, dict[str, Any]], None]
+"""Called with a node's name and its update, as each node of a run ends."""
+
+
+def _run(
+    graph: Any,
+    start: Any,
+    config: RunnableConfig,
+    context: DebugContext,
+    on_step: StepCallback | None,
+) -> dict[str, Any]:
+    """The run's final state; ``on_step`` hears of each node's update on the way."""
+    if on_step is None:
+        values: dict[str, Any] = graph.invoke(start, config, context=context)
+        return values
+    values = {}
+    for mode, chunk in graph.stream(
+        start, config, context=context, stream_mode=["updates", "values"]
+    ):
+        if mode == "values":
+            values = chunk
+            continue
+        for node, update in chunk.items():
+            on_step(node, update or {})
+    return values
 
 
 def _bounded(context: DebugContext) -> DebugContext:
@@ -135,7 +169,10 @@ def _with_usage(result: DebugResult, context: DebugContext) -> DebugResult:
 
 
 def resume_task(
-    thread_id: str, checkpointer: BaseCheckpointSaver[Any], context: DebugContext | None = None
+    thread_id: str,
+    checkpointer: BaseCheckpointSaver[Any],
+    context: DebugContext | None = None,
+    on_step: StepCallback | None = None,
 ) -> DebugResult | None:
     """Continue an interrupted run from its last checkpoint; None if there is none."""
     graph = build_graph(checkpointer)
@@ -151,7 +188,7 @@ def resume_task(
         # The budget holds across resumes: what earlier sessions spent is gone.
         spent = float(snapshot.values.get("seconds", 0.0))
         context = dataclasses.replace(context, deadline=Deadline.after(context.max_seconds - spent))
-    values = graph.invoke(None, config, context=_bounded(context))
+    values = _run(graph, None, config, _bounded(context), on_step)
     return _with_usage(result_of(values), context)
 
 

@@ -20,6 +20,7 @@ from duckfix.agents.reviewer import review_patch
 from duckfix.agents.templates import Candidate, generate
 from duckfix.deadline import compile_ran_out, count_tests, overhead
 from duckfix.models import Patch
+from duckfix.pipelines.debug.collection import uncollected
 from duckfix.pipelines.debug.context import DebugContext
 from duckfix.pipelines.debug.state import Attempt, DebugState
 from duckfix.runner import RunOptions, run_tests, scaled_to
@@ -89,6 +90,9 @@ def reproduce(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         return update | _spent(ctx, "while running the visible tests")
     if not report.outcomes:
         update |= {"status": "not_fixed", "stop_reason": "the program has no visible tests"}
+    elif (why := uncollected(report)) is not None:
+        stop = f"no test could run: {why}; fix the tests' imports (or the program) first"
+        update |= {"status": "not_fixed", "stop_reason": stop}
     elif not report.failed:
         n = len(report.outcomes)
         update |= {"status": "no_failure", "stop_reason": f"all {n} tests pass: nothing to fix"}

@@ -257,6 +257,6 @@ def send_queued(
         message = email.message_from_string(reply.raw, policy=POLICY)
         assert isinstance(message, EmailMessage)
         sender.deliver(message)
-        state.sent(reply)
+        state.sent(reply, getattr(sender, "via", "smtp"))
         sent += 1
     return sent

@@ -40,6 +40,9 @@ _SMTPS_PORT = 465
 class Sender(Protocol):
     """Where replies go; ``deliver`` returns where the message went (a key, a Message-ID)."""
 
+    via: str
+    """``smtp`` (the reply is sent) or ``outbox`` (written for a human to send)."""
+
     def deliver(self, message: EmailMessage) -> str: ...  # pragma: no cover - protocol
 
 
@@ -61,6 +64,8 @@ class Outbox:
     there is read once, on the first delivery; the maildir is assumed to be
     written by one process at a time.
     """
+
+    via = "outbox"
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -119,6 +124,8 @@ class SmtpSender:
     made, so a missing one fails before any review runs. Pacing is the
     caller's: a :class:`RateLimiter`'s ``wait`` before each ``deliver``.
     """
+
+    via = "smtp"
 
     def __init__(
         self,

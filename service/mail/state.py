@@ -84,6 +84,8 @@ class SeriesRow:
     updated_at: str
     replies_queued: int
     replies_sent: int
+    replies_in_outbox: int = 0
+    """Replies written to the outbox for a human to send (not sent by the bot)."""
 
 
 class MailState:
@@ -255,15 +257,16 @@ class MailState:
             )
             return [QueuedReply(*r) for r in rows]
 
-    def sent(self, reply: QueuedReply) -> None:
-        """Mark ``reply`` sent, and the message it answers."""
+    def sent(self, reply: QueuedReply, via: str = "smtp") -> None:
+        """Mark ``reply`` delivered (``sent`` by SMTP or ``in_outbox``) and what it answers."""
+        state = "in_outbox" if via == "outbox" else "sent"
         with self.store.transaction() as conn:
             conn.execute(
                 text(
-                    "UPDATE mail_replies SET state = 'sent', sent_at = :t "
+                    "UPDATE mail_replies SET state = :s, sent_at = :t "
                     "WHERE reply_id = :i AND state = 'queued'"
                 ),
-                {"t": _now(), "i": reply.reply_id},
+                {"s": state, "t": _now(), "i": reply.reply_id},
             )
             self._move(conn, reply.in_reply_to, "reply_sent")
 
@@ -279,7 +282,9 @@ class MailState:
                     "(SELECT COUNT(*) FROM mail_replies r WHERE r.series_key = s.key "
                     " AND r.state = 'queued'), "
                     "(SELECT COUNT(*) FROM mail_replies r WHERE r.series_key = s.key "
-                    " AND r.state = 'sent') "
+                    " AND r.state = 'sent'), "
+                    "(SELECT COUNT(*) FROM mail_replies r WHERE r.series_key = s.key "
+                    " AND r.state = 'in_outbox') "
                     "FROM mail_series s ORDER BY s.updated_at DESC, s.key"
                 )
             )

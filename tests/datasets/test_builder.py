@@ -201,6 +201,13 @@ def test_the_cli_builds_a_dataset_that_bench_runs(suite: Path, tmp_path: Path) -
     assert built.returncode == 0, built.stderr
     summary = json.loads(built.stdout)
     assert summary["kept"] == 4 and summary["spec"]["language"] == "python"
+    run_id = summary["run_id"]
+    assert built.stderr.startswith(f"duckfix: run {run_id}"), "the id comes first"
+    from duckfix.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'home' / 'duckfix.db'}")
+    assert store.get_run(run_id).status == "ok" and len(store.results(run_id)) == 2
+    store.close()
     bench = _duckfix("bench", str(out), "--json", "--max-seconds", "20", home=tmp_path / "home")
     assert bench.returncode == 0, bench.stderr
     results = [json.loads(line) for line in bench.stdout.splitlines()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import json
 import os
 import re
 import signal
@@ -259,6 +260,9 @@ def test_replies_go_to_the_outbox_by_default(
     assert len(files) == 2
     again = _mail(["run", str(tmp_path / "list.mbox")], env, tmp_path)
     assert again.returncode == 0 and len(list((outbox / "new").iterdir())) == len(files)
+    status = _mail(["status", "--json"], env, tmp_path)
+    (series,) = json.loads(status.stdout)["series"]
+    assert series["replies_in_outbox"] == 2 and series["replies_sent"] == 0, "written, not sent"
 
 
 def test_watch_polls_a_maildir_and_stops_cleanly_on_sigterm(
@@ -290,3 +294,5 @@ def test_watch_polls_a_maildir_and_stops_cleanly_on_sigterm(
         proc.kill()
     assert proc.returncode == 0, err
     assert "stopped" in out and "Traceback" not in err
+    assert f"watching {tmp_path / 'inbox'} every 0.3 s" in err
+    assert f"written to the outbox {tmp_path / 'home' / 'outbox'}" in err
