@@ -87,7 +87,8 @@ def check_flag(flag: str) -> str | None:
         )
     if flag.startswith(("-f", "-fno-")):
         name = flag.removeprefix("-f").removeprefix("no-")
-        if name.startswith(_F_REFUSED):
+        # Turning one of the chosen sanitizers' checks off is fine; choosing them is not.
+        if name.startswith(_F_REFUSED) and not flag.startswith("-fno-sanitize"):
             return (
                 f"-f{name.split('=')[0]} is refused "
                 "(it loads code, names host files or sets the sanitizers)"
@@ -98,7 +99,7 @@ def check_flag(flag: str) -> str | None:
 class BuildConfig(BaseModel):
     """How a C / C++ task's program is built; see the module docstring."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     sources: list[str] | None = None
     """Sources compiled, relative to the side folder; None: every source no other includes."""

@@ -402,18 +402,7 @@ def _run_benches(
             ),
         }
     )
-    secret = secrets.token_hex(16)
-    run = sandbox.run(
-        [sys.executable, "_duckfix/cbench.py", _BENCH_SPEC],
-        files=files,
-        limits=limits,
-        report=True,
-        secret=secret.encode(),
-        isolation=options.isolation,
-        warm=options.warm,
-        read_only=[*read_only, *([options.hls_include] if options.hls_include else [])],
-    )
-    records = judge.records(run.report, secret)
+    run, records = _cbench(files, limits, options, read_only)
     finished = any(r.get("finished") is True for r in records)
     for record in records:
         if "build" in record:
@@ -500,6 +489,28 @@ def _c_spec(
     return spec, unit
 
 
+def _cbench(
+    files: Mapping[str, str | bytes],
+    limits: Limits,
+    options: RunOptions,
+    read_only: Sequence[str] = (),
+) -> tuple[RunResult, list[dict[str, Any]]]:
+    """Run ``_duckfix/cbench.py`` on the spec in ``files``: the run, and the records that
+    carry its secret (nothing else it reported is believed)."""
+    secret = secrets.token_hex(16)
+    run = sandbox.run(
+        [sys.executable, "_duckfix/cbench.py", _BENCH_SPEC],
+        files=dict(files),
+        limits=limits,
+        report=True,
+        secret=secret.encode(),
+        isolation=options.isolation,
+        warm=options.warm,
+        read_only=[*read_only, *([options.hls_include] if options.hls_include else [])],
+    )
+    return run, judge.records(run.report, secret)
+
+
 def _c_limits(task: Task, options: RunOptions) -> Limits:
     """Limits of a C run before its timeout is set."""
     update: dict[str, Any] = {"cpu_seconds": None, "timeout": _wall(options, _STARTUP)}
@@ -584,18 +595,7 @@ def _golden_records(
             )
         }
     )
-    secret = secrets.token_hex(16)
-    run = sandbox.run(
-        [sys.executable, "_duckfix/cbench.py", _BENCH_SPEC],
-        files=files,
-        limits=limits,
-        report=True,
-        secret=secret.encode(),
-        isolation=options.isolation,
-        warm=options.warm,
-        read_only=[options.hls_include] if options.hls_include else [],
-    )
-    records = judge.records(run.report, secret)
+    run, records = _cbench(files, limits, options)
     wanted = {r.name for r in runs}
     found = {
         r["name"]: r for r in records if isinstance(r.get("name"), str) and r["name"] in wanted

@@ -19,6 +19,14 @@ flags), and ``pch`` maps a source to a header to take first with ``-include``,
 its precompiled ``.gch`` next to it. A compile with the PCH that fails for any
 reason is done again without it: a verdict never rests on the PCH.
 
+With ``runs`` in the spec (golden-output runs), there is no bench: the
+sources, which hold the program's own ``main()``, are built once and each run
+executes it with the run's arguments and stdin, reporting one ``{"name",
+"status": "ran" | "timeout" | "error", "stdout", "exit", "message", "seconds"}``
+line; stdout is cut at ``max_output`` bytes (more is an error) and the whole
+process group goes at the end of each run. What the output should be is not
+in the spec: the verdict is decided outside the sandbox (``duckfix/golden.py``).
+
 With ``compile`` in the spec, the script only compiles: each job's source to
 its object, with a ``-MD`` dependency file, one ``{"output", "ok", "message"}``
 line per job. Nothing else runs in such a run, so its objects can be kept.
@@ -103,21 +111,29 @@ class _Build:
         self.done: dict[tuple[str, str], tuple[str, str | None]] = {}
         os.makedirs(_OBJ, exist_ok=True)
 
-    def bench(self, index: int, bench: str, binary: str) -> tuple[str | None, list[str], list]:
-        """Build ``bench`` into ``binary``: (the first compile error or None, objects, steps)."""
-        is_c = bench.endswith(".c") and all(s.endswith(".c") for s in self.sources)
-        lang = "c" if is_c else "cxx"
+    def _toolchain(self, c_main: bool) -> tuple[str, str, list[str]]:
+        """(language, compiler, flags): C only when the main file and every source are C."""
+        is_c = c_main and all(s.endswith(".c") for s in self.sources)
         compiler = str(self.spec["cc"] if is_c else self.spec["cxx"])
         flags = [str(f) for f in (self.spec["cflags"] if is_c else self.spec["cxxflags"])]
+        return ("c" if is_c else "cxx"), compiler, flags
+
+    def bench(
+        self, index: int, bench: str | None, binary: str
+    ) -> tuple[str | None, list[str], list]:
+        """Build ``bench`` (None: none, the sources have main()) into ``binary``: (the first
+        compile error or None, objects, steps)."""
+        lang, compiler, flags = self._toolchain(bench is None or bench.endswith(".c"))
         deadline = time.monotonic() + self.limit
         steps: list[dict[str, object]] = []
         # The driver compiles the bench first, then the sources in order: the first
         # error it would print is the first error of these compiles, in this order.
-        prebuilt = self.prebuilt.get(bench)
-        if prebuilt is not None and os.path.isfile(prebuilt):
+        prebuilt = self.prebuilt.get(bench) if bench is not None else None
+        objects: list[str] = []
+        if bench is not None and prebuilt is not None and os.path.isfile(prebuilt):
             objects = [prebuilt]
             steps.append({"source": bench, "object": "prebuilt"})
-        else:
+        elif bench is not None:
             out = f"{_OBJ}/bench_{index}.o"
             started = time.monotonic()
             error, how = _compile_one(compiler, flags, bench, out, None, deadline, self.limit)
@@ -156,20 +172,7 @@ class _Build:
 
     def program(self, binary: str) -> tuple[str | None, list[str], list]:
         """Build the program's own ``main()`` into ``binary``: (error or None, objects, steps)."""
-        is_c = all(s.endswith(".c") for s in self.sources)
-        lang = "c" if is_c else "cxx"
-        compiler = str(self.spec["cc"] if is_c else self.spec["cxx"])
-        flags = [str(f) for f in (self.spec["cflags"] if is_c else self.spec["cxxflags"])]
-        deadline = time.monotonic() + self.limit
-        steps: list[dict[str, object]] = []
-        objects: list[str] = []
-        error = self._sources(lang, compiler, flags, objects, steps, deadline)
-        if error is not None:
-            return error, [], steps
-        code, text = _run([compiler, *flags, *objects, "-o", binary, *self.libs], deadline)
-        if code != 0:
-            return _failure(code, text, compiler, self.limit), [], steps
-        return None, objects, steps
+        return self.bench(-1, None, binary)
 
 
 def _run(argv: list[str], deadline: float) -> tuple[int | None, str]:
