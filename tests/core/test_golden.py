@@ -256,3 +256,14 @@ def test_first_difference(
 ) -> None:
     found = golden.first_difference(expected, actual)
     assert (found.line, found.expected, found.actual, found.element) == difference
+
+
+def test_cold_runs_give_the_same_verdicts(tmp_path: Path) -> None:
+    task = grades_task(tmp_path)
+    warm = run_tests(task, "visible", None, OPTIONS)
+    cold = run_tests(
+        task, "visible", None, RunOptions(case_timeout=3.0, build_cache=None, warm=False)
+    )
+    assert [(o.name, o.status) for o in cold.outcomes] == [
+        (o.name, o.status) for o in warm.outcomes
+    ]
