@@ -8,6 +8,12 @@ A task is a folder::
     tests/visible/     cases.jsonl ({"args": [...], "expected": ...} a line) and/or test_*.py
     tests/hidden/      the same, used only to judge
 
+C and C++ tasks (``language = "c"`` / ``"hls"``) are tested by test benches
+(``.c`` / ``.cpp`` files with ``DUCKFIX_MAIN``) and/or golden-output runs
+(``runs.jsonl``: ``{"name", "args", "stdin"}`` a line, optionally
+``expected_stdout`` / ``expected_exit``), and may say how they are built in a
+``[build]`` table (:mod:`duckfix.build_config`).
+
 A task folder is hostile input and is read through :class:`SafeFolder`: a
 symbolic link, special file, foreign hard link or file over ``max_bytes``
 (the setting ``tasks.max_file_mb``) in the parts duckfix reads (``task.toml``,
@@ -27,9 +33,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from duckfix.build_config import parse_build
 from duckfix.datasets.parsing import check_syntax, json_lines, parse_python, parse_toml
 from duckfix.errors import TaskError
-from duckfix.models import Task, TestCase, TestSet
+from duckfix.models import GoldenRun, Task, TestCase, TestSet
 from duckfix.safe_files import DEFAULT_MAX_BYTES, SafeFolder
 
 __all__ = [
@@ -40,10 +47,13 @@ __all__ = [
     "load_task",
     "load_task_folders",
     "parse_cases",
+    "parse_runs",
 ]
 
 _REQUIRED = ("id", "entry_point")
 _KNOWN = {"id", "language", "entry_point", "program", "category", "description"}
+_TABLES = {"build"}
+RUNS_FILE = "runs.jsonl"
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -121,9 +131,18 @@ def _load(root: SafeFolder) -> Task:
                 _check_entry_point(folder / side / program, files[program], meta["entry_point"])
     visible = _read_tests(root, "visible", language)
     hidden = _read_tests(root, "hidden", language)
-    if language != "python" and not visible.bench_paths:
+    if language == "python" and "build" in meta:
+        raise TaskError(f"{folder / 'task.toml'}: [build] is for C and C++ tasks only")
+    build = parse_build(meta.get("build"), str(folder / "task.toml"), buggy)
+    if language != "python" and not visible.bench_paths and not visible.runs:
         raise TaskError(
-            f"{folder}: tests/visible/ holds no test bench (a .c / .cpp file with DUCKFIX_MAIN)"
+            f"{folder}: tests/visible/ holds no test bench (a .c / .cpp file with DUCKFIX_MAIN) "
+            f"and no {RUNS_FILE}"
+        )
+    if fixed is None and any(r.expected_stdout is None for r in (*visible.runs, *hidden.runs)):
+        raise TaskError(
+            f"{folder}: a run of {RUNS_FILE} has no expected_stdout and there is no fixed/ "
+            "reference to record it from"
         )
     if not len(visible):
         raise TaskError(
@@ -143,6 +162,7 @@ def _load(root: SafeFolder) -> Task:
             visible=visible,
             hidden=hidden,
             origin=str(folder),
+            build=build,
         )
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -158,11 +178,10 @@ def _read_meta(root: SafeFolder) -> dict[str, Any]:
     missing = [k for k in _REQUIRED if not meta.get(k)]
     if missing:
         raise TaskError(f"{path}: missing required key(s): {', '.join(missing)}")
-    unknown = sorted(set(meta) - _KNOWN)
+    unknown = sorted(set(meta) - _KNOWN - _TABLES)
     if unknown:
-        raise TaskError(
-            f"{path}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(_KNOWN))}"
-        )
+        known = ", ".join(sorted(_KNOWN | _TABLES))
+        raise TaskError(f"{path}: unknown key(s) {', '.join(unknown)}; known: {known}")
     for key in _KNOWN & set(meta):
         if not isinstance(meta[key], str):
             raise TaskError(f"{path}: {key} must be a string, not {type(meta[key]).__name__}")
@@ -187,8 +206,13 @@ def _read_tests(root: SafeFolder, side: str, language: str = "python") -> TestSe
     cases: list[TestCase] = []
     pytest_files: dict[str, str] = {}
     benches: dict[str, str] = {}
+    runs: list[GoldenRun] = []
     for rel, text in root.text_tree(rel_root).items():
-        if rel.endswith(".jsonl"):
+        if language != "python" and rel.endswith(".jsonl"):
+            if rel.rsplit("/", 1)[-1] != RUNS_FILE:
+                raise TaskError(f"{where / rel}: C tasks take golden-output runs in {RUNS_FILE}")
+            runs.extend(parse_runs(text, f"{side}/{rel}", where / rel))
+        elif rel.endswith(".jsonl"):
             cases.extend(parse_cases(text, f"{side}/{rel}", where / rel))
         elif language != "python":
             # Benches, and the headers and data files they include.
@@ -197,7 +221,7 @@ def _read_tests(root: SafeFolder, side: str, language: str = "python") -> TestSe
             if rel.endswith(".py"):
                 check_syntax(where / rel, text)
             pytest_files[f"tests/{side}/{rel}"] = text
-    return TestSet(cases=cases, pytest_files=pytest_files, benches=benches)
+    return TestSet(cases=cases, pytest_files=pytest_files, benches=benches, runs=runs)
 
 
 def parse_cases(text: str, label: str, path: Path | str) -> list[TestCase]:
@@ -217,6 +241,63 @@ def parse_cases(text: str, label: str, path: Path | str) -> list[TestCase]:
             TestCase(args=data["args"], expected=data["expected"], name=f"{label}:{number}")
         )
     return cases
+
+
+_RUN_FIELDS = {
+    "name": str,
+    "args": list,
+    "stdin": str,
+    "expected_stdout": str,
+    "expected_exit": int,
+}
+_RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
+def parse_runs(text: str, label: str, path: Path | str) -> list[GoldenRun]:
+    """Runs of a ``runs.jsonl`` file, one ``{"name", "args", "stdin"}`` object a line.
+
+    ``label`` (``visible/runs.jsonl``) prefixes each run's name, as outcomes name it.
+    """
+    runs: list[GoldenRun] = []
+    seen: set[str] = set()
+    for number, data in json_lines(text, path):
+        where = f"{path}:{number}"
+        if not isinstance(data, dict):
+            raise TaskError(f'{where}: a run must be an object {{"name": ..., "args": [...]}}')
+        extra = sorted(set(data) - set(_RUN_FIELDS))
+        if extra:
+            known = ", ".join(_RUN_FIELDS)
+            raise TaskError(f"{where}: unknown field(s) {', '.join(extra)}; known: {known}")
+        for key, kind in _RUN_FIELDS.items():
+            value = data.get(key)
+            if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+                raise TaskError(f"{where}: {key!r} must be a {kind.__name__}")
+        name = data.get("name")
+        if not isinstance(name, str) or not _RUN_NAME.match(name):
+            raise TaskError(
+                f"{where}: 'name' is required: letters, digits, '_', '.', '-' (100 at most)"
+            )
+        if name in seen:
+            raise TaskError(f"{where}: run name {name!r} is used twice")
+        seen.add(name)
+        args = data.get("args") or []
+        if not all(isinstance(a, str) for a in args):
+            raise TaskError(f"{where}: 'args' must be a list of strings (as a shell passes them)")
+        if any("\0" in a for a in [*args, data.get("stdin") or ""]):
+            raise TaskError(f"{where}: arguments and stdin may not hold NUL characters")
+        exit_code = data.get("expected_exit")
+        if exit_code is not None and not 0 <= exit_code <= 255:
+            raise TaskError(f"{where}: 'expected_exit' must be an exit status, 0 to 255")
+        runs.append(
+            GoldenRun(
+                name=f"{label}:{name}",
+                args=args,
+                stdin=data.get("stdin") or "",
+                expected_stdout=data.get("expected_stdout"),
+                expected_exit=exit_code,
+            )
+        )
+    return runs
 
 
 def entry_point_defined(source: str | ast.Module, name: str) -> bool:

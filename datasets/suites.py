@@ -1,4 +1,5 @@
-"""Resolve a suite name given by a user: ``builtin``, ``quixbugs:PATH``, or a folder of tasks."""
+"""Resolve a suite name given by a user: ``builtin``, ``hls``, ``golden-c``, ``quixbugs:PATH``,
+or a folder of tasks."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from duckfix.safe_files import DEFAULT_MAX_BYTES
 
 __all__ = ["BUILTIN_SUITES", "load_suite", "suite_root"]
 
-BUILTIN_SUITES = ("builtin", "hls")
+BUILTIN_SUITES = ("builtin", "hls", "golden-c")
+_FOLDERS = {"golden-c": "golden_c"}  # a suite name may hold '-'; a package folder may not
 
 
 def suite_root(name: str) -> Path:
     """The folder of a suite shipped with duckfix."""
-    root = Path(str(resources.files("duckfix.datasets") / "suites" / name))
+    folder = _FOLDERS.get(name, name)
+    root = Path(str(resources.files("duckfix.datasets") / "suites" / folder))
     if name not in BUILTIN_SUITES or not root.is_dir():
         raise NotFoundError(
             f"no built-in suite {name!r}; built-in suites: {', '.join(BUILTIN_SUITES)}"

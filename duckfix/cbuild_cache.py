@@ -621,9 +621,17 @@ class BuildCache:
     # ---- bench objects
 
     def object_key(
-        self, files: Mapping[str, str | bytes], compiler: str, flags: Sequence[str], bench: str
+        self,
+        files: Mapping[str, str | bytes],
+        compiler: str,
+        flags: Sequence[str],
+        bench: str,
+        build: str = "",
     ) -> ObjectKey | None:
-        """The key of ``bench``'s object, or None when it must not be cached."""
+        """The key of ``bench``'s object, or None when it must not be cached.
+
+        ``build`` is the task's ``[build]`` table (``BuildConfig.key()``).
+        """
         # A .gch of the run's files could stand in for a header without being named as read.
         if any(".gch" in part for path in files for part in path.split("/")):
             return None
@@ -634,6 +642,7 @@ class BuildCache:
             "format": FORMAT,
             "compiler": ident,
             "flags": list(flags),
+            "build": build,
             "bench": bench,
             "bench_sha": _sha(files[bench]),
             "paths": sorted(files),

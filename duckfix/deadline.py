@@ -124,7 +124,7 @@ def count_tests(task: Task) -> int:
     count = len(tests.cases)
     count += sum(len(_PYTEST_DEF.findall(text)) for text in tests.pytest_files.values())
     count += sum(len(_BENCH_CASE.findall(tests.benches[p])) for p in tests.bench_paths)
-    return count
+    return count + len(tests.runs)
 
 
 def out_of_time(outcome: TestOutcome) -> bool:

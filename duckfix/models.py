@@ -8,11 +8,15 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from duckfix.build_config import BuildConfig
+
 __all__ = [
     "BUG_CATEGORIES",
     "BugCategory",
+    "Difference",
     "Explanation",
     "Finding",
+    "GoldenRun",
     "Language",
     "LimitKind",
     "Patch",
@@ -72,6 +76,35 @@ class TestCase(_Model):
     """Where the case comes from, e.g. ``visible/cases.jsonl:3``."""
 
 
+class GoldenRun(_Model):
+    """One run of a C program's own ``main()`` (a line of ``runs.jsonl``).
+
+    Without ``expected_stdout`` the expected output (and exit status, unless
+    ``expected_exit`` is given) is the reference program's, recorded by running
+    ``fixed/`` once.
+    """
+
+    name: str
+    """As outcomes name it: ``visible/runs.jsonl:NAME``."""
+    args: list[str] = Field(default_factory=list)
+    stdin: str = ""
+    expected_stdout: str | None = None
+    expected_exit: int | None = None
+
+
+class Difference(_Model):
+    """Where a program's output first departs from the expected one."""
+
+    line: int
+    """1-based line number of the output."""
+    expected: str | None
+    """The expected line; None when the expected output ended before it."""
+    actual: str | None
+    """The line printed; None when the output ended before it."""
+    element: int | None = None
+    """1-based index of the first differing whitespace-separated element of the line."""
+
+
 class TestSet(_Model):
     """The tests on one side (visible or hidden) of a task."""
 
@@ -83,6 +116,8 @@ class TestSet(_Model):
     benches: dict[str, str] = Field(default_factory=dict)
     """C / C++ tasks: the test benches (``duckfix_tb.h``) and the headers and data files
     they include, run-layout path -> text."""
+    runs: list[GoldenRun] = Field(default_factory=list)
+    """C / C++ tasks: golden-output runs of the program's own ``main()`` (``runs.jsonl``)."""
 
     @property
     def bench_paths(self) -> list[str]:
@@ -92,7 +127,7 @@ class TestSet(_Model):
         )
 
     def __len__(self) -> int:
-        return len(self.cases) + len(self.pytest_files) + len(self.bench_paths)
+        return len(self.cases) + len(self.pytest_files) + len(self.bench_paths) + len(self.runs)
 
 
 class Task(_Model):
@@ -114,6 +149,8 @@ class Task(_Model):
     hidden: TestSet = Field(default_factory=TestSet)
     origin: str = ""
     """Where the task was loaded from, for messages."""
+    build: BuildConfig = Field(default_factory=BuildConfig)
+    """C / C++ tasks: the ``[build]`` table (sources, one unit or not, flags, sanitizers)."""
 
     @property
     def module(self) -> str:
@@ -132,6 +169,9 @@ class TestOutcome(_Model):
     expected: Any = None
     actual: Any = None
     seconds: float = 0.0
+    first_difference: Difference | None = None
+    """Golden-output runs that failed on their output: the first line (and element)
+    that differs, expected vs actual: value evidence for the localizer."""
     lines: dict[str, list[int]] | None = None
     """With a trace: run-layout path -> sorted line numbers of that file run by this test.
 

@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from duckfix import cbuild_cache, judge, sandbox
+from duckfix import cbuild_cache, golden, judge, sandbox
 from duckfix.errors import TaskError
 from duckfix.harness import harness_files
 from duckfix.hls_headers import hls_include
 from duckfix.models import (
-    BENCH_SUFFIXES,
+    GoldenRun,
     OutcomeStatus,
     RunResult,
     Task,
@@ -50,6 +50,7 @@ __all__ = [
     "Side",
     "hls_include",
     "is_test_file",
+    "record_runs",
     "run_tests",
     "scaled_to",
 ]
@@ -159,6 +160,8 @@ def run_tests(
         _run_pytest(tests.pytest_files, selection.pytest_args, layout, options, report, trace)
     if selection.benches is not None:
         _run_benches(task, tests, selection.benches, layout, options, report, trace)
+    if selection.runs:
+        _run_golden(task, tests, selection.runs, layout, options, report, trace)
     if only is not None:
         report.outcomes = _in_order(report.outcomes, only, selection.unknown)
     report.seconds = time.monotonic() - started
@@ -172,6 +175,7 @@ class _Selection:
     unknown: list[str] = field(default_factory=list)
     benches: list[str] | None = None
     """Bench cases to run (``bench::case``); [] means every case; None: no bench."""
+    runs: list[GoldenRun] = field(default_factory=list)
 
 
 def _select(tests: TestSet, only: Sequence[str] | None) -> _Selection:
@@ -179,12 +183,17 @@ def _select(tests: TestSet, only: Sequence[str] | None) -> _Selection:
     targets = sorted(p for p in tests.pytest_files if is_test_file(p))
     benches = tests.bench_paths
     if only is None:
-        return _Selection(cases=named, pytest_args=targets, benches=[] if benches else None)
+        return _Selection(
+            cases=named, pytest_args=targets, benches=[] if benches else None, runs=tests.runs
+        )
     by_name = dict(reversed(named))  # the first case of a name wins
+    runs = {run.name: run for run in tests.runs}
     selection = _Selection()
     for name in dict.fromkeys(only):
         if name in by_name:
             selection.cases.append((name, by_name[name]))
+        elif name in runs:
+            selection.runs.append(runs[name])
         elif name.split("::", 1)[0] in tests.pytest_files:
             selection.pytest_args.append(name)
         elif name.split("::", 1)[0] in benches:
@@ -352,7 +361,6 @@ _BENCH_SPEC = "_duckfix/bench.json"
 _PREBUILT = "_duckfix/prebuilt"
 _log = logging.getLogger("duckfix.cbuild")
 _WARNINGS = ["-Wno-unknown-pragmas", "-Wno-unused-label"]
-_SANITIZE = ["-g", "-O1", "-fno-omit-frame-pointer", "-fsanitize=address,undefined"]
 
 
 def _run_benches(
@@ -372,44 +380,15 @@ def _run_benches(
     build cache (``options.build_cache``) gives the kernel sources a precompiled
     header and the benches a kept object where it can; the results are the same.
     """
-    sources = sorted(
-        p
-        for p in layout
-        if p.endswith(BENCH_SUFFIXES) and not p.startswith(("tests/", "_duckfix/"))
-    )
-    include = ["-I", ".", "-I", "_duckfix"]
-    if options.hls_include:
-        include += ["-isystem", options.hls_include]
-    for folder in sorted({str(PurePosixPath(p).parent) for p in tests.benches}):
-        include += ["-I", folder]
-    memory = options.limits.memory_mb or 4096
-    build = _SANITIZE
-    coverage: list[str] = []
-    if trace is not None:
-        build = ["-g", "-O0", "--coverage", "-fsanitize=address,undefined"]
-        coverage = [p for p in trace.files if p in layout]
-    spec: dict[str, Any] = {
-        "cc": "gcc",
-        "cxx": "g++",
-        "cflags": ["-std=gnu11", *build, *_WARNINGS, *include],
-        # The ap_int headers shift negative values left (defined since C++20,
-        # and what the hardware does); UBSan's shift-base check would flag them.
-        "cxxflags": ["-std=gnu++17", *build, "-fno-sanitize=shift-base", *_WARNINGS, *include],
-        "sources": sources,
-        "libs": ["-lm"],
+    spec, unit = _c_spec(task, tests, layout, options, trace)
+    spec |= {
+        "build": task.build.key(),
         "benches": tests.bench_paths,
         "only": only or None,
         "timeout": options.case_timeout,
-        "compile_timeout": _wall(options, options.compile_timeout),
-        "memory_mb": memory,
-        "coverage": coverage,
     }
-    files: dict[str, str | bytes] = {**layout, **tests.benches, **harness_files()}
-    # AddressSanitizer reserves terabytes of address space: the address-space
-    # limit is off for these runs and ASan's own RSS limit stands in for it.
-    build_limits = options.limits.model_copy(
-        update={"cpu_seconds": None, "memory_mb": None, "timeout": _wall(options, _STARTUP)}
-    )
+    files: dict[str, str | bytes] = {**layout, **unit, **tests.benches, **harness_files()}
+    build_limits = _c_limits(task, options)
     read_only = _cached_builds(spec, files, options, build_limits, objects=trace is None)
     files[_BENCH_SPEC] = json.dumps(spec)
     expected_cases = len(only) if only else 64
@@ -423,18 +402,7 @@ def _run_benches(
             ),
         }
     )
-    secret = secrets.token_hex(16)
-    run = sandbox.run(
-        [sys.executable, "_duckfix/cbench.py", _BENCH_SPEC],
-        files=files,
-        limits=limits,
-        report=True,
-        secret=secret.encode(),
-        isolation=options.isolation,
-        warm=options.warm,
-        read_only=[*read_only, *([options.hls_include] if options.hls_include else [])],
-    )
-    records = judge.records(run.report, secret)
+    run, records = _cbench(files, limits, options, read_only)
     finished = any(r.get("finished") is True for r in records)
     for record in records:
         if "build" in record:
@@ -471,6 +439,174 @@ def _run_benches(
         outcome = _ended_early(run)
         outcome["message"] = f"the test benches did not finish ({run.describe()})"
         report.outcomes.append(TestOutcome(name=tests.bench_paths[0], **outcome))
+
+
+def _c_spec(
+    task: Task,
+    tests: TestSet,
+    layout: Mapping[str, str | bytes],
+    options: RunOptions,
+    trace: Trace | None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The compile part of a C run's spec, as the task's ``[build]`` table says, and the
+    extra file a one-unit build compiles (``_duckfix/unit.c``, empty otherwise)."""
+    program = {p: t for p, t in layout.items() if not p.startswith(("tests/", "_duckfix/"))}
+    sources = task.build.source_list(program)
+    unit: dict[str, str] = {}
+    if task.build.unit and sources:
+        # Quoted includes resolve next to the including file: "../" reaches the root,
+        # and gcov names the lines after the included files, as in a separate build.
+        suffix = ".c" if all(p.endswith(".c") for p in sources) else ".cpp"
+        path = f"_duckfix/unit{suffix}"
+        unit[path] = "".join(f'#include "../{p}"\n' for p in sources)
+        sources = [path]
+    include = ["-I", ".", "-I", "_duckfix"]
+    if options.hls_include:
+        include += ["-isystem", options.hls_include]
+    for folder in sorted({str(PurePosixPath(p).parent) for p in tests.benches}):
+        include += ["-I", folder]
+    sanitize = task.build.sanitizer_flags()
+    build = ["-g", "-O1", "-fno-omit-frame-pointer", *sanitize]
+    coverage: list[str] = []
+    if trace is not None:
+        build = ["-g", "-O0", "--coverage", *sanitize]
+        coverage = [p for p in trace.files if p in layout]
+    # The ap_int headers shift negative values left (defined since C++20,
+    # and what the hardware does); UBSan's shift-base check would flag them.
+    shift = ["-fno-sanitize=shift-base"] if "undefined" in task.build.sanitize else []
+    extra = list(task.build.flags)
+    spec: dict[str, Any] = {
+        "cc": "gcc",
+        "cxx": "g++",
+        "cflags": ["-std=gnu11", *build, *_WARNINGS, *extra, *include],
+        "cxxflags": ["-std=gnu++17", *build, *shift, *_WARNINGS, *extra, *include],
+        "sources": sources,
+        "libs": ["-lm"],
+        "compile_timeout": _wall(options, options.compile_timeout),
+        "memory_mb": options.limits.memory_mb or 4096,
+        "coverage": coverage,
+    }
+    return spec, unit
+
+
+def _cbench(
+    files: Mapping[str, str | bytes],
+    limits: Limits,
+    options: RunOptions,
+    read_only: Sequence[str] = (),
+) -> tuple[RunResult, list[dict[str, Any]]]:
+    """Run ``_duckfix/cbench.py`` on the spec in ``files``: the run, and the records that
+    carry its secret (nothing else it reported is believed)."""
+    secret = secrets.token_hex(16)
+    run = sandbox.run(
+        [sys.executable, "_duckfix/cbench.py", _BENCH_SPEC],
+        files=dict(files),
+        limits=limits,
+        report=True,
+        secret=secret.encode(),
+        isolation=options.isolation,
+        warm=options.warm,
+        read_only=[*read_only, *([options.hls_include] if options.hls_include else [])],
+    )
+    return run, judge.records(run.report, secret)
+
+
+def _c_limits(task: Task, options: RunOptions) -> Limits:
+    """Limits of a C run before its timeout is set."""
+    update: dict[str, Any] = {"cpu_seconds": None, "timeout": _wall(options, _STARTUP)}
+    if "address" in task.build.sanitize:
+        # AddressSanitizer reserves terabytes of address space: the address-space
+        # limit is off for these runs and ASan's own RSS limit stands in for it.
+        update["memory_mb"] = None
+    return options.limits.model_copy(update=update)
+
+
+def _run_golden(
+    task: Task,
+    tests: TestSet,
+    runs: Sequence[GoldenRun],
+    layout: Mapping[str, str | bytes],
+    options: RunOptions,
+    report: TestReport,
+    trace: Trace | None,
+) -> None:
+    """Run the program's own main() for each run and judge its output here.
+
+    The expected output never enters the sandbox; where a run has none, it is
+    the reference program's (recorded once, cached by content: ``duckfix.golden``).
+    """
+    reference = {**(task.fixed or {}), **task.support}
+    # The reference is given the full time per run, whatever a buggy run is cut to.
+    patient = dataclasses.replace(options, case_timeout=max(options.case_timeout, 2.0))
+
+    def recorder(todo: Sequence[GoldenRun]) -> dict[str, dict[str, Any]]:
+        return _golden_records(task, tests, todo, reference, patient, None)
+
+    expected = golden.expectations(task, runs, options, recorder)
+    records = _golden_records(task, tests, runs, layout, options, trace)
+    for run in runs:
+        record = records.get(run.name, {"status": "error", "message": "no result"})
+        outcome = golden.judged(run.name, record, expected[run.name])
+        report.outcomes.append(
+            outcome.model_copy(
+                update={"seconds": _seconds(record), **_traced(record, _no_watch(trace))}
+            )
+        )
+
+
+def record_runs(
+    task: Task, runs: Sequence[GoldenRun], program: Mapping[str, str], options: RunOptions
+) -> dict[str, dict[str, Any]]:
+    """What ``program`` prints for each run and how it ends, unjudged (``tasks new`` records
+    a reference's output so): run name -> ``{"status": "ran", "stdout", "exit"}``, or
+    ``{"status": "error" | "timeout", "message"}``."""
+    layout = {**program, **task.support}
+    return _golden_records(task, task.visible, runs, layout, options, None)
+
+
+def _no_watch(trace: Trace | None) -> Trace | None:
+    """C runs record lines, not values (gcov counts no variables)."""
+    return trace.model_copy(update={"watch": []}) if trace else None
+
+
+def _golden_records(
+    task: Task,
+    tests: TestSet,
+    runs: Sequence[GoldenRun],
+    layout: Mapping[str, str | bytes],
+    options: RunOptions,
+    trace: Trace | None,
+) -> dict[str, dict[str, Any]]:
+    """Run name -> what its run printed and how it ended, as the sandbox reported it."""
+    spec, unit = _c_spec(task, tests, layout, options, trace)
+    spec |= {
+        "runs": [{"name": r.name, "args": r.args, "stdin": r.stdin} for r in runs],
+        "timeout": options.case_timeout,
+        "max_output": golden.MAX_OUTPUT,
+    }
+    files: dict[str, str | bytes] = {**layout, **unit, **harness_files()}
+    files[_BENCH_SPEC] = json.dumps(spec)
+    limits = _c_limits(task, options)
+    limits = limits.model_copy(
+        update={
+            "timeout": _wall(
+                options,
+                _STARTUP + options.compile_timeout + (options.case_timeout + 0.5) * len(runs),
+            )
+        }
+    )
+    run, records = _cbench(files, limits, options)
+    wanted = {r.name for r in runs}
+    found = {
+        r["name"]: r for r in records if isinstance(r.get("name"), str) and r["name"] in wanted
+    }
+    if not any(r.get("finished") is True for r in records):
+        # The harness died before its last word (the program may kill it): what it
+        # did not report, and what it did, cannot be taken as a result.
+        ended = _ended_early(run)
+        ended["message"] = f"the runs did not finish ({run.describe()})"
+        return {name: dict(ended) for name in wanted}
+    return found
 
 
 def _cached_builds(
@@ -528,7 +664,7 @@ def _bench_objects(
     for index, bench in enumerate(spec["benches"]):
         is_c = bench.endswith(".c") and all_c
         compiler, flags = (spec["cc"], spec["cflags"]) if is_c else (spec["cxx"], spec["cxxflags"])
-        key = cache.object_key(base, compiler, flags, bench)
+        key = cache.object_key(base, compiler, flags, bench, spec.get("build", ""))
         if key is None:
             continue
         path = f"{_PREBUILT}/bench_{index}.o"

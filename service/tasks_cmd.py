@@ -1,4 +1,4 @@
-"""``duckfix tasks``: list and check suites of tasks."""
+"""``duckfix tasks``: list and check suites of tasks, scaffold a new one."""
 
 from __future__ import annotations
 
@@ -168,3 +168,73 @@ def _print_table(suite: str, results: list[Any]) -> None:
     out.print(table)
     ok = sum(r.verdict == "ok" for r in results)
     out.print(f"{ok}/{len(results)} tasks ok")
+
+
+@tasks.command("new")
+@click.option(
+    "--from", "program", required=True, type=click.Path(dir_okay=False),
+    help="The program (a .c file with its own main()) to make a task of.",
+)  # fmt: skip
+@click.option("--lang", "language", default="c", show_default=True, help="c or hls.")
+@click.option("--out", type=click.Path(file_okay=False), help="Task folder (default: ./NAME).")
+@click.option(
+    "--run", "runs", multiple=True, metavar="'ARGS'",
+    help="A run's arguments, as a shell line (repeatable; one run per --run).",
+)  # fmt: skip
+@click.option(
+    "--stdin", "stdins", multiple=True, type=click.Path(dir_okay=False, exists=True),
+    help="A file given as stdin: once for every run, or once per --run.",
+)  # fmt: skip
+@click.option("--hidden", type=click.IntRange(min=0), help="Runs (the last) kept hidden.")
+@click.option("--unit", is_flag=True, help="Compile the sources as one translation unit.")
+@click.option("--flag", "flags", multiple=True, help="An extra compiler flag (repeatable).")
+@click.option("--no-sanitize", is_flag=True, help="Build without ASan / UBSan.")
+@click.option("--case-timeout", type=SECONDS, help="Seconds per run.")
+@click.pass_obj
+def new_cmd(
+    state: Any, program: str, language: str, out: str | None, runs: tuple[str, ...],
+    stdins: tuple[str, ...], hidden: int | None, unit: bool, flags: tuple[str, ...],
+    no_sanitize: bool, case_timeout: float | None,
+) -> None:  # fmt: skip
+    """Make a golden-output task folder from PROGRAM's own main().
+
+    Copies the program and the files it includes into fixed/ and buggy/, runs
+    it in the sandbox with each run's arguments and stdin, and records what it
+    printed as the expected output.
+    """
+    from pathlib import Path
+
+    from pydantic import ValidationError
+
+    from duckfix.build_config import BuildConfig
+    from duckfix.datasets.scaffold import NewTask, scaffold_task
+    from duckfix.errors import UsageError
+    from duckfix.service.jobs import run_options
+
+    settings, _ = state.settings(case_timeout=case_timeout)
+    try:
+        build = BuildConfig(
+            unit=unit, flags=list(flags), sanitize=[] if no_sanitize else ["address", "undefined"]
+        )
+    except ValidationError as exc:
+        raise UsageError(f"--flag {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from exc
+    texts = []
+    for path in stdins:
+        try:
+            texts.append(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--stdin {path}: cannot read it as UTF-8 text ({exc})") from exc
+    source = Path(program)
+    spec = NewTask(
+        program=source, out=Path(out) if out else Path(source.stem), runs=runs, stdins=texts,
+        hidden=hidden, language=language, build=build,
+    )  # fmt: skip
+    done = scaffold_task(spec, run_options(settings))
+    click.echo(
+        f"wrote {done.folder}: {len(done.files)} files, {done.visible} visible and "
+        f"{done.hidden} hidden runs, expected outputs recorded from the program"
+    )
+    click.echo(
+        f"buggy/ is a copy of fixed/: put the bug in {done.folder / 'buggy'} "
+        f"(`duckfix tasks check {done.folder}` says BAD until a visible run fails)"
+    )

@@ -34,6 +34,7 @@ def test_wheel_holds_only_the_duckfix_namespace(wheel: Path) -> None:
         assert f"duckfix/{room}/__init__.py" in names
     assert "duckfix/datasets/suites/builtin/trie/task.toml" in names
     assert "duckfix/datasets/suites/builtin/trie/tests/visible/test_trie.py" in names
+    assert "duckfix/datasets/suites/golden_c/calc/tests/visible/runs.jsonl" in names
     assert not any("__pycache__" in n or n.startswith("tests/") for n in names)
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     text = zipfile.ZipFile(wheel).read(metadata).decode()

@@ -19,6 +19,14 @@ flags), and ``pch`` maps a source to a header to take first with ``-include``,
 its precompiled ``.gch`` next to it. A compile with the PCH that fails for any
 reason is done again without it: a verdict never rests on the PCH.
 
+With ``runs`` in the spec (golden-output runs), there is no bench: the
+sources, which hold the program's own ``main()``, are built once and each run
+executes it with the run's arguments and stdin, reporting one ``{"name",
+"status": "ran" | "timeout" | "error", "stdout", "exit", "message", "seconds"}``
+line; stdout is cut at ``max_output`` bytes (more is an error) and the whole
+process group goes at the end of each run. What the output should be is not
+in the spec: the verdict is decided outside the sandbox (``duckfix/golden.py``).
+
 With ``compile`` in the spec, the script only compiles: each job's source to
 its object, with a ``-MD`` dependency file, one ``{"output", "ok", "message"}``
 line per job. Nothing else runs in such a run, so its objects can be kept.
@@ -36,12 +44,14 @@ last line cannot pass.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
 import secrets
 import subprocess
 import sys
+import threading
 import time
 
 _SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer")
@@ -101,21 +111,29 @@ class _Build:
         self.done: dict[tuple[str, str], tuple[str, str | None]] = {}
         os.makedirs(_OBJ, exist_ok=True)
 
-    def bench(self, index: int, bench: str, binary: str) -> tuple[str | None, list[str], list]:
-        """Build ``bench`` into ``binary``: (the first compile error or None, objects, steps)."""
-        is_c = bench.endswith(".c") and all(s.endswith(".c") for s in self.sources)
-        lang = "c" if is_c else "cxx"
+    def _toolchain(self, c_main: bool) -> tuple[str, str, list[str]]:
+        """(language, compiler, flags): C only when the main file and every source are C."""
+        is_c = c_main and all(s.endswith(".c") for s in self.sources)
         compiler = str(self.spec["cc"] if is_c else self.spec["cxx"])
         flags = [str(f) for f in (self.spec["cflags"] if is_c else self.spec["cxxflags"])]
+        return ("c" if is_c else "cxx"), compiler, flags
+
+    def bench(
+        self, index: int, bench: str | None, binary: str
+    ) -> tuple[str | None, list[str], list]:
+        """Build ``bench`` (None: none, the sources have main()) into ``binary``: (the first
+        compile error or None, objects, steps)."""
+        lang, compiler, flags = self._toolchain(bench is None or bench.endswith(".c"))
         deadline = time.monotonic() + self.limit
         steps: list[dict[str, object]] = []
         # The driver compiles the bench first, then the sources in order: the first
         # error it would print is the first error of these compiles, in this order.
-        prebuilt = self.prebuilt.get(bench)
-        if prebuilt is not None and os.path.isfile(prebuilt):
+        prebuilt = self.prebuilt.get(bench) if bench is not None else None
+        objects: list[str] = []
+        if bench is not None and prebuilt is not None and os.path.isfile(prebuilt):
             objects = [prebuilt]
             steps.append({"source": bench, "object": "prebuilt"})
-        else:
+        elif bench is not None:
             out = f"{_OBJ}/bench_{index}.o"
             started = time.monotonic()
             error, how = _compile_one(compiler, flags, bench, out, None, deadline, self.limit)
@@ -124,10 +142,23 @@ class _Build:
             if error is not None:
                 return error, [], steps
             objects = [out]
+        error = self._sources(lang, compiler, flags, objects, steps, deadline)
+        if error is not None:
+            return error, [], steps
+        code, text = _run([compiler, *flags, *objects, "-o", binary, *self.libs], deadline)
+        if code != 0:
+            return _failure(code, text, compiler, self.limit), [], steps
+        return None, objects, steps
+
+    def _sources(
+        self, lang: str, compiler: str, flags: list[str], objects: list[str], steps: list,
+        deadline: float,
+    ) -> str | None:  # fmt: skip
+        """Compile the program's sources once per language, adding their objects to ``objects``."""
         for i, source in enumerate(self.sources):
             if (lang, source) not in self.done:
                 out = f"{_OBJ}/{lang}_{i}.o"
-                pch = None if is_c else self.pch.get(source)
+                pch = None if lang == "c" else self.pch.get(source)
                 started = time.monotonic()
                 error, how = _compile_one(compiler, flags, source, out, pch, deadline, self.limit)
                 self.done[lang, source] = (out, error)
@@ -135,12 +166,13 @@ class _Build:
                               "seconds": round(time.monotonic() - started, 3)})  # fmt: skip
             out, error = self.done[lang, source]
             if error is not None:
-                return error, [], steps
+                return error
             objects.append(out)
-        code, text = _run([compiler, *flags, *objects, "-o", binary, *self.libs], deadline)
-        if code != 0:
-            return _failure(code, text, compiler, self.limit), [], steps
-        return None, objects, steps
+        return None
+
+    def program(self, binary: str) -> tuple[str | None, list[str], list]:
+        """Build the program's own ``main()`` into ``binary``: (error or None, objects, steps)."""
+        return self.bench(-1, None, binary)
 
 
 def _run(argv: list[str], deadline: float) -> tuple[int | None, str]:
@@ -277,6 +309,108 @@ def _run_case(binary: str, case: str, timeout: float, env: dict[str, str]) -> di
     }
 
 
+_STDERR_KEPT = 256 << 10
+
+
+def _drain(stream: object, keep: int, into: bytearray, over: threading.Event) -> None:
+    """Read ``stream`` to its end, keeping its first ``keep`` bytes; ``over`` if it had more."""
+    while chunk := stream.read(65536):  # type: ignore[attr-defined]
+        room = keep - len(into)
+        if room > 0:
+            into += chunk[:room]
+        if len(chunk) > room:
+            over.set()
+
+
+def _feed(stream: object, data: bytes) -> None:
+    try:
+        stream.write(data)  # type: ignore[attr-defined]
+        stream.close()  # type: ignore[attr-defined]
+    except OSError:
+        pass  # the program did not read all of its input: that is its business
+
+
+def _run_program(
+    binary: str, run: dict, timeout: float, env: dict[str, str], max_output: int
+) -> dict[str, object]:
+    """Run the program's own main() with a run's arguments and stdin: what it printed and how
+    it ended. The verdict is not decided here (the expected output never enters the sandbox)."""
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [binary, *[str(a) for a in run.get("args") or []]],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=env, start_new_session=True,
+    )  # fmt: skip
+    out, err = bytearray(), bytearray()
+    too_much, _ = threading.Event(), threading.Event()
+    threads = [
+        threading.Thread(target=_drain, args=(proc.stdout, max_output, out, too_much)),
+        threading.Thread(target=_drain, args=(proc.stderr, _STDERR_KEPT, err, _)),
+        threading.Thread(target=_feed, args=(proc.stdin, str(run.get("stdin") or "").encode())),
+    ]
+    for thread in threads:
+        thread.daemon = True
+        thread.start()
+    ended = "exited"
+    deadline = started + timeout
+    while proc.poll() is None:
+        if too_much.is_set():
+            ended = "output"
+            break
+        if time.monotonic() > deadline:
+            ended = "timeout"
+            break
+        time.sleep(0.002)
+    # The program's children would hold its pipes open: the whole group goes.
+    with contextlib.suppress(OSError):
+        os.killpg(proc.pid, 9)
+    code = proc.wait()
+    for thread in threads:
+        thread.join(timeout=2)
+    seconds = time.monotonic() - started
+    stderr = bytes(err).decode("utf-8", "replace")
+    if ended == "timeout":
+        return {"status": "timeout", "message": f"no result within {timeout:g} s",
+                "seconds": seconds}  # fmt: skip
+    if ended == "output" or too_much.is_set():
+        return {"status": "error", "message": f"printed more than {max_output} bytes",
+                "seconds": seconds}  # fmt: skip
+    found = _sanitizer(stderr)
+    if found is not None:
+        return {"status": "error", "message": found, "seconds": seconds}
+    if code < 0:
+        tail = stderr.strip().splitlines()[-1:] if stderr.strip() else []
+        message = f"killed by signal {-code}" + (f": {tail[0][:300]}" if tail else "")
+        return {"status": "error", "message": message, "seconds": seconds}
+    return {
+        "status": "ran",
+        "stdout": bytes(out).decode("utf-8", "replace"),
+        "exit": code,
+        "stderr": stderr[-300:],
+        "seconds": seconds,
+    }
+
+
+def _golden(spec: dict, build: _Build, env: dict[str, str]) -> None:
+    """Build the program once and run each golden run; one record a run."""
+    binary = "_duckfix/program"
+    error, objects, steps = build.program(binary)
+    _emit({"build": "program", "steps": steps})
+    runs = [r for r in spec["runs"] if isinstance(r, dict)]
+    covered = [os.path.normpath(str(s)) for s in spec.get("coverage") or []]
+    for run in runs:
+        name = str(run.get("name"))
+        if error is not None:
+            _emit({"name": name, "status": "error", "message": f"does not compile: {error}"})
+            continue
+        if covered:
+            _clear_counts(objects)
+        record = _run_program(binary, run, float(spec["timeout"]), env, int(spec["max_output"]))
+        if covered:
+            record["lines"] = _coverage(objects, covered)
+        _emit({"name": name, **record})
+
+
 def _counts(objects: list[str]) -> list[str]:
     """The .gcda files of ``objects`` (gcov names them after the object)."""
     return [o[: -len(".o")] + ".gcda" for o in objects if o.endswith(".o")]
@@ -344,6 +478,10 @@ def main() -> None:
     )
     env["UBSAN_OPTIONS"] = "print_stacktrace=0:halt_on_error=1"
     build = _Build(spec)
+    if spec.get("runs") is not None:
+        _golden(spec, build, env)
+        _emit({"finished": True})
+        return
     for index, bench in enumerate(spec["benches"]):
         binary = f"_duckfix/bench_{index}"
         error, objects, steps = build.bench(index, bench, binary)
