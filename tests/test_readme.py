@@ -19,6 +19,7 @@ def _commands() -> list[str]:
     text = README.read_text(encoding="utf-8")
     found = []
     for block in re.findall(r"```(?:sh|bash|console)\n(.*?)```", text, flags=re.S):
+        block = re.sub(r"\\\n\s*", " ", block)  # a command continued on the next line
         for line in block.splitlines():
             line = line.strip()
             if line.startswith("duckfix "):
@@ -44,11 +45,25 @@ def _chain(line: str) -> list[click.Command]:
 
 
 def _unknown_flags(line: str, chain: list[click.Command]) -> list[str]:
-    known = {
-        opt for command in chain for param in command.params for opt in getattr(param, "opts", [])
-    } | {"-h", "--help"}
-    flags = [a.split("=")[0] for a in shlex.split(line)[1:] if a.startswith("-") and a != "-"]
-    return [f for f in flags if f not in known]
+    takes_value: dict[str, bool] = {"-h": False, "--help": False}
+    for command in chain:
+        for param in command.params:
+            if isinstance(param, click.Option):
+                for opt in param.opts:
+                    takes_value[opt] = not (param.is_flag or param.count)
+    unknown, tokens = [], shlex.split(line)[1:]
+    skip = False
+    for token in tokens:
+        if skip:  # the value of the option before, which may itself start with "-"
+            skip = False
+            continue
+        if not token.startswith("-") or token == "-":
+            continue
+        name = token.split("=")[0]
+        if name not in takes_value:
+            unknown.append(token)
+        skip = takes_value.get(name, False) and "=" not in token
+    return unknown
 
 
 def test_the_readme_shows_duckfix_commands() -> None:
