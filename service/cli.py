@@ -78,13 +78,16 @@ class State:
     warned: bool = False
     """Stray DUCKFIX_* variables were reported; a command loading settings twice says it once."""
 
-    def settings(self, **more: Any) -> tuple[Any, dict[str, str]]:
-        """The settings in force, after checking the environment the command runs in."""
+    def settings(self, cwd: Any = None, **more: Any) -> tuple[Any, dict[str, str]]:
+        """The settings in force, after checking the environment the command runs in.
+
+        ``cwd``: where the settings file is looked for (a ``--repo`` the command names).
+        """
         from duckfix.config import load_settings
         from duckfix.environment import check_sandbox_dir
 
         given = {k: v for k, v in more.items() if v is not None}
-        settings, sources = load_settings({**self.flags, **given})
+        settings, sources = load_settings({**self.flags, **given}, cwd=cwd)
         if not self.warned:
             self.warned = True
             _warn_stray_variables(settings)

@@ -4,8 +4,11 @@ A file check is ``check(ctx: FileContext, settings: ReviewSettings) -> list[Find
 a commit check is ``check(commit: CommitInfo, repo: Path | None, settings) -> list[Finding]``.
 Every finding sits on a line the diff adds (checks of file content filter their
 tool's output to those lines) or, for a commit, on a line of its message under
-the path ``COMMIT_MSG``. Checks never raise on odd input: a tool that is
-missing or fails is reported as one ``note`` finding, not an exception.
+the path ``COMMIT_MSG``. A check that cannot run on a file (its tool is
+missing or fails, the file's text is unknown, it does not compile with the
+flags known here) raises :class:`~duckfix.errors.CheckNotRun`: that goes into
+the review's coverage (:mod:`duckfix.coverage`), never into its findings.
+Checks never raise anything else on odd input.
 """
 
 from __future__ import annotations
@@ -15,14 +18,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from duckfix.config import ReviewSettings
+from duckfix.coverage import CheckRun
+from duckfix.errors import CheckNotRun
 from duckfix.models import Finding
-from duckfix.patches import CommitInfo, FileContext
+from duckfix.patches import COMMIT_MSG, CommitInfo, FileContext
 
 __all__ = [
     "COMMIT_CHECKS",
     "FILE_CHECKS",
     "CommitCheck",
     "FileCheck",
+    "file_checks_with_coverage",
     "run_commit_checks",
     "run_file_checks",
 ]
@@ -66,25 +72,59 @@ FILE_CHECKS = tuple(_FILE_CHECKS)
 COMMIT_CHECKS = ("commit",)
 
 
+def file_checks_with_coverage(
+    ctx: FileContext, settings: ReviewSettings, names: Sequence[str]
+) -> tuple[list[Finding], list[CheckRun]]:
+    """Every named file check's findings on one file, in check order, and where each ran.
+
+    A file the diff adds nothing to (a deletion, a pure rename, a binary
+    file) is not checked, and not counted either.
+    """
+    out: list[Finding] = []
+    runs: list[CheckRun] = []
+    change = ctx.change
+    if change.binary or change.status == "deleted" or not change.added_lines:
+        return out, runs
+    for name in names:
+        check = _file_check(name, ctx.path)
+        if check is None:
+            continue
+        try:
+            out += check(ctx, settings)
+        except CheckNotRun as exc:
+            runs.append(CheckRun(check=name, path=ctx.path, status="not-run", reason=str(exc)))
+        else:
+            runs.append(CheckRun(check=name, path=ctx.path, status="ran"))
+    return out, runs
+
+
 def run_file_checks(
     ctx: FileContext, settings: ReviewSettings, names: Sequence[str]
 ) -> list[Finding]:
-    """Every named file check's findings on one file, in check order."""
-    out: list[Finding] = []
-    for name in names:
-        check = _file_check(name, ctx.path)
-        if check is not None:
-            out += check(ctx, settings)
-    return out
+    """Every named file check's findings on one file, in check order (coverage dropped)."""
+    return file_checks_with_coverage(ctx, settings, names)[0]
 
 
 def run_commit_checks(
-    commit: CommitInfo, repo: Path | None, settings: ReviewSettings, names: Sequence[str]
+    commit: CommitInfo,
+    repo: Path | None,
+    settings: ReviewSettings,
+    names: Sequence[str],
+    runs: list[CheckRun] | None = None,
 ) -> list[Finding]:
-    """Every named commit check's findings on one commit."""
+    """Every named commit check's findings on one commit; where each ran goes to ``runs``."""
     checks = _commit_checks()
     out: list[Finding] = []
+    where = f"{COMMIT_MSG} {commit.label}"
     for name in names:
-        if name in checks:
+        if name not in checks:
+            continue
+        try:
             out += checks[name](commit, repo, settings)
+        except CheckNotRun as exc:
+            if runs is not None:
+                runs.append(CheckRun(check=name, path=where, status="not-run", reason=str(exc)))
+        else:
+            if runs is not None:
+                runs.append(CheckRun(check=name, path=where, status="ran"))
     return out

@@ -203,7 +203,9 @@ def _review_series(
     per_patch: list[tuple[str, int]] = []
     for number, patch in sorted(series.patches.items()):
         outcome = results.get(number)
-        findings, checks = (outcome.findings, outcome.checks) if outcome else ([], [])
+        # Only the checks that ran are named: one that could not run is the
+        # bot's business (mail status), never the author's.
+        findings, checks = (outcome.findings, outcome.ran_checks) if outcome else ([], [])
         sha = applied.commits.get(number)
         findings = findings + [f for f in extra if f.commit == sha]
         per_patch.append((patch.raw_subject, len(findings)))

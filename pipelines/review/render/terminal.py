@@ -47,6 +47,9 @@ def render_terminal(report: Report, console: Console) -> None:
                 console.print(line)
     console.print()
     console.print(Text(summary_line(report), style="bold"))
+    missed = bool(report.not_run)
+    style = ("bold red" if report.strict else "yellow") if missed else "dim"
+    console.print(Text(f"coverage: {visible(report.coverage_line())}", style=style))
     if report.omitted:
         console.print(Text("left out:", style="dim"))
         for note in report.omitted:
