@@ -60,6 +60,8 @@ class CompileSetup:
     """Host folders outside the reviewed tree that the compiler must read."""
     source: str = "best effort"
     """Where the flags came from, for the coverage line."""
+    own: bool = False
+    """The flags are the project's (compile_commands.json or [review.c]), not a guess."""
     known_files: frozenset[str] = frozenset()
     """Repository paths the database compiles (to prefer them as a header's includer)."""
 
@@ -184,11 +186,13 @@ def setup_for(
             setup = _from_entry(entry, database, tree_root)
             setup.source = f"{_shown(database.path, checkout, tree_root)} ({how})"
             setup.known_files = frozenset(database.by_file)
+            setup.own = True
             _add_settings(setup, tree_root, settings)
             return setup
-    setup = CompileSetup(source="review.c settings")
+    setup = CompileSetup(source="review.c settings", own=True)
     if not (settings.flags or settings.include or settings.prelude):
         setup.source = "best effort (no compile_commands.json, no [review.c] settings)"
+        setup.own = False
         for folder in _best_effort_includes(tree_root):
             setup.includes.append(("-I", str(folder)))
     else:

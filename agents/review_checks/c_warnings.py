@@ -103,8 +103,17 @@ def check(ctx: FileContext, settings: ReviewSettings) -> list[Finding]:
     fatal = next((d for d in diags if d.kind == "fatal error"), None)
     if fatal is not None:
         raise CheckNotRun(f"{job.where(fatal)}: {fatal.message} (flags: {job.source})")
+    # Errors are the patch's only when the flags are the project's (its
+    # compile_commands.json or [review.c]) and all of them sit on added lines:
+    # with flags guessed here, or a header compiled alone, "unknown type name"
+    # says more about the guess than about the patch.
     outside = next(
-        (d for d in diags if d.kind == "error" and not (job.is_target(d.file) and d.line in added)),
+        (
+            d
+            for d in diags
+            if d.kind == "error"
+            and (not job.trusted or not (job.is_target(d.file) and d.line in added))
+        ),
         None,
     )
     if outside is not None:
@@ -159,6 +168,8 @@ class _Job:
     read_only: list[str] = field(default_factory=list)
     source: str = "best effort"
     """Where the flags came from, said when the file cannot be checked."""
+    trusted: bool = False
+    """The flags are the project's own and the file is compiled as its build would."""
 
     def is_target(self, file: str) -> bool:
         return file == self.target if file == "<stdin>" else os.path.normpath(file) == self.target
@@ -184,8 +195,11 @@ def _plan(ctx: FileContext, settings: ReviewSettings, cxx: bool) -> _Job:
     in_place = _holds(folder / path, text)
     setup = setup_for(path, folder, ctx.repo, settings.c)
     main, main_cxx = path, cxx
-    if PurePosixPath(path).suffix.lower() in _HEADERS and in_place:
+    header = PurePosixPath(path).suffix.lower() in _HEADERS
+    alone = header
+    if header and in_place:
         includer = _includer(tree, folder, path, setup.known_files)
+        alone = includer is None
         if includer is not None:
             main = includer
             main_cxx = PurePosixPath(includer).suffix.lower() in _CXX
@@ -197,7 +211,8 @@ def _plan(ctx: FileContext, settings: ReviewSettings, cxx: bool) -> _Job:
     arguments += setup.arguments()
     job = _Job(arguments, main_cxx, str(folder / path), str(folder))
     job.read_only = [str(folder), *setup.read_only]
-    job.source = setup.source
+    job.source = setup.source + (", the header alone" if alone else "")
+    job.trusted = setup.own and not alone
     if in_place:
         job.arguments.append(str(folder / main))
     else:

@@ -90,7 +90,7 @@ def parse_output(
         path = m.group("file")
         if path in files:
             out.append(_finding(path, number, level, kind, message, None))
-        elif commit is not None:
+        elif commit is not None and path in ("-", ""):  # a line of the patch: the message
             quoted = patch_lines[number - 1] if 1 <= number <= len(patch_lines) else ""
             line = _message_line(quoted, message_lines)
             out.append(_finding(COMMIT_MSG, line, level, kind, message, commit.sha))

@@ -103,6 +103,7 @@ def from_range(repo: git.Repo, spec: str) -> Review:
         commits=_commits(repo, f"{shas['start']}..{shas['end']}"),
         repo=_top(repo),
         revision=shas["end"],
+        range_spec=f"{shas['start'][:12]}..{shas['end'][:12]}",
     )
     return review
 
@@ -148,6 +149,7 @@ def from_commits(repo: git.Repo, commits: Sequence[str], label: str) -> Review:
         commits=[c for c in history if c.sha in wanted],
         repo=_top(repo),
         revision=last,
+        range_spec=f"{base[:12]}..{last[:12]}" if parents else last[:12],
     )
 
 
@@ -271,7 +273,15 @@ def from_text(text: str, label: str, repo: git.Repo | None = None) -> list[Revie
         files = parse_diff(text, label)
         if not files:
             raise PatchError(f"{label}: no diff found (expected a unified diff or a patch e-mail)")
-        return [Review(label=label, files=files, repo=top, revision="WORKTREE" if top else None)]
+        return [
+            Review(
+                label=label,
+                files=files,
+                repo=top,
+                revision="WORKTREE" if top else None,
+                patch_text=text,
+            )
+        ]
     reviews = []
     messages = split_mbox(text)
     for number, mail in enumerate(messages, 1):
@@ -287,6 +297,7 @@ def from_text(text: str, label: str, repo: git.Repo | None = None) -> list[Revie
                 commits=[commit],
                 repo=top,
                 revision="WORKTREE" if top else None,
+                patch_text=mail,
             )
         )
     if not reviews:

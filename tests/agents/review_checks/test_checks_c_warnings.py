@@ -11,6 +11,7 @@ import pytest
 
 from duckfix import sandbox
 from duckfix.agents.review_checks import c_warnings
+from duckfix.config import CReviewSettings
 from duckfix.errors import CheckNotRun, SandboxError
 from duckfix.hls_headers import hls_include
 from duckfix.models import RunResult
@@ -86,9 +87,13 @@ def test_errors_on_untouched_lines_mean_missing_build_flags(tmp_path: Path) -> N
         c_warnings.check(make_ctx(tmp_path / "r", "drv/f.c", old, new), SETTINGS)
 
 
-def test_an_error_on_an_added_line(tmp_path: Path) -> None:
+def test_an_error_on_an_added_line_counts_only_with_the_projects_flags(tmp_path: Path) -> None:
     new = "int f(void)\n{\n\treturn missing_symbol;\n}\n"
-    found = c_warnings.check(make_ctx(tmp_path / "r", "f.c", "", new), SETTINGS)
+    # With flags guessed here, an error may be the guess's: the check did not run.
+    with pytest.raises(CheckNotRun, match=r"missing_symbol.*flags: best effort"):
+        c_warnings.check(make_ctx(tmp_path / "r", "f.c", "", new), SETTINGS)
+    own = SETTINGS.model_copy(update={"c": CReviewSettings(flags=("-std=c11",))})
+    found = c_warnings.check(make_ctx(tmp_path / "s", "f.c", "", new), own)
     assert [(f.line, f.severity, f.category) for f in found] == [(3, "error", "c/error")]
 
 
