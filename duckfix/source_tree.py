@@ -152,6 +152,25 @@ class SourceTree:
         names = (raw or b"").decode("utf-8", "surrogateescape").split("\0")
         return sorted(n.removeprefix(prefix) for n in names if n)
 
+    def grep_lines(self, pattern: str, suffixes: Iterable[str]) -> list[tuple[str, str]]:
+        """(path, line) of every line matching the extended regular expression ``pattern``."""
+        specs = [f"*{s}" for s in suffixes]
+        args = ["grep", "-z", "-I", "-E", "-e", pattern]
+        if self.kind == "commit":
+            args.append(self.revision)
+        elif self.kind == "index":
+            args.insert(1, "--cached")
+        raw = self._git(*args, "--", *specs)
+        prefix = f"{self.revision}:" if self.kind == "commit" else ""
+        out: list[tuple[str, str]] = []
+        # -z: "path\0line\n" per match.
+        text = (raw or b"").decode("utf-8", "surrogateescape")
+        for record in text.splitlines():
+            path, sep, line = record.partition("\0")
+            if sep:
+                out.append((path.removeprefix(prefix), line))
+        return out
+
     # --- a folder ------------------------------------------------------------------
 
     def checkout_matches(self) -> bool:

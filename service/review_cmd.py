@@ -46,6 +46,11 @@ _RANK = {"error": 0, "warning": 1, "note": 2}
 )
 @click.option("--no-cache", is_flag=True, help="Do not answer model calls from the cache.")
 @click.option(
+    "--explain-conventions",
+    is_flag=True,
+    help="Print the commit conventions learned from the repository's history, and stop.",
+)
+@click.option(
     "--hls-dataset",
     type=click.Path(path_type=Path),
     help="Measure instead: which bugs of a Chrysalis HLS_Bug_Dataset folder the checks flag.",
@@ -63,6 +68,7 @@ def review(
     fail_on: str | None,
     provider: str | None,
     no_cache: bool,
+    explain_conventions: bool,
     hls_dataset: Path | None,
 ) -> None:
     """Review PATCH (a diff or patch e-mail file, or - for stdin), --range A..B, or --staged.
@@ -79,6 +85,9 @@ def review(
         if patch or rev_range or staged:
             raise UsageError("--hls-dataset is reviewed on its own: drop PATCH, --range, --staged")
         _measure_hls_dataset(state, hls_dataset, fmt, output, checks)
+        return
+    if explain_conventions:
+        _explain_conventions(state, repo, rev_range)
         return
     given = [x for x in (patch, rev_range, staged or None) if x]
     if len(given) != 1:
@@ -116,6 +125,26 @@ def review(
         failed = True
     if failed:
         sys.exit(1)
+
+
+def _explain_conventions(state: Any, repo: Path | None, rev_range: str | None) -> None:
+    """What the review learns from the history before ``rev_range`` (or up to HEAD)."""
+    from duckfix.conventions import conventions_for, describe
+    from duckfix.pipelines.review import inputs
+
+    where = repo.expanduser() if repo is not None else None
+    settings, _ = state.settings(cwd=where)
+    git_repo = inputs.open_repo(where or Path.cwd())
+    top = Path(git_repo.working_tree_dir or ".")
+    before = "HEAD"
+    if rev_range:
+        review = inputs.from_range(git_repo, rev_range)
+        first = review.commits[0].sha if review.commits else None
+        before = f"{first}^" if first else before
+    learned = conventions_for(top, before, settings.review.history)
+    click.echo(f"conventions of {top} (history before {before}):")
+    for line in describe(learned):
+        click.echo(f"  {line}")
 
 
 def _read_label(patch: str | None) -> str:

@@ -1,7 +1,8 @@
 """The deterministic checks: each reads one changed file (or one commit) and returns findings.
 
 A file check is ``check(ctx: FileContext, settings: ReviewSettings) -> list[Finding]``;
-a commit check is ``check(commit: CommitInfo, repo: Path | None, settings) -> list[Finding]``.
+a commit check is ``check(commit: CommitInfo, repo: Path | None, settings, conventions)
+-> list[Finding]`` (the project's conventions, :mod:`duckfix.conventions`).
 Every finding sits on a line the diff adds (checks of file content filter their
 tool's output to those lines) or, for a commit, on a line of its message under
 the path ``COMMIT_MSG``. A check that cannot run on a file (its tool is
@@ -18,6 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from duckfix.config import ReviewSettings
+from duckfix.conventions import Conventions
 from duckfix.coverage import CheckRun
 from duckfix.errors import CheckNotRun
 from duckfix.models import Finding
@@ -34,7 +36,9 @@ __all__ = [
 ]
 
 FileCheck = Callable[[FileContext, ReviewSettings], list[Finding]]
-CommitCheck = Callable[[CommitInfo, "Path | None", ReviewSettings], list[Finding]]
+CommitCheck = Callable[
+    [CommitInfo, "Path | None", ReviewSettings, "Conventions | None"], list[Finding]
+]
 
 
 # Check name -> (its module, the file suffixes it reads; None: every file).
@@ -111,6 +115,7 @@ def run_commit_checks(
     settings: ReviewSettings,
     names: Sequence[str],
     runs: list[CheckRun] | None = None,
+    conventions: Conventions | None = None,
 ) -> list[Finding]:
     """Every named commit check's findings on one commit; where each ran goes to ``runs``."""
     checks = _commit_checks()
@@ -120,7 +125,7 @@ def run_commit_checks(
         if name not in checks:
             continue
         try:
-            out += checks[name](commit, repo, settings)
+            out += checks[name](commit, repo, settings, conventions)
         except CheckNotRun as exc:
             if runs is not None:
                 runs.append(CheckRun(check=name, path=where, status="not-run", reason=str(exc)))

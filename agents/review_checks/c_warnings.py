@@ -54,8 +54,8 @@ __all__ = ["check"]
 _C = {".c", ".h"}
 _CXX = {".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx"}
 _HEADERS = {".h", ".hpp", ".hh", ".hxx"}
-# What a compile reads: sources, headers, and the fragments projects include.
-_TREE_SUFFIXES = _C | _CXX | {".inc", ".def", ".inl", ".ipp", ".tcc", ".x", ".tbl"}
+# What a compile reads besides its source: headers, and the fragments projects include.
+_INCLUDED = _HEADERS | {".h", ".inc", ".def", ".inl", ".ipp", ".tcc", ".x", ".tbl"}
 _LOOKS_CXX = re.compile(
     r"^\s*(?:namespace\b|template\s*<|class\s+\w+\s*[:{]|#include\s*<(?:iostream|string|vector)>)"
     r"|\bstd::",
@@ -191,16 +191,19 @@ def _plan(ctx: FileContext, settings: ReviewSettings, cxx: bool) -> _Job:
     tree = ctx.source_tree()
     if tree is None:  # a patch outside any repository: its text alone
         return _Job(["-x", "c++" if cxx else "c", "-"], cxx, "<stdin>", stdin=text)
-    folder = tree.folder(_c_like).resolve()
+    # Headers (what includes read) for all; sources only those compiled here.
+    folder = tree.folder(_header_like)
+    folder = tree.folder(lambda p: p == path).resolve()
     in_place = _holds(folder / path, text)
     setup = setup_for(path, folder, ctx.repo, settings.c)
     main, main_cxx = path, cxx
     header = PurePosixPath(path).suffix.lower() in _HEADERS
     alone = header
     if header and in_place:
-        includer = _includer(tree, folder, path, setup.known_files)
+        includer = _includer(tree, path, setup.known_files)
         alone = includer is None
         if includer is not None:
+            tree.folder(lambda p: p == includer)
             main = includer
             main_cxx = PurePosixPath(includer).suffix.lower() in _CXX
             setup = setup_for(includer, folder, ctx.repo, settings.c)
@@ -224,8 +227,8 @@ def _plan(ctx: FileContext, settings: ReviewSettings, cxx: bool) -> _Job:
     return job
 
 
-def _c_like(path: str) -> bool:
-    return PurePosixPath(path).suffix.lower() in _TREE_SUFFIXES
+def _header_like(path: str) -> bool:
+    return PurePosixPath(path).suffix.lower() in _INCLUDED
 
 
 def _holds(file: Path, text: str) -> bool:
@@ -239,27 +242,24 @@ _INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.MULTILINE)
 _SOURCES = (".c", ".cc", ".cpp", ".cxx")
 
 
-def _includer(tree: SourceTree, folder: Path, header: str, known: frozenset[str]) -> str | None:
+def _includer(tree: SourceTree, header: str, known: frozenset[str]) -> str | None:
     """A source file that includes ``header``: compiled, it shows the header's warnings.
 
     Preferred: one the compile database builds, then one beside the header,
     then the shortest path.
     """
     name = PurePosixPath(header).name
+    pattern = r'^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]([^>"]*/)?' + re.escape(name)
     found: list[tuple[bool, bool, int, str]] = []
-    for candidate in tree.grep(name, _SOURCES)[:500]:
-        try:
-            text = (folder / candidate).read_text(encoding="utf-8", errors="replace")
-        except OSError:
+    for candidate, line in tree.grep_lines(pattern + '[>"]', _SOURCES):
+        m = _INCLUDE.match(line)
+        if m is None:
             continue
-        for value in _INCLUDE.findall(text):
-            if not value.endswith(name):
-                continue
-            beside = os.path.normpath(str(PurePosixPath(candidate).parent / value))
-            if header in (beside, value) or header.endswith("/" + value):
-                same = PurePosixPath(candidate).parent == PurePosixPath(header).parent
-                found.append((candidate not in known, not same, len(candidate), candidate))
-                break
+        value = m.group(1)
+        beside = os.path.normpath(str(PurePosixPath(candidate).parent / value))
+        if header in (beside, value) or header.endswith("/" + value):
+            same = PurePosixPath(candidate).parent == PurePosixPath(header).parent
+            found.append((candidate not in known, not same, len(candidate), candidate))
     return min(found)[3] if found else None
 
 

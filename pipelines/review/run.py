@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from duckfix.agents.review_checks import file_checks_with_coverage, run_commit_checks
 from duckfix.config import ReviewSettings
+from duckfix.conventions import Conventions, conventions_for
 from duckfix.coverage import CheckRun
 from duckfix.models import Finding
 from duckfix.patches import FileContext, Review
@@ -34,6 +35,7 @@ __all__ = [
     "check_commits",
     "check_file",
     "finish",
+    "review_conventions",
     "run_review",
 ]
 
@@ -126,10 +128,19 @@ def check_commits(
 
     out: list[Finding] = []
     runs: list[CheckRun] = []
+    conventions = review_conventions(review, settings) if review.commits else None
     for commit in review.commits:
-        out += run_commit_checks(commit, review.repo, settings, names, runs)
+        out += run_commit_checks(commit, review.repo, settings, names, runs, conventions)
     found, ran = run_patch_checks(review, settings, names)
     return out + found, runs + ran
+
+
+def review_conventions(review: Review, settings: ReviewSettings) -> Conventions:
+    """The project's conventions, from its history before the review's first commit."""
+    if not settings.conventions:
+        return Conventions()
+    first = review.commits[0].sha if review.commits else None
+    return conventions_for(review.repo, f"{first}^" if first else "HEAD", settings.history)
 
 
 def finish(

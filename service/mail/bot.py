@@ -194,11 +194,17 @@ def _review_series(
             return "not applied"
         assert applied.worktree is not None
         results = review(applied.worktree, series, applied.commits)
+    from duckfix.conventions import Conventions, conventions_for
     from duckfix.service.mail.series_checks import check_series
 
     # Each review read its commit's message already: the series checks use it.
     commits = {n: o.review.commits[0] for n, o in results.items() if o.review.commits}
-    extra = check_series(series, commits, mail)
+    conventions = (
+        conventions_for(repo, applied.base, settings.review.history)
+        if settings.review.conventions
+        else Conventions()
+    )
+    extra = check_series(series, commits, mail, conventions)
     replies: list[QueuedReply] = []
     per_patch: list[tuple[str, int]] = []
     for number, patch in sorted(series.patches.items()):

@@ -6,7 +6,8 @@ subject), so it is answered under that patch like any other finding:
 * a series of more than ``mail.cover_over`` patches has a cover letter;
 * it has at most ``mail.max_patches`` patches;
 * its subject names one of the list's trees (``mail.trees``), when it has any;
-* a patch whose subject says it fixes something carries a ``Fixes:`` tag;
+* a patch whose subject says it fixes something carries a ``Fixes:`` tag, on a
+  list whose history uses them (:mod:`duckfix.conventions`);
 * each patch is signed off by its author (``Signed-off-by:`` with the From: address).
 """
 
@@ -16,6 +17,7 @@ import re
 from email.utils import getaddresses
 
 from duckfix.config import MailSettings
+from duckfix.conventions import Conventions
 from duckfix.models import Finding, Severity
 from duckfix.patches import COMMIT_MSG, CommitInfo
 from duckfix.service.mail.model import Series
@@ -42,9 +44,13 @@ def _address(author: str) -> str:
 
 
 def check_series(
-    series: Series, commits: dict[int, CommitInfo], settings: MailSettings
+    series: Series,
+    commits: dict[int, CommitInfo],
+    settings: MailSettings,
+    conventions: Conventions | None = None,
 ) -> list[Finding]:
     """The series-level findings, each on the commit message of the patch it concerns."""
+    conv = conventions or Conventions()
     out: list[Finding] = []
     if not commits:
         return out
@@ -74,7 +80,7 @@ def check_series(
         trailers = commit.trailers
         lines = commit.message.splitlines()
         last = len(lines)
-        if _FIXES_SUBJECT.search(commit.subject) and not any(
+        if conv.uses_fixes and _FIXES_SUBJECT.search(commit.subject) and not any(
             k.lower() == "fixes" for k, _ in trailers
         ):
             out.append(
