@@ -80,8 +80,10 @@ def check_series(
         trailers = commit.trailers
         lines = commit.message.splitlines()
         last = len(lines)
-        if conv.uses_fixes and _FIXES_SUBJECT.search(commit.subject) and not any(
-            k.lower() == "fixes" for k, _ in trailers
+        if (
+            conv.uses_fixes
+            and _FIXES_SUBJECT.search(commit.subject)
+            and not any(k.lower() == "fixes" for k, _ in trailers)
         ):
             out.append(
                 _finding(commit, 1, "warning", "fixes-tag",

@@ -163,6 +163,14 @@ def test_a_secret_blocks_the_push_and_the_remote_does_not_get_it(hooked: Repo) -
     assert hooked.remote_sha("main") == before
 
 
+def test_an_aws_secret_access_key_alone_blocks_the_push(hooked: Repo) -> None:
+    key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + "EXAMPLEKEY"  # AWS's documentation example
+    hooked.commit("aws.py", f'AWS_SECRET_ACCESS_KEY = "{key}"\n', "Add the key")
+    done = hooked.push("origin", "main")
+    assert done.returncode != 0 and "secrets/aws-secret-key" in done.stderr
+    assert key not in done.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "extra"),
     [(("--no-verify",), {}), ((), {"DUCKFIX_SKIP": "1"})],
