@@ -3,7 +3,9 @@
 Each finding sits on a patch's commit message (``COMMIT_MSG``; line 1 is its
 subject), so it is answered under that patch like any other finding:
 
-* a series of more than ``mail.cover_over`` patches has a cover letter;
+* a series of more than ``mail.cover_over`` patches has a cover letter, and
+  the cover letter is not git's template (``*** SUBJECT HERE ***``,
+  ``*** BLURB HERE ***``) sent as it was;
 * it has at most ``mail.max_patches`` patches;
 * its subject names one of the list's trees (``mail.trees``), when it has any;
 * a patch whose subject says it fixes something carries a ``Fixes:`` tag, on a
@@ -24,6 +26,8 @@ from duckfix.service.mail.model import Series
 
 __all__ = ["check_series"]
 
+_SUBJECT_HERE = "*** SUBJECT HERE ***"
+_BLURB_HERE = "*** BLURB HERE ***"
 _FIXES_SUBJECT = re.compile(r"\b(fix|fixes|fixed|fixing)\b", re.IGNORECASE)
 
 
@@ -66,6 +70,13 @@ def check_series(
             _finding(first, 1, "warning", "too-long",
                      f"{series.total} patches, over the list's limit of {settings.max_patches} "
                      "at a time; split the series into smaller ones")
+        )  # fmt: skip
+    cover = series.cover
+    if cover is not None and (_SUBJECT_HERE in cover.raw_subject or _BLURB_HERE in cover.body):
+        out.append(
+            _finding(first, 1, "warning", "cover-placeholder",
+                     "the cover letter is git's template, sent as it was (*** SUBJECT HERE *** / "
+                     "*** BLURB HERE ***): say what the series does and why, and send it again")
         )  # fmt: skip
     tree = next((m.subject.tree for m in series.messages if m.subject.tree), None)
     if settings.trees and tree not in settings.trees:
