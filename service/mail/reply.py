@@ -20,7 +20,7 @@ import re
 import textwrap
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
+from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
@@ -97,7 +97,7 @@ class _IdListHeader(BaseHeader):
         return str(policy.linesep).join(lines) + str(policy.linesep)
 
 
-class _SubjectHeader(UnstructuredHeader):
+class _SubjectHeader(BaseHeader):
     """``Subject``: an ASCII subject folds at the spaces after its first word, never encoded.
 
     The stock class may fold before the first word (an empty first line) and
@@ -106,6 +106,15 @@ class _SubjectHeader(UnstructuredHeader):
     stays whole (RFC 5322 allows 998 characters). Non-ASCII subjects are left
     to the stock folding, which must encode them.
     """
+
+    max_count = 1
+
+    @classmethod
+    def parse(cls, value: str, kwds: dict[str, Any]) -> None:
+        from email import _header_value_parser as parser
+
+        kwds["parse_tree"] = parser.get_unstructured(value)
+        kwds["decoded"] = str(kwds["parse_tree"])
 
     def fold(self, *, policy: Any) -> str:
         text = str(self)
