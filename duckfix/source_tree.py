@@ -188,12 +188,13 @@ class SourceTree:
         head = self._git("rev-parse", "--verify", "-q", "HEAD^{commit}")
         if head is None or head.decode().strip() != self.revision:
             return False
-        # Exit 0: neither the index nor a tracked file differs from HEAD.
+        # Exit 0: neither the index nor a tracked file differs from HEAD. Comparing
+        # the work tree runs the clean filter .gitattributes names: none runs here.
         try:
             done = subprocess.run(
                 ["git", "diff", "--quiet", *gitenv.DIFF_OPTIONS, "HEAD", "--"],
                 cwd=self.repo,
-                env=gitenv.safe_env(),
+                env=gitenv.safe_env(gitenv.filter_overrides(self.repo)),
                 capture_output=True,
                 timeout=_GIT_TIMEOUT,
                 check=False,

@@ -135,7 +135,7 @@ def _explain_conventions(state: Any, repo: Path | None, rev_range: str | None) -
     where = repo.expanduser() if repo is not None else None
     settings, _ = state.settings(cwd=where)
     git_repo = inputs.open_repo(where or Path.cwd())
-    top = Path(git_repo.working_tree_dir or ".")
+    top = git_repo.top or git_repo.git_dir
     before = "HEAD"
     if rev_range:
         review = inputs.from_range(git_repo, rev_range)

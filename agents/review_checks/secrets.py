@@ -135,7 +135,7 @@ def _token(text: str) -> tuple[str, str] | None:
         if m:
             groups = m.groupdict()
             shown = groups.get("shown") or groups.get("pat") or groups.get("hook")
-            if len(set(m.group()[len(shown or "") :].split("/")[-1])) <= 3:
+            if len(set(m.group()[len(shown or "") :].split("/")[-1])) <= 2:
                 continue  # "glpat-xxxxxxxxxxxxxxxxxxxx": a placeholder, not a token
             masked = f" ({shown}****)" if shown else ""
             return kind, f"{what}{masked} is added here: {_ADVICE}"

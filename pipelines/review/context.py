@@ -28,7 +28,7 @@ from duckfix.diff import FileChange, Hunk
 from duckfix.patches import Enclosing, FileContext, Review
 
 if TYPE_CHECKING:
-    import git
+    from duckfix.git_cli import GitRepo
 
 __all__ = ["MAX_FILE_BYTES", "close", "enclosing_function", "gather", "read_new_text"]
 
@@ -57,7 +57,7 @@ _C_EXTENSIONS = (
 )
 
 
-def gather(review: Review, repo: git.Repo | None = None) -> list[FileContext]:
+def gather(review: Review, repo: GitRepo | None = None) -> list[FileContext]:
     """A :class:`FileContext` per changed file, in the diff's order."""
     from duckfix.source_tree import tree_for
 
@@ -76,7 +76,7 @@ def close(contexts: list[FileContext]) -> None:
         tree.close()
 
 
-def read_new_text(review: Review, change: FileChange, repo: git.Repo | None) -> str | None:
+def read_new_text(review: Review, change: FileChange, repo: GitRepo | None) -> str | None:
     """The new file's text, or None when it cannot be known (or is binary / deleted / huge)."""
     if change.binary or change.status == "deleted":
         return None
@@ -108,7 +108,7 @@ def _text_in_place(review: Review, change: FileChange) -> str | None:
     return text if _holds_the_diff(text, change) else None
 
 
-def _text_at(review: Review, change: FileChange, repo: git.Repo | None) -> str | None:
+def _text_at(review: Review, change: FileChange, repo: GitRepo | None) -> str | None:
     """The file's text at the review's commit or in the index."""
     assert review.revision is not None
     if repo is None:
@@ -131,16 +131,12 @@ def _worktree_bytes(top: Path | None, path: str) -> bytes | None:
         return None
 
 
-def _blob_bytes(repo: git.Repo, revision: str, path: str) -> bytes | None:
+def _blob_bytes(repo: GitRepo, revision: str, path: str) -> bytes | None:
+    from duckfix.errors import RepositoryError
+
     try:
-        if revision == ":":
-            entry = repo.index.entries.get((path, 0))
-            if entry is None:
-                return None
-            return bytes(repo.odb.stream(entry.binsha).read())
-        blob = repo.commit(revision).tree / path
-        return bytes(blob.data_stream.read())
-    except (KeyError, ValueError, OSError):
+        return repo.blob(revision, path)
+    except RepositoryError:
         return None
 
 

@@ -35,8 +35,7 @@ from duckfix.pipelines.review.run import (
 )
 
 if TYPE_CHECKING:
-    import git
-
+    from duckfix.git_cli import GitRepo
     from duckfix.llm import LLMClient
 
 __all__ = ["ReviewContext", "build_graph", "review_patch"]
@@ -47,7 +46,7 @@ class ReviewContext:
     """What one review run may use."""
 
     settings: ReviewSettings = field(default_factory=ReviewSettings)
-    repo: git.Repo | None = None
+    repo: GitRepo | None = None
     llm: LLMClient | None = None
     """The reviewer's model; None: rule checks only."""
     deadline: float | None = None

@@ -26,7 +26,7 @@ from duckfix.pipelines.review.context import close, gather
 from duckfix.pipelines.review.merge import merge
 
 if TYPE_CHECKING:
-    import git
+    from duckfix.git_cli import GitRepo
 
 __all__ = [
     "FileModelReview",
@@ -161,7 +161,7 @@ def finish(
 def run_review(
     review: Review,
     settings: ReviewSettings,
-    repo: git.Repo | None = None,
+    repo: GitRepo | None = None,
     *,
     model: FileModelReview | None = None,
     deadline: float | None = None,
