@@ -41,9 +41,11 @@ CommitCheck = Callable[
 ]
 
 
-# Check name -> (its module, the file suffixes it reads; None: every file).
-# A module is imported only when a file it can read is reviewed: the pre-push
-# hook on a Python change does not pay for the C and HLS checks' imports.
+# Check name -> (its module[:function], the file suffixes it reads; None: every
+# file). A module is imported only when a file it can read is reviewed: the
+# pre-push hook on a Python change does not pay for the C and HLS checks'
+# imports. A check whose module has ``applies_<function>`` (the repository's
+# own tools) runs, and is counted, only where that says the project uses it.
 _C_LIKE = (".c", ".cc", ".cpp", ".cxx", ".h", ".hh", ".hpp", ".hxx")
 _FILE_CHECKS: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "hygiene": ("hygiene", None),
@@ -52,18 +54,27 @@ _FILE_CHECKS: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "python": ("python_lint", (".py", ".pyi")),
     "c": ("c_warnings", _C_LIKE),
     "hls": ("hls", _C_LIKE),
+    "clang-tidy": ("c_analyzers:clang_tidy", _C_LIKE),
+    "cppcheck": ("c_analyzers:cppcheck", _C_LIKE),
 }
 
 
-def _file_check(name: str, path: str) -> FileCheck | None:
+def _file_check(name: str, ctx: FileContext) -> FileCheck | None:
     entry = _FILE_CHECKS.get(name)
     if entry is None:
         return None
-    module, suffixes = entry
-    if suffixes is not None and not path.lower().endswith(suffixes):
+    where, suffixes = entry
+    if suffixes is not None and not ctx.path.lower().endswith(suffixes):
         return None
-    check: FileCheck = importlib.import_module(f"{__name__}.{module}").check
-    return check
+    module_name, _, function = where.partition(":")
+    module = importlib.import_module(f"{__name__}.{module_name}")
+    if not function:
+        check: FileCheck = module.check
+        return check
+    if not getattr(module, f"applies_{function}")(ctx):
+        return None
+    found: FileCheck = getattr(module, f"check_{function}")
+    return found
 
 
 def _commit_checks() -> dict[str, CommitCheck]:
@@ -90,7 +101,7 @@ def file_checks_with_coverage(
     if change.binary or change.status == "deleted" or not change.added_lines:
         return out, runs
     for name in names:
-        check = _file_check(name, ctx.path)
+        check = _file_check(name, ctx)
         if check is None:
             continue
         try:

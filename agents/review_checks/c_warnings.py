@@ -48,7 +48,7 @@ from duckfix.patches import FileContext
 if TYPE_CHECKING:
     from duckfix.source_tree import SourceTree
 
-__all__ = ["check"]
+__all__ = ["CompileJob", "check", "plan_compile"]
 
 
 _C = {".c", ".h"}
@@ -98,11 +98,12 @@ def check(ctx: FileContext, settings: ReviewSettings) -> list[Finding]:
     if ctx.new_text is None:
         raise CheckNotRun(NO_TEXT)
     cxx = suffix in _CXX or (suffix == ".h" and bool(_LOOKS_CXX.search(ctx.new_text)))
-    job = _plan(ctx, settings, cxx)
+    job = plan_compile(ctx, settings, cxx)
     diags = _compile(job)
     fatal = next((d for d in diags if d.kind == "fatal error"), None)
     if fatal is not None:
-        raise CheckNotRun(f"{job.where(fatal)}: {fatal.message} (flags: {job.source})")
+        where = job.where(fatal.file, fatal.line)
+        raise CheckNotRun(f"{where}: {fatal.message} (flags: {job.source})")
     # Errors are the patch's only when the flags are the project's (its
     # compile_commands.json or [review.c]) and all of them sit on added lines:
     # with flags guessed here, or a header compiled alone, "unknown type name"
@@ -117,9 +118,9 @@ def check(ctx: FileContext, settings: ReviewSettings) -> list[Finding]:
         None,
     )
     if outside is not None:
+        where = job.where(outside.file, outside.line)
         raise CheckNotRun(
-            f"the file does not compile here ({job.where(outside)}: {outside.message}; "
-            f"flags: {job.source})"
+            f"the file does not compile here ({where}: {outside.message}; flags: {job.source})"
         )
     out: list[Finding] = []
     for d in diags:
@@ -155,7 +156,7 @@ def _header_noise(d: _Diag) -> bool:
 
 
 @dataclass
-class _Job:
+class CompileJob:
     """One compiler run: what it reads, with which flags, and whose diagnostics count."""
 
     arguments: list[str]
@@ -170,27 +171,30 @@ class _Job:
     """Where the flags came from, said when the file cannot be checked."""
     trusted: bool = False
     """The flags are the project's own and the file is compiled as its build would."""
+    main: str | None = None
+    """The file compiled (absolute): the reviewed one, or a file including it; None: stdin."""
 
     def is_target(self, file: str) -> bool:
         return file == self.target if file == "<stdin>" else os.path.normpath(file) == self.target
 
-    def where(self, d: _Diag) -> str:
-        if self.is_target(d.file):
-            return f"line {d.line}"
-        file = os.path.normpath(d.file)
+    def where(self, file: str, line: int) -> str:
+        """``line N`` in the reviewed file, else ``PATH, line N`` by repository path."""
+        if self.is_target(file):
+            return f"line {line}"
+        file = os.path.normpath(file)
         if self.folder and file.startswith(self.folder + os.sep):
             file = file[len(self.folder) + 1 :]
-        return f"{file}, line {d.line}"
+        return f"{file}, line {line}"
 
 
-def _plan(ctx: FileContext, settings: ReviewSettings, cxx: bool) -> _Job:
+def plan_compile(ctx: FileContext, settings: ReviewSettings, cxx: bool) -> CompileJob:
     """What to compile for ``ctx``: the file in its tree, a file including it, or its text."""
     from duckfix.agents.review_checks.c_flags import setup_for
 
     path, text = ctx.path, ctx.new_text or ""
     tree = ctx.source_tree()
     if tree is None:  # a patch outside any repository: its text alone
-        return _Job(["-x", "c++" if cxx else "c", "-"], cxx, "<stdin>", stdin=text)
+        return CompileJob(["-x", "c++" if cxx else "c", "-"], cxx, "<stdin>", stdin=text)
     # Headers (what includes read) for all; sources only those compiled here.
     folder = tree.folder(_header_like)
     folder = tree.folder(lambda p: p == path).resolve()
@@ -212,12 +216,13 @@ def _plan(ctx: FileContext, settings: ReviewSettings, cxx: bool) -> _Job:
     if main_cxx and not any(f.startswith("-std=") for f in setup.flags):
         arguments.append("-std=c++17")
     arguments += setup.arguments()
-    job = _Job(arguments, main_cxx, str(folder / path), str(folder))
+    job = CompileJob(arguments, main_cxx, str(folder / path), str(folder))
     job.read_only = [str(folder), *setup.read_only]
     job.source = setup.source + (", the header alone" if alone else "")
     job.trusted = setup.own and not alone
     if in_place:
-        job.arguments.append(str(folder / main))
+        job.main = str(folder / main)
+        job.arguments.append(job.main)
     else:
         # The tree does not hold this text (a patch not applied here): the
         # headers beside where it would be are found as if it were there.
@@ -269,7 +274,7 @@ _JSON_UNSUPPORTED: set[str] = set()
 """Compilers (by path) that rejected ``-fdiagnostics-format=json``: gcc < 9, gcc 15, clang."""
 
 
-def _compile(job: _Job) -> list[_Diag]:
+def _compile(job: CompileJob) -> list[_Diag]:
     import shutil
 
     name = "g++" if job.cxx else "gcc"
@@ -300,7 +305,7 @@ def _compile(job: _Job) -> list[_Diag]:
     return _parse_text(_run([exe, *options, *job.arguments], job, read_only))
 
 
-def _run(command: list[str], job: _Job, read_only: list[str]) -> str:
+def _run(command: list[str], job: CompileJob, read_only: list[str]) -> str:
     # The C locale keeps gcc's messages in English with ASCII quotes.
     env = {"LC_ALL": "C"}
     done = run_sandboxed(command, job.stdin, what="the compiler", read_only=read_only, env=env)
