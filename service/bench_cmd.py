@@ -26,7 +26,19 @@ class BenchGroup(click.Group):
 
 @click.group(cls=BenchGroup)
 def bench() -> None:
-    """Run the debugger over a suite and judge its fixes on hidden tests."""
+    """Run the debugger over a suite and judge its fixes on hidden tests.
+
+    `duckfix bench review` measures the review on a repository's history instead.
+    """
+
+
+def _add_review() -> None:
+    from duckfix.service.bench_review_cmd import bench_review
+
+    bench.add_command(bench_review)
+
+
+_add_review()
 
 
 @bench.command("run")
