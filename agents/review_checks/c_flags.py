@@ -61,7 +61,8 @@ class CompileSetup:
     source: str = "best effort"
     """Where the flags came from, for the coverage line."""
     own: bool = False
-    """The flags are the project's (compile_commands.json or [review.c]), not a guess."""
+    """The flags are the project's for this file (its compile_commands.json entry, or
+    [review.c]), not a guess."""
     known_files: frozenset[str] = frozenset()
     """Repository paths the database compiles (to prefer them as a header's includer)."""
 
@@ -186,7 +187,10 @@ def setup_for(
             setup = _from_entry(entry, database, tree_root)
             setup.source = f"{_shown(database.path, checkout, tree_root)} ({how})"
             setup.known_files = frozenset(database.by_file)
-            setup.own = True
+            # A neighbour's flags are the best guess for a file the build does
+            # not list (a new file, or one its configuration leaves out, like an
+            # optional backend): good enough for warnings, not to call errors.
+            setup.own = how == "its entry" or bool(settings.flags or settings.include)
             _add_settings(setup, tree_root, settings)
             return setup
     setup = CompileSetup(source="review.c settings", own=True)

@@ -103,7 +103,9 @@ def check(ctx: FileContext, settings: ReviewSettings) -> list[Finding]:
     fatal = next((d for d in diags if d.kind == "fatal error"), None)
     if fatal is not None:
         where = job.where(fatal.file, fatal.line)
-        raise CheckNotRun(f"{where}: {fatal.message} (flags: {job.source})")
+        raise CheckNotRun(
+            f"the file does not compile here ({where}: {fatal.message}; flags: {job.source})"
+        )
     # Errors are the patch's only when the flags are the project's (its
     # compile_commands.json or [review.c]) and all of them sit on added lines:
     # with flags guessed here, or a header compiled alone, "unknown type name"
