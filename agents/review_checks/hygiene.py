@@ -9,8 +9,8 @@ Rules (category ``hygiene/<rule>``):
   literally. Elsewhere tabs followed by spaces (tabs to indent, spaces to
   align, as the kernel and gofmt do) is accepted.
 - ``conflict-marker`` (error): ``<<<<<<< ``, ``|||||||``, ``=======`` and
-  ``>>>>>>> `` lines. A lone ``=======`` in a documentation file is a heading
-  underline, so there it counts only next to another marker.
+  ``>>>>>>> `` lines. A lone ``=======`` is as often a heading underline (in
+  ``NEWS``, in reST), so it counts only next to another marker.
 - ``no-newline-at-eof`` (note): the new file ends without a newline, on the
   hunk's last added line.
 - ``line-too-long`` (note): wider than ``max_line_length`` display columns, as
@@ -37,7 +37,6 @@ from duckfix.patches import FileContext
 
 __all__ = ["check", "columns", "generated"]
 
-_DOC_SUFFIXES = {".md", ".markdown", ".rst", ".txt", ".adoc", ".asciidoc", ".org"}
 _PROSE_SUFFIXES = {".md", ".markdown", ".rst", ".adoc", ".asciidoc", ".org"}
 _GENERATED_NAMES = {"go.sum", "package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml"}
 _GENERATED_SUFFIXES = (".lock", ".min.js", ".min.css", ".map", ".pb.go", "_pb2.py")
@@ -94,9 +93,9 @@ def check(ctx: FileContext, settings: ReviewSettings) -> list[Finding]:
                 "indentation mixes tabs and spaces: indent with one of them, as the "
                 "surrounding code does",
             )
-        if _MARKER.match(text) or (
-            text == "=======" and (has_marker or suffix not in _DOC_SUFFIXES)
-        ):
+        # A lone ======= is a heading underline as often as a marker (kmod's NEWS,
+        # a file with no suffix at all): it counts only beside another marker.
+        if _MARKER.match(text) or (text == "=======" and has_marker):
             add(
                 line,
                 "error",

@@ -46,6 +46,9 @@ def test_conflict_markers(tmp_path: Path) -> None:
 def test_heading_underline_is_not_a_conflict_marker(tmp_path: Path) -> None:
     new = "Install\n=======\n\nRun it.\n"
     assert hygiene.check(make_ctx(tmp_path / "r", "doc.rst", "", new), SETTINGS) == []
+    # kmod's NEWS: no suffix to say it is prose.
+    news = "kmod 34\n=======\n\n- Improvements\n"
+    assert hygiene.check(make_ctx(tmp_path / "n", "NEWS", "", news), SETTINGS) == []
 
 
 def test_missing_newline_at_end_of_file(tmp_path: Path) -> None:
