@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from pydantic import BaseModel, Field
 
 from duckfix.git_cli import GitRepo
+from duckfix.gitenv import DIFF_OPTIONS
 
 __all__ = [
     "CommitReview",
@@ -111,7 +112,7 @@ _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@")
 
 def _touched_old_lines(repo: GitRepo, fix: str) -> dict[str, list[int]]:
     """Path (before the fix) -> lines of ``fix^`` that the fix changes or removes."""
-    diff = repo.run("diff", "-U0", "--no-ext-diff", "--no-color", "-M", f"{fix}^", fix, "--")
+    diff = repo.run("diff", "-U0", *DIFF_OPTIONS, "--no-color", "-M", f"{fix}^", fix, "--")
     out: dict[str, list[int]] = {}
     path: str | None = None
     for line in diff.splitlines():
