@@ -24,21 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.agents.review_checks.test_checks_checkpatch import FAKE_CHECKPATCH as CHECKPATCH
+
 ROUNDS = 10
-CHECKPATCH = r"""#!/usr/bin/perl
-my ($file, $line) = ("", 0);
-while (my $l = <STDIN>) {
-    chomp $l;
-    if ($l =~ m{^\+\+\+ b/(.*)$}) { $file = $1; next; }
-    if ($l =~ /^@@ -\d+(?:,\d+)? \+(\d+)/) { $line = $1 - 1; next; }
-    next if $file eq "";
-    if ($l =~ /^\+/) {
-        $line++;
-        print "$file:$line: WARNING:FIXME: FIXME comment\n" if $l =~ /FIXME/;
-    }
-    elsif ($l =~ /^ /) { $line++; }
-}
-"""
 
 
 def git(repo: Path, *args: str) -> str:
