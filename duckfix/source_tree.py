@@ -225,6 +225,22 @@ class SourceTree:
             self._written.update(missing)
             return self._copy
 
+    def skeleton(self, wanted: Callable[[str], bool]) -> Path:
+        """:meth:`folder` with, in a copy, every folder that holds a file ``wanted`` accepts.
+
+        Folders only, no content: enough for a tool that tells a project's own
+        modules by the folders it finds (ruff's isort sorts ``tests.helpers`` as
+        first-party only when ``tests/`` exists), at the cost of one listing.
+        """
+        root = self.folder(lambda p: False)
+        if root == self.repo:
+            return root
+        with self._lock:
+            for path in self._listing_locked():
+                if wanted(path) and (target := _inside(root, path)) is not None:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+        return root
+
     def _write(self, root: Path, files: list[tuple[str, str]]) -> None:
         if not files:
             return

@@ -135,7 +135,11 @@ def _config_root(tree: SourceTree | None, path: str) -> Path | None:
         for folder in folders
         for name in _CONFIG_NAMES
     }
-    return tree.folder(lambda p: p in wanted)
+    # The package folders and their __init__.py too: ruff's isort tells the
+    # project's own modules (`from tests.helpers import ...` in python-poetry/cleo)
+    # by the packages it finds beside the configuration.
+    tree.skeleton(lambda p: p.endswith((".py", ".pyi")))
+    return tree.folder(lambda p: p in wanted or PurePosixPath(p).name == "__init__.py")
 
 
 def _has_config(root: Path, path: str) -> bool:

@@ -56,6 +56,24 @@ def test_ruff_reads_the_commits_configuration_not_the_checkouts(tmp_path: Path) 
     assert categories(review(repo)) == {("n.py", 1, "python/F821")}
 
 
+def test_isort_knows_the_projects_own_packages_in_an_older_commit(tmp_path: Path) -> None:
+    # As python-poetry/cleo: src layout, tests imported as a package, isort on.
+    repo = GitRepo(tmp_path / "r")
+    config = (
+        '[tool.ruff.lint]\nextend-select = ["I"]\n'
+        '[tool.ruff.lint.isort]\nknown-first-party = ["pkg"]\n'
+    )
+    start = {"pyproject.toml": config, "src/pkg/a.py": "A = 1\n", "tests/__init__.py": "",
+             "tests/helpers.py": "H = 1\n"}  # fmt: skip
+    repo.commit("Start\n\nThe package.", start)
+    test = "from pkg.a import A\nfrom tests.helpers import H\n\n\ndef test_a() -> None:\n"
+    test += "    assert A == H\n"
+    repo.commit("Test a\n\nIt is one.", {"tests/test_a.py": test})
+    repo.commit("Later\n\nThe checkout moves on.", {"src/pkg/b.py": "B = 2\n"})
+    outcome = review(repo, "HEAD~2..HEAD~1")  # not the checkout: its files are copied out
+    assert categories(outcome) == set() and outcome.not_run == []
+
+
 def test_files_the_project_excludes_are_not_linted(tmp_path: Path) -> None:
     repo = GitRepo(tmp_path / "r")
     repo.commit("Start\n\nX.", {"ruff.toml": 'extend-exclude = ["gen"]\n'})
