@@ -23,6 +23,7 @@ from duckfix.errors import ConfigError
 __all__ = [
     "BUILTIN_PROVIDERS",
     "REVIEW_CHECKS",
+    "CReviewSettings",
     "LLMSettings",
     "MailSettings",
     "ReviewSettings",
@@ -132,8 +133,47 @@ class LLMSettings(BaseModel):
         return own or self.model
 
 
-REVIEW_CHECKS = ("hygiene", "leftovers", "secrets", "python", "c", "hls", "commit", "model")
-"""Every check the review pipeline knows, in the order they run."""
+REVIEW_CHECKS = (
+    "hygiene",
+    "leftovers",
+    "secrets",
+    "python",
+    "c",
+    "hls",
+    "clang-tidy",
+    "cppcheck",
+    "checkpatch",
+    "commit",
+    "model",
+)
+"""Every check the review pipeline knows, in the order they run. ``clang-tidy``,
+``cppcheck`` and ``checkpatch`` run only where the repository configures or ships them."""
+
+
+class CReviewSettings(BaseModel):
+    """How the review compiles C / C++ files when the repository has no compile_commands.json."""
+
+    model_config = _STRICT
+
+    compile_commands: str | None = None
+    """A ``compile_commands.json`` (relative to the repository's top folder); by default the
+    first found at the top, in ``build/`` or in a folder one or two levels down."""
+    flags: tuple[str, ...] = ()
+    """Compiler flags (``-DHAVE_CONFIG_H``, ``-std=gnu11``), after compile_commands.json's."""
+    include: tuple[str, ...] = ()
+    """Include folders, relative to the repository's top folder."""
+    prelude: tuple[str, ...] = ()
+    """Headers every file needs first (``git-compat-util.h``), relative to the top folder."""
+
+    @field_validator("flags", "include", "prelude", mode="before")
+    @classmethod
+    def _words(cls, value: object) -> object:
+        # From the environment a list comes as one string: words as a shell splits them.
+        if isinstance(value, str):
+            import shlex
+
+            return tuple(shlex.split(value.replace(",", " ")))
+        return value
 
 
 class ReviewSettings(BaseModel):
@@ -159,6 +199,17 @@ class ReviewSettings(BaseModel):
     """Seconds the hook gives the model before it reports what it has."""
     model_tokens: int = Field(24_000, gt=0)
     """Prompt tokens (estimated) the reviewer model may be shown per review."""
+    strict: bool = False
+    """A check that could not run on a file is an error (exit 1, a blocked push), for CI."""
+    tab_width: int = Field(8, gt=0)
+    """Columns a tab advances to the next multiple of, when line length is measured."""
+    prose_line_length: int | None = Field(None, gt=0)
+    """Longest line in Markdown, reST and AsciiDoc files; None: prose is not measured."""
+    conventions: bool = True
+    """Learn the project's conventions (trailers, Fixes:, bodies) from its history."""
+    history: int = Field(300, gt=0)
+    """Commits read to learn the conventions."""
+    c: CReviewSettings = CReviewSettings()
 
     @field_validator("checks", mode="before")
     @classmethod

@@ -16,6 +16,7 @@ converted at the boundary (``raise TaskError(...) from exc``).
     └── JobError                exit 1: the input was fine, the job could not finish
         ├── SandboxError        the sandbox could not start or supervise a run
         ├── StoreError          the database could not be opened or migrated
+        ├── CheckNotRun         a review check could not run on a file (coverage, not a finding)
         └── LLMError            a model call could not give a usable answer
             ├── LLMUnavailableError  no model is configured (provider "none")
             ├── LLMRequestError      the endpoint refused, or kept failing after retries
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 __all__ = [
     "BudgetExhausted",
+    "CheckNotRun",
     "ConfigError",
     "DuckfixError",
     "JobError",
@@ -92,6 +94,17 @@ class SandboxError(JobError):
 
 class StoreError(JobError):
     """The results store could not be opened, migrated or written."""
+
+
+class CheckNotRun(JobError):
+    """A review check could not run on a file: its tool is missing, timed out, or the
+    file does not compile with the flags known here.
+
+    It exists so that a fact about the run never becomes a fact about the code:
+    the review records it in its coverage (which checks ran on which files, and
+    why not), never as a finding, so nothing is mailed to an author or printed
+    on a push because a tool could not run.
+    """
 
 
 class LLMError(JobError):

@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from duckfix.diff import FileChange
+
+if TYPE_CHECKING:
+    from duckfix.source_tree import SourceTree
 
 __all__ = ["COMMIT_MSG", "CommitInfo", "Enclosing", "FileContext", "Review"]
 
@@ -74,11 +78,24 @@ class FileContext:
     enclosing: list[Enclosing | None] = field(default_factory=list)
     """Per hunk, the function that encloses its first changed line."""
     repo: Path | None = None
-    """The repository's top folder, when there is one (checks read its config from here)."""
+    """The repository's top folder, when there is one."""
+    tree: SourceTree | None = None
+    """The files as of the reviewed revision (configuration, headers): checks read these,
+    never the current checkout. None: the work tree at ``repo`` (when there is one)."""
 
     @property
     def path(self) -> str:
         return self.change.path
+
+    def source_tree(self) -> SourceTree | None:
+        """The tree checks read: :attr:`tree`, else the work tree at :attr:`repo`, else None."""
+        if self.tree is not None:
+            return self.tree
+        if self.repo is None or not self.repo.is_dir():
+            return None
+        from duckfix.source_tree import SourceTree
+
+        return SourceTree.worktree(self.repo)
 
 
 @dataclass(slots=True)
@@ -92,3 +109,7 @@ class Review:
     repo: Path | None = None
     revision: str | None = None
     """Where new file contents come from: a commit, ``:`` (the index), ``WORKTREE``, or None."""
+    range_spec: str | None = None
+    """``A..B`` that reproduces this review with ``duckfix review --range``, when there is one."""
+    patch_text: str | None = None
+    """The patch as given (an e-mail or a diff), for tools that read whole patches."""

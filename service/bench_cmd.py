@@ -35,7 +35,17 @@ def bench() -> None:
     duckfix bench ./tasks --fail-under 80     exit 1 under 80 % correct (CI)
     duckfix bench --resume RUN_ID             continue a stopped run
     duckfix bench report RUN_ID               report.md and report.html
+    duckfix bench review --repo R --range A..B   the review, over a history
     """
+
+
+def _add_review() -> None:
+    from duckfix.service.bench_review_cmd import bench_review
+
+    bench.add_command(bench_review)
+
+
+_add_review()
 
 
 @bench.command("run")

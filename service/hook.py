@@ -29,8 +29,7 @@ from duckfix.errors import RepositoryError, UsageError
 from duckfix.pipelines.review.inputs import from_commits, from_range, new_commits
 
 if TYPE_CHECKING:
-    import git
-
+    from duckfix.git_cli import GitRepo
     from duckfix.patches import Review
 
 __all__ = [
@@ -102,7 +101,7 @@ def _short(ref: str) -> str:
     return ref.removeprefix("refs/heads/").removeprefix("refs/tags/")
 
 
-def reviews_for_push(repo: git.Repo, refs: list[PushRef], remote: str) -> list[Review]:
+def reviews_for_push(repo: GitRepo, refs: list[PushRef], remote: str) -> list[Review]:
     """One review per pushed ref that sends commits the remote does not have yet."""
     reviews = []
     for ref in refs:
@@ -126,7 +125,7 @@ def reviews_for_push(repo: git.Repo, refs: list[PushRef], remote: str) -> list[R
     return reviews
 
 
-def _fork_point(repo: git.Repo, tip: str, exclude: list[str]) -> str | None:
+def _fork_point(repo: GitRepo, tip: str, exclude: list[str]) -> str | None:
     """The one commit the remote has that ``tip``'s new commits grow from; None if not one.
 
     For a line of history it is the first new commit's parent (what
@@ -134,12 +133,10 @@ def _fork_point(repo: git.Repo, tip: str, exclude: list[str]) -> str | None:
     remote has (``git merge main`` on a feature branch) it is that branch's tip,
     so the changes the remote already holds are not reviewed again.
     """
-    import git
-
     try:
-        known = str(repo.git.for_each_ref("--format=%(objectname)", "refs/remotes")).split()
-        bases = str(repo.git.merge_base("--all", tip, *exclude, *known)).split()
-    except git.GitCommandError:  # no common history, or a sha this repository lacks
+        known = repo.run("for-each-ref", "--format=%(objectname)", "refs/remotes").split()
+        bases = repo.run("merge-base", "--all", tip, *exclude, *known).split()
+    except RepositoryError:  # no common history, or a sha this repository lacks
         return None
     return bases[0] if len(bases) == 1 else None
 
@@ -166,17 +163,20 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def hooks_path(repo: git.Repo) -> Path:
+def hooks_path(repo: GitRepo) -> Path:
     """Where git looks for this repository's hooks (``core.hooksPath`` honoured)."""
     top = Path(repo.working_tree_dir or repo.git_dir)
     # The one git command asked without HOOKS_OFF: it is where the user's own
     # pushes look for hooks, not ours. rev-parse --git-path reads, runs nothing.
-    env = gitenv.config_vars([p for p in gitenv.SAFE_CONFIG if p != gitenv.HOOKS_OFF])
-    where = repo.git.execute(["git", "rev-parse", "--git-path", "hooks"], env=env)
-    return top / str(where).strip()
+    env = {
+        **os.environ,
+        **gitenv.config_vars([p for p in gitenv.SAFE_CONFIG if p != gitenv.HOOKS_OFF]),
+    }
+    where = repo.run("rev-parse", "--git-path", "hooks", env=env)
+    return top / where.strip()
 
 
-def install_hook(repo: git.Repo, *, force: bool = False, chain: bool = False) -> tuple[Path, str]:
+def install_hook(repo: GitRepo, *, force: bool = False, chain: bool = False) -> tuple[Path, str]:
     """Write the pre-push hook; returns its path and what was done, in words.
 
     An existing hook that is not ours is left alone unless ``force`` (it is

@@ -52,7 +52,7 @@ def pre_push(state: Any, remote: str, url: str) -> None:
         reviews_for_push,
         skip_requested,
     )
-    from duckfix.service.review_cmd import blocking, run_reviews
+    from duckfix.service.review_cmd import blocking, not_run, run_reviews
 
     if skip_requested():
         click.echo("duckfix: review skipped (DUCKFIX_SKIP=1)", err=True)
@@ -72,14 +72,22 @@ def pre_push(state: Any, remote: str, url: str) -> None:
     outcomes = run_reviews(reviews, settings, repo, deadline=deadline)
     stopped = blocking(outcomes, settings.review.block_on)
     # A push is interrupted only by what matters: warnings and worse are shown
-    # in full, notes alone get one line saying where to see them.
+    # in full, notes alone get one line with a command that shows them. A check
+    # that could not run is the user's setup, not the push's: said only under
+    # review.strict, where it blocks.
     shown = [o for o in outcomes if blocking([o], "warning")]
-    notes = sum(len(o.findings) for o in outcomes if o not in shown)
-    if notes:
+    for outcome in outcomes:
+        if outcome in shown or not outcome.findings:
+            continue
+        where = outcome.review.range_spec or "HEAD~1..HEAD"
         click.echo(
-            f"duckfix: {notes} note(s); see them with: duckfix review --range <remote>..HEAD",
+            f"duckfix: {len(outcome.findings)} note(s); see them with: "
+            f"duckfix review --range {where}",
             err=True,
         )
+    missed = not_run(outcomes) if settings.review.strict else []
+    for run in missed:
+        click.echo(f"duckfix: {run.check} could not run on {run.path}: {run.reason}", err=True)
     if shown:
         from rich.console import Console
 
@@ -88,10 +96,14 @@ def pre_push(state: Any, remote: str, url: str) -> None:
         console = Console(stderr=True, highlight=False)
         for outcome in shown:
             render_terminal(Report.from_outcome(outcome), console)
-    if stopped:
+    if stopped or missed:
+        why = (
+            f"{len(stopped)} finding(s) at or above '{settings.review.block_on}' (review.block_on)"
+            if stopped
+            else f"{len(missed)} check(s) could not run (review.strict)"
+        )
         click.echo(
-            f"duckfix: push blocked: {len(stopped)} finding(s) at or above "
-            f"'{settings.review.block_on}' (review.block_on).\n"
+            f"duckfix: push blocked: {why}.\n"
             "Fix them, or push anyway with: git push --no-verify   (or DUCKFIX_SKIP=1 git push)",
             err=True,
         )

@@ -129,9 +129,24 @@ def status_cmd(state: Any, as_json: bool) -> None:
     table = Table("series", "v", "patches", "state", "replies sent", "in outbox", "queued", "why",
                   box=None)  # fmt: skip
     for r in rows:
+        # One line a series: git's whole error text is in --json and in the reply.
         add_row(table, r.title, str(r.version), str(r.total), r.state, str(r.replies_sent),
-                str(r.replies_in_outbox), str(r.replies_queued), r.reason)  # fmt: skip
+                str(r.replies_in_outbox), str(r.replies_queued), _first_line(r.reason))  # fmt: skip
     console = make_console()
     console.print(table)
     if skipped:
         console.print(f"{len(skipped)} message(s) skipped (not patches, or unreadable)")
+
+
+def _first_line(text: str, limit: int = 100) -> str:
+    """The first non-empty line of ``text``, cut to ``limit`` characters, "..." when more."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    first = lines[0]
+    more = len(lines) > 1 or len(first) > limit
+    return (
+        (first[: limit - 3].rstrip() + "...")
+        if len(first) > limit
+        else first + (" ..." if more else "")
+    )

@@ -46,6 +46,11 @@ _RANK = {"error": 0, "warning": 1, "note": 2}
 )
 @click.option("--no-cache", is_flag=True, help="Do not answer model calls from the cache.")
 @click.option(
+    "--explain-conventions",
+    is_flag=True,
+    help="Print the commit conventions learned from the repository's history, and stop.",
+)
+@click.option(
     "--hls-dataset",
     type=click.Path(path_type=Path),
     help="Measure instead: which bugs of a Chrysalis HLS_Bug_Dataset folder the checks flag.",
@@ -63,6 +68,7 @@ def review(
     fail_on: str | None,
     provider: str | None,
     no_cache: bool,
+    explain_conventions: bool,
     hls_dataset: Path | None,
 ) -> None:
     """Review PATCH (a diff or patch e-mail file, or - for stdin), --range A..B, or --staged.
@@ -80,12 +86,17 @@ def review(
             raise UsageError("--hls-dataset is reviewed on its own: drop PATCH, --range, --staged")
         _measure_hls_dataset(state, hls_dataset, fmt, output, checks)
         return
+    if explain_conventions:
+        _explain_conventions(state, repo, rev_range)
+        return
     given = [x for x in (patch, rev_range, staged or None) if x]
     if len(given) != 1:
         raise UsageError(
             "say what to review: a PATCH file (or - for stdin), --range A..B or --staged"
         )
-    settings, _ = state.settings(**{"llm.provider": provider, "review.checks": checks})
+    # A named repository's own duckfix.toml applies, wherever the command runs from.
+    where = repo.expanduser() if repo is not None else None
+    settings, _ = state.settings(cwd=where, **{"llm.provider": provider, "review.checks": checks})
     git_repo = None
     if rev_range or staged:
         git_repo = inputs.open_repo(repo or Path.cwd())
@@ -101,10 +112,48 @@ def review(
             git_repo = None  # a patch outside any repository: reviewed from its hunks
         reviews = inputs.from_text(text, label, git_repo)
     outcomes = run_reviews(reviews, settings, git_repo, no_cache=no_cache)
-    emit(outcomes, fmt, output)
+    label = rev_range or ("staged changes" if staged else _read_label(patch))
+    emit(outcomes, fmt, output, label=label, strict=settings.review.strict)
     threshold = fail_on or settings.review.block_on
-    if threshold != "never" and blocking(outcomes, threshold):
+    failed = threshold != "never" and bool(blocking(outcomes, threshold))
+    if settings.review.strict and (missed := not_run(outcomes)):
+        click.echo(
+            f"duckfix: {len(missed)} check(s) could not run (review.strict): "
+            + "; ".join(f"{m.check} on {m.path}: {m.reason}" for m in missed[:3]),
+            err=True,
+        )
+        failed = True
+    if failed:
         sys.exit(1)
+
+
+def _explain_conventions(state: Any, repo: Path | None, rev_range: str | None) -> None:
+    """What the review learns from the history before ``rev_range`` (or up to HEAD)."""
+    from duckfix.conventions import conventions_for, describe
+    from duckfix.pipelines.review import inputs
+
+    where = repo.expanduser() if repo is not None else None
+    settings, _ = state.settings(cwd=where)
+    git_repo = inputs.open_repo(where or Path.cwd())
+    top = git_repo.top or git_repo.git_dir
+    before = "HEAD"
+    if rev_range:
+        review = inputs.from_range(git_repo, rev_range)
+        first = review.commits[0].sha if review.commits else None
+        before = f"{first}^" if first else before
+    learned = conventions_for(top, before, settings.review.history)
+    click.echo(f"conventions of {top} (history before {before}):")
+    for line in describe(learned):
+        click.echo(f"  {line}")
+
+
+def _read_label(patch: str | None) -> str:
+    return "stdin" if patch in (None, "-") else Path(patch).name
+
+
+def not_run(outcomes: Sequence[ReviewOutcome]) -> list[Any]:
+    """Every check that could not run on a file, over all the outcomes."""
+    return [run for outcome in outcomes for run in outcome.not_run]
 
 
 def _read_patch(patch: str) -> tuple[str, str]:
@@ -202,21 +251,31 @@ def blocking(outcomes: Sequence[ReviewOutcome], threshold: str) -> list[Any]:
     return [f for o in outcomes for f in o.findings if _RANK[f.severity] <= limit]
 
 
-def emit(outcomes: Sequence[ReviewOutcome], fmt: str, output: Path | None = None) -> None:
+def emit(
+    outcomes: Sequence[ReviewOutcome],
+    fmt: str,
+    output: Path | None = None,
+    *,
+    label: str | None = None,
+    strict: bool = False,
+) -> None:
     """Write the outcomes in ``fmt`` to ``output``, else stdout.
 
-    Several reviews (an mbox of patches) give a JSON list, one SARIF run each,
-    and one b4 list with every patch's entries.
+    JSON is always one object (several reviews, an mbox of patches, are its
+    ``patches``); SARIF is one log with a run per review; b4 one list with
+    every patch's entries.
     """
     from duckfix.pipelines.review.render import (
         Report,
+        json_document,
         render_b4,
-        render_json,
         render_sarif,
         render_terminal,
     )
 
     reports = [Report.from_outcome(o) for o in outcomes]
+    for report in reports:
+        report.strict = strict
     if fmt == "terminal":
         from rich.console import Console
 
@@ -234,8 +293,8 @@ def emit(outcomes: Sequence[ReviewOutcome], fmt: str, output: Path | None = None
                 handle.close()
         return
     if fmt == "json":
-        docs = [json.loads(render_json(r)) for r in reports]
-        text = json.dumps(docs[0] if len(docs) == 1 else docs, indent=2, ensure_ascii=False)
+        doc = json_document(reports, label if len(reports) > 1 else None)
+        text = json.dumps(doc, indent=2, ensure_ascii=False)
     elif fmt == "sarif":
         logs = [json.loads(render_sarif(r)) for r in reports]
         log = logs[0]

@@ -1,45 +1,61 @@
-"""GCC's warnings on the lines a diff adds to a C or C++ file.
+"""GCC's warnings on the lines a diff adds to a C or C++ file, built as the project builds it.
 
-The new file goes to ``gcc -fsyntax-only -Wall -Wextra -Wno-unknown-pragmas``
-(``g++ -std=c++17`` for ``.cc``/``.cpp``/``.cxx``/``.hpp``/``.hh``, and for a ``.h``
-that reads as C++) on stdin, with the file's folder, the repository's top folder
-and its ``include/`` on the include path, and for C++ the ``ap_int`` /
-``hls_stream`` headers when the ``hls`` extra provides them. Diagnostics come as
-JSON (``-fdiagnostics-format=json``) or, from a compiler without it, as
-``<stdin>:LINE:COL: kind: message [-Wflag]`` text.
+The file is compiled as of the reviewed revision (:class:`~duckfix.source_tree.SourceTree`:
+the checkout when it is that revision, else the C and C++ files copied out of
+git; never the current checkout's), with ``gcc -fsyntax-only -Wall -Wextra
+-Wno-unknown-pragmas`` (``g++`` for C++, and for a ``.h`` that reads as C++) plus
+the project's own flags (:mod:`~duckfix.agents.review_checks.c_flags`:
+``compile_commands.json``, else ``[review.c]``, else a best effort). A header is
+compiled through a source file that includes it (it may need the project's
+prelude header first); one that no file includes is compiled alone, after the
+``prelude`` headers. For C++ the ``ap_int`` / ``hls_stream`` headers come along
+when the ``hls`` extra provides them. A file the patch adds that the tree does
+not hold (a patch not applied here) is compiled from its text. Diagnostics
+come as JSON (``-fdiagnostics-format=json``) or, from a compiler without it, as
+``FILE:LINE:COL: kind: message [-Wflag]`` text.
 
 The text is a patch's, and a patch names what the compiler reads
 (``#include "/root/.ssh/id_rsa"``), so gcc runs in :mod:`duckfix.sandbox`: one run
-per file, as an unprivileged uid, in an empty folder, seeing the repository
-and the HLS headers read-only and of the host nothing else but the compiler.
+per file, as an unprivileged uid, in an empty folder, seeing the reviewed tree
+and the include folders the build names read-only, and of the host nothing
+else but the compiler.
 
-Kept: warnings (``warning``) and errors (``error``) of the file itself on added
+Kept: warnings (``warning``) and errors (``error``) in the file itself on added
 lines; notes are dropped. Category ``c/<flag without -W>`` (``c/unused-variable``)
-or ``c/error``. When the file cannot be checked here, one ``note`` says why and
-nothing else is reported: a header that is not found (nothing after it can be
-compiled), or errors on lines the diff does not touch (the file needs build
-flags this check does not have, so its errors would be guesses). A header
-compiled on its own warns of ``#pragma once`` and of unused ``static``
+or ``c/error``. When the file cannot be checked here the check raises
+:class:`~duckfix.errors.CheckNotRun` saying why (coverage, never a finding): a
+header that is not found, or errors on lines the diff does not touch (the
+flags here would not be the build's, so its other errors would be guesses). A
+header compiled on its own warns of ``#pragma once`` and of unused ``static``
 definitions; those are dropped for headers.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-from duckfix.agents.review_checks.tool import ToolFailed, run_sandboxed, sandbox_path
+from duckfix.agents.review_checks.python_lint import NO_TEXT
+from duckfix.agents.review_checks.tool import run_sandboxed, sandbox_path
 from duckfix.config import ReviewSettings
+from duckfix.errors import CheckNotRun
 from duckfix.models import Finding, Severity
 from duckfix.patches import FileContext
 
-__all__ = ["check"]
+if TYPE_CHECKING:
+    from duckfix.source_tree import SourceTree
+
+__all__ = ["CompileJob", "check", "plan_compile"]
 
 
 _C = {".c", ".h"}
 _CXX = {".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx"}
 _HEADERS = {".h", ".hpp", ".hh", ".hxx"}
+# What a compile reads besides its source: headers, and the fragments projects include.
+_INCLUDED = _HEADERS | {".h", ".inc", ".def", ".inl", ".ipp", ".tcc", ".x", ".tbl"}
 _LOOKS_CXX = re.compile(
     r"^\s*(?:namespace\b|template\s*<|class\s+\w+\s*[:{]|#include\s*<(?:iostream|string|vector)>)"
     r"|\bstd::",
@@ -63,7 +79,7 @@ _HINTS = {  # by flag prefix, first match wins
 @dataclass(frozen=True, slots=True)
 class _Diag:
     file: str
-    """``<stdin>`` for the file itself, else the header the diagnostic is in."""
+    """``<stdin>``, or the path of the file the diagnostic is in, as the compiler names it."""
     line: int
     kind: str
     """``warning``, ``error``, ``fatal error`` or ``note``."""
@@ -77,32 +93,40 @@ def check(ctx: FileContext, settings: ReviewSettings) -> list[Finding]:
     change = ctx.change
     suffix = PurePosixPath(change.path).suffix.lower()
     added = change.added_lines
-    if suffix not in _C | _CXX or ctx.new_text is None or change.binary or not added:
+    if suffix not in _C | _CXX or change.binary or not added:
         return []
+    if ctx.new_text is None:
+        raise CheckNotRun(NO_TEXT)
     cxx = suffix in _CXX or (suffix == ".h" and bool(_LOOKS_CXX.search(ctx.new_text)))
-    first = min(added)
-    try:
-        diags = _compile(ctx.new_text, change.path, ctx.repo, cxx)
-    except ToolFailed as exc:
-        return [_note(change.path, first, str(exc))]
+    job = plan_compile(ctx, settings, cxx)
+    diags = _compile(job)
     fatal = next((d for d in diags if d.kind == "fatal error"), None)
     if fatal is not None:
-        where = "line" if fatal.file == "<stdin>" else f"{fatal.file}, line"
-        return [_note(change.path, first, f"{where} {fatal.line}: {fatal.message}")]
-    diags = [d for d in diags if d.file == "<stdin>"]
-    outside = next((d for d in diags if d.kind == "error" and d.line not in added), None)
+        where = job.where(fatal.file, fatal.line)
+        raise CheckNotRun(
+            f"the file does not compile here ({where}: {fatal.message}; flags: {job.source})"
+        )
+    # Errors are the patch's only when the flags are the project's (its
+    # compile_commands.json or [review.c]) and all of them sit on added lines:
+    # with flags guessed here, or a header compiled alone, "unknown type name"
+    # says more about the guess than about the patch.
+    outside = next(
+        (
+            d
+            for d in diags
+            if d.kind == "error"
+            and (not job.trusted or not (job.is_target(d.file) and d.line in added))
+        ),
+        None,
+    )
     if outside is not None:
-        return [
-            _note(
-                change.path,
-                first,
-                f"the file does not compile here without its build flags "
-                f"(line {outside.line}: {outside.message})",
-            )
-        ]
+        where = job.where(outside.file, outside.line)
+        raise CheckNotRun(
+            f"the file does not compile here ({where}: {outside.message}; flags: {job.source})"
+        )
     out: list[Finding] = []
     for d in diags:
-        if d.line not in added or d.kind not in ("warning", "error"):
+        if not job.is_target(d.file) or d.line not in added or d.kind not in ("warning", "error"):
             continue
         if suffix in _HEADERS and _header_noise(d):
             continue
@@ -111,7 +135,8 @@ def check(ctx: FileContext, settings: ReviewSettings) -> list[Finding]:
         )
         hint = next((h for key, h in _HINTS.items() if name.startswith(key)), None)
         severity: Severity = "error" if d.kind == "error" else "warning"
-        message = f"{d.message} ({'g++' if cxx else 'gcc'}{f' {d.flag}' if d.flag else ''})"
+        tool = "g++" if job.cxx else "gcc"
+        message = f"{d.message} ({tool}{f' {d.flag}' if d.flag else ''})"
         out.append(
             Finding(
                 path=change.path,
@@ -124,19 +149,125 @@ def check(ctx: FileContext, settings: ReviewSettings) -> list[Finding]:
     return out
 
 
-def _note(path: str, line: int, why: str) -> Finding:
-    return Finding(
-        path=path,
-        line=line,
-        severity="note",
-        category="c/not-checked",
-        message=f"could not check with gcc: {why}",
-    )
-
-
 def _header_noise(d: _Diag) -> bool:
     """What a header compiled as a main file is warned about only because of that."""
     return "#pragma once in main file" in d.message or d.message.endswith("defined but not used")
+
+
+# --- what to compile, and how ----------------------------------------------------------
+
+
+@dataclass
+class CompileJob:
+    """One compiler run: what it reads, with which flags, and whose diagnostics count."""
+
+    arguments: list[str]
+    cxx: bool
+    target: str
+    """The reviewed file as the compiler names it: an absolute path, or ``<stdin>``."""
+    folder: str | None = None
+    """The reviewed tree's folder (absolute), to name other files by repository path."""
+    stdin: str = ""
+    read_only: list[str] = field(default_factory=list)
+    source: str = "best effort"
+    """Where the flags came from, said when the file cannot be checked."""
+    trusted: bool = False
+    """The flags are the project's own and the file is compiled as its build would."""
+    main: str | None = None
+    """The file compiled (absolute): the reviewed one, or a file including it; None: stdin."""
+
+    def is_target(self, file: str) -> bool:
+        return file == self.target if file == "<stdin>" else os.path.normpath(file) == self.target
+
+    def where(self, file: str, line: int) -> str:
+        """``line N`` in the reviewed file, else ``PATH, line N`` by repository path."""
+        if self.is_target(file):
+            return f"line {line}"
+        file = os.path.normpath(file)
+        if self.folder and file.startswith(self.folder + os.sep):
+            file = file[len(self.folder) + 1 :]
+        return f"{file}, line {line}"
+
+
+def plan_compile(ctx: FileContext, settings: ReviewSettings, cxx: bool) -> CompileJob:
+    """What to compile for ``ctx``: the file in its tree, a file including it, or its text."""
+    from duckfix.agents.review_checks.c_flags import setup_for
+
+    path, text = ctx.path, ctx.new_text or ""
+    tree = ctx.source_tree()
+    if tree is None:  # a patch outside any repository: its text alone
+        return CompileJob(["-x", "c++" if cxx else "c", "-"], cxx, "<stdin>", stdin=text)
+    # Headers (what includes read) for all; sources only those compiled here.
+    folder = tree.folder(_header_like)
+    folder = tree.folder(lambda p: p == path).resolve()
+    in_place = _holds(folder / path, text)
+    setup = setup_for(path, folder, ctx.repo, settings.c)
+    main, main_cxx = path, cxx
+    header = PurePosixPath(path).suffix.lower() in _HEADERS
+    alone = header
+    if header and in_place:
+        includer = _includer(tree, path, setup.known_files)
+        alone = includer is None
+        if includer is not None:
+            tree.folder(lambda p: p == includer)
+            main = includer
+            main_cxx = PurePosixPath(includer).suffix.lower() in _CXX
+            setup = setup_for(includer, folder, ctx.repo, settings.c)
+            setup.source += f", through {includer}"
+    arguments = ["-x", "c++" if main_cxx else "c"]
+    if main_cxx and not any(f.startswith("-std=") for f in setup.flags):
+        arguments.append("-std=c++17")
+    arguments += setup.arguments()
+    job = CompileJob(arguments, main_cxx, str(folder / path), str(folder))
+    job.read_only = [str(folder), *setup.read_only]
+    job.source = setup.source + (", the header alone" if alone else "")
+    job.trusted = setup.own and not alone
+    if in_place:
+        job.main = str(folder / main)
+        job.arguments.append(job.main)
+    else:
+        # The tree does not hold this text (a patch not applied here): the
+        # headers beside where it would be are found as if it were there.
+        where = (folder / path).parent
+        job.arguments += ["-iquote", str(where if where.is_dir() else folder), "-"]
+        job.target, job.stdin = "<stdin>", text
+    return job
+
+
+def _header_like(path: str) -> bool:
+    return PurePosixPath(path).suffix.lower() in _INCLUDED
+
+
+def _holds(file: Path, text: str) -> bool:
+    try:
+        return file.read_text(encoding="utf-8", errors="replace") == text
+    except OSError:
+        return False
+
+
+_INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.MULTILINE)
+_SOURCES = (".c", ".cc", ".cpp", ".cxx")
+
+
+def _includer(tree: SourceTree, header: str, known: frozenset[str]) -> str | None:
+    """A source file that includes ``header``: compiled, it shows the header's warnings.
+
+    Preferred: one the compile database builds, then one beside the header,
+    then the shortest path.
+    """
+    name = PurePosixPath(header).name
+    pattern = r'^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]([^>"]*/)?' + re.escape(name)
+    found: list[tuple[bool, bool, int, str]] = []
+    for candidate, line in tree.grep_lines(pattern + '[>"]', _SOURCES):
+        m = _INCLUDE.match(line)
+        if m is None:
+            continue
+        value = m.group(1)
+        beside = os.path.normpath(str(PurePosixPath(candidate).parent / value))
+        if header in (beside, value) or header.endswith("/" + value):
+            same = PurePosixPath(candidate).parent == PurePosixPath(header).parent
+            found.append((candidate not in known, not same, len(candidate), candidate))
+    return min(found)[3] if found else None
 
 
 # --- running the compiler ------------------------------------------------------------
@@ -145,50 +276,42 @@ _JSON_UNSUPPORTED: set[str] = set()
 """Compilers (by path) that rejected ``-fdiagnostics-format=json``: gcc < 9, gcc 15, clang."""
 
 
-def _compile(text: str, path: str, repo: Path | None, cxx: bool) -> list[_Diag]:
-    import os
+def _compile(job: CompileJob) -> list[_Diag]:
     import shutil
 
-    name = "g++" if cxx else "gcc"
+    name = "g++" if job.cxx else "gcc"
     # Looked up where the sandbox looks: the compiler found must be one it can run.
     exe = shutil.which(name, path=sandbox_path())
     if exe is None:
-        raise ToolFailed(f"{name} is not installed")
-    command = [exe, "-fsyntax-only", "-Wall", "-Wextra", "-Wno-unknown-pragmas"]
-    command += ["-x", "c++", "-std=c++17"] if cxx else ["-x", "c"]
-    read_only: list[str] = []
-    if repo is not None and repo.is_dir():
-        # Real paths: the sandbox mounts a folder where it really is, not at a
-        # symbolic link to it (the link may sit in a folder the sandbox covers).
-        repo = repo.resolve()
-        folder = (repo / path).parent
-        folder = folder if folder.is_dir() else repo
-        command += ["-iquote", str(folder), "-I", str(repo)]
-        if (repo / "include").is_dir():
-            command += ["-I", str(repo / "include")]
-        read_only.append(str(repo))
-    if cxx:
+        raise CheckNotRun(f"{name} is not installed")
+    options = ["-fsyntax-only", "-Wall", "-Wextra", "-Wno-unknown-pragmas"]
+    # Real paths: the sandbox mounts a folder where it really is, not at a
+    # symbolic link to it (the link may sit in a folder the sandbox covers).
+    read_only = [os.path.realpath(p) for p in job.read_only]
+    if job.cxx:
         from duckfix.hls_headers import hls_include
 
         # HLS kernels include ap_int.h / hls_stream.h: without the open headers
-        # (the hls extra) every such file would only say "not checked".
+        # (the hls extra) every such file would only say "could not run".
         headers = hls_include()
         if headers:
             headers = os.path.realpath(headers)
-            command += ["-isystem", headers]
+            options += ["-isystem", headers]
             read_only.append(headers)
     if exe not in _JSON_UNSUPPORTED:
-        stderr = _run([*command, "-fdiagnostics-format=json", "-"], text, read_only)
+        command = [exe, "-fdiagnostics-format=json", *options, *job.arguments]
+        stderr = _run(command, job, read_only)
         if not ("fdiagnostics-format" in stderr and not stderr.lstrip().startswith("[")):
             return _parse_json(stderr)
         _JSON_UNSUPPORTED.add(exe)
-    return _parse_text(_run([*command, "-"], text, read_only))
+    return _parse_text(_run([exe, *options, *job.arguments], job, read_only))
 
 
-def _run(command: list[str], text: str, read_only: list[str]) -> str:
+def _run(command: list[str], job: CompileJob, read_only: list[str]) -> str:
     # The C locale keeps gcc's messages in English with ASCII quotes.
     env = {"LC_ALL": "C"}
-    return run_sandboxed(command, text, what="the compiler", read_only=read_only, env=env).stderr
+    done = run_sandboxed(command, job.stdin, what="the compiler", read_only=read_only, env=env)
+    return done.stderr
 
 
 def _parse_json(stderr: str) -> list[_Diag]:

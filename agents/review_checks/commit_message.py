@@ -10,14 +10,22 @@ subject is line 1) and carry the commit's sha. Rules (category ``commit/<rule>``
   ``-ing`` form of a common verb (Added, Fixes, Updating); the suggestion uses
   the imperative (Add, Fix, Update). Only listed verbs count, so nouns and
   adjectives that end in -ed or -ing pass.
-- ``no-body`` (note): nothing but the subject and trailers.
+- ``no-body`` (note): nothing but the subject and trailers, where the project's
+  history has bodies (:mod:`duckfix.conventions`).
 - ``blank-line`` (warning): the second line is not blank.
 - ``signoff`` (error): no ``Signed-off-by:`` when the settings require one;
-  (warning) trailers that do not include the author's address.
+  (warning) trailers that do not include the author's address, unless the
+  project's history shows sign-offs are not its rule, or the author is a bot.
 - ``fixes`` (warning): a ``Fixes:`` trailer not of the form
-  ``Fixes: <12+ hex digits> ("subject")``; with a repository, one naming a
-  commit it does not have, or quoting another subject than that commit's.
-  Issue references (``Fixes: #12``, a URL, ``ABC-123``) are left alone.
+  ``Fixes: <12+ hex digits> ("subject")`` (as many digits as the project's own
+  tags use, when they use fewer); with a repository, one naming a commit it
+  does not have, or quoting another subject than that commit's. Issue
+  references (``Fixes: #12``, a URL, ``ABC-123``) are left alone.
+- ``trailer`` (warning): a trailer key misspelled against the trailers the
+  project uses or common ones (``Signed-of-by``, ``Reviewed-By``); the
+  suggestion spells it right.
+- ``subject-prefix`` (note): no ``area: `` prefix where nearly every subject
+  of the project has one.
 """
 
 from __future__ import annotations
@@ -26,13 +34,14 @@ import re
 from pathlib import Path
 
 from duckfix.config import ReviewSettings
+from duckfix.conventions import KNOWN_TRAILERS, Conventions
 from duckfix.models import Finding, Severity
 from duckfix.patches import COMMIT_MSG, CommitInfo
 
 __all__ = ["check"]
 
 _PREFIX = re.compile(r"^(?:\[[^\]]*\]\s*)?(?:[\w.\-/+*,{}]+(?:\([^)]*\))?!?:\s+)*")
-_FIXES = re.compile(r'^(?P<sha>[0-9a-fA-F]{12,40}) \("(?P<subject>.*)"\)$')
+_FIXES = re.compile(r'^(?P<sha>[0-9a-fA-F]{7,40}) \("(?P<subject>.*)"\)$')
 _ISSUE = re.compile(r"^(?:#\d+|[A-Z][A-Z0-9]+-\d+|https?://|[\w.-]+/[\w.-]+#\d+)")
 _EMAIL = re.compile(r"<([^<>]+)>")
 _FIXES_FORM = 'Fixes: <first 12+ hex digits of the sha> ("<its subject>")'
@@ -77,8 +86,14 @@ def _verb_forms() -> dict[str, str]:
 _VERBS = _verb_forms()
 
 
-def check(commit: CommitInfo, repo: Path | None, settings: ReviewSettings) -> list[Finding]:
-    """Subject, body, sign-off and ``Fixes:`` trailers of one commit's message."""
+def check(
+    commit: CommitInfo,
+    repo: Path | None,
+    settings: ReviewSettings,
+    conventions: Conventions | None = None,
+) -> list[Finding]:
+    """Subject, body, sign-off and trailers of one commit's message, as the project writes them."""
+    conv = conventions or Conventions()
     lines = commit.message.split("\n")
     out: list[Finding] = []
 
@@ -126,12 +141,21 @@ def check(commit: CommitInfo, repo: Path | None, settings: ReviewSettings) -> li
             "blank-line",
             "the second line is not blank: leave one blank line between subject and body",
         )
-    if not _has_prose(commit) and not subject.startswith(("Merge ", "Revert ")):
+    plain = not subject.startswith(("Merge ", "Revert ", "fixup! ", "squash! "))
+    if conv.bodies_expected and not _has_prose(commit) and plain:
         add(
             1,
             "note",
             "no-body",
             "the message has no body: say why the change is needed and what it affects",
+        )
+    if conv.subject_style == "area" and plain and not _has_prefix(subject):
+        add(
+            1,
+            "note",
+            "subject-prefix",
+            "nearly every subject here starts with the area it changes ('area: ...'): "
+            "start this one so too",
         )
 
     trailers = commit.trailers
@@ -145,7 +169,11 @@ def check(commit: CommitInfo, repo: Path | None, settings: ReviewSettings) -> li
             f"commit with 'git commit -s' (Signed-off-by: {commit.author or 'Name <email>'})",
         )
     author = _email(commit.author)
-    if signoffs and author and not any(_email(s) == author for s in signoffs):
+    # A sign-off from another address is a slip where sign-offs are the rule (or
+    # nothing is known); where the history has few, it is a tool's doing.
+    dco = settings.signoff or not conv.known or conv.signoff_expected
+    bot = "[bot]" in commit.author
+    if dco and not bot and signoffs and author and not any(_email(s) == author for s in signoffs):
         add(
             _line_of(lines, "Signed-off-by", signoffs[0]),
             "warning",
@@ -155,9 +183,39 @@ def check(commit: CommitInfo, repo: Path | None, settings: ReviewSettings) -> li
         )
     for value in (value for key, value in trailers if key.lower() == "fixes"):
         if not _ISSUE.match(value):
-            for severity, message, suggestion in _check_fixes(value, repo):
+            for severity, message, suggestion in _check_fixes(value, repo, conv.fixes_sha_length):
                 add(_line_of(lines, "Fixes", value), severity, "fixes", message, suggestion)
+    for key, value in trailers:
+        right = _spelled(key, conv)
+        if right is not None:
+            add(
+                _line_of(lines, key, value),
+                "warning",
+                "trailer",
+                f"{key}: is not a trailer this project uses; did you mean {right}:?",
+                f"{right}: {value}",
+            )
     return out
+
+
+def _spelled(key: str, conv: Conventions) -> str | None:
+    """The right spelling of a misspelled trailer key; None when ``key`` is fine or unknown."""
+    known = conv.spelling(key)
+    if known is not None:
+        # Only case differs: wrong when it is not how the project itself writes it.
+        return known if known != key and key not in conv.trailers else None
+    if "-" not in key:
+        return None  # "Note:", "Example:": prose, not a misspelled trailer
+    from difflib import get_close_matches
+
+    names = list(dict.fromkeys([*conv.trailers, *KNOWN_TRAILERS]))
+    close = get_close_matches(key.lower(), [n.lower() for n in names], n=1, cutoff=0.85)
+    return next((n for n in names if close and n.lower() == close[0]), None)
+
+
+def _has_prefix(subject: str) -> bool:
+    m = _PREFIX.match(subject)
+    return m is not None and bool(m.group())
 
 
 def _imperative(subject: str) -> tuple[str, str] | None:
@@ -196,9 +254,16 @@ def _line_of(lines: list[str], key: str, value: str) -> int:
     return 1
 
 
-def _check_fixes(value: str, repo: Path | None) -> list[tuple[Severity, str, str | None]]:
-    """What is wrong with one ``Fixes:`` trailer's value, each with a fixed trailer if known."""
+def _check_fixes(
+    value: str, repo: Path | None, digits: int = 12
+) -> list[tuple[Severity, str, str | None]]:
+    """What is wrong with one ``Fixes:`` trailer's value, each with a fixed trailer if known.
+
+    ``digits``: the fewest hex digits a well-formed sha has (the project's habit, 12 at most).
+    """
     m = _FIXES.match(value)
+    if m is not None and len(m.group("sha")) < digits:
+        m = None
     loose = re.match(r"[0-9a-fA-F]{7,40}\b", value)
     sha = m.group("sha") if m else loose.group() if loose else None
     malformed = f"malformed Fixes: trailer; write {_FIXES_FORM}"

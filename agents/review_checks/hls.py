@@ -84,6 +84,7 @@ from duckfix.agents.review_checks.hls_parse import (
 )
 from duckfix.agents.review_checks.hls_parse import text_of as _text
 from duckfix.config import ReviewSettings
+from duckfix.errors import CheckNotRun
 from duckfix.models import Finding, Severity
 from duckfix.patches import FileContext
 
@@ -162,18 +163,9 @@ def check(ctx: FileContext, settings: ReviewSettings) -> list[Finding]:
         import tree_sitter  # noqa: F401
         import tree_sitter_cpp  # noqa: F401
     except ImportError:
-        first = next((n for n in sorted(added) if _HLS_PRAGMA.match(added[n])), None)
-        if first is None:
+        if not any(_HLS_PRAGMA.match(text) for text in added.values()):
             return []
-        return [
-            Finding(
-                path=change.path,
-                line=first,
-                severity="note",
-                category="hls/not-checked",
-                message="could not check HLS pragmas: install duckfix[hls]",
-            )
-        ]
+        raise CheckNotRun("tree-sitter-cpp is not installed: install duckfix[hls]") from None
     return _Rules(parse(text), change.path, added).run()
 
 

@@ -1,8 +1,13 @@
 """Ruff's diagnostics on the lines a diff adds to a Python file.
 
-The new file goes to ``ruff check`` on stdin under its path in the repository
-(run from the repository's top folder), so the project's own ruff
-configuration applies: selected rules, per-file ignores, ``noqa`` comments.
+The new file goes to ``ruff check --no-fix --force-exclude`` on stdin under its
+path in the repository, run from a folder that holds the repository's ruff
+configuration *as of the reviewed revision* (the checkout when it is at that
+revision, else the configuration files copied out of git), so the project's
+own configuration applies: selected rules, per-file ignores, excluded files,
+``noqa`` comments; and ``fix = true`` in it changes nothing (``--no-fix``).
+When ruff cannot run (missing, a configuration it rejects, or the file's text
+is unknown) the check raises :class:`~duckfix.errors.CheckNotRun`.
 Without one (no ``ruff.toml``, ``.ruff.toml`` or ``[tool.ruff]`` in a
 ``pyproject.toml`` from the file's folder upwards) the rule set is pinned to
 ``E4,E7,E9,F``: newer ruff releases enable far more by default, and a project
@@ -21,12 +26,17 @@ import json
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from duckfix.agents.review_checks.tool import ToolFailed, run_tool
+from duckfix.agents.review_checks.tool import run_tool
 from duckfix.config import ReviewSettings
+from duckfix.errors import CheckNotRun
 from duckfix.models import Finding, Severity
 from duckfix.patches import FileContext
+from duckfix.source_tree import SourceTree
 
-__all__ = ["check"]
+__all__ = ["NO_TEXT", "check", "ruff_command"]
+
+NO_TEXT = "the file's new text is not known here (the patch is not applied to this checkout)"
+_CONFIG_NAMES = ("pyproject.toml", "ruff.toml", ".ruff.toml")
 
 
 _DEFAULT_SELECT = "E4,E7,E9,F"
@@ -37,26 +47,11 @@ def check(ctx: FileContext, settings: ReviewSettings) -> list[Finding]:
     """Ruff's findings on the added lines of a ``.py`` file whose new text is known."""
     change = ctx.change
     added = change.added_lines
-    if (
-        PurePosixPath(change.path).suffix not in (".py", ".pyi")
-        or ctx.new_text is None
-        or change.binary
-        or not added
-    ):
+    if PurePosixPath(change.path).suffix not in (".py", ".pyi") or change.binary or not added:
         return []
-    first = min(added)
-    try:
-        diagnostics = _run_ruff(ctx.new_text, change.path, ctx.repo)
-    except ToolFailed as exc:
-        return [
-            Finding(
-                path=change.path,
-                line=first,
-                severity="note",
-                category="python/ruff",
-                message=f"could not lint with ruff: {exc}",
-            )
-        ]
+    if ctx.new_text is None:
+        raise CheckNotRun(NO_TEXT)
+    diagnostics = _run_ruff(ctx.new_text, change.path, ctx.source_tree())
     last_row = ctx.new_text.count("\n") + 1
     out: list[Finding] = []
     for diag in diagnostics:
@@ -99,31 +94,52 @@ def ruff_command() -> tuple[str, ...]:
         return (str(find_ruff_bin()),)
     if exe := shutil.which("ruff"):
         return (exe,)
-    raise ToolFailed("ruff is not installed; install it (pip install ruff)")
+    raise CheckNotRun("ruff is not installed; install it (pip install ruff)")
 
 
-def _run_ruff(text: str, path: str, repo: Path | None) -> list[dict[str, Any]]:
+def _run_ruff(text: str, path: str, tree: SourceTree | None) -> list[dict[str, Any]]:
     import tempfile
 
+    # --no-fix: a project with `fix = true` would otherwise get its fixed source
+    # printed instead of diagnostics. --force-exclude: a file the project's
+    # `exclude` leaves out is left out here too, as `ruff check` on the tree does.
     command = [*ruff_command(), "check", "--output-format", "json", "--no-cache", "--exit-zero"]
+    command += ["--no-fix", "--force-exclude"]
     with tempfile.TemporaryDirectory(prefix="duckfix-ruff-") as scratch:
-        cwd = repo if repo is not None and repo.is_dir() else Path(scratch)
+        cwd = _config_root(tree, path) or Path(scratch)
         if not _has_config(cwd, path):
             command += ["--select", _DEFAULT_SELECT]
         command += ["--stdin-filename", path, "-"]
         done = run_tool(command, text, what="ruff", cwd=cwd)
     if done.returncode != 0:
         detail = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise ToolFailed(
+        raise CheckNotRun(
             f"ruff exited with status {done.returncode} ({detail}); check its configuration"
         )
     try:
         result = json.loads(done.stdout)
     except json.JSONDecodeError:
-        raise ToolFailed("ruff's output is not JSON") from None
+        raise CheckNotRun("ruff's output is not JSON") from None
     if not isinstance(result, list):
-        raise ToolFailed("ruff's output is not a list of diagnostics")
+        raise CheckNotRun("ruff's output is not a list of diagnostics")
     return [d for d in result if isinstance(d, dict)]
+
+
+def _config_root(tree: SourceTree | None, path: str) -> Path | None:
+    """A folder with the revision's ruff configuration for ``path`` (only those files copied)."""
+    if tree is None:
+        return None
+    folders = {str(p) for p in PurePosixPath(path).parents}
+    wanted = {
+        name if folder == "." else f"{folder}/{name}"
+        for folder in folders
+        for name in _CONFIG_NAMES
+    }
+    # The package folders and their __init__.py too: ruff's isort tells the
+    # project's own modules (`from tests.helpers import ...` in python-poetry/cleo)
+    # by the packages it finds beside the configuration.
+    tree.skeleton(lambda p: p.endswith((".py", ".pyi")))
+    return tree.folder(lambda p: p in wanted or PurePosixPath(p).name == "__init__.py")
 
 
 def _has_config(root: Path, path: str) -> bool:

@@ -17,17 +17,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from duckfix.models import RunResult
 
-__all__ = ["OUTPUT_BYTES", "TIMEOUT", "ToolFailed", "run_sandboxed", "run_tool", "sandbox_path"]
+from duckfix.errors import CheckNotRun
+
+__all__ = ["OUTPUT_BYTES", "TIMEOUT", "run_sandboxed", "run_tool", "sandbox_path"]
 
 TIMEOUT = 30.0
 """Seconds a tool may take on one file."""
 OUTPUT_BYTES = 16 << 20
 """Bytes of a sandboxed tool's stdout and stderr kept: a file with thousands of
 warnings gives megabytes of JSON diagnostics, and a cut one does not parse."""
-
-
-class ToolFailed(Exception):
-    """The tool is missing, timed out, or could not read the file at all."""
 
 
 def run_tool(
@@ -38,7 +36,7 @@ def run_tool(
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """``command`` fed ``text`` on stdin; :class:`ToolFailed` naming ``what`` if it cannot run."""
+    """``command`` fed ``text`` on stdin; :class:`CheckNotRun` naming ``what`` if it cannot run."""
     try:
         return subprocess.run(
             command,
@@ -51,9 +49,9 @@ def run_tool(
             timeout=TIMEOUT,
         )
     except subprocess.TimeoutExpired:
-        raise ToolFailed(f"{what} took longer than {TIMEOUT:.0f} s") from None
+        raise CheckNotRun(f"{what} took longer than {TIMEOUT:.0f} s") from None
     except OSError as exc:
-        raise ToolFailed(str(exc)) from exc
+        raise CheckNotRun(str(exc)) from exc
 
 
 def sandbox_path() -> str:
@@ -75,7 +73,7 @@ def run_sandboxed(
 
     ``read_only`` are the host folders it may read (the repository, a header
     folder); nothing else of the host's is there but the tool's own prefix.
-    :class:`ToolFailed` naming ``what`` when it cannot start, runs out of time,
+    :class:`CheckNotRun` naming ``what`` when it cannot start, runs out of time,
     or hits a limit.
     """
     from duckfix import sandbox
@@ -87,9 +85,9 @@ def run_sandboxed(
             command, stdin=text.encode(), limits=limits, env=env, read_only=list(read_only)
         )
     except SandboxError as exc:
-        raise ToolFailed(f"{what} could not run in the sandbox ({exc})") from exc
+        raise CheckNotRun(f"{what} could not run in the sandbox ({exc})") from exc
     if result.ended == "timeout":
-        raise ToolFailed(f"{what} took longer than {TIMEOUT:.0f} s")
+        raise CheckNotRun(f"{what} took longer than {TIMEOUT:.0f} s")
     if result.ended == "limit":
-        raise ToolFailed(f"{what} was {result.describe()}")
+        raise CheckNotRun(f"{what} was {result.describe()}")
     return result

@@ -3,9 +3,14 @@
 The new text comes from where the review's patch lives: the range's last
 commit, the index (``:``), or the work tree (``WORKTREE``: a diff or e-mail given
 as a file, used only when the work tree's file really holds the diff's added
-lines where the diff puts them, i.e. the patch is applied). Without it, checks
-that need the whole file (ruff, the compiler) skip the file and the rest look
-at the hunks alone.
+lines where the diff puts them, i.e. the patch is applied). A file the patch
+adds needs none of these: its whole text is in the patch. Without a text,
+checks that need the whole file (ruff, the compiler) say they could not run
+on it (coverage, not a finding) and the rest look at the hunks alone.
+
+Every context of one review shares the review's :class:`~duckfix.source_tree.SourceTree`:
+the files as of the reviewed revision, which checks read their configuration
+and headers from; :func:`close` removes what it copied out.
 
 The enclosing function of a hunk is found with :mod:`ast` for Python and, for
 C-like files, by scanning up from the hunk for a line at column 0 that opens a
@@ -23,9 +28,9 @@ from duckfix.diff import FileChange, Hunk
 from duckfix.patches import Enclosing, FileContext, Review
 
 if TYPE_CHECKING:
-    import git
+    from duckfix.git_cli import GitRepo
 
-__all__ = ["MAX_FILE_BYTES", "enclosing_function", "gather", "read_new_text"]
+__all__ = ["MAX_FILE_BYTES", "close", "enclosing_function", "gather", "read_new_text"]
 
 MAX_FILE_BYTES = 2 << 20
 """Larger files are reviewed from their hunks only."""
@@ -52,33 +57,66 @@ _C_EXTENSIONS = (
 )
 
 
-def gather(review: Review, repo: git.Repo | None = None) -> list[FileContext]:
+def gather(review: Review, repo: GitRepo | None = None) -> list[FileContext]:
     """A :class:`FileContext` per changed file, in the diff's order."""
+    from duckfix.source_tree import tree_for
+
+    tree = tree_for(review.repo, review.revision)
     out = []
     for change in review.files:
         text = read_new_text(review, change, repo)
         enclosing = [enclosing_function(change.path, text, h) for h in change.hunks] if text else []
-        out.append(FileContext(change, text, enclosing, review.repo))
+        out.append(FileContext(change, text, enclosing, review.repo, tree))
     return out
 
 
-def read_new_text(review: Review, change: FileChange, repo: git.Repo | None) -> str | None:
+def close(contexts: list[FileContext]) -> None:
+    """Remove what the contexts' trees copied out of git."""
+    for tree in {id(c.tree): c.tree for c in contexts if c.tree is not None}.values():
+        tree.close()
+
+
+def read_new_text(review: Review, change: FileChange, repo: GitRepo | None) -> str | None:
     """The new file's text, or None when it cannot be known (or is binary / deleted / huge)."""
-    if change.binary or change.status == "deleted" or review.revision is None:
+    if change.binary or change.status == "deleted":
         return None
-    data: bytes | None
-    if review.revision == "WORKTREE":
-        data = _worktree_bytes(review.repo, change.path)
-    elif repo is None:
+    if review.revision is None or review.revision == "WORKTREE":
+        text = _text_in_place(review, change)
+        return text if text is not None else _added_text(change)
+    return _text_at(review, change, repo)
+
+
+def _added_text(change: FileChange) -> str | None:
+    """The whole text of a file the patch adds, from its one hunk (nothing else is needed)."""
+    if change.status != "added" or len(change.hunks) != 1:
         return None
-    else:
-        data = _blob_bytes(repo, review.revision, change.path)
+    hunk = change.hunks[0]
+    if any(line.kind != "+" for line in hunk.lines):
+        return None
+    text = "\n".join(line.text for line in hunk.lines)
+    return text if hunk.no_newline_at_end or not text else text + "\n"
+
+
+def _text_in_place(review: Review, change: FileChange) -> str | None:
+    """The work tree's text of the file, when it holds the patch (the patch is applied)."""
+    if review.revision is None:
+        return None
+    data = _worktree_bytes(review.repo, change.path)
     if data is None or len(data) > MAX_FILE_BYTES or b"\0" in data[:8000]:
         return None
     text = data.decode("utf-8", "replace")
-    if review.revision == "WORKTREE" and not _holds_the_diff(text, change):
+    return text if _holds_the_diff(text, change) else None
+
+
+def _text_at(review: Review, change: FileChange, repo: GitRepo | None) -> str | None:
+    """The file's text at the review's commit or in the index."""
+    assert review.revision is not None
+    if repo is None:
         return None
-    return text
+    data = _blob_bytes(repo, review.revision, change.path)
+    if data is None or len(data) > MAX_FILE_BYTES or b"\0" in data[:8000]:
+        return None
+    return data.decode("utf-8", "replace")
 
 
 def _worktree_bytes(top: Path | None, path: str) -> bytes | None:
@@ -93,16 +131,12 @@ def _worktree_bytes(top: Path | None, path: str) -> bytes | None:
         return None
 
 
-def _blob_bytes(repo: git.Repo, revision: str, path: str) -> bytes | None:
+def _blob_bytes(repo: GitRepo, revision: str, path: str) -> bytes | None:
+    from duckfix.errors import RepositoryError
+
     try:
-        if revision == ":":
-            entry = repo.index.entries.get((path, 0))
-            if entry is None:
-                return None
-            return bytes(repo.odb.stream(entry.binsha).read())
-        blob = repo.commit(revision).tree / path
-        return bytes(blob.data_stream.read())
-    except (KeyError, ValueError, OSError):
+        return repo.blob(revision, path)
+    except RepositoryError:
         return None
 
 

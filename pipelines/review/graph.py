@@ -21,8 +21,10 @@ from langgraph.types import Send
 
 from duckfix.agents.llm_diff_reviewer import plan, review_file
 from duckfix.config import ReviewSettings
+from duckfix.coverage import CheckRun
 from duckfix.models import Finding
 from duckfix.patches import FileContext, Review
+from duckfix.pipelines.review.context import close as close_contexts
 from duckfix.pipelines.review.context import gather as gather_context
 from duckfix.pipelines.review.run import (
     ReviewOutcome,
@@ -33,8 +35,7 @@ from duckfix.pipelines.review.run import (
 )
 
 if TYPE_CHECKING:
-    import git
-
+    from duckfix.git_cli import GitRepo
     from duckfix.llm import LLMClient
 
 __all__ = ["ReviewContext", "build_graph", "review_patch"]
@@ -45,7 +46,7 @@ class ReviewContext:
     """What one review run may use."""
 
     settings: ReviewSettings = field(default_factory=ReviewSettings)
-    repo: git.Repo | None = None
+    repo: GitRepo | None = None
     llm: LLMClient | None = None
     """The reviewer's model; None: rule checks only."""
     deadline: float | None = None
@@ -60,6 +61,7 @@ class ReviewState:
     """Paths the token plan lets the model review."""
     findings: Annotated[list[Finding], operator.add] = field(default_factory=list)
     notes: Annotated[list[str], operator.add] = field(default_factory=list)
+    coverage: Annotated[list[CheckRun], operator.add] = field(default_factory=list)
     outcome: ReviewOutcome | None = None
 
 
@@ -105,20 +107,23 @@ def _check_file(task: FileTask, runtime: Runtime[ReviewContext]) -> dict[str, An
             return review_file(llm, file, commits)
 
     names = rule_checks(ctx.settings)
-    findings, notes = check_file(task.ctx, ctx.settings, names, model, ctx.deadline)
-    return {"findings": findings, "notes": notes}
+    findings, notes, runs = check_file(task.ctx, ctx.settings, names, model, ctx.deadline)
+    return {"findings": findings, "notes": notes, "coverage": runs}
 
 
 def _check_commits(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any]:
     settings = runtime.context.settings
-    return {"findings": check_commits(state.review, settings, rule_checks(settings))}
+    findings, runs = check_commits(state.review, settings, rule_checks(settings))
+    return {"findings": findings, "coverage": runs}
 
 
 def _merge(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any]:
     ctx = runtime.context
+    close_contexts(state.contexts)
     checks = rule_checks(ctx.settings) + (["model"] if _model_on(ctx) else [])
     outcome = ReviewOutcome(state.review, checks=checks)
-    return {"outcome": finish(outcome, state.findings, state.notes, ctx.settings)}
+    finished = finish(outcome, state.findings, state.notes, ctx.settings, state.coverage)
+    return {"outcome": finished}
 
 
 def build_graph() -> Any:

@@ -11,7 +11,7 @@ A bug is *flagged* when the review keeps any finding, and flagged *on the
 right line* when a finding sits on a line the bug changed, or one line beside
 them when either line is a ``#pragma`` (a pragma bug is often reported on the
 declaration or loop next to the pragma, or the other way round). A check that
-could not run (``*/not-checked``: no ``ap_int.h`` for gcc, no tree-sitter) flags
+could not run (its coverage: no ``ap_int.h`` for gcc, no tree-sitter) flags
 nothing; such bugs are counted apart.
 
 Rendering is here too: a rich table for a terminal, and the report as JSON.
@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict, Field
 
 from duckfix.config import ReviewSettings
+from duckfix.coverage import CheckRun
 from duckfix.datasets.builder.categories import CATEGORIES
 from duckfix.datasets.chrysalis import ChrysalisBug, ChrysalisDataset, LineRange
 from duckfix.diff import parse_diff
@@ -86,7 +87,7 @@ class BugResult(_Model):
     """Checks with a finding on the right line."""
     findings: list[Finding] = Field(default_factory=list)
     unchecked: list[str] = Field(default_factory=list)
-    """Checks that could not run on this bug's file (their ``not-checked`` note)."""
+    """Checks that could not run on this bug's file (the review's coverage says so)."""
 
 
 class CategoryRow(_Model):
@@ -174,17 +175,11 @@ def review_bug(bug: ChrysalisBug, settings: ReviewSettings, names: Sequence[str]
     if not bug.applied or bug.faulty_source is None or bug.changed is None:
         return result
     try:
-        findings = _review(bug, settings, names)
+        kept, result.unchecked = _review(bug, settings, names)
     except Exception as exc:  # one odd design must not end a run over the whole dataset
         result.reason = f"not reviewed: {type(exc).__name__}: {exc}"
         return result
     faulty = _ended(bug.faulty_source).splitlines()
-    kept = []
-    for finding in findings:
-        if finding.category.endswith("/not-checked"):
-            result.unchecked.append(_check_of(finding))
-        else:
-            kept.append(finding)
     result.findings = kept
     result.flagged = bool(kept)
     result.checks = sorted({_check_of(f) for f in kept if _on_line(f.line, bug.changed, faulty)})
@@ -192,7 +187,10 @@ def review_bug(bug: ChrysalisBug, settings: ReviewSettings, names: Sequence[str]
     return result
 
 
-def _review(bug: ChrysalisBug, settings: ReviewSettings, names: Sequence[str]) -> list[Finding]:
+def _review(
+    bug: ChrysalisBug, settings: ReviewSettings, names: Sequence[str]
+) -> tuple[list[Finding], list[str]]:
+    """The findings on the bug's diff, and the checks that could not run on it."""
     assert bug.faulty_source is not None
     text = _ended(bug.faulty_source)
     review = Review(
@@ -203,14 +201,16 @@ def _review(bug: ChrysalisBug, settings: ReviewSettings, names: Sequence[str]) -
     )
     findings: list[Finding] = []
     notes: list[str] = []
+    runs: list[CheckRun] = []
     for change in review.files:
         enclosing = [enclosing_function(change.path, text, h) for h in change.hunks]
         ctx = FileContext(change, text, enclosing, bug.source_dir)
-        found, said = check_file(ctx, settings, names)
+        found, said, ran = check_file(ctx, settings, names)
         findings += found
         notes += said
-    outcome = finish(ReviewOutcome(review, checks=list(names)), findings, notes, settings)
-    return outcome.findings
+        runs += ran
+    outcome = finish(ReviewOutcome(review, checks=list(names)), findings, notes, settings, runs)
+    return outcome.findings, sorted({run.check for run in outcome.not_run})
 
 
 def _check_of(finding: Finding) -> str:

@@ -9,9 +9,10 @@
 * ``A..B`` is one review of ``git diff A B`` with the commits of ``A..B``.
 * The index (``--staged``) is one review of ``git diff --cached``.
 
-Git is read with GitPython, on a repository from :func:`open_repo`: its git
-commands run no hook and no command the repository's configuration names
-(:mod:`duckfix.gitenv`). Errors become :class:`~duckfix.errors.RepositoryError`.
+Git is read through its command line, on a repository from :func:`open_repo`
+(:class:`~duckfix.git_cli.GitRepo`): its git commands run no hook and no
+command the repository's configuration names (:mod:`duckfix.gitenv`). Errors
+become :class:`~duckfix.errors.RepositoryError`.
 """
 
 from __future__ import annotations
@@ -20,15 +21,12 @@ import itertools
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from duckfix import gitenv
 from duckfix.diff import parse_diff
 from duckfix.errors import PatchError, RepositoryError
+from duckfix.git_cli import GitRepo
 from duckfix.patches import CommitInfo, Review
-
-if TYPE_CHECKING:
-    import git
 
 __all__ = [
     "EMPTY_TREE",
@@ -52,37 +50,26 @@ _HEADER = re.compile(r"^[A-Za-z][A-Za-z0-9-]*: ")
 _DIFF_OPTIONS = ("-M", "--no-color", *gitenv.DIFF_OPTIONS, "--src-prefix=a/", "--dst-prefix=b/")
 
 
-def open_repo(path: Path | str = ".") -> git.Repo:
+def open_repo(path: Path | str = ".") -> GitRepo:
     """The git repository holding ``path``; :class:`RepositoryError` if there is none.
 
     Every git command run for it runs no hook and no command its configuration
-    names (:func:`duckfix.gitenv.protect`).
+    names (:func:`duckfix.gitenv.safe_env`).
     """
-    import git
-
-    try:
-        return gitenv.protect(git.Repo(path, search_parent_directories=True))
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
-        raise RepositoryError(f"{path}: not inside a git repository") from exc
+    return GitRepo.open(path)
 
 
-def _top(repo: git.Repo) -> Path:
-    if repo.working_tree_dir is None:
+def _top(repo: GitRepo) -> Path:
+    if repo.top is None:
         raise RepositoryError(f"{repo.git_dir}: a bare repository has no work tree to review")
-    return Path(repo.working_tree_dir)
+    return repo.top
 
 
-def _git(repo: git.Repo, *args: str) -> str:
-    import git
-
-    try:
-        return str(repo.git.execute(["git", *args], strip_newline_in_stdout=False))
-    except git.GitCommandError as exc:
-        detail = (exc.stderr or "").strip().removeprefix("stderr: ").strip("'\n ")
-        raise RepositoryError(f"git {' '.join(args[:3])}: {detail or exc}") from exc
+def _git(repo: GitRepo, *args: str) -> str:
+    return repo.run(*args)
 
 
-def from_range(repo: git.Repo, spec: str) -> Review:
+def from_range(repo: GitRepo, spec: str) -> Review:
     """A review of the commits in ``A..B`` (``B`` alone means ``B~1..B``)."""
     if "..." in spec:
         raise RepositoryError(f"{spec}: use A..B (two dots); A...B is not a review range")
@@ -92,10 +79,10 @@ def from_range(repo: git.Repo, spec: str) -> Review:
     base, head = base or "HEAD", head or "HEAD"
     shas = {}
     for name, rev in (("start", base), ("end", head)):
-        try:
-            shas[name] = repo.rev_parse(f"{rev}^{{commit}}").hexsha
-        except Exception as exc:  # gitdb raises BadName, BadObject, ValueError ...
-            raise RepositoryError(f"{spec}: the {name} {rev!r} is not a commit here") from exc
+        sha = repo.commit_sha(rev)
+        if sha is None:
+            raise RepositoryError(f"{spec}: the {name} {rev!r} is not a commit here")
+        shas[name] = sha
     diff = _git(repo, "diff", *_DIFF_OPTIONS, shas["start"], shas["end"], "--")
     review = Review(
         label=spec,
@@ -103,6 +90,7 @@ def from_range(repo: git.Repo, spec: str) -> Review:
         commits=_commits(repo, f"{shas['start']}..{shas['end']}"),
         repo=_top(repo),
         revision=shas["end"],
+        range_spec=f"{shas['start'][:12]}..{shas['end'][:12]}",
     )
     return review
 
@@ -111,24 +99,18 @@ EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 """git's empty tree: the base of a review whose first commit has no parent."""
 
 
-def new_commits(repo: git.Repo, tip: str, exclude: Sequence[str] = ()) -> list[str]:
+def new_commits(repo: GitRepo, tip: str, exclude: Sequence[str] = ()) -> list[str]:
     """Commits reachable from ``tip`` but not from remote refs or ``exclude``, oldest first."""
     known = [sha for sha in exclude if _has_commit(repo, sha)]
     out = _git(repo, "rev-list", "--reverse", tip, "--not", *known, "--remotes", "--")
     return out.split()
 
 
-def _has_commit(repo: git.Repo, sha: str) -> bool:
-    import git
-
-    try:
-        repo.git.cat_file("-e", f"{sha}^{{commit}}")
-    except git.GitCommandError:
-        return False
-    return True
+def _has_commit(repo: GitRepo, sha: str) -> bool:
+    return repo.succeeds("cat-file", "-e", f"{sha}^{{commit}}")
 
 
-def from_commits(repo: git.Repo, commits: Sequence[str], label: str) -> Review:
+def from_commits(repo: GitRepo, commits: Sequence[str], label: str) -> Review:
     """A review of ``commits`` (oldest first, a line of history): their diff and messages.
 
     The diff runs from the first commit's parent (git's empty tree for a root
@@ -148,13 +130,14 @@ def from_commits(repo: git.Repo, commits: Sequence[str], label: str) -> Review:
         commits=[c for c in history if c.sha in wanted],
         repo=_top(repo),
         revision=last,
+        range_spec=f"{base[:12]}..{last[:12]}" if parents else last[:12],
     )
 
 
 _LOG_FORMAT = "%H%x00%an <%ae>%x00%B%x1e"
 
 
-def _commits(repo: git.Repo, rev_range: str) -> list[CommitInfo]:
+def _commits(repo: GitRepo, rev_range: str) -> list[CommitInfo]:
     out = _git(repo, "log", "--reverse", "--no-color", f"--format={_LOG_FORMAT}", rev_range, "--")
     commits = []
     for record in out.split("\x1e"):
@@ -167,7 +150,7 @@ def _commits(repo: git.Repo, rev_range: str) -> list[CommitInfo]:
     return commits
 
 
-def from_staged(repo: git.Repo) -> Review:
+def from_staged(repo: GitRepo) -> Review:
     """A review of what ``git commit`` would commit now (the index against ``HEAD``)."""
     diff = _git(repo, "diff", "--cached", *_DIFF_OPTIONS, "--")
     return Review(
@@ -262,7 +245,7 @@ def parse_patch_mail(text: str, source: str = "the e-mail") -> tuple[CommitInfo,
     return CommitInfo(subject, "\n".join(message).strip("\n"), author), diff
 
 
-def from_text(text: str, label: str, repo: git.Repo | None = None) -> list[Review]:
+def from_text(text: str, label: str, repo: GitRepo | None = None) -> list[Review]:
     """Reviews of a bare diff (one) or of a patch e-mail / mbox (one per patch with a diff)."""
     top = _top(repo) if repo is not None else None
     if not is_patch_mail(text):
@@ -271,7 +254,15 @@ def from_text(text: str, label: str, repo: git.Repo | None = None) -> list[Revie
         files = parse_diff(text, label)
         if not files:
             raise PatchError(f"{label}: no diff found (expected a unified diff or a patch e-mail)")
-        return [Review(label=label, files=files, repo=top, revision="WORKTREE" if top else None)]
+        return [
+            Review(
+                label=label,
+                files=files,
+                repo=top,
+                revision="WORKTREE" if top else None,
+                patch_text=text,
+            )
+        ]
     reviews = []
     messages = split_mbox(text)
     for number, mail in enumerate(messages, 1):
@@ -287,6 +278,7 @@ def from_text(text: str, label: str, repo: git.Repo | None = None) -> list[Revie
                 commits=[commit],
                 repo=top,
                 revision="WORKTREE" if top else None,
+                patch_text=mail,
             )
         )
     if not reviews:

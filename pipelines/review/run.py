@@ -16,15 +16,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from duckfix.agents.review_checks import run_commit_checks, run_file_checks
+from duckfix.agents.review_checks import file_checks_with_coverage, run_commit_checks
 from duckfix.config import ReviewSettings
+from duckfix.conventions import Conventions, conventions_for
+from duckfix.coverage import CheckRun
 from duckfix.models import Finding
 from duckfix.patches import FileContext, Review
-from duckfix.pipelines.review.context import gather
+from duckfix.pipelines.review.context import close, gather
 from duckfix.pipelines.review.merge import merge
 
 if TYPE_CHECKING:
-    import git
+    from duckfix.git_cli import GitRepo
 
 __all__ = [
     "FileModelReview",
@@ -33,6 +35,7 @@ __all__ = [
     "check_commits",
     "check_file",
     "finish",
+    "review_conventions",
     "run_review",
 ]
 
@@ -42,13 +45,26 @@ FileModelReview = Callable[[FileContext], tuple[list[Finding], list[str]]]
 
 @dataclass
 class ReviewOutcome:
-    """What a review found, what ran, and what it left out."""
+    """What a review found, what ran where (and what could not), and what it left out."""
 
     review: Review
     findings: list[Finding] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
     omitted: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    coverage: list[CheckRun] = field(default_factory=list)
+    """Which check ran on which file, and which could not and why: never findings."""
+
+    @property
+    def not_run(self) -> list[CheckRun]:
+        """The checks that could not run, one per file."""
+        return [run for run in self.coverage if run.status == "not-run"]
+
+    @property
+    def ran_checks(self) -> list[str]:
+        """The checks that ran on at least one file or commit (the model when it was asked)."""
+        ran = {run.check for run in self.coverage if run.status == "ran"}
+        return [c for c in self.checks if c in ran or c == "model"]
 
 
 def rule_checks(settings: ReviewSettings) -> list[str]:
@@ -91,38 +107,61 @@ def check_file(
     names: Sequence[str],
     model: FileModelReview | None = None,
     deadline: float | None = None,
-) -> tuple[list[Finding], list[str]]:
-    """Rule checks on one file, then the model's review if there is one (within ``deadline``)."""
-    findings = run_file_checks(ctx, settings, names)
+) -> tuple[list[Finding], list[str], list[CheckRun]]:
+    """Rule checks on one file, then the model's review if there is one (within ``deadline``).
+
+    Returns the findings, notes on what the model left out, and the coverage.
+    """
+    findings, runs = file_checks_with_coverage(ctx, settings, names)
     notes: list[str] = []
     if model is not None:
         found, notes = bounded(lambda: model(ctx), deadline, ctx.path)
         findings += found
-    return findings, notes
+    return findings, notes, runs
 
 
-def check_commits(review: Review, settings: ReviewSettings, names: Sequence[str]) -> list[Finding]:
-    """Commit-message checks on every commit of the review."""
+def check_commits(
+    review: Review, settings: ReviewSettings, names: Sequence[str]
+) -> tuple[list[Finding], list[CheckRun]]:
+    """Commit-message and whole-patch checks on the review, and where each ran."""
+    from duckfix.pipelines.review.patch_checks import run_patch_checks
+
     out: list[Finding] = []
+    runs: list[CheckRun] = []
+    conventions = review_conventions(review, settings) if review.commits else None
     for commit in review.commits:
-        out += run_commit_checks(commit, review.repo, settings, names)
-    return out
+        out += run_commit_checks(commit, review.repo, settings, names, runs, conventions)
+    found, ran = run_patch_checks(review, settings, names)
+    return out + found, runs + ran
+
+
+def review_conventions(review: Review, settings: ReviewSettings) -> Conventions:
+    """The project's conventions, from its history before the review's first commit."""
+    if not settings.conventions:
+        return Conventions()
+    first = review.commits[0].sha if review.commits else None
+    return conventions_for(review.repo, f"{first}^" if first else "HEAD", settings.history)
 
 
 def finish(
-    outcome: ReviewOutcome, findings: list[Finding], notes: list[str], settings: ReviewSettings
+    outcome: ReviewOutcome,
+    findings: list[Finding],
+    notes: list[str],
+    settings: ReviewSettings,
+    coverage: Sequence[CheckRun] = (),
 ) -> ReviewOutcome:
-    """Merge the findings into ``outcome`` (anchor, de-duplicate, rank, cap)."""
+    """Merge the findings into ``outcome`` (anchor, de-duplicate, rank, cap); keep the coverage."""
     merged = merge(findings, outcome.review, settings)
     outcome.findings = merged.findings
     outcome.omitted = [*notes, *merged.omitted]
+    outcome.coverage = list(coverage)
     return outcome
 
 
 def run_review(
     review: Review,
     settings: ReviewSettings,
-    repo: git.Repo | None = None,
+    repo: GitRepo | None = None,
     *,
     model: FileModelReview | None = None,
     deadline: float | None = None,
@@ -134,15 +173,22 @@ def run_review(
     contexts = gather(review, repo)
     findings: list[Finding] = []
     notes: list[str] = []
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(contexts)))) as pool:
-        for found, said in pool.map(
-            lambda ctx: check_file(ctx, settings, names, model, deadline), contexts
-        ):
-            findings += found
-            notes += said
-    findings += check_commits(review, settings, names)
+    runs: list[CheckRun] = []
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(contexts)))) as pool:
+            for found, said, ran in pool.map(
+                lambda ctx: check_file(ctx, settings, names, model, deadline), contexts
+            ):
+                findings += found
+                notes += said
+                runs += ran
+        found, ran = check_commits(review, settings, names)
+    finally:
+        close(contexts)
+    findings += found
+    runs += ran
     checks = names + (["model"] if model is not None else [])
     outcome = ReviewOutcome(review, checks=checks)
-    finish(outcome, findings, notes, settings)
+    finish(outcome, findings, notes, settings, runs)
     outcome.seconds = time.monotonic() - started
     return outcome

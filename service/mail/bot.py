@@ -194,16 +194,24 @@ def _review_series(
             return "not applied"
         assert applied.worktree is not None
         results = review(applied.worktree, series, applied.commits)
+    from duckfix.conventions import Conventions, conventions_for
     from duckfix.service.mail.series_checks import check_series
 
     # Each review read its commit's message already: the series checks use it.
     commits = {n: o.review.commits[0] for n, o in results.items() if o.review.commits}
-    extra = check_series(series, commits, mail)
+    conventions = (
+        conventions_for(repo, applied.base, settings.review.history)
+        if settings.review.conventions
+        else Conventions()
+    )
+    extra = check_series(series, commits, mail, conventions)
     replies: list[QueuedReply] = []
     per_patch: list[tuple[str, int]] = []
     for number, patch in sorted(series.patches.items()):
         outcome = results.get(number)
-        findings, checks = (outcome.findings, outcome.checks) if outcome else ([], [])
+        # Only the checks that ran are named: one that could not run is the
+        # bot's business (mail status), never the author's.
+        findings, checks = (outcome.findings, outcome.ran_checks) if outcome else ([], [])
         sha = applied.commits.get(number)
         findings = findings + [f for f in extra if f.commit == sha]
         per_patch.append((patch.raw_subject, len(findings)))

@@ -97,10 +97,48 @@ class _IdListHeader(BaseHeader):
         return str(policy.linesep).join(lines) + str(policy.linesep)
 
 
+class _SubjectHeader(BaseHeader):
+    """``Subject``: an ASCII subject folds at the spaces after its first word, never encoded.
+
+    The stock class may fold before the first word (an empty first line) and
+    turns a long ASCII word into RFC 2047 encoded words, which threading by
+    subject and every reader's eyes take badly. A word longer than a line
+    stays whole (RFC 5322 allows 998 characters). Non-ASCII subjects are left
+    to the stock folding, which must encode them.
+    """
+
+    max_count = 1
+
+    @classmethod
+    def parse(cls, value: str, kwds: dict[str, Any]) -> None:
+        from email import _header_value_parser as parser
+
+        kwds["parse_tree"] = parser.get_unstructured(value)
+        kwds["decoded"] = str(kwds["parse_tree"])
+
+    def fold(self, *, policy: Any) -> str:
+        text = str(self)
+        if not text.isascii():
+            return str(super().fold(policy=policy))
+        limit = policy.max_line_length or float("inf")
+        words = text.split()
+        current = f"{self.name}: {words[0]}" if words else f"{self.name}:"
+        lines: list[str] = []
+        for word in words[1:]:
+            if len(current) + 1 + len(word) > limit:
+                lines.append(current)
+                current = " " + word
+            else:
+                current += " " + word
+        lines.append(current)
+        return str(policy.linesep).join(lines) + str(policy.linesep)
+
+
 def _registry() -> HeaderRegistry:
     registry = HeaderRegistry()
     registry.map_to_type("references", _IdListHeader)
     registry.map_to_type("in-reply-to", _IdListHeader)
+    registry.map_to_type("subject", _SubjectHeader)
     return registry
 
 

@@ -1,17 +1,21 @@
 """Subjects and series: read ``[PATCH net-next v2 3/5]``, group patches into posted revisions.
 
 A mailing list receives a stream of messages; a reviewer wants *series*: the
-cover letter (slot 0) and patches 1..N of one posted revision, from one
-sender. The rules follow what patchwork and b4 document, written here from
-that description (b4 is GPL; none of its code is used):
+cover letter (slot 0) and patches 1..N of one posted revision. The rules
+follow what patchwork and b4 document, written here from that description
+(b4 is GPL; none of its code is used). The thread decides first, the sender
+only where there is no thread: a maintainer sends a series of patches by
+several authors (each mail ``From:`` its author), and a committer sends the
+cover letter of someone else's patches.
 
 - a cover letter ``[PATCH v2 0/3]`` starts a series of its own;
 - a patch joins the series of the nearest message it is threaded under
-  (``In-Reply-To`` / ``References``) that has the same sender, version, total,
-  RFC and RESEND flags, when that series has no patch of that number yet;
+  (``In-Reply-To`` / ``References``) that has the same version, total, RFC and
+  RESEND flags, whoever sent it, when that series has no patch of that number
+  yet;
 - patches threaded under the same missing (or unrelated) message, with the
-  same sender/version/total/flags, go together: the cover letter may not
-  have arrived yet, or the series was sent ``--in-reply-to`` an older one;
+  same version/total/flags, go together: the cover letter may not have
+  arrived yet, or the series was sent ``--in-reply-to`` an older one;
 - a patch with no threading headers at all (``git send-email
   --no-thread``) joins the most recent other unthreaded series with the same
   sender/version/total/flags that lacks its number and whose newest message
@@ -163,14 +167,14 @@ def parse_subject(text: str) -> Subject:
 
 # --- grouping ---------------------------------------------------------------
 
-_Key = tuple[str, int, int, bool, bool]
-"""What must match for two messages to belong to one posting:
-sender address, version, total, RFC, RESEND."""
+_Key = tuple[int, int, bool, bool]
+"""What must match for two threaded messages to belong to one posting:
+version, total, RFC, RESEND."""
 
 
 def _key(msg: MailMessage) -> _Key:
     s = msg.subject
-    return (msg.sender_address, s.version, s.total or 1, s.rfc, s.resend)
+    return (s.version, s.total or 1, s.rfc, s.resend)
 
 
 def _ancestors(msg: MailMessage) -> list[str]:
@@ -193,6 +197,8 @@ class _Building:
     """A series being put together; becomes a :class:`Series` at the end."""
 
     key: _Key
+    sender: str
+    """The founding message's sender: what unthreaded patches must share."""
     order: int
     """Input position of its first message: series come out in arrival order."""
     threaded: bool
@@ -206,7 +212,8 @@ class _Building:
         return ([self.cover] if self.cover else []) + list(self.patches.values())
 
     def build(self) -> Series:
-        sender, version, total, _rfc, _resend = self.key
+        version, total, _rfc, _resend = self.key
+        sender = self.sender
         lowest = self.patches[min(self.patches)] if self.patches else None
         first = self.cover or lowest
         assert first is not None  # a series always has a founding message
@@ -287,7 +294,9 @@ def group(
     by_anchor: dict[tuple[_Key, str], list[_Building]] = {}
 
     for cover in covers:
-        b = _Building(_key(cover), order[cover.message_id], threaded=True, cover=cover)
+        b = _Building(
+            _key(cover), cover.sender_address, order[cover.message_id], threaded=True, cover=cover
+        )
         series.append(b)
         placed[cover.message_id] = b
 
@@ -313,13 +322,17 @@ def group(
         # 3. No threading at all: close in time to another unthreaded posting.
         if target is None and not ancestors and msg.date is not None:
             for b in reversed(series):
-                if b.threaded or b.key != key or number in b.patches:
+                if b.threaded or b.key != key or b.sender != msg.sender_address:
+                    continue
+                if number in b.patches:
                     continue
                 if any(abs(_aware(msg.date) - d) <= window for d in b.dates()):
                     target = b
                     break
         if target is None:
-            target = _Building(key, order[msg.message_id], threaded=bool(ancestors))
+            target = _Building(
+                key, msg.sender_address, order[msg.message_id], threaded=bool(ancestors)
+            )
             series.append(target)
         target.patches[number] = msg
         placed[msg.message_id] = target

@@ -3,10 +3,13 @@
 Each finding sits on a patch's commit message (``COMMIT_MSG``; line 1 is its
 subject), so it is answered under that patch like any other finding:
 
-* a series of more than ``mail.cover_over`` patches has a cover letter;
+* a series of more than ``mail.cover_over`` patches has a cover letter, and
+  the cover letter is not git's template (``*** SUBJECT HERE ***``,
+  ``*** BLURB HERE ***``) sent as it was;
 * it has at most ``mail.max_patches`` patches;
 * its subject names one of the list's trees (``mail.trees``), when it has any;
-* a patch whose subject says it fixes something carries a ``Fixes:`` tag;
+* a patch whose subject says it fixes something carries a ``Fixes:`` tag, on a
+  list whose history uses them (:mod:`duckfix.conventions`);
 * each patch is signed off by its author (``Signed-off-by:`` with the From: address).
 """
 
@@ -16,12 +19,15 @@ import re
 from email.utils import getaddresses
 
 from duckfix.config import MailSettings
+from duckfix.conventions import Conventions
 from duckfix.models import Finding, Severity
 from duckfix.patches import COMMIT_MSG, CommitInfo
 from duckfix.service.mail.model import Series
 
 __all__ = ["check_series"]
 
+_SUBJECT_HERE = "*** SUBJECT HERE ***"
+_BLURB_HERE = "*** BLURB HERE ***"
 _FIXES_SUBJECT = re.compile(r"\b(fix|fixes|fixed|fixing)\b", re.IGNORECASE)
 
 
@@ -42,9 +48,13 @@ def _address(author: str) -> str:
 
 
 def check_series(
-    series: Series, commits: dict[int, CommitInfo], settings: MailSettings
+    series: Series,
+    commits: dict[int, CommitInfo],
+    settings: MailSettings,
+    conventions: Conventions | None = None,
 ) -> list[Finding]:
     """The series-level findings, each on the commit message of the patch it concerns."""
+    conv = conventions or Conventions()
     out: list[Finding] = []
     if not commits:
         return out
@@ -61,6 +71,13 @@ def check_series(
                      f"{series.total} patches, over the list's limit of {settings.max_patches} "
                      "at a time; split the series into smaller ones")
         )  # fmt: skip
+    cover = series.cover
+    if cover is not None and (_SUBJECT_HERE in cover.raw_subject or _BLURB_HERE in cover.body):
+        out.append(
+            _finding(first, 1, "warning", "cover-placeholder",
+                     "the cover letter is git's template, sent as it was (*** SUBJECT HERE *** / "
+                     "*** BLURB HERE ***): say what the series does and why, and send it again")
+        )  # fmt: skip
     tree = next((m.subject.tree for m in series.messages if m.subject.tree), None)
     if settings.trees and tree not in settings.trees:
         named = f"'{tree}'" if tree else "no tree"
@@ -74,8 +91,10 @@ def check_series(
         trailers = commit.trailers
         lines = commit.message.splitlines()
         last = len(lines)
-        if _FIXES_SUBJECT.search(commit.subject) and not any(
-            k.lower() == "fixes" for k, _ in trailers
+        if (
+            conv.uses_fixes
+            and _FIXES_SUBJECT.search(commit.subject)
+            and not any(k.lower() == "fixes" for k, _ in trailers)
         ):
             out.append(
                 _finding(commit, 1, "warning", "fixes-tag",

@@ -108,16 +108,18 @@ def test_the_canary_is_in_no_output_and_the_compiles_ran_sandboxed(
     assert "unused-variable" in result.output and "spare" in result.output
     if fmt == "json":
         doc = json.loads(result.output)
-        notes = [f for f in doc["findings"] if f["category"] == "c/not-checked"]
-        assert {f["path"] for f in notes} == {
+        (c,) = [entry for entry in doc["coverage"] if entry["check"] == "c"]
+        assert {n["path"] for n in c["not_run"]} == {
             "src/q_abs.c", "src/a_abs.c", "src/q_rel.c", "src/a_idir.c", "src/q_inside.c"
         }  # fmt: skip
+        assert c["ran"] == ["src/add.c"]
     compiles = spy.compiles()
     assert len(compiles) == 6, [c[0] for c in compiles]
     for cmd, read_only, run in compiles:
         assert run.isolation == "namespaces"
         assert str(project.root) in read_only
-        assert "-" in cmd  # the patch's text goes in on stdin
+        # The checkout is the reviewed commit: the file is compiled where it is.
+        assert cmd[-1].startswith(f"{project.root}/src/")
 
 
 def test_a_root_only_file_is_unreadable_by_the_compile_itself(

@@ -163,6 +163,14 @@ def test_a_secret_blocks_the_push_and_the_remote_does_not_get_it(hooked: Repo) -
     assert hooked.remote_sha("main") == before
 
 
+def test_an_aws_secret_access_key_alone_blocks_the_push(hooked: Repo) -> None:
+    key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + "EXAMPLEKEY"  # AWS's documentation example
+    hooked.commit("aws.py", f'AWS_SECRET_ACCESS_KEY = "{key}"\n', "Add the key")
+    done = hooked.push("origin", "main")
+    assert done.returncode != 0 and "secrets/aws-secret-key" in done.stderr
+    assert key not in done.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "extra"),
     [(("--no-verify",), {}), ((), {"DUCKFIX_SKIP": "1"})],
@@ -259,6 +267,33 @@ def test_a_tag_push_reviews_the_commits_it_sends(hooked: Repo) -> None:
     hooked.commit("settings.py", SECRET, "Add the settings")
     hooked.git("tag", "-a", "v2", "-m", "Release 2")
     assert_blocked_on_secret(hooked.push("origin", "v2"), "settings.py")
+
+
+def test_a_check_that_cannot_run_is_never_a_note_on_a_push(hooked: Repo) -> None:
+    # gcc cannot build this file without the project's flags (u32 is unknown):
+    # that is the user's setup, not the push's business.
+    sha = hooked.commit("drv.c", "u32 f(void)\n{\n\treturn 0;\n}\n", "Add the driver")
+    done = hooked.push("origin", "main")
+    assert done.returncode == 0, done.stderr
+    assert "could not" not in done.stderr and "drv.c" not in done.stderr
+    assert hooked.remote_sha("main") == sha
+    # Under review.strict it blocks, and says why.
+    hooked.commit("duckfix.toml", "[review]\nstrict = true\n", "Be strict")
+    hooked.commit("drv.c", "u32 f(void)\n{\n\treturn 1;\n}\n", "Change the driver")
+    done = hooked.push("origin", "main")
+    assert done.returncode != 0
+    assert "c could not run on drv.c" in done.stderr and "review.strict" in done.stderr
+
+
+def test_notes_come_with_a_command_to_paste(hooked: Repo) -> None:
+    base = hooked.head()
+    sha = hooked.commit("calc.py", CLEAN + "x = 1\n" + "# " + "y" * 120 + "\n", "Add a long line")
+    done = hooked.push("origin", "main")
+    assert done.returncode == 0, done.stderr
+    command = f"duckfix review --range {base[:12]}..{sha[:12]}"
+    assert command in done.stderr
+    shown = hooked.duckfix(*command.split()[1:])
+    assert "line-too-long" in shown.stdout
 
 
 def test_empty_input_exits_0_and_prints_nothing(repo: Repo) -> None:

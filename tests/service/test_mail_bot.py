@@ -106,9 +106,13 @@ def project(tmp_path: Path) -> tuple[GitRepo, GitRepo]:
 
 
 def _series(contrib: GitRepo, *args: str) -> str:
-    return contrib.git(
+    mbox = contrib.git(
         "format-patch", "--stdout", "--thread", "--cover-letter", f"--to={LIST}", *args
     )
+    # The cover letter filled in, as its author does before sending (git's
+    # template sent as it is gets a finding of its own).
+    mbox = mbox.replace("*** SUBJECT HERE ***", "calc: means, traces and a fix")
+    return mbox.replace("*** BLURB HERE ***", "A mean for the callers, and a fix for it.")
 
 
 def _env(tmp_path: Path, upstream: GitRepo, port: int) -> dict[str, str]:
@@ -211,6 +215,12 @@ def test_a_series_that_does_not_apply_gets_one_reply_naming_the_patch(
     body = reply.get_content()
     assert "does not apply" in body or "did not apply" in body
     assert "calc.py" in body
+    # The status table gives each series one line; git's words are in --json.
+    env = _env(tmp_path, upstream, port)
+    status = _mail(["status"], env, tmp_path)
+    rows = [line for line in status.stdout.splitlines() if "not_applied" in line]
+    assert len(rows) == 1, status.stdout
+    assert "calc.py" in _mail(["status", "--json"], env, tmp_path).stdout
 
 
 def test_a_crash_between_queued_and_sent_sends_exactly_once(

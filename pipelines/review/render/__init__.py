@@ -9,7 +9,7 @@ part of the review graph.
 from __future__ import annotations
 
 from duckfix.pipelines.review.render.b4 import b4_status, render_b4
-from duckfix.pipelines.review.render.json_doc import render_json
+from duckfix.pipelines.review.render.json_doc import json_document, render_json
 from duckfix.pipelines.review.render.report import Report, SourceLines
 from duckfix.pipelines.review.render.sarif import render_sarif
 from duckfix.pipelines.review.render.terminal import render_terminal, summary_line
@@ -18,6 +18,7 @@ __all__ = [
     "Report",
     "SourceLines",
     "b4_status",
+    "json_document",
     "render_b4",
     "render_json",
     "render_sarif",

@@ -63,6 +63,14 @@ def render_b4(report: Report, url: str | None = None) -> str:
     ]
     if report.omitted:
         lines += ["", "left out:", *(f"- {visible(note)}" for note in report.omitted)]
+    # Where each check ran, and which could not: about the run, so in the
+    # details only; a check that could not run never changes the status.
+    if report.coverage:
+        lines += ["", f"coverage: {visible(report.coverage_line())}"]
+    lines += [
+        f"- {visible(m.check)} could not run on {visible(m.path)}: {visible(m.reason)}"
+        for m in report.not_run
+    ]
     result: dict[str, Any] = {
         "tool": TOOL_NAME,
         "status": b4_status(report),
@@ -71,5 +79,5 @@ def render_b4(report: Report, url: str | None = None) -> str:
     if url:
         result["url"] = url
     if lines:
-        result["details"] = "\n".join(lines)
+        result["details"] = "\n".join(lines).strip("\n")
     return json.dumps([result], indent=2, ensure_ascii=False)

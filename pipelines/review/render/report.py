@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from duckfix import __version__
+from duckfix.coverage import CheckRun, coverage_line
 from duckfix.diff import FileChange
 from duckfix.models import Finding, Severity
 from duckfix.patches import COMMIT_MSG, CommitInfo
@@ -41,6 +42,10 @@ class Report:
     tool_version: str = __version__
     information_uri: str | None = None
     """An absolute URI about duckfix, for SARIF's ``informationUri``; None leaves it out."""
+    coverage: list[CheckRun] = field(default_factory=list)
+    """Which check ran on which file, and which could not and why (never findings)."""
+    strict: bool = False
+    """``review.strict``: a check that could not run is an error of the run."""
 
     @classmethod
     def from_outcome(
@@ -61,7 +66,17 @@ class Report:
             omitted=list(outcome.omitted),
             tool_version=tool_version,
             information_uri=information_uri,
+            coverage=list(outcome.coverage),
         )
+
+    @property
+    def not_run(self) -> list[CheckRun]:
+        """The checks that could not run, one per file."""
+        return [run for run in self.coverage if run.status == "not-run"]
+
+    def coverage_line(self) -> str:
+        """One line: which checks ran on how many files, which could not and why."""
+        return coverage_line(self.coverage, self.checks)
 
     def counts(self) -> dict[Severity, int]:
         """Findings per severity, every severity present (zero when none)."""

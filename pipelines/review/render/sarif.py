@@ -10,7 +10,11 @@ One run; one rule per distinct finding category; one result per finding.
   GitHub code scanning rejects a whole log in which any result lacks a
   physical location, so ``code_scanning=True`` leaves those results out and
   says so in a tool notification.
-* What the review left out becomes tool-execution notifications.
+* What the review left out becomes tool-execution notifications (level
+  ``note``); a check that could not run on a file is one too (level
+  ``warning``, ``error`` under ``review.strict``), with the check as its
+  descriptor and the file as its location: a fact about the run, never a
+  result. ``run.properties.coverage`` lists where each check ran.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+from duckfix.coverage import summarize
 from duckfix.models import Finding
 from duckfix.patches import COMMIT_MSG
 from duckfix.pipelines.review.render.report import TOOL_NAME, Report, SourceLines, plural
@@ -61,16 +66,27 @@ def render_sarif(report: Report, *, code_scanning: bool = False) -> str:
     ]
 
     sources = SourceLines.of(report)
-    invocation: dict[str, Any] = {"executionSuccessful": True}
-    if notes:
-        invocation["toolExecutionNotifications"] = [
-            {"message": {"text": note}, "level": "note"} for note in notes
-        ]
+    failed = report.strict and bool(report.not_run)
+    invocation: dict[str, Any] = {"executionSuccessful": not failed}
+    notifications = [{"message": {"text": note}, "level": "note"} for note in notes]
+    for missed in report.not_run:
+        notification: dict[str, Any] = {
+            "message": {"text": f"{missed.check} could not run on {missed.path}: {missed.reason}"},
+            "level": "error" if report.strict else "warning",
+            "descriptor": {"id": missed.check},
+        }
+        if not missed.path.startswith(COMMIT_MSG):
+            artifact = {"uri": artifact_uri(missed.path), "uriBaseId": SRCROOT}
+            notification["locations"] = [{"physicalLocation": {"artifactLocation": artifact}}]
+        notifications.append(notification)
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+    coverage = [c.model_dump(mode="json") for c in summarize(report.coverage, report.checks)]
     run: dict[str, Any] = {
         "tool": {"driver": driver},
         "invocations": [invocation],
         "results": [_result(f, rule_index[f.category], sources) for f in findings],
-        "properties": {"label": report.label, "checks": list(report.checks)},
+        "properties": {"label": report.label, "checks": list(report.checks), "coverage": coverage},
     }
     log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False)

@@ -47,6 +47,10 @@ def render_terminal(report: Report, console: Console) -> None:
                 console.print(line)
     console.print()
     console.print(Text(summary_line(report), style="bold"))
+    missed = bool(report.not_run)
+    style = ("bold red" if report.strict else "yellow") if missed else "dim"
+    # One line whatever the width: a wrapped coverage line reads as several.
+    console.print(Text(f"coverage: {visible(report.coverage_line())}", style=style), soft_wrap=True)
     if report.omitted:
         console.print(Text("left out:", style="dim"))
         for note in report.omitted:

@@ -11,7 +11,8 @@ import pytest
 
 from duckfix import sandbox
 from duckfix.agents.review_checks import c_warnings
-from duckfix.errors import SandboxError
+from duckfix.config import CReviewSettings
+from duckfix.errors import CheckNotRun, SandboxError
 from duckfix.hls_headers import hls_include
 from duckfix.models import RunResult
 
@@ -46,12 +47,10 @@ def test_unknown_pragmas_are_quiet(tmp_path: Path) -> None:
     assert c_warnings.check(make_ctx(tmp_path / "r", "hls/k.c", "", new), SETTINGS) == []
 
 
-def test_a_missing_header_is_one_note(tmp_path: Path) -> None:
+def test_a_missing_header_means_the_check_could_not_run(tmp_path: Path) -> None:
     new = '#include "nowhere.h"\nint f(void) { int unused; return 0; }\n'
-    found = c_warnings.check(make_ctx(tmp_path / "r", "src/f.c", "", new), SETTINGS)
-    assert [(f.line, f.severity, f.category) for f in found] == [(1, "note", "c/not-checked")]
-    assert found[0].message.startswith("could not check")
-    assert "nowhere.h" in found[0].message
+    with pytest.raises(CheckNotRun, match=r"nowhere\.h"):
+        c_warnings.check(make_ctx(tmp_path / "r", "src/f.c", "", new), SETTINGS)
 
 
 def test_headers_next_to_the_file_and_in_include_are_found(tmp_path: Path) -> None:
@@ -84,23 +83,27 @@ def test_a_header_on_its_own_is_not_warned_of_pragma_once(tmp_path: Path) -> Non
 def test_errors_on_untouched_lines_mean_missing_build_flags(tmp_path: Path) -> None:
     old = "u32 f(void)\n{\n\treturn 0;\n}\n"
     new = "u32 f(void)\n{\n\tint x = 1;\n\treturn 0;\n}\n"
-    found = c_warnings.check(make_ctx(tmp_path / "r", "drv/f.c", old, new), SETTINGS)
-    assert [(f.line, f.severity, f.category) for f in found] == [(3, "note", "c/not-checked")]
-    assert "build flags" in found[0].message
+    with pytest.raises(CheckNotRun, match=r"does not compile here \(line 1: .*u32"):
+        c_warnings.check(make_ctx(tmp_path / "r", "drv/f.c", old, new), SETTINGS)
 
 
-def test_an_error_on_an_added_line(tmp_path: Path) -> None:
+def test_an_error_on_an_added_line_counts_only_with_the_projects_flags(tmp_path: Path) -> None:
     new = "int f(void)\n{\n\treturn missing_symbol;\n}\n"
-    found = c_warnings.check(make_ctx(tmp_path / "r", "f.c", "", new), SETTINGS)
+    # With flags guessed here, an error may be the guess's: the check did not run.
+    with pytest.raises(CheckNotRun, match=r"missing_symbol.*flags: best effort"):
+        c_warnings.check(make_ctx(tmp_path / "r", "f.c", "", new), SETTINGS)
+    own = SETTINGS.model_copy(update={"c": CReviewSettings(flags=("-std=c11",))})
+    found = c_warnings.check(make_ctx(tmp_path / "s", "f.c", "", new), own)
     assert [(f.line, f.severity, f.category) for f in found] == [(3, "error", "c/error")]
 
 
-def test_gcc_missing_is_one_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gcc_missing_means_the_check_could_not_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ctx = make_ctx(tmp_path / "r", "src/f.c", OLD, NEW)
     monkeypatch.setattr(shutil, "which", lambda name, **_: None)
-    (note,) = c_warnings.check(ctx, SETTINGS)
-    assert (note.line, note.severity) == (4, "note")
-    assert "gcc is not installed" in note.message
+    with pytest.raises(CheckNotRun, match="gcc is not installed"):
+        c_warnings.check(ctx, SETTINGS)
 
 
 # --- in the sandbox ------------------------------------------------------------------
@@ -131,9 +134,8 @@ def test_one_sandboxed_run_per_file_with_the_repository_read_only(
     ((cmd, kwargs, run),) = spy.calls
     repo = str((tmp_path / "r").resolve())
     assert kwargs["read_only"] == [repo]
-    assert cmd[-2:] == ["-fdiagnostics-format=json", "-"]  # the new text on stdin
-    assert kwargs["stdin"] == NEW.encode()
-    assert ["-iquote", f"{repo}/src", "-I", repo, "-I", f"{repo}/include"] == [
+    assert cmd[-1] == f"{repo}/src/f.c"  # compiled where it is, so its own includes resolve
+    assert ["-I", repo, "-I", f"{repo}/include", f"{repo}/src/f.c"] == [
         a for a in cmd if a in ("-iquote", "-I") or a.startswith(repo)
     ]
     assert run.isolation == sandbox.isolation_mode("auto")
@@ -171,28 +173,27 @@ def test_an_hls_kernel_reads_the_ap_headers_through_the_sandbox(
     assert os.path.realpath(str(hls_include())) in kwargs["read_only"]
 
 
-def test_a_sandbox_that_cannot_run_the_compiler_is_one_note(
+def test_a_sandbox_that_cannot_run_the_compiler_means_the_check_could_not_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def refuse(cmd: list[str], **kwargs: Any) -> RunResult:
         raise SandboxError("all 256 sandbox slots are busy; run fewer jobs at once")
 
     monkeypatch.setattr(sandbox, "run", refuse)
-    (note,) = c_warnings.check(make_ctx(tmp_path / "r", "src/f.c", OLD, NEW), SETTINGS)
-    assert (note.line, note.severity, note.category) == (4, "note", "c/not-checked")
-    assert "could not run in the sandbox" in note.message and "slots are busy" in note.message
+    with pytest.raises(CheckNotRun, match=r"could not run in the sandbox .*slots are busy"):
+        c_warnings.check(make_ctx(tmp_path / "r", "src/f.c", OLD, NEW), SETTINGS)
 
 
 @pytest.mark.parametrize(
     ("ended", "limit", "said"),
     [("timeout", None, "took longer than 30 s"), ("limit", "memory", "the memory limit")],
 )
-def test_a_compile_stopped_by_the_sandbox_is_one_note(
+def test_a_compile_stopped_by_the_sandbox_means_the_check_could_not_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ended: str, limit: str | None, said: str
 ) -> None:
     def stopped(cmd: list[str], **kwargs: Any) -> RunResult:
         return RunResult.model_validate({"ended": ended, "limit": limit, "seconds": 30.0})
 
     monkeypatch.setattr(sandbox, "run", stopped)
-    (note,) = c_warnings.check(make_ctx(tmp_path / "r", "src/f.c", OLD, NEW), SETTINGS)
-    assert note.category == "c/not-checked" and said in note.message
+    with pytest.raises(CheckNotRun, match=said):
+        c_warnings.check(make_ctx(tmp_path / "r", "src/f.c", OLD, NEW), SETTINGS)

@@ -14,6 +14,7 @@ import pytest
 
 from duckfix.agents.review_checks import hls
 from duckfix.agents.review_checks.hls_parse import evaluate, parse, split_pragma
+from duckfix.errors import CheckNotRun
 from duckfix.models import Finding
 
 from tests.agents.review_checks.test_checks import SETTINGS, make_ctx
@@ -573,12 +574,13 @@ def test_files_without_hls_are_skipped(tmp_path: Path) -> None:
     assert run(tmp_path / "s", pragma, path="docs/k.txt") == []
 
 
-def test_without_tree_sitter_one_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_tree_sitter_the_check_could_not_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "tree_sitter_cpp", None)  # import fails
     new = matmul("#pragma HLS ARRAY_PARTITION variable=la type=cyclic factor=3 dim=2")
-    result = run(tmp_path / "r", new)
-    assert found(result) == [(line(new, "#pragma HLS"), "hls/not-checked", "note")]
-    assert result[0].message.startswith("could not check HLS pragmas: install duckfix[hls]")
+    with pytest.raises(CheckNotRun, match=r"install duckfix\[hls\]"):
+        run(tmp_path / "r", new)
     # No added pragma: nothing to say.
     ap_only = "#include <ap_int.h>\nap_uint<4> f(ap_uint<4> x) { return x << 4; }\n"
     assert run(tmp_path / "s", ap_only) == []

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from duckfix.agents.review_checks import python_lint
+from duckfix.errors import CheckNotRun
 
 from tests.agents.review_checks.test_checks import SETTINGS, by_line, make_ctx
 
@@ -54,7 +55,8 @@ def test_noqa_and_non_python_files(tmp_path: Path) -> None:
     ctx = make_ctx(tmp_path / "t", "m.txt", "", "x = undefined\n")
     assert python_lint.check(ctx, SETTINGS) == []
     ctx = make_ctx(tmp_path / "n", "m.py", "", "x = undefined\n", with_text=False)
-    assert python_lint.check(ctx, SETTINGS) == []
+    with pytest.raises(CheckNotRun, match="not applied"):
+        python_lint.check(ctx, SETTINGS)
 
 
 @pytest.mark.parametrize(
@@ -64,7 +66,7 @@ def test_noqa_and_non_python_files(tmp_path: Path) -> None:
         ("echo 'not json'; exit 0", "not JSON"),
     ],
 )
-def test_a_failing_ruff_is_one_note(
+def test_a_failing_ruff_means_the_check_could_not_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str, reason: str
 ) -> None:
     ctx = make_ctx(tmp_path / "r", "m.py", "x = 1\n", "x = 1\ny = undefined\nz = 3\n")
@@ -72,6 +74,5 @@ def test_a_failing_ruff_is_one_note(
     fake.write_text(f"#!/bin/sh\n{script}\n")
     fake.chmod(0o755)
     monkeypatch.setattr(python_lint, "ruff_command", lambda: (str(fake),))
-    (note,) = python_lint.check(ctx, SETTINGS)
-    assert (note.line, note.severity, note.category) == (2, "note", "python/ruff")
-    assert reason in note.message
+    with pytest.raises(CheckNotRun, match=reason):
+        python_lint.check(ctx, SETTINGS)

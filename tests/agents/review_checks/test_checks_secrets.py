@@ -23,6 +23,8 @@ TOKENS = {
     "slack-token": ("xoxb-" + "1234567890-abcdefABCDEF", "xoxb-****"),
     "stripe-key": ("sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc", "sk_live_****"),
     "google-api-key": ("AIza" + "SyA1bC2dE3fG4hI5jK6lM7nO8pQ9rS0tUvW", "AIza****"),
+    "google-oauth-secret": ("GOCSPX-" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4", "GOCSPX-****"),
+    "gitlab-token": ("glpat-" + "Zx9Qw8Er7Ty6Ui5Op4As", "glpat-****"),
     "openai-key": ("sk-proj-" + "Ab3dEf6hIj9kLm2nOp5qRs8t", "sk-proj-****"),
 }
 TOKEN_LINES = {kind: f'value = "{token}"' for kind, (token, _) in TOKENS.items()}
@@ -32,6 +34,19 @@ TOKEN_LINES["openai-legacy"] = "OPENAI = 'sk-" + "T3stKeyT3stKeyT3stKey12" + "'"
 TOKEN_LINES["password"] = 'db_password = "' + "hunter2" + 'hunter2"'
 TOKEN_LINES["json-secret"] = '    "client_secret": "' + "9f8e7d6c" + 'b5a4",'
 TOKEN_LINES["annotated"] = 'API_KEY: str = "' + "live-0af3" + '19c2d"'
+# AWS's own documentation example: a real key has this shape, "EXAMPLE" or not.
+TOKEN_LINES["aws-secret"] = (
+    'AWS_SECRET_ACCESS_KEY = "' + "wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + 'EXAMPLEKEY"'
+)
+TOKEN_LINES["aws-secret-yaml"] = (
+    "  aws_secret_access_key: " + "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"
+)
+TOKEN_LINES["slack-webhook"] = (
+    'HOOK = "https://'
+    + "hooks.slack.com/services/T0A1B2C3D/B4E5F6G7H/"
+    + 'q8W9e0R1t2Y3u4I5o6P7a8S9"'
+)
+TOKEN_LINES["entropy"] = 'session_token = "' + "Zm9vYmFyYmF6cXV4cXV1eDEyMzQ1Njc4OTBhYmNkZWY" + '="'
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +66,10 @@ EXPECTED = {
     "password": "hardcoded-password",
     "json-secret": "hardcoded-password",
     "annotated": "hardcoded-password",
+    "aws-secret": "aws-secret-key",
+    "aws-secret-yaml": "aws-secret-key",
+    "slack-webhook": "slack-token",
+    "entropy": "high-entropy",
 }
 
 
@@ -65,7 +84,8 @@ def test_each_secret_kind_is_found_and_not_repeated(
     assert found.suggestion is None  # a suggestion would carry the secret
     text = TOKEN_LINES[name]
     if name != "private-key":  # the key's body is on the lines after this one
-        secret = text.split('"')[-2] if '"' in text else text.split("'")[-2]
+        quoted = '"' in text or "'" in text
+        secret = (text.split('"')[-2] if '"' in text else text.split("'")[-2]) if quoted else text
         assert secret[8:] not in found.message
     assert "revoke" in found.message
     if name in TOKENS and TOKENS[name][1]:
@@ -87,6 +107,12 @@ def test_placeholders_and_lookalikes_pass(tmp_path: Path) -> None:
         'branch = "task-Ab3dEf6hIj9kLm2nOp5qRs8t"\n'
         'css = "sk-spinner-double-bounce-wrapper"\n'
         'ID = "AKIA" + suffix\n'
+        'sort_key = "name_of_the_field_to_sort_by"\n'
+        'cache_key = "user-profile-settings-v2"\n'
+        'token = "glpat-' + "x" * 20 + '"\n'
+        'aws_region = "eu-west-1"\n'
+        'AWS_SECRET_ACCESS_KEY = os.environ["AWS_SECRET_ACCESS_KEY"]\n'
+        "commit = 'e83c5163316f89bfbde7d9ab23ca2e25604af290'  # a sha, no secret name\n"
     )
     assert secrets.check(make_ctx(tmp_path / "r", "conf.py", "", new), SETTINGS) == []
 

@@ -252,10 +252,16 @@ def test_terminal_colours_on_a_real_terminal() -> None:
 
 def test_json_round_trips_counts_and_findings() -> None:
     doc = json.loads(render_json(report()))
-    assert list(doc) == ["label", "tool", "version", "findings", "counts", "checks", "omitted"]
+    assert list(doc) == [
+        "label", "tool", "version", "findings", "counts", "checks", "coverage", "omitted",
+        "patches",
+    ]  # fmt: skip
     assert doc["counts"] == {"error": 1, "warning": 2, "note": 1}
     assert doc["counts"] == report().counts()
+    assert all(f.pop("patch") == 0 for f in doc["findings"])
     assert [Finding.model_validate(f) for f in doc["findings"]] == findings()
+    (patch,) = doc["patches"]
+    assert patch["label"] == doc["label"] and patch["counts"] == doc["counts"]
     assert doc["checks"] == ["hygiene", "python", "commit"]
     assert doc["omitted"] == ["3 findings over the per-file cap"]
     assert (doc["tool"], doc["version"], doc["label"]) == ("duckfix", "9.9.9", "HEAD~1..HEAD")
@@ -366,7 +372,11 @@ def test_sarif_tool_rules_and_results() -> None:
     assert results[0]["message"] == {"text": "undefined name 'foo'"}
     notes = run["invocations"][0]["toolExecutionNotifications"]
     assert [n["message"]["text"] for n in notes] == ["3 findings over the per-file cap"]
-    assert run["properties"] == {"label": "HEAD~1..HEAD", "checks": ["hygiene", "python", "commit"]}
+    assert run["properties"] == {
+        "label": "HEAD~1..HEAD",
+        "checks": ["hygiene", "python", "commit"],
+        "coverage": [],
+    }
 
 
 def test_sarif_file_locations_are_escaped_relative_uris() -> None:

@@ -224,6 +224,21 @@ def test_subject_gets_one_re_and_is_unfolded() -> None:
     )
 
 
+def test_a_long_subject_folds_after_its_first_word_and_is_not_encoded(
+    patch: MailMessage,
+) -> None:
+    word = "a_long_identifier_that_is_longer_than_any_line_" * 2
+    patch.raw_subject = f"[PATCH net-next v3 07/22] net/mlx5e: fix {word} and the rest of it"
+    msg = compose_reply(patch, FINDINGS, checks=CHECKS, settings=SETTINGS, now=NOW)
+    raw = msg.as_string()
+    header = re.search(r"^Subject:.*?(?=^\S)", raw, re.M | re.S)
+    assert header is not None
+    lines = header.group().splitlines()
+    assert lines[0].startswith("Subject: Re: [PATCH") and "=?" not in header.group()
+    assert all(len(line) <= 78 or word in line for line in lines)
+    assert str(received(msg)["Subject"]) == f"Re: {patch.raw_subject}"
+
+
 def test_cc_original_off_copies_only_the_list(patch: MailMessage) -> None:
     settings = SETTINGS.model_copy(update={"cc_original": False})
     msg = received(compose_reply(patch, FINDINGS, checks=CHECKS, settings=settings, now=NOW))

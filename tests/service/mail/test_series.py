@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +12,7 @@ from duckfix.service.mail.ingest import Skipped, parse
 from duckfix.service.mail.model import MailMessage, Series
 from duckfix.service.mail.series import group, parse_subject, ready
 
-from .conftest import OTHER, GitRepo, message_id, reply, split_mbox
+from .conftest import OTHER, SENDER, GitRepo, message_id, reply, split_mbox
 
 # --- parse_subject -----------------------------------------------------------
 
@@ -281,3 +282,34 @@ def test_ready_without_dates_and_with_naive_now() -> None:
     s.last_seen = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
     assert ready(s, datetime(2024, 1, 1, 12, 10), 20) == "waiting"  # naive: UTC
     assert ready(s, datetime(2024, 1, 1, 12, 30), 20) == "incomplete"
+
+
+def _from(mbox: bytes, senders: list[str]) -> bytes:
+    """Each message's From: replaced, in order: messages of one series from many people."""
+    parts = re.split(rb"(?m)^(From: .*)$", mbox)
+    out = [parts[0]]
+    for i, j in enumerate(range(1, len(parts), 2)):
+        out += [b"From: " + senders[i % len(senders)].encode(), parts[j + 1]]
+    return b"".join(out)
+
+
+def test_a_cover_letter_from_another_sender_keeps_its_patches(repo: GitRepo) -> None:
+    mbox = repo.format_patch(3, base=True)
+    # The committer sends the cover letter of Ann's patches.
+    mixed = _from(mbox, ["Max Maintainer <max@example.org>", SENDER, SENDER, SENDER])
+    s = one(group(messages(mixed))[0])
+    assert s.cover is not None and list(s.patches) == [1, 2, 3] and s.complete
+    assert s.cover.base_commit is not None  # so the bot applies it where it belongs
+
+
+def test_a_threaded_series_from_many_authors_is_one_series(repo: GitRepo) -> None:
+    mbox = repo.format_patch(5, cover=True)
+    authors = [f"Dev {i} <dev{i}@example.org>" for i in range(6)]
+    s = one(group(messages(_from(mbox, authors)))[0])
+    assert s.complete and len(s.patches) == 5
+
+
+def test_unthreaded_patches_of_different_senders_stay_apart(repo: GitRepo) -> None:
+    mine = repo.format_patch(2, cover=False, thread=False)
+    other = repo.format_patch(2, cover=False, thread=False, sender=OTHER)
+    assert len(group(messages(mine, other))[0]) == 2

@@ -72,3 +72,27 @@ def test_fixes_tag_and_sign_off_per_patch() -> None:
         "net: fix a leak", f'It leaked.\n\nFixes: {"a" * 12} ("net: add")\n{SOB}', AUTHOR, "f" * 40
     )
     assert check_series(_series(1, False), {1: fixed}, MailSettings()) == []
+
+
+def test_a_cover_letter_sent_as_gits_template() -> None:
+    series = _series(3, cover=True)
+    assert series.cover is not None
+    series.cover.raw_subject = "[PATCH 0/3] *** SUBJECT HERE ***"
+    series.cover.body = "*** BLURB HERE ***\n\nAnn Dev (3):\n"
+    found = check_series(series, _commits(3), MailSettings())
+    assert _rules(found) == [("series/cover-placeholder", f"{1:040x}")]
+
+
+def test_fixes_tags_are_asked_for_only_where_the_list_uses_them() -> None:
+    from duckfix.conventions import learn_from_messages
+
+    fix = CommitInfo("net: fix a leak", f"Because.\n\n{SOB}", AUTHOR, f"{1:040x}")
+    with_fixes = learn_from_messages(
+        [f'a: b {i}\n\nWhy.\n\nFixes: {i:012x} ("x")' for i in range(30)]
+    )
+    without = learn_from_messages([f"a: b {i}\n\nWhy." for i in range(30)])
+    series = _series(1, cover=False)
+    assert _rules(check_series(series, {1: fix}, MailSettings(), with_fixes)) == [
+        ("series/fixes-tag", f"{1:040x}")
+    ]
+    assert check_series(series, {1: fix}, MailSettings(), without) == []
