@@ -25,7 +25,7 @@ _RANK = {"error": 0, "warning": 1, "note": 2}
 
 
 @click.command()
-@click.argument("patch", required=False)
+@click.argument("patches", nargs=-1, metavar="[PATCH]...")
 @click.option("--range", "rev_range", metavar="A..B", help="Review the commits in A..B.")
 @click.option("--staged", is_flag=True, help="Review what `git commit` would commit now.")
 @click.option(
@@ -34,6 +34,7 @@ _RANK = {"error": 0, "warning": 1, "note": 2}
     help="The repository (default: the one holding the current folder).",
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="terminal", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
 @click.option("--checks", help="Comma-separated checks to run (default: review.checks).")
 @click.option(
@@ -58,11 +59,12 @@ _RANK = {"error": 0, "warning": 1, "note": 2}
 @click.pass_obj
 def review(
     state: Any,
-    patch: str | None,
+    patches: tuple[str, ...],
     rev_range: str | None,
     staged: bool,
     repo: Path | None,
     fmt: str,
+    as_json: bool,
     output: Path | None,
     checks: str | None,
     fail_on: str | None,
@@ -71,8 +73,9 @@ def review(
     explain_conventions: bool,
     hls_dataset: Path | None,
 ) -> None:
-    """Review PATCH (a diff or patch e-mail file, or - for stdin), --range A..B, or --staged.
+    """Review PATCH files (diffs or patch e-mails, - for stdin), --range A..B, or --staged.
 
+    Several patch files are reviewed as one series, like `git am 000*.patch`.
     Findings sit on the lines the patch adds. Exit code 1 when a finding is at
     or above --fail-on, 2 for bad input, 0 otherwise. With --hls-dataset PATH,
     count per Chrysalis category the injected bugs the rule checks flag on the
@@ -81,18 +84,24 @@ def review(
     from duckfix.errors import UsageError
     from duckfix.pipelines.review import inputs
 
+    if as_json:
+        if fmt not in ("terminal", "json"):
+            raise UsageError(f"--json and --format {fmt} ask for two formats: choose one")
+        fmt = "json"
+    if patches.count("-") > 1:
+        raise UsageError("stdin (-) can be read once: give it once")
     if hls_dataset is not None:
-        if patch or rev_range or staged:
+        if patches or rev_range or staged:
             raise UsageError("--hls-dataset is reviewed on its own: drop PATCH, --range, --staged")
         _measure_hls_dataset(state, hls_dataset, fmt, output, checks)
         return
     if explain_conventions:
         _explain_conventions(state, repo, rev_range)
         return
-    given = [x for x in (patch, rev_range, staged or None) if x]
+    given = [x for x in (patches, rev_range, staged or None) if x]
     if len(given) != 1:
         raise UsageError(
-            "say what to review: a PATCH file (or - for stdin), --range A..B or --staged"
+            "say what to review: PATCH files (or - for stdin), --range A..B or --staged"
         )
     # A named repository's own duckfix.toml applies, wherever the command runs from.
     where = repo.expanduser() if repo is not None else None
@@ -104,15 +113,14 @@ def review(
             inputs.from_range(git_repo, rev_range) if rev_range else inputs.from_staged(git_repo)
         ]
     else:
-        assert patch is not None
-        text, label = _read_patch(patch)
+        read = [_read_patch(patch) for patch in patches]  # every file checked before any review
         try:
             git_repo = inputs.open_repo(repo or Path.cwd())
         except UsageError:
             git_repo = None  # a patch outside any repository: reviewed from its hunks
-        reviews = inputs.from_text(text, label, git_repo)
+        reviews = [r for text, name in read for r in inputs.from_text(text, name, git_repo)]
     outcomes = run_reviews(reviews, settings, git_repo, no_cache=no_cache)
-    label = rev_range or ("staged changes" if staged else _read_label(patch))
+    label = rev_range or ("staged changes" if staged else ", ".join(map(_read_label, patches)))
     emit(outcomes, fmt, output, label=label, strict=settings.review.strict)
     threshold = fail_on or settings.review.block_on
     failed = threshold != "never" and bool(blocking(outcomes, threshold))
@@ -279,11 +287,12 @@ def emit(
     if fmt == "terminal":
         from rich.console import Console
 
+        from duckfix.service.consoles import console as make_console
+
         handle = output.open("w", encoding="utf-8") if output else None
+        # Piped or written to a file, lines are never cut at 80 columns.
         console = (
-            Console(file=handle, highlight=False, soft_wrap=True)
-            if handle
-            else Console(highlight=False)
+            Console(file=handle, highlight=False, soft_wrap=True) if handle else make_console()
         )
         try:
             for report in reports:

@@ -112,3 +112,30 @@ def test_bad_input_is_one_line_and_exit_2(repo: GitRepo, args: list[str], messag
 def test_not_a_repository(tmp_path: Path) -> None:
     done = duckfix(["--range", "HEAD~1..HEAD"], tmp_path)
     assert done.returncode == 2 and "not inside a git repository" in done.stderr
+
+
+def test_several_patch_files_are_one_review_and_json_is_one_object(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    repo.commit(
+        "Add a volume\n\nFor boxes.", {"vol.py": "def volume(a, b, c):\n    return a*b*c\n"}
+    )
+    names = repo.git("format-patch", "-2", "HEAD", "-o", str(tmp_path / "series")).split()
+    assert len(names) == 2
+    done = duckfix([*names, "--json"], repo.root)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert isinstance(doc, dict) and len(doc["patches"]) == 2
+    assert {p["label"] for p in doc["patches"]} == {"Added a perimeter", "Add a volume"}
+    both = duckfix([names[0], "--json", "--format", "sarif"], repo.root)
+    assert both.returncode == 2 and "choose one" in both.stderr
+    twice = duckfix(["-", "-"], repo.root, stdin="")
+    assert twice.returncode == 2 and "give it once" in twice.stderr
+
+
+def test_piped_terminal_output_is_not_wrapped(repo: GitRepo) -> None:
+    long_name = "a_function_with_a_name_long_enough_to_cross_eighty_columns_in_any_terminal"
+    repo.commit("Add it\n\nLong.", {"long.py": f"def {long_name}():   \n    return 1\n"})
+    done = duckfix(["--range", "HEAD~1..HEAD"], repo.root)
+    assert any(long_name in line for line in done.stdout.splitlines())
+    assert all(not line.endswith("…") for line in done.stdout.splitlines())
