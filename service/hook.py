@@ -40,6 +40,8 @@ __all__ = [
     "parse_push_lines",
     "refs_from_pre_commit",
     "reviews_for_push",
+    "skip_requested",
+    "uninstall_hook",
 ]
 
 HOOK_MARKER = "# duckfix pre-push hook"
@@ -212,6 +214,26 @@ def install_hook(repo: GitRepo, *, force: bool = False, chain: bool = False) -> 
     target.write_text(hook_script(sys.executable, chained))
     target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return target, done
+
+
+def uninstall_hook(repo: GitRepo) -> tuple[Path, str]:
+    """Remove duckfix's pre-push hook and put back the hook it replaced; returns what was done.
+
+    A hook that is not duckfix's is never touched: it is the user's.
+    """
+    folder = hooks_path(repo)
+    target = folder / "pre-push"
+    if not target.exists():
+        raise UsageError(f"{target} does not exist: no pre-push hook is installed")
+    if HOOK_MARKER not in target.read_text(errors="replace"):
+        raise UsageError(f"{target} is not duckfix's hook; it was left as it is")
+    target.unlink()
+    for kept, how in (("pre-push.local", "chained"), ("pre-push.duckfix-backup", "replaced")):
+        earlier = folder / kept
+        if earlier.exists():
+            earlier.rename(target)
+            return target, f"removed; the hook duckfix had {how} is back in its place"
+    return target, "removed"
 
 
 def skip_requested(environ: Mapping[str, str] = os.environ) -> bool:

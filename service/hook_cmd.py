@@ -39,6 +39,21 @@ def install(force: bool, chain: bool, repo: Path | None) -> None:
     click.echo("skip a push with: git push --no-verify   (or DUCKFIX_SKIP=1 git push)")
 
 
+@hook.command("uninstall")
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The repository (default: the one holding the current folder).",
+)
+def uninstall(repo: Path | None) -> None:
+    """Remove duckfix's pre-push hook, restoring the hook it replaced or chained."""
+    from duckfix.pipelines.review.inputs import open_repo
+    from duckfix.service.hook import uninstall_hook
+
+    path, done = uninstall_hook(open_repo(repo or Path.cwd()))
+    click.echo(f"{path}: {done}")
+
+
 @hook.command("pre-push")
 @click.argument("remote", required=False, default="origin")
 @click.argument("url", required=False, default="")

@@ -508,3 +508,23 @@ def test_refs_from_pre_commit() -> None:
     assert new.creates
     root = {"PRE_COMMIT_LOCAL_BRANCH": "HEAD", "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main"}
     assert refs_from_pre_commit(root) == [PushRef("HEAD", "HEAD", "refs/heads/main", ZERO)]
+
+
+def test_uninstall_restores_the_hook_duckfix_replaced_or_chained(repo: Repo) -> None:
+    for how, kept in (("--force", "pre-push.duckfix-backup"), ("--chain", "pre-push.local")):
+        write_hook(repo.hooks / "pre-push", FOREIGN)
+        assert repo.install(how).returncode == 0
+        assert (repo.hooks / kept).exists()
+        done = repo.duckfix("hook", "uninstall")
+        assert done.returncode == 0, done.stderr
+        assert "is back in its place" in done.stdout
+        assert (repo.hooks / "pre-push").read_text() == FOREIGN and not (repo.hooks / kept).exists()
+    again = repo.duckfix("hook", "uninstall")
+    assert again.returncode == 2 and "is not duckfix's hook; it was left as it is" in again.stderr
+    (repo.hooks / "pre-push").unlink()
+    assert repo.install().returncode == 0
+    done = repo.duckfix("hook", "uninstall")
+    assert done.returncode == 0 and done.stdout.strip().endswith("removed")
+    assert not (repo.hooks / "pre-push").exists()
+    gone = repo.duckfix("hook", "uninstall")
+    assert gone.returncode == 2 and "no pre-push hook is installed" in gone.stderr
