@@ -156,9 +156,30 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-_LONG_TOKEN = re.compile(r"[A-Za-z0-9_\-+/=.]{12,}")
+_LONG_TOKEN = re.compile(r"[A-Za-z0-9_\-+/.]{12,}={0,2}")  # "=" only as base64 padding
+
+
+_QUOTED = re.compile(r"""(["'`])(?:\\.|(?!\1).)*\1""")
+_NAME = re.compile(r"[A-Za-z_]+")
+_AFTER_ASSIGN = re.compile(r"[=:]\s*$")
 
 
 def masked(code: str) -> str:
-    """``code`` with every long token cut to its first four characters (for secret findings)."""
-    return _LONG_TOKEN.sub(lambda m: m.group()[:4] + "****", code)
+    """``code`` with each long value cut to its first four characters (for secret findings).
+
+    Values are cut, names kept: ``AWS_SECRET_ACCESS_KEY = "AKIA****"``, not
+    ``AWS_**** = ...``. A long token is a value when it is quoted, follows ``=``
+    or ``:``, or holds anything but letters and underscores (digits, ``/``, ``+``).
+    """
+    quoted = [m.span() for m in _QUOTED.finditer(code)]
+
+    def cut(match: re.Match[str]) -> str:
+        token, start = match.group(), match.start()
+        value = (
+            any(a < start < b for a, b in quoted)
+            or _AFTER_ASSIGN.search(code[:start]) is not None
+            or _NAME.fullmatch(token.rstrip("=")) is None
+        )
+        return token[:4] + "****" if value else token
+
+    return _LONG_TOKEN.sub(cut, code)

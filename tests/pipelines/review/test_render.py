@@ -510,3 +510,14 @@ def test_b4_with_no_findings() -> None:
     assert json.loads(render_b4(empty_report())) == [
         {"tool": "duckfix", "status": "pass", "summary": "no findings"}
     ]
+
+
+def test_the_secret_mask_cuts_values_and_keeps_names() -> None:
+    from duckfix.pipelines.review.render.report import masked
+
+    key = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY"
+    token = "ghp_" + "A1b2C3d4" * 3
+    assert masked(f'AWS_SECRET_ACCESS_KEY = "{key}"') == 'AWS_SECRET_ACCESS_KEY = "wJal****"'
+    assert masked(f"export GITHUB_TOKEN={token}") == "export GITHUB_TOKEN=ghp_****"
+    assert masked(f"password: {key.replace('/', '')}") == "password: wJal****"
+    assert masked(f"client(api_key='{token}')") == "client(api_key='ghp_****')"
