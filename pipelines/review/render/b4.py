@@ -5,8 +5,9 @@ b4 runs a command configured as ``b4.review-perpatch-check-cmd`` (or
 list of ``{tool, status, summary, url, details}`` from stdout: ``tool`` names
 the column of its results matrix, ``status`` is ``pass``, ``warn`` or
 ``fail`` (anything else counts as ``fail``), ``summary`` is one line,
-``url`` a link, ``details`` multi-line text for its detail view; all but
-``tool`` and ``status`` are optional. (Described in b4's
+``url`` a link, ``details`` for its detail view; all but ``tool`` and
+``status`` are optional. b4's own checks send ``details`` as a JSON list of
+``{status, description}``, which b4 draws as a dot per entry: so does duckfix. (Described in b4's
 ``misc/review-ci-example.py``; read by ``_run_external_cmd`` in
 ``src/b4/review/checks.py``.)
 
@@ -54,21 +55,33 @@ def render_b4(report: Report, url: str | None = None) -> str:
         summary = ", ".join(plural(counts[s], s) for s in SEVERITIES)
     else:
         summary = "no findings"
-    # One line per finding, so a multi-line message is joined onto its line.
-    lines = [
-        visible(
-            f"{f.path}:{f.line}: {f.severity}: {' '.join(f.message.splitlines())} [{f.category}]"
-        )
+    # b4 shows ``details`` as its own checks send them (checkpatch, patchwork):
+    # a JSON list of {status, description}, drawn as one coloured dot per
+    # entry. A multi-line message is joined onto its line.
+    status = {"error": "fail", "warning": "warn", "note": "pass"}
+    entries = [
+        {
+            "status": status[f.severity],
+            "description": visible(
+                f"{f.path}:{f.line}: {f.severity}: {' '.join(f.message.splitlines())} "
+                f"[{f.category}]"
+            ),
+        }
         for f in report.findings
     ]
-    if report.omitted:
-        lines += ["", "left out:", *(f"- {visible(note)}" for note in report.omitted)]
-    # Where each check ran, and which could not: about the run, so in the
-    # details only; a check that could not run never changes the status.
-    if report.coverage:
-        lines += ["", f"coverage: {visible(report.coverage_line())}"]
-    lines += [
-        f"- {visible(m.check)} could not run on {visible(m.path)}: {visible(m.reason)}"
+    entries += [
+        {"status": "pass", "description": f"left out: {visible(n)}"} for n in report.omitted
+    ]
+    # Where each check could not run is about the run, not the patch: a
+    # "pass" dot, so it never changes how the patch looks.
+    entries += [
+        {
+            "status": "pass",
+            "description": (
+                f"not a finding: {visible(m.check)} could not run on {visible(m.path)}: "
+                f"{visible(m.reason)}"
+            ),
+        }
         for m in report.not_run
     ]
     result: dict[str, Any] = {
@@ -78,6 +91,6 @@ def render_b4(report: Report, url: str | None = None) -> str:
     }
     if url:
         result["url"] = url
-    if lines:
-        result["details"] = "\n".join(lines).strip("\n")
+    if entries:
+        result["details"] = json.dumps(entries, ensure_ascii=False)
     return json.dumps([result], indent=2, ensure_ascii=False)

@@ -480,17 +480,16 @@ def test_b4_status_and_summary(severities: tuple[str, ...], status: str, summary
     assert (result["status"], result["summary"]) == (status, summary)
 
 
-def test_b4_details_are_one_line_per_finding() -> None:
+def test_b4_details_are_a_dot_per_finding_as_b4s_own_checks_send() -> None:
     (result,) = json.loads(render_b4(report()))
     assert list(result) == ["tool", "status", "summary", "details"]  # no "url": null
-    assert result["details"].splitlines() == [
-        "src/app.py:2: error: undefined name 'foo' [python/F821]",
-        "COMMIT_MSG:1: warning: subject is 52 characters long [commit/subject-length]",
-        "src/app.py:2: warning: trailing whitespace [hygiene/trailing-whitespace]",
-        f"{UMLAUT}:11: note: 'Zeile' [sic] reads oddly [spelling/typo]",
-        "",
-        "left out:",
-        "- 3 findings over the per-file cap",
+    details = json.loads(result["details"])
+    assert [(d["status"], d["description"]) for d in details] == [
+        ("fail", "src/app.py:2: error: undefined name 'foo' [python/F821]"),
+        ("warn", "COMMIT_MSG:1: warning: subject is 52 characters long [commit/subject-length]"),
+        ("warn", "src/app.py:2: warning: trailing whitespace [hygiene/trailing-whitespace]"),
+        ("pass", f"{UMLAUT}:11: note: 'Zeile' [sic] reads oddly [spelling/typo]"),
+        ("pass", "left out: 3 findings over the per-file cap"),
     ]
 
 
@@ -502,7 +501,9 @@ def test_b4_multi_line_message_and_url() -> None:
         omitted=[],
     )
     (result,) = json.loads(render_b4(rep, url="https://ci.example.org/1"))
-    assert result["details"] == "a.py:3: warning: one two [m/x]"
+    assert json.loads(result["details"]) == [
+        {"status": "warn", "description": "a.py:3: warning: one two [m/x]"}
+    ]
     assert result["url"] == "https://ci.example.org/1"
 
 
