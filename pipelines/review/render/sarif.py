@@ -5,9 +5,9 @@ One run; one rule per distinct finding category; one result per finding.
 * A file finding has a physical location: the path as a relative URI under
   ``%SRCROOT%`` (percent-encoded: spaces, non-ASCII, ``#``, ``?``, ``:``) and
   its line. A suggestion becomes a fix that replaces the line's text.
-* A commit-message finding has only a logical location (kind ``commit``,
-  named by sha or subject); its line is said in the location's message.
-  GitHub code scanning rejects a whole log in which any result lacks a
+* A commit-message finding sits in an artifact of its own,
+  ``COMMIT_MSG/<sha>``, at its line, with a logical location (kind ``commit``)
+  naming the commit. GitHub code scanning rejects a whole log in which any result lacks a
   physical location, so ``code_scanning=True`` leaves those results out and
   says so in a tool notification.
 * What the review left out becomes tool-execution notifications (level
@@ -139,17 +139,39 @@ def _result(finding: Finding, rule_index: int, sources: SourceLines) -> dict[str
 
 
 def _commit_location(finding: Finding, sources: SourceLines) -> dict[str, Any]:
+    """A commit-message finding's place: the message as an artifact of its own, and its line.
+
+    Viewers (sarif-tools, IDE SARIF viewers) list results by artifact; a
+    logical location alone showed as a file path that does not exist. The
+    artifact is ``COMMIT_MSG/<sha>`` (or the subject of a patch not yet
+    applied), with the line's text as the region's snippet; the logical
+    location names the commit for tools that read those.
+    """
     commit = sources.commit(finding)
     if commit is not None:
         name = commit.label if commit.sha else commit.subject
         qualified = commit.sha or commit.subject
     else:
         name = qualified = finding.commit or COMMIT_MSG
+    artifact = {
+        "uri": artifact_uri(commit_artifact(qualified)),
+        "description": {"text": f"the commit message of {name}"},
+    }
+    region: dict[str, Any] = {"startLine": max(finding.line, 1)}
+    if commit is not None:
+        lines = commit.message.splitlines()
+        if 1 <= finding.line <= len(lines):
+            region["snippet"] = {"text": lines[finding.line - 1]}
     return {
+        "physicalLocation": {"artifactLocation": artifact, "region": region},
         "logicalLocations": [{"kind": "commit", "name": name, "fullyQualifiedName": qualified}],
         "message": {"text": f"line {finding.line} of the commit message"},
-        "properties": {"line": finding.line},
     }
+
+
+def commit_artifact(commit: str) -> str:
+    """The artifact path a commit's message is given: ``COMMIT_MSG/<sha or subject>``."""
+    return f"{COMMIT_MSG}/{commit}" if commit != COMMIT_MSG else COMMIT_MSG
 
 
 def _fix(finding: Finding, suggestion: str, artifact: dict[str, Any]) -> dict[str, Any]:

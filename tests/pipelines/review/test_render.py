@@ -386,7 +386,7 @@ def test_sarif_file_locations_are_escaped_relative_uris() -> None:
             "physicalLocation"
         ]
         for r in results
-        if "physicalLocation" in r["locations"][0]
+        if "uriBaseId" in r["locations"][0]["physicalLocation"]["artifactLocation"]
     }
     assert set(located) == {"src/app.py", "docs/%C3%A4%20b.txt"}
     umlaut = located["docs/%C3%A4%20b.txt"]
@@ -410,15 +410,17 @@ def test_artifact_uri(path: str, uri: str) -> None:
     assert unquote(uri) == path
 
 
-def test_sarif_commit_message_finding_has_a_logical_location() -> None:
+def test_sarif_commit_message_finding_sits_in_the_commits_message() -> None:
     result = json.loads(render_sarif(report()))["runs"][0]["results"][1]
     assert result["ruleId"] == "commit/subject-length"
     (location,) = result["locations"]
-    assert "physicalLocation" not in location
+    physical = location["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == f"COMMIT_MSG/{SHA}"
+    assert "uriBaseId" not in physical["artifactLocation"], "not a file of the tree"
+    assert physical["region"]["startLine"] == 1 and physical["region"]["snippet"]["text"]
     assert location["logicalLocations"] == [
         {"kind": "commit", "name": SHA[:12], "fullyQualifiedName": SHA}
     ]
-    assert location["properties"] == {"line": 1}
     assert result["properties"] == {"commit": SHA}
 
 
