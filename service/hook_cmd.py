@@ -57,8 +57,14 @@ def uninstall(repo: Path | None) -> None:
 @hook.command("pre-push")
 @click.argument("remote", required=False, default="origin")
 @click.argument("url", required=False, default="")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "note", "never"]),
+    help="Block on a finding this severe or worse (default: review.block_on); "
+    "pre-commit users set it in args:.",
+)
 @click.pass_obj
-def pre_push(state: Any, remote: str, url: str) -> None:
+def pre_push(state: Any, remote: str, url: str, fail_on: str | None) -> None:
     """Review the commits git is about to push (git's ref lines on stdin); exit 1 blocks it."""
     from duckfix.pipelines.review.inputs import open_repo
     from duckfix.service.hook import (
@@ -76,7 +82,17 @@ def pre_push(state: Any, remote: str, url: str) -> None:
     if refs is None:
         refs = parse_push_lines(sys.stdin.read())
     remote = os.environ.get("PRE_COMMIT_REMOTE_NAME", remote)
+    under_pre_commit = _under_pre_commit(os.environ)
     if not refs:
+        # git itself may call the hook with nothing to send: then silence. Run by
+        # hand (pre-commit run --hook-stage pre-push) there is no push to review,
+        # and "Passed" alone would suggest there was.
+        if under_pre_commit:
+            click.echo(
+                "duckfix: reviewed nothing: no commits are being pushed "
+                "(give pre-commit --from-ref and --to-ref to review a range)",
+                err=True,
+            )
         return
     settings, _ = state.settings()
     repo = open_repo(Path.cwd())
@@ -85,7 +101,8 @@ def pre_push(state: Any, remote: str, url: str) -> None:
         return
     deadline = time.monotonic() + settings.review.time_limit
     outcomes = run_reviews(reviews, settings, repo, deadline=deadline)
-    stopped = blocking(outcomes, settings.review.block_on)
+    block_on = fail_on or settings.review.block_on
+    stopped = [] if block_on == "never" else blocking(outcomes, block_on)
     # A push is interrupted only by what matters: warnings and worse are shown
     # in full, notes alone get one line with a command that shows them. A check
     # that could not run is the user's setup, not the push's: said only under
@@ -113,13 +130,20 @@ def pre_push(state: Any, remote: str, url: str) -> None:
             render_terminal(Report.from_outcome(outcome), console)
     if stopped or missed:
         why = (
-            f"{len(stopped)} finding(s) at or above '{settings.review.block_on}' (review.block_on)"
+            f"{len(stopped)} finding(s) at or above '{block_on}' "
+            + ("(--fail-on)" if fail_on else "(review.block_on)")
             if stopped
             else f"{len(missed)} check(s) could not run (review.strict)"
         )
+        skip = "SKIP=duckfix git push" if under_pre_commit else "DUCKFIX_SKIP=1 git push"
         click.echo(
             f"duckfix: push blocked: {why}.\n"
-            "Fix them, or push anyway with: git push --no-verify   (or DUCKFIX_SKIP=1 git push)",
+            f"Fix them, or push anyway with: git push --no-verify   (or {skip})",
             err=True,
         )
         sys.exit(1)
+
+
+def _under_pre_commit(environ: Any) -> bool:
+    """Run as a hook of the pre-commit framework (which skips a hook by SKIP=<id>)."""
+    return environ.get("PRE_COMMIT") == "1" or "PRE_COMMIT_REMOTE_NAME" in environ

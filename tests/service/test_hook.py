@@ -528,3 +528,25 @@ def test_uninstall_restores_the_hook_duckfix_replaced_or_chained(repo: Repo) -> 
     assert not (repo.hooks / "pre-push").exists()
     gone = repo.duckfix("hook", "uninstall")
     assert gone.returncode == 2 and "no pre-push hook is installed" in gone.stderr
+
+
+def test_under_pre_commit_args_tune_the_hook_and_skip_is_named_its_way(repo: Repo) -> None:
+    base = repo.head()
+    tip = repo.commit("calc.py", CLEAN + "x = 1   \n", "Add a trailing space")  # a warning only
+    refs = {"PRE_COMMIT": "1", "PRE_COMMIT_FROM_REF": base, "PRE_COMMIT_TO_REF": tip}
+    assert repo.duckfix("hook", "pre-push", **refs).returncode == 0, "warnings pass by default"
+    done = repo.duckfix("hook", "pre-push", "--fail-on", "warning", **refs)
+    assert done.returncode == 1
+    assert "at or above 'warning' (--fail-on)" in done.stderr
+    assert "SKIP=duckfix git push" in done.stderr and "DUCKFIX_SKIP" not in done.stderr
+    secret = repo.commit("settings.py", SECRET, "Add the settings")
+    refs["PRE_COMMIT_TO_REF"] = secret
+    never = repo.duckfix("hook", "pre-push", "--fail-on", "never", **refs)
+    assert never.returncode == 0, never.stderr
+
+
+def test_run_outside_a_push_it_says_it_reviewed_nothing(repo: Repo) -> None:
+    done = repo.duckfix("hook", "pre-push", input="", PRE_COMMIT="1")
+    assert done.returncode == 0
+    assert "reviewed nothing: no commits are being pushed" in done.stderr
+    assert "--from-ref" in done.stderr
