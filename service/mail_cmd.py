@@ -47,20 +47,48 @@ def _print(report: Any, send: bool, home: Any, outbox: str | None) -> None:
 @mail.command("run")
 @click.argument("source")
 @click.option("--send", is_flag=True, help="Send replies over SMTP (default: into the outbox).")
+@click.option("--json", "as_json", is_flag=True, help="Print what the pass did as JSON.")
 @click.pass_obj
-def run_cmd(state: Any, source: str, send: bool) -> None:
+def run_cmd(state: Any, source: str, send: bool, as_json: bool) -> None:
     """Review SOURCE once: an mbox file, a maildir, or `imap` (the [mail] imap_* settings)."""
-    report, _ = _one_pass(state, source, send)
+    from duckfix.service.jobs import announce_run, ends_on_error
+    from duckfix.store import open_store
+
     settings, _ = state.settings()
+    store = open_store(settings.database)
+    run_id = store.start_run("mail", source, {"send": send})
+    announce_run(run_id)
+    with ends_on_error(store, run_id):
+        report, _ = _one_pass(state, source, send)
+    store.record(run_id, "pass", "ok", _as_dict(report, send))
+    store.finish_run(run_id, "ok")
+    if as_json:
+        click.echo(json.dumps({"run_id": run_id, **_as_dict(report, send)}, indent=2))
+        return
     _print(report, send, settings.home, settings.mail.outbox)
+
+
+def _as_dict(report: Any, send: bool) -> dict[str, Any]:
+    """What a pass did, for JSON and the store."""
+    return {
+        "read": report.read,
+        "new": report.new,
+        "series": report.series,
+        "skipped": [{"message": m, "reason": r} for m, r in report.skipped],
+        "replies": report.sent,
+        "replies_went_to": "smtp" if send else "outbox",
+    }
 
 
 @mail.command("watch")
 @click.argument("source")
 @click.option("--send", is_flag=True, help="Send replies over SMTP (default: into the outbox).")
 @click.option("--interval", type=FiniteFloat(min=0.1), help="Seconds between polls.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="A JSON line for each pass that did something."
+)
 @click.pass_obj
-def watch_cmd(state: Any, source: str, send: bool, interval: float | None) -> None:
+def watch_cmd(state: Any, source: str, send: bool, interval: float | None, as_json: bool) -> None:
     """Review SOURCE every few seconds until stopped (SIGTERM or Ctrl-C end it cleanly)."""
     settings, _ = state.settings()
     every = interval or settings.mail.poll_seconds
@@ -85,7 +113,9 @@ def watch_cmd(state: Any, source: str, send: bool, interval: float | None) -> No
     try:
         while not stop["now"]:
             report, sent = _one_pass(state, source, send)
-            if report.new or sent:
+            if (report.new or sent) and as_json:
+                click.echo(json.dumps(_as_dict(report, send)))
+            elif report.new or sent:
                 _print(report, send, settings.home, settings.mail.outbox)
             deadline = time.monotonic() + every
             while not stop["now"] and time.monotonic() < deadline:
@@ -93,7 +123,7 @@ def watch_cmd(state: Any, source: str, send: bool, interval: float | None) -> No
     finally:
         signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGINT, previous_int)
-    click.echo("duckfix mail: stopped")
+    click.echo("duckfix mail: stopped", err=as_json)  # stdout stays JSON lines with --json
 
 
 @mail.command("status")

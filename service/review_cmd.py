@@ -119,8 +119,20 @@ def review(
         except UsageError:
             git_repo = None  # a patch outside any repository: reviewed from its hunks
         reviews = [r for text, name in read for r in inputs.from_text(text, name, git_repo)]
-    outcomes = run_reviews(reviews, settings, git_repo, no_cache=no_cache)
     label = rev_range or ("staged changes" if staged else ", ".join(map(_read_label, patches)))
+    from duckfix.service.jobs import announce_run, ends_on_error
+    from duckfix.store import open_store
+
+    store = open_store(settings.database)
+    run_id = store.start_run("review", label, {"checks": list(settings.review.checks)})
+    announce_run(run_id)
+    with ends_on_error(store, run_id):
+        outcomes = run_reviews(reviews, settings, git_repo, no_cache=no_cache, run=(store, run_id))
+    for number, outcome in enumerate(outcomes, 1):
+        counts = {s: sum(f.severity == s for f in outcome.findings) for s in _RANK}
+        item = f"{number}: {outcome.review.label}"  # two patches may share a subject
+        store.record(run_id, item, "ok", {"findings": counts})
+    store.finish_run(run_id, "ok")
     emit(outcomes, fmt, output, label=label, strict=settings.review.strict)
     threshold = fail_on or settings.review.block_on
     failed = threshold != "never" and bool(blocking(outcomes, threshold))
@@ -230,8 +242,13 @@ def run_reviews(
     *,
     no_cache: bool = False,
     deadline: float | None = None,
+    run: tuple[Any, str] | None = None,
 ) -> list[ReviewOutcome]:
-    """Each review through the graph when a model is configured, else directly (no LangGraph)."""
+    """Each review through the graph when a model is configured, else directly (no LangGraph).
+
+    ``run`` is the (store, run id) the model's usage is recorded under; with a
+    model and none given, a run is recorded here (the hook's case).
+    """
     if settings.llm.provider == "none" or "model" not in settings.review.checks:
         from duckfix.pipelines.review.run import run_review
 
@@ -240,8 +257,11 @@ def run_reviews(
     from duckfix.service.jobs import model_client
     from duckfix.store import open_store
 
-    store = open_store(settings.database)
-    run_id = store.start_run("review", ", ".join(r.label for r in reviews), {})
+    own = run is None
+    if run is None:
+        store = open_store(settings.database)
+        run = (store, store.start_run("review", ", ".join(r.label for r in reviews), {}))
+    store, run_id = run
     context = ReviewContext(
         settings=settings.review,
         repo=repo,
@@ -249,7 +269,8 @@ def run_reviews(
         deadline=deadline,
     )
     outcomes = [review_patch(r, context) for r in reviews]
-    store.finish_run(run_id, "ok")
+    if own:
+        store.finish_run(run_id, "ok")
     return outcomes
 
 

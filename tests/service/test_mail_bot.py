@@ -306,3 +306,16 @@ def test_watch_polls_a_maildir_and_stops_cleanly_on_sigterm(
     assert "stopped" in out and "Traceback" not in err
     assert f"watching {tmp_path / 'inbox'} every 0.3 s" in err
     assert f"written to the outbox {tmp_path / 'home' / 'outbox'}" in err
+
+
+def test_mail_run_records_a_run_and_prints_json(
+    project: tuple[GitRepo, GitRepo], tmp_path: Path
+) -> None:
+    upstream, contrib = project
+    (tmp_path / "list.mbox").write_text(_series(contrib, "-3"))
+    env = _env(tmp_path, upstream, 1)
+    done = _mail(["run", str(tmp_path / "list.mbox"), "--json"], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["read"] == 4 and doc["replies"] == 2 and doc["replies_went_to"] == "outbox"
+    assert done.stderr.startswith(f"duckfix: run {doc['run_id']}")
