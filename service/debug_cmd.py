@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from duckfix.budgets import MAX_CANDIDATES, MAX_SECONDS
 from duckfix.service.params import SECONDS
 
 __all__ = ["debug"]
@@ -33,8 +34,20 @@ __all__ = ["debug"]
 )
 @click.option("--llm-first", is_flag=True, help="Ask the model before the patch templates.")
 @click.option("--no-cache", is_flag=True, help="Do not answer model calls from the cache.")
-@click.option("--max-candidates", type=click.IntRange(min=1), default=400, show_default=True)
-@click.option("--max-seconds", type=SECONDS, default=120.0, show_default=True)
+@click.option(
+    "--max-candidates",
+    type=click.IntRange(min=1),
+    default=MAX_CANDIDATES,
+    show_default=True,
+    help="Candidate patches to validate: the budget that decides.",
+)
+@click.option(
+    "--max-seconds",
+    type=SECONDS,
+    default=MAX_SECONDS,
+    show_default=True,
+    help="Wall-clock safety cap.",
+)
 @click.pass_obj
 def debug(
     state: Any,
