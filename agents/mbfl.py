@@ -42,6 +42,7 @@ without breaking any passing one is half of a two-site fix
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import time
@@ -154,12 +155,14 @@ def choose_mutants(
 
 
 def _diverse(candidates: list[Candidate], count: int, seen: set[Any]) -> list[Candidate]:
-    """Up to ``count`` candidates of different templates, best first, deletion second."""
-    firsts: dict[str, Candidate] = {}
-    for c in candidates:  # best first already: the first of each template is its best
+    """Up to ``count`` candidates, every template's best before any template's second best,
+    the deletion second."""
+    by_template: dict[str, list[Candidate]] = {}
+    for c in candidates:  # best first already
         if c.key not in seen:
-            firsts.setdefault(c.template, c)
-    ordered = list(firsts.values())
+            by_template.setdefault(c.template, []).append(c)
+    rounds = itertools.zip_longest(*by_template.values())
+    ordered = [c for row in rounds for c in row if c is not None]
     deletion = next((c for c in ordered if c.template in _FIRST_TEMPLATES), None)
     if deletion is not None and len(ordered) > 1:
         ordered.remove(deletion)

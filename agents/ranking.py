@@ -1,19 +1,16 @@
-"""One ranking of suspect lines from three kinds of evidence, with no tie left to line order.
+"""One ranking of suspect lines from the spectrum and the mutants, with no tie left to line order.
 
 - the spectrum: Ochiai over line coverage (:mod:`duckfix.agents.localizer`);
 - mutants: how much changing a line changes what the failing tests see
-  (:mod:`duckfix.agents.mbfl`);
-- values: whether the line wrote the wrong output, or fed the statement that
-  did (:mod:`duckfix.agents.values`).
+  (:mod:`duckfix.agents.mbfl`).
 
-A line's score is its Ochiai score scaled by the other evidence,
-``ochiai * (FLOOR + (1 - FLOOR) * evidence)``: a line no failing test runs
+A line's score is its Ochiai score scaled by its mutation score,
+``ochiai * (FLOOR + (1 - FLOOR) * mutation)``: a line no failing test runs
 stays out whatever its mutants do, and among lines the spectrum cannot tell
-apart (every test runs every line) the evidence decides. ``evidence`` is the
-line's mutation score, with the value score added at ``VALUE_SHARE`` of its
-weight and capped at 1. A line with no mutant (no template applies to it, or
-the mutant budget ran out first) takes the median mutation score of the lines
-that had one: unknown is neither guilty nor innocent.
+apart (every test runs every line) the mutants decide. A line with no mutant
+(no template applies to it, or the mutant budget ran out first) takes the
+median mutation score of the lines that had one: unknown is neither guilty nor
+innocent.
 
 Lines still equal after all that go in an order that says something about
 them, never their position: the stronger mutation evidence, then the stronger
@@ -21,6 +18,11 @@ Ochiai score, more failing and less passing coverage, then the line with more
 to get wrong (more operators and operands), and last a digest of its text and
 its neighbours', so the order stays the same wherever the code moves in the
 file.
+
+Value evidence (:mod:`duckfix.agents.values`) does not enter the score: on the
+built-in suite every way of adding it ranked the buggy line lower
+(``python -m tests.perf bench_ranks``). It decides which tied lines get their
+mutants first when the budget cannot cover them all.
 """
 
 from __future__ import annotations
@@ -32,12 +34,10 @@ from collections.abc import Mapping, Sequence
 
 from duckfix.models import Suspect
 
-__all__ = ["FLOOR", "VALUE_SHARE", "line_weight", "rank_suspects"]
+__all__ = ["FLOOR", "line_weight", "rank_suspects"]
 
 FLOOR = 0.25
 """The share of a line's Ochiai score it keeps with no other evidence for it."""
-VALUE_SHARE = 0.5
-"""How much a line's value evidence adds to its mutation evidence."""
 
 Key = tuple[str, int]
 _TOKEN = re.compile(
@@ -61,22 +61,20 @@ def rank_suspects(
     program: Mapping[str, str],
     *,
     mutation: Mapping[Key, float] | None = None,
-    values: Mapping[Key, float] | None = None,
     notes: Mapping[Key, str] | None = None,
 ) -> list[Suspect]:
-    """``spectrum``'s suspects re-scored with the mutation and value evidence, best first.
+    """``spectrum``'s suspects re-scored with the mutation evidence, best first.
 
-    ``spectrum`` holds each line's Ochiai score in ``score``; ``mutation`` and
-    ``values`` map (path, line) to scores in [0, 1]; ``notes`` adds to a line's
-    reason. Without either kind of evidence the scores stay Ochiai's and only
-    the order of ties changes.
+    ``spectrum`` holds each line's Ochiai score in ``score``; ``mutation`` maps
+    (path, line) to scores in [0, 1]; ``notes`` adds to a line's reason.
+    Without mutation evidence the scores stay Ochiai's and only the order of
+    ties changes.
     """
     mutation = mutation or {}
-    values = values or {}
     notes = notes or {}
     known = [mutation[(s.path, s.line)] for s in spectrum if (s.path, s.line) in mutation]
     neutral = statistics.median(known) if known else 0.0
-    evidence_given = bool(mutation) or bool(values)
+    evidence_given = bool(mutation)
     texts = {path: text.split("\n") for path, text in program.items()}
 
     def text_of(s: Suspect, shift: int = 0) -> str:
@@ -88,8 +86,7 @@ def rank_suspects(
     for s in spectrum:
         key = (s.path, s.line)
         mutated = mutation.get(key, neutral)
-        evidence = min(1.0, mutated + VALUE_SHARE * values.get(key, 0.0))
-        score = s.score * (FLOOR + (1 - FLOOR) * evidence) if evidence_given else s.score
+        score = s.score * (FLOOR + (1 - FLOOR) * mutated) if evidence_given else s.score
         text = text_of(s)
         order = (
             -round(score, 9),

@@ -28,10 +28,20 @@ from duckfix.deadline import Deadline
 from duckfix.models import Suspect, Task, TestReport
 from duckfix.runner import RunOptions, run_tests, scaled_to
 
-__all__ = ["PER_LINE", "Suspicion", "find_suspects"]
+__all__ = [
+    "MAX_PER_LINE",
+    "MIN_PER_LINE",
+    "Suspicion",
+    "adaptive_per_line",
+    "find_suspects",
+    "mutation_order",
+]
 
-PER_LINE = 3
-"""Mutants per line at most; a line's first mutant comes before any line's second."""
+MIN_PER_LINE = 1
+MAX_PER_LINE = 6
+"""Mutants per line: at most this many; a line's first mutant comes before any line's second
+(``python -m tests.perf bench_ranks``: on the built-in suite four to six per line placed the
+buggy line first most often, one per line least)."""
 
 
 class Suspicion(BaseModel):
@@ -52,7 +62,7 @@ def find_suspects(
     baseline: TestReport | None = None,
     top: int = 10,
     max_mutants: int = MAX_MUTANTS,
-    per_line: int = PER_LINE,
+    per_line: int | None = None,
     workers: int = 2,
     deadline: Deadline | None = None,
 ) -> Suspicion:
@@ -60,7 +70,8 @@ def find_suspects(
 
     ``baseline`` is an untraced run of the visible tests, if the caller has
     one (it is made otherwise). ``max_mutants`` bounds the mutants run, 0 for
-    none. Past ``deadline`` no new mutant starts.
+    none; ``per_line`` those of one line (default: as many as the budget gives
+    each line, :func:`adaptive_per_line`). Past ``deadline`` no new mutant starts.
     """
     program = dict(task.buggy if program is None else program)
     options = options or RunOptions()
@@ -71,18 +82,17 @@ def find_suspects(
 
     def rerank(ranked: list[Suspect], traced: TestReport) -> list[Suspect]:
         nonlocal mutants, valued
-        lines = [(s.path, s.line) for s in ranked]
-        chosen = choose_mutants(program, lines, limit=max_mutants, per_line=per_line)
+        values = value_scores(task, program, ranked, traced, baseline, options, deadline)
+        valued = len(values)
+        lines = mutation_order(ranked, values)
+        each = per_line or adaptive_per_line(max_mutants, len(lines))
+        chosen = choose_mutants(program, lines, limit=max_mutants, per_line=each)
         stop = (lambda: deadline.passed) if deadline is not None else None
         mutants = run_mutants(
             task, program, chosen, baseline, scaled_to(options, baseline), workers, stop=stop
         )
         scores = line_scores(mutants)
-        values = value_scores(task, program, ranked, traced, baseline, options, deadline)
-        valued = len(values)
-        return rank_suspects(
-            ranked, program, mutation=scores, values=values, notes=_notes(mutants, baseline)
-        )
+        return rank_suspects(ranked, program, mutation=scores, notes=_notes(mutants, baseline))
 
     found = localize(
         task, program, options, top=top, baseline=baseline, deadline=deadline, rerank=rerank
@@ -91,6 +101,26 @@ def find_suspects(
         lines = len({(m.candidate.path, m.candidate.line) for m in mutants})
         found.message += f"; {len(mutants)} mutants of {lines} lines ran"
     return Suspicion(localization=found, mutants=mutants, valued=valued)
+
+
+def adaptive_per_line(limit: int, lines: int) -> int:
+    """Mutants per line: as many as the budget gives every line, within ``MIN_PER_LINE`` to
+    ``MAX_PER_LINE`` (a few lines get several, many lines at least one each, best first)."""
+    if lines <= 0:
+        return MIN_PER_LINE
+    return max(MIN_PER_LINE, min(MAX_PER_LINE, limit // lines))
+
+
+def mutation_order(
+    ranked: list[Suspect], values: Mapping[tuple[str, int], float]
+) -> list[tuple[str, int]]:
+    """The lines to mutate first: the spectrum's best, and among equals those nearest the
+    wrong output (value evidence), then the ranking's own order."""
+    order = sorted(
+        enumerate(ranked),
+        key=lambda item: (-item[1].score, -values.get((item[1].path, item[1].line), 0.0), item[0]),
+    )
+    return [(s.path, s.line) for _, s in order]
 
 
 def _notes(runs: list[MutantRun], baseline: TestReport) -> dict[tuple[str, int], str]:

@@ -198,6 +198,7 @@ def _program_key(fix: dict[str, str], target: Path) -> str:
 def _checkpointer(database: str) -> Any:
     from duckfix.agents.fixer import Validation
     from duckfix.agents.localizer import KeyVariable
+    from duckfix.agents.pairs import Partial
     from duckfix.agents.templates import Candidate
     from duckfix.checkpoints import open_checkpointer
     from duckfix.models import (
@@ -213,7 +214,8 @@ def _checkpointer(database: str) -> Any:
     from duckfix.pipelines.debug.state import Attempt
 
     allowed = [Task, TestSet, TestCase, TestReport, TestOutcome, Suspect, Patch, Explanation]
-    return open_checkpointer(database, [*allowed, Candidate, Validation, KeyVariable, Attempt])
+    ours = [Candidate, Validation, KeyVariable, Attempt, Partial]
+    return open_checkpointer(database, [*allowed, *ours])
 
 
 def _write_fix(target: Path, text: str) -> None:

@@ -28,6 +28,9 @@ class DebugContext:
     max_mutants: int = MAX_MUTANTS
     """Of the candidates, how many may be run first as mutants to localize the fault
     (mutation-based localization); 0 ranks lines by the spectrum and values alone."""
+    window: int = 12
+    """Once a plausible candidate is found: how many of its line's other candidates are
+    tried before the plausible ones are compared (:mod:`duckfix.agents.overfit`)."""
     workers: int = 2
     """Candidates validated at once."""
     top_suspects: int = 10

@@ -1,15 +1,17 @@
-"""Localization: the rank of the true buggy line, spectrum only (before) against every kind of
-evidence (after), per suite.
+"""Localization: the rank of the true buggy line, spectrum only (before) against spectrum and
+mutants (after), per suite.
 
 For each task of a suite the visible tests run once traced; the ranking the
 landed localizer made from them (Ochiai, ties broken by line order) is the
-baseline, measured in this same run. Then the same spectrum is ranked four
-more ways: ties broken by the lines' content instead of their order; with the
-mutants' evidence; with the values'; with both (what ``duckfix debug`` does). A
-task counts at rank k when one of its buggy lines (lines the reference fix
-changes or deletes; for a pure insertion, the lines either side of it) is
-among the first k suspects. Printed per suite: top-1 / 3 / 5 / 10 counts, the
-mean rank of the tasks found, mutants run, and time.
+baseline, measured in this same run. The same spectrum is then ranked with its
+ties broken by the lines' content instead of their order, and finally the way
+``duckfix debug`` ranks (:func:`duckfix.agents.suspects.find_suspects`:
+mutants of the lines the failing tests ran, chosen with the value evidence's
+help, weighed with Ochiai). A task counts at rank k when one of its buggy
+lines (lines the reference fix changes or deletes; for a pure insertion, the
+lines either side of it) is among the first k suspects. Printed per suite:
+top-1 / 3 / 5 / 10 counts with their ratio to the baseline's, the mean rank of
+the tasks found, mutants run, and time.
 
 Suites: ``builtin``, ``hls`` and ``golden`` by default; ``DUCKFIX_RANK_SUITES``
 names others (a comma-separated list of anything ``duckfix bench`` takes, a
@@ -25,18 +27,15 @@ import time
 from collections.abc import Callable, Sequence
 
 from duckfix.agents.localizer import localize
-from duckfix.agents.mbfl import choose_mutants, line_scores, run_mutants
 from duckfix.agents.ranking import rank_suspects
-from duckfix.agents.suspects import PER_LINE
-from duckfix.agents.values import value_scores
-from duckfix.budgets import MAX_MUTANTS
+from duckfix.agents.suspects import find_suspects
 from duckfix.datasets.suites import load_suite
 from duckfix.errors import DuckfixError
 from duckfix.hls_headers import hls_include
 from duckfix.models import Suspect, Task, TestReport
-from duckfix.runner import RunOptions, run_tests, scaled_to
+from duckfix.runner import RunOptions, run_tests
 
-WAYS = ("before", "content ties", "mutants", "values", "after")
+WAYS = ("before", "content ties", "after")
 TOPS = (1, 3, 5, 10)
 WORKERS = 2
 
@@ -66,37 +65,25 @@ def task_ranks(task: Task, options: RunOptions) -> tuple[dict[str, int | None], 
     """Rank of the first buggy line each way, mutants run, seconds for the whole evidence."""
     started = time.monotonic()
     baseline = run_tests(task, "visible", None, options)
-    captured: dict[str, object] = {}
+    captured: list[Suspect] = []
 
     def keep(ranked: list[Suspect], traced: TestReport) -> list[Suspect]:
-        captured["ranked"], captured["traced"] = ranked, traced
+        captured.extend(ranked)
         return ranked
 
     localize(task, None, options, top=10_000, baseline=baseline, rerank=keep)
-    ranked = captured.get("ranked")
-    if not isinstance(ranked, list) or not ranked:
-        return dict.fromkeys(WAYS), 0, time.monotonic() - started
-    traced = captured["traced"]
-    assert isinstance(traced, TestReport)
-    program = dict(task.buggy)
-    lines = [(s.path, s.line) for s in ranked]
-    chosen = choose_mutants(program, lines, limit=MAX_MUTANTS, per_line=PER_LINE)
-    runs = run_mutants(task, program, chosen, baseline, scaled_to(options, baseline), WORKERS)
-    mutation = line_scores(runs)
-    values = value_scores(task, program, ranked, traced, baseline, options)
+    found = find_suspects(task, None, options, baseline=baseline, top=10_000, workers=WORKERS)
     orders: dict[str, list[Suspect]] = {
-        "before": _old_order(ranked),
-        "content ties": rank_suspects(ranked, program),
-        "mutants": rank_suspects(ranked, program, mutation=mutation),
-        "values": rank_suspects(ranked, program, values=values),
-        "after": rank_suspects(ranked, program, mutation=mutation, values=values),
+        "before": _old_order(captured),
+        "content ties": rank_suspects(captured, task.buggy),
+        "after": found.localization.suspects,
     }
     truth = buggy_lines(task)
     out = {
         way: next((i for i, s in enumerate(order, 1) if (s.path, s.line) in truth), None)
         for way, order in orders.items()
     }
-    return out, len(runs), time.monotonic() - started
+    return out, len(found.mutants), time.monotonic() - started
 
 
 def suite(name: str, report: Callable[[str], None] = print) -> None:
