@@ -37,6 +37,8 @@ define-var          0.60   a variable read but never bound given a value first
 move-stmt           0.30   swapped with its previous or next sibling
 insert-control      0.30   ``continue``, ``break``, ``return`` (a value another
                            ``return`` gives, or a variable) inserted
+insert-guard        0.30   ``if not xs: return v`` at the top of the function, or
+                           another function's one-line guard, adapted
 insert-reset        0.30   ``xs[i] = 0`` inserted, for an element read nearby
 insert-stmt         0.25   a statement of the same function copied before / after
 insert-adapted      0.20   a statement of another function copied, or one with a
@@ -82,6 +84,7 @@ from duckfix.agents.templates.inserts import (
     define_var,
     insert_adapted,
     insert_control,
+    insert_guard,
     insert_reset,
 )
 from duckfix.agents.templates.sites import Site, anchor, nodes
@@ -119,6 +122,7 @@ PRIORS: Mapping[str, float] = MappingProxyType(
         "define-var": 0.60,
         "move-stmt": 0.30,
         "insert-control": 0.30,
+        "insert-guard": 0.30,
         "insert-reset": 0.30,
         "insert-stmt": 0.25,
         "insert-adapted": 0.20,
@@ -210,7 +214,8 @@ def generate(
 _TEMPLATES: tuple[Callable[[Site], Iterator[Edit]], ...] = (
     compare_op, off_by_one, negate, bool_op, arith_op, init_value, swap_args,
     replace_var, return_value, bitwise_op, swap_operands, drop_clause, delete, negate_value,
-    define_var, dedent, indent, move, insert_control, insert_reset, insert, insert_adapted,
+    define_var, dedent, indent, move, insert_control, insert_guard, insert_reset, insert,
+    insert_adapted,
     duplicate,
 )  # fmt: skip
 

@@ -12,6 +12,10 @@ statement, after it, or at the top of its block):
   one line get one tuple assignment;
 - ``insert-control``: ``continue`` or ``break`` in a loop; ``return`` with a
   value another ``return`` of the function gives, or a variable in scope;
+- ``insert-guard``: an early exit at the top of the function, ``if not xs:``
+  for a parameter used as a collection with what the function returns
+  elsewhere (or its empty value), and the one-line guards of the file's other
+  functions (``if n < 0: return 0``), their names adapted to this one's;
 - ``insert-reset``: ``xs[i] = 0`` for an element a nearby line reads, with the
   value the list was filled with;
 - ``insert-adapted``: a short statement of another function of the file whose
@@ -29,13 +33,22 @@ from __future__ import annotations
 import ast
 import builtins
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from duckfix.agents.templates.sites import Site, is_elif, nearest
 from duckfix.agents.templates.spans import DEFS, LINE, Edit, File, Stmt, short
 
-__all__ = ["Spot", "define_var", "insert_adapted", "insert_control", "insert_reset", "spots"]
+__all__ = [
+    "Spot",
+    "define_var",
+    "insert_adapted",
+    "insert_control",
+    "insert_guard",
+    "insert_reset",
+    "spots",
+]
 
 _BUILTINS = frozenset(dir(builtins))
 _SIMPLE = (ast.Assign, ast.AugAssign, ast.Expr, ast.Return, ast.Delete)
@@ -349,6 +362,80 @@ def _empty_like(file: File, s: Stmt, returns: list[ast.Return]) -> list[str]:
         elif isinstance(v, (ast.Constant, ast.BinOp, ast.Name)):
             out += ["0", "-1"]
     return list(dict.fromkeys(out))
+
+
+# ----- insert-guard -----
+
+_EXITS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+
+
+def insert_guard(site: Site) -> Iterator[Edit]:
+    file, s = site.file, site.stmt
+    if s is None or isinstance(s.node, DEFS) or is_elif(file, s.node):
+        return
+    function = _function(file, s)
+    if function is None or s.owner is not function:
+        return  # a guard goes at the top of the function, before its first statements
+    scope = file.scope(s)
+    guards: dict[str, None] = {}
+    params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+    returns = [n for n in ast.walk(function) if isinstance(n, ast.Return)]
+    values = [file.text(r.value) for r in returns if r.value is not None]
+    values = [v for v in values if "\n" not in v and len(v) <= 40]
+    values += _empty_like(file, s, returns)
+    for name in params:
+        if name in scope.collections:
+            for value in dict.fromkeys(values or ["None"]):
+                guards.setdefault(f"if not {name}:\n    return {value}", None)
+    for text in _file_guards(file, s, scope.names, scope.collections):
+        guards.setdefault(text, None)
+    spot = Spot(s.node.lineno, file.indent(s.node.lineno), f"before line {s.node.lineno}")
+    for text in guards:
+        what = f"insert `{short(text)}` {spot.words}"
+        yield _insert(file, "insert-guard", spot, text, what)
+
+
+def _file_guards(
+    file: File, s: Stmt, names: dict[str, list[int]], collections: set[str]
+) -> list[str]:
+    """The one-line guards (``if c: return v``) of the file's other functions, as they are
+    when every name they use exists here, else with their one unknown name replaced by
+    the nearest names of the same kind."""
+    out: list[str] = []
+    for d in file.stmts:
+        node = d.node
+        if d.scope is s.scope or d.scope is None or not isinstance(node, ast.If):
+            continue
+        if node.orelse or len(node.body) != 1 or not isinstance(node.body[0], _EXITS):
+            continue
+        if (node.end_lineno or node.lineno) - node.lineno > 1:
+            continue
+        text = f"if {file.text(node.test)}:\n    {file.text(node.body[0])}"
+        used = sorted({n.id for n in ast.walk(node) if isinstance(n, ast.Name)})
+        unknown = [n for n in used if n not in names and n not in _BUILTINS]
+        if not unknown:
+            out.append(text)
+        elif len(unknown) == 1:
+            old = unknown[0]
+            kind = old in _collection_names(d)
+            pool = {n: v for n, v in names.items() if (n in collections) == kind}
+            for new in nearest(pool, s.node.lineno)[:_SWAPS]:
+                out.append(re.sub(rf"\b{re.escape(old)}\b", new, text))
+    return out
+
+
+def _collection_names(d: Stmt) -> set[str]:
+    """Names a guard treats as collections: ``not xs``, ``len(xs)``, ``x in xs``."""
+    found: set[str] = set()
+    for n in ast.walk(d.node):
+        if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.Not):
+            if isinstance(n.operand, ast.Name):
+                found.add(n.operand.id)
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "len":
+            found.update(a.id for a in n.args if isinstance(a, ast.Name))
+        elif isinstance(n, ast.Compare) and any(isinstance(o, (ast.In, ast.NotIn)) for o in n.ops):
+            found.update(c.id for c in n.comparators if isinstance(c, ast.Name))
+    return found
 
 
 # ----- insert-reset -----

@@ -190,6 +190,11 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     batch = queue[state.next_index : state.next_index + min(ctx.workers, room)]
     if not batch and state.pending:
         return compare_now | made | {"queue": queue}
+    if not batch and state.deferred:  # the single edits ran out: the doubtful pairs now
+        tried_already = tried_keys(state)
+        queue = _unique(queue + [c for c in state.deferred if c.key not in tried_already])
+        made["deferred"] = []
+        batch = queue[state.next_index : state.next_index + min(ctx.workers, room)]
     if not queue and not _may_ask(ctx, rounds):
         return _give_up(_nothing_applies(rounds), 0) | _rounds(state, rounds)
     while not batch and _may_ask(ctx, rounds):

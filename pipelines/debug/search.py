@@ -5,7 +5,8 @@
   from trying them again (:func:`from_mutants`).
 - A candidate that fixes some failing tests and breaks no passing one is half
   of a possible two-site fix: it is paired with the halves found before, and
-  the pairs go to the front of the queue (:func:`pair_up`,
+  the pairs whose halves fix every failing test go to the front of the queue,
+  the others wait for the single edits to run out (:func:`pair_up`,
   :mod:`duckfix.agents.pairs`).
 - Once a plausible patch is found, the other candidates at its line are tried
   next, so that the comparison that follows (:func:`duckfix.agents.overfit.
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 __all__ = ["after_plausible", "alternatives_first", "from_mutants", "pair_up", "tried_keys"]
 
 Update = dict[str, Any]
+MAX_DEFERRED = 60
+"""Pairs kept for when the single edits run out (see :mod:`duckfix.agents.pairs`)."""
 
 
 def from_mutants(state: DebugState, ctx: DebugContext, runs: Sequence[MutantRun]) -> Update:
@@ -79,12 +82,11 @@ def from_mutants(state: DebugState, ctx: DebugContext, runs: Sequence[MutantRun]
     }
     failing = [o.name for o in state.baseline.failed] if state.baseline else []
     program = _program(state)
-    done = set(tried)
-    pairs: list[Candidate] = []
-    for i, half in enumerate(partial):
-        pairs += pairs_for(half, partial[:i], failing, program, done | {p.key for p in pairs})
+    pairs, later = _pairs(partial, [], failing, program, set(tried))
     if pairs:
         update["queue"] = _unique([*state.queue, *pairs])
+    if later:
+        update["deferred"] = _unique([*state.deferred, *later])[:MAX_DEFERRED]
     if found:
         update["pending"] = found
         update["window"] = ctx.window
@@ -102,19 +104,37 @@ def pair_up(state: DebugState, results: Sequence[Validation], at: int) -> Update
         return {}
     failing = [o.name for o in state.baseline.failed] if state.baseline else []
     program = _program(state)
-    known = list(state.partial)
-    done = {c.key for c in state.queue[:at]} | tried_keys(state)
-    pairs: list[Candidate] = []
-    for half in halves:
-        pairs += pairs_for(half, known, failing, program, done | {p.key for p in pairs})
-        known.append(half)
-    update: Update = {"partial": known[:MAX_PARTIAL]}
+    done = {c.key for c in [*state.queue[:at], *state.deferred]} | tried_keys(state)
+    pairs, later = _pairs(halves, list(state.partial), failing, program, done)
+    update: Update = {"partial": [*state.partial, *halves][:MAX_PARTIAL]}
+    if later:
+        update["deferred"] = _unique([*state.deferred, *later])[:MAX_DEFERRED]
     if pairs:
         queue = state.queue
         queued = {c.key for c in pairs}
         rest = [c for c in queue[at:] if c.key not in queued]
         update["queue"] = [*queue[:at], *pairs, *rest]
     return update
+
+
+def _pairs(
+    halves: Sequence[Partial],
+    known: Sequence[Partial],
+    failing: Sequence[str],
+    program: dict[str, str],
+    done: set[tuple[str, int, int, str]],
+) -> tuple[list[Candidate], list[Candidate]]:
+    """Pairs of each half with the ones known and found before it: those that fix every
+    failing test between them, and those that fix more than either but not all."""
+    now: list[Candidate] = []
+    later: list[Candidate] = []
+    seen = list(known)
+    for half in halves:
+        taken = done | {p.key for p in [*now, *later]}
+        now += pairs_for(half, seen, failing, program, taken)
+        later += pairs_for(half, seen, failing, program, taken, complete=False)
+        seen.append(half)
+    return now, later
 
 
 def after_plausible(

@@ -75,6 +75,8 @@ class DebugState(DebugInput):
     compared (its line's other candidates, moved to the front of the queue)."""
     tried: list[tuple[str, int, int, str]] = field(default_factory=list)
     """Keys of the candidates run as mutants, which the fixer's queue leaves out."""
+    deferred: list[Candidate] = field(default_factory=list)
+    """Pairs whose halves leave a failing test unfixed: queued once the single edits run out."""
     partial: list[Partial] = field(default_factory=list)
     """Candidates that fixed some failing tests and broke no passing one: halves of pairs."""
     disagreements: list[str] = field(default_factory=list)
