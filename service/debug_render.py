@@ -45,10 +45,17 @@ def render(
                 console.print(f"[bold]{label}:[/] {escape(text)}")
         for item in e.evidence:
             console.print(f"  • {escape(item)}")
+    for note in getattr(result, "disagreements", []):
+        # Plausible patches that behave differently: the user should know the
+        # visible tests did not decide between them.
+        console.print(f"[yellow]note:[/] {escape(note)}")
     colour = "green" if result.status == "fixed" else "red"
     console.print(f"[{colour}]{escape(result.stop_reason)}[/]")
+    mutants = getattr(result, "mutants", 0)
     console.print(
-        f"cost: {result.candidates} candidates, {result.validations} test runs, "
+        f"cost: {result.candidates} candidates"
+        + (f" ({mutants} of them mutants, to localize)" if mutants else "")
+        + f", {result.validations} test runs, "
         f"{result.seconds:.1f} s  (run {run_id})"
     )
     if usage is not None:
