@@ -362,16 +362,7 @@ def validate(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
             results = results[:cut]
             update |= _spent(ctx, _after(_count_tried(state) + len(results)))
     attempts = [
-        Attempt(
-            template=v.candidate.template,
-            description=v.candidate.description,
-            path=v.candidate.path,
-            line=v.candidate.line,
-            outcome="plausible" if v.plausible else "failed",
-            reason=v.failed,
-            seconds=v.seconds,
-        )
-        for v in results
+        Attempt.tried(v.candidate, v.plausible, v.failed, v.seconds, False) for v in results
     ]
     found = choose(results)
     pending = choose([*state.pending, *found])

@@ -40,19 +40,7 @@ def from_mutants(state: DebugState, ctx: DebugContext, runs: Sequence[MutantRun]
 
     if not runs:
         return {}
-    attempts = [
-        Attempt(
-            template=r.candidate.template,
-            description=r.candidate.description,
-            path=r.candidate.path,
-            line=r.candidate.line,
-            outcome="plausible" if r.plausible else "failed",
-            reason=r.failed,
-            seconds=r.seconds,
-            mutant=True,
-        )
-        for r in runs
-    ]
+    attempts = [Attempt.tried(r.candidate, r.plausible, r.failed, r.seconds, True) for r in runs]
     found = choose(
         [
             Validation(

@@ -34,6 +34,22 @@ class Attempt(BaseModel):
     mutant: bool = False
     """Run as a mutant to localize the fault: against every visible test, before the fixer."""
 
+    @classmethod
+    def tried(
+        cls, candidate: Candidate, plausible: bool, reason: str, seconds: float, mutant: bool
+    ) -> Attempt:
+        """The attempt of a candidate that was run (rather than rejected by review)."""
+        return cls(
+            template=candidate.template,
+            description=candidate.description,
+            path=candidate.path,
+            line=candidate.line,
+            outcome="plausible" if plausible else "failed",
+            reason=reason,
+            seconds=seconds,
+            mutant=mutant,
+        )
+
 
 @dataclass(kw_only=True)
 class DebugInput:
