@@ -27,7 +27,8 @@ class DebugContext:
     ``max_seconds`` and test runs are not cut short."""
     max_mutants: int = MAX_MUTANTS
     """Of the candidates, how many may be run first as mutants to localize the fault
-    (mutation-based localization); 0 ranks lines by the spectrum and values alone."""
+    (mutation-based localization); 0 ranks lines by the spectrum and values alone, as
+    ``llm_first`` with a model does (the model is asked before any template candidate)."""
     window: int = 12
     """Once a plausible candidate is found: how many of its line's other candidates are
     tried before the plausible ones are compared (:mod:`duckfix.agents.overfit`)."""

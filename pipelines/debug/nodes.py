@@ -119,7 +119,7 @@ def localize_node(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         ctx.options,
         baseline=state.baseline,
         top=ctx.top_suspects,
-        max_mutants=min(ctx.max_mutants, ctx.max_candidates),
+        max_mutants=_mutant_budget(ctx),
         workers=ctx.workers,
         deadline=ctx.deadline,
     )
@@ -136,6 +136,14 @@ def localize_node(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
             "stop_reason": "no line of the program ran in a failing test, so none can be blamed",
         }
     return update
+
+
+def _mutant_budget(ctx: DebugContext) -> int:
+    # Mutants are template candidates: with llm_first the model is asked before
+    # any of them, so the spectrum and the values alone rank the lines.
+    if ctx.llm_first and ctx.llm is not None:
+        return 0
+    return min(ctx.max_mutants, ctx.max_candidates)
 
 
 @timed
