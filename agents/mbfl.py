@@ -122,6 +122,7 @@ def choose_mutants(
     per_line: int = 3,
     skip: Iterable[tuple[str, int, int, str]] = (),
     make: Callable[[dict[str, str], list[Suspect]], list[Candidate]] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> list[Candidate]:
     """At most ``limit`` mutants of ``lines``, spread over as many lines as the limit allows.
 
@@ -131,13 +132,17 @@ def choose_mutants(
     mutant of every line is taken before the second of any, so a tight limit
     covers many lines thinly rather than a few thoroughly. ``skip`` holds the
     keys of candidates already tried; ``make`` stands in for the templates
-    (tests).
+    (tests). Lines past the ``limit``-th that has a mutant are not looked at
+    (their mutants could not be chosen), nor any once ``stop`` says so (a
+    deadline: a program of megabytes has thousands of lines to look at).
     """
     make = make or (lambda sources, suspects: generate(sources, suspects))
     sources = dict(program)
     seen = set(skip)
     per: list[list[Candidate]] = []
     for path, line in lines:
+        if sum(1 for p in per if p) >= limit or (stop is not None and stop()):
+            break
         if path not in sources:
             continue
         made = make(sources, [Suspect(path=path, line=line, score=1.0)])

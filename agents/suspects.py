@@ -86,8 +86,8 @@ def find_suspects(
         valued = len(values)
         lines = mutation_order(ranked, values)
         each = per_line or adaptive_per_line(max_mutants, len(lines))
-        chosen = choose_mutants(program, lines, limit=max_mutants, per_line=each)
         stop = (lambda: deadline.passed) if deadline is not None else None
+        chosen = choose_mutants(program, lines, limit=max_mutants, per_line=each, stop=stop)
         mutants = run_mutants(
             task, program, chosen, baseline, scaled_to(options, baseline), workers, stop=stop
         )

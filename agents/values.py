@@ -31,6 +31,7 @@ from typing import Any
 
 from duckfix import judge
 from duckfix.agents.localizer import program_files
+from duckfix.agents.regions import around
 from duckfix.deadline import Deadline
 from duckfix.harness import cases
 from duckfix.models import Suspect, Task, TestReport, Trace
@@ -64,10 +65,19 @@ def value_scores(
     """
     ran = {(s.path, s.line) for s in ranked}
     if task.language == "python":
-        roots = _returning(program, ran) | _writers(
-            task, program, ranked, baseline, options, deadline
+        # Only the code around the lines the failing tests ran is parsed: a
+        # program of megabytes would otherwise take most of a run's budget here.
+        regions = {
+            path: around(program[path], [s.line for s in ranked if s.path == path])
+            for path in {p for p, _ in ran}
+            if path in program
+        }
+        roots = _returning(regions, ran) | _writers(
+            task, program, regions, ranked, baseline, options, deadline
         )
-        return python_slice(program, roots, ran)
+        if deadline is not None and deadline.passed:
+            return {}
+        return python_slice(regions, roots, ran)
     files = [p for p in program_files(task, program) if p in program]
     return c_slice(program, files, task.entry_point, ran)
 
@@ -89,6 +99,7 @@ def _returning(program: Mapping[str, str], ran: set[Key]) -> set[Key]:
 def _writers(
     task: Task,
     program: Mapping[str, str],
+    regions: Mapping[str, str],
     ranked: Sequence[Suspect],
     baseline: TestReport,
     options: RunOptions,
@@ -110,14 +121,14 @@ def _writers(
         trace=Trace(files=files, watch=watch),
     )
     actual = {o.name: o.actual for o in wrong}
-    trees = {p: _parse(program.get(p, "")) for p in files}
+    trees = {p: _parse(regions.get(p, "")) for p in files}
     found: set[Key] = set()
     for outcome in report.outcomes:
         if outcome.name not in actual or not outcome.values:
             continue
         for path, line in watch:
             seen = outcome.values.get(f"{path}:{line}", {})
-            _, writes = _line_names(program[path], line, trees[path])
+            _, writes = _line_names(regions.get(path, ""), line, trees[path])
             for name in writes:
                 value = seen.get(f"{name}@last", seen.get(name))
                 if value is not None and _equals(value, actual[outcome.name]):
