@@ -28,6 +28,7 @@ from duckfix.pipelines.debug.search import (
     from_mutants,
     pair_up,
     tried_keys,
+    unique,
 )
 from duckfix.pipelines.debug.state import Attempt, DebugState
 from duckfix.runner import RunOptions, run_tests, scaled_to
@@ -183,7 +184,7 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
             if state.pending:
                 return compare_now
             return _spent(ctx, "while making candidate patches", rejected)
-        queue = _unique(queue + [c for c in fresh if c.key not in done])
+        queue = unique(queue + [c for c in fresh if c.key not in done])
         made = {"generated": True}
         if state.pending:  # plausible mutants: their lines' other candidates first
             queue, moved = alternatives_first(queue, state.next_index, state.pending, ctx.window)
@@ -192,7 +193,7 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
                 return compare_now | made | {"queue": queue}
     if ctx.llm_first and rounds == 0 and _may_ask(ctx, rounds):
         at = state.next_index
-        queue = _unique(queue[:at] + _ask_model(state, ctx, queue, rounds) + queue[at:])
+        queue = unique(queue[:at] + _ask_model(state, ctx, queue, rounds) + queue[at:])
         rounds += 1
     room = ctx.max_candidates - tried
     batch = queue[state.next_index : state.next_index + min(ctx.workers, room)]
@@ -200,7 +201,7 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         return compare_now | made | {"queue": queue}
     if not batch and state.deferred:  # the single edits ran out: the doubtful pairs now
         tried_already = tried_keys(state)
-        queue = _unique(queue + [c for c in state.deferred if c.key not in tried_already])
+        queue = unique(queue + [c for c in state.deferred if c.key not in tried_already])
         made["deferred"] = []
         batch = queue[state.next_index : state.next_index + min(ctx.workers, room)]
     if not queue and not _may_ask(ctx, rounds):
@@ -294,16 +295,6 @@ def _rounds(state: DebugState, rounds: int) -> Update:
 def _nothing_applies(rounds: int) -> str:
     why = "no patch template applies to the suspect lines"
     return why + (" and the model proposed no usable patch" if rounds else "")
-
-
-def _unique(queue: list[Candidate]) -> list[Candidate]:
-    seen: set[tuple[str, int, int, str]] = set()
-    out = []
-    for c in queue:
-        if c.key not in seen:
-            seen.add(c.key)
-            out.append(c)
-    return out
 
 
 def _ask_model(

@@ -27,7 +27,14 @@ from duckfix.pipelines.debug.context import DebugContext
 if TYPE_CHECKING:
     from duckfix.pipelines.debug.state import DebugState
 
-__all__ = ["after_plausible", "alternatives_first", "from_mutants", "pair_up", "tried_keys"]
+__all__ = [
+    "after_plausible",
+    "alternatives_first",
+    "from_mutants",
+    "pair_up",
+    "tried_keys",
+    "unique",
+]
 
 Update = dict[str, Any]
 MAX_DEFERRED = 60
@@ -72,9 +79,9 @@ def from_mutants(state: DebugState, ctx: DebugContext, runs: Sequence[MutantRun]
     program = _program(state)
     pairs, later = _pairs(partial, [], failing, program, set(tried))
     if pairs:
-        update["queue"] = _unique([*state.queue, *pairs])
+        update["queue"] = unique([*state.queue, *pairs])
     if later:
-        update["deferred"] = _unique([*state.deferred, *later])[:MAX_DEFERRED]
+        update["deferred"] = unique([*state.deferred, *later])[:MAX_DEFERRED]
     if found:
         update["pending"] = found
         update["window"] = ctx.window
@@ -96,7 +103,7 @@ def pair_up(state: DebugState, results: Sequence[Validation], at: int) -> Update
     pairs, later = _pairs(halves, list(state.partial), failing, program, done)
     update: Update = {"partial": [*state.partial, *halves][:MAX_PARTIAL]}
     if later:
-        update["deferred"] = _unique([*state.deferred, *later])[:MAX_DEFERRED]
+        update["deferred"] = unique([*state.deferred, *later])[:MAX_DEFERRED]
     if pairs:
         queue = state.queue
         queued = {c.key for c in pairs}
@@ -159,7 +166,8 @@ def _program(state: DebugState) -> dict[str, str]:
     return state.program if state.program is not None else state.task.buggy
 
 
-def _unique(queue: list[Candidate]) -> list[Candidate]:
+def unique(queue: list[Candidate]) -> list[Candidate]:
+    """``queue`` without its repeated candidates, the first of each kept."""
     seen: set[tuple[str, int, int, str]] = set()
     out = []
     for c in queue:
