@@ -33,8 +33,17 @@ class Validation(BaseModel):
     timed_out: bool = False
     """The test that failed it ran out of time: with timeouts cut to fit the run's
     budget, that is no verdict on the candidate."""
+    fixed: list[str] = []
+    """The originally failing tests it makes pass."""
+    broken: list[str] | None = None
+    """The originally passing tests it makes fail; None when they were not run."""
     runs: int = 0
     seconds: float = 0.0
+
+    @property
+    def partial(self) -> bool:
+        """It fixes some failing tests, and is known to break no passing one."""
+        return not self.plausible and bool(self.fixed) and self.broken == []
 
 
 def candidate_files(program: dict[str, str], candidate: Candidate) -> dict[str, str]:
@@ -54,12 +63,21 @@ def validate(
 
     For C and HLS tasks every visible test runs in one go: a run's cost there
     is the compile, which two runs would pay twice, not the tests.
+
+    A candidate that fixes some failing tests but not all is run against the
+    passing tests too, to know whether it is half of a two-site fix
+    (:attr:`Validation.partial`).
     """
     started = time.monotonic()
     files = candidate_files(program, candidate)
     runs = 0
     outcome: TestOutcome | None = None
     rounds = (failing, passing) if task.language == "python" else ([*failing, *passing], [])
+    was_failing = set(failing)
+    fixed: list[str] = []
+    broken: list[str] | None = None if passing else []
+    first: TestOutcome | None = None
+    every_round_passed = True
     for names in rounds:
         if not names:
             continue
@@ -67,24 +85,30 @@ def validate(
         runs += 1
         if outcome is None and report.outcomes:
             outcome = report.outcomes[0]
+        fixed += [o.name for o in report.passed if o.name in was_failing]
+        if any(o.name not in was_failing for o in report.outcomes):
+            broken = [o.name for o in report.failed if o.name not in was_failing]
         if not report.all_passed:
-            first = report.failed[0] if report.failed else None
-            why = f"{first.name}: {first.message}" if first else "no test ran"
-            return Validation(
-                candidate=candidate,
-                plausible=False,
-                failed=why,
-                outcome=outcome,
-                timed_out=first is not None and out_of_time(first),
-                runs=runs,
-                seconds=time.monotonic() - started,
-            )
+            every_round_passed = False
+            first = first or (report.failed[0] if report.failed else None)
+            if not fixed or broken is not None:
+                break  # not a fix, nor half of one: the rest says nothing more
+    seconds = time.monotonic() - started
+    if every_round_passed:
+        return Validation(
+            candidate=candidate, plausible=True, outcome=outcome, fixed=fixed, broken=[],
+            runs=runs, seconds=seconds,
+        )  # fmt: skip
     return Validation(
         candidate=candidate,
-        plausible=True,
+        plausible=False,
+        failed=f"{first.name}: {first.message}" if first else "no test ran",
         outcome=outcome,
+        timed_out=first is not None and out_of_time(first),
+        fixed=fixed,
+        broken=broken,
         runs=runs,
-        seconds=time.monotonic() - started,
+        seconds=seconds,
     )
 
 

@@ -8,7 +8,10 @@ coverage, then by less passing coverage, then by position. Only statements
 worth blaming are ranked: ``def`` and ``class`` headers, docstrings, ``try:``,
 ``else:``, ``pass``, imports and blank or comment lines never are. A statement
 that ran counts as run on every line it spans, since Python reports line
-events only for the lines holding its code.
+events only for the lines holding its code. Lines with equal scores are never
+ordered by their position (:func:`duckfix.agents.ranking.rank_suspects`), and
+a caller's ``rerank`` may re-score the whole list with other evidence (mutants,
+values: :mod:`duckfix.agents.suspects`) before the best are kept.
 
 A second traced run, of one failing and one passing test, watches the top
 three lines and reports the values their variables had in each: the *key
@@ -22,11 +25,12 @@ import dataclasses
 import math
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
+from duckfix.agents.ranking import rank_suspects
 from duckfix.agents.regions import WHOLE_FILE_CHARS, around
 from duckfix.deadline import Deadline, compile_ran_out, count_tests, overhead
 from duckfix.models import Suspect, Task, TestOutcome, TestReport, Trace
@@ -37,6 +41,7 @@ __all__ = [
     "KeyVariable",
     "LineSpectrum",
     "Localization",
+    "Rerank",
     "blamable_lines",
     "localize",
     "ochiai",
@@ -71,6 +76,10 @@ _LOCATION = re.compile(
     r"|\((?P<b>[^()\s,]+\.py), line (?P<lb>\d+)\)"
     r"|(?P<c>[\w./-]+\.py):(?P<lc>\d+):"
 )
+
+
+Rerank = Callable[[list[Suspect], TestReport], list[Suspect]]
+"""Re-scores every ranked suspect (best first), given the traced run they come from."""
 
 
 class KeyVariable(BaseModel):
@@ -279,6 +288,7 @@ def localize(
     top: int = 10,
     baseline: TestReport | None = None,
     deadline: Deadline | None = None,
+    rerank: Rerank | None = None,
 ) -> Localization:
     """Rank the lines of ``program`` (default: the buggy one) most likely to hold the fault.
 
@@ -294,6 +304,9 @@ def localize(
     With ``deadline``, both runs' timeouts are cut to end by it; with no time
     left for a run, the traced one is not made (no suspects) and the second
     is skipped (no key variables).
+
+    ``rerank`` gets every ranked line and the traced run before the best are
+    kept, and may re-score them (:mod:`duckfix.agents.suspects`).
     """
     started = time.monotonic()
     program = dict(task.buggy if program is None else program)
@@ -343,7 +356,9 @@ def localize(
     spans = {path: _spans_near(path, program[path], report.outcomes) for path in files}
     blamable = {path: None if s is None else set(s) for path, s in spans.items()}
     outcomes = [_whole_statements(o, spans) for o in report.outcomes]
-    suspects = rank(spectra(outcomes, blamable), files)
+    suspects = rank_suspects(rank(spectra(outcomes, blamable), files), program)
+    if suspects and rerank is not None:
+        suspects = rerank(suspects, report)
     if suspects:
         found.message = (
             f"{len(failing)} of {len(failing) + len(passing)} visible tests fail;"

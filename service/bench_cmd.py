@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from duckfix.budgets import MAX_CANDIDATES, MAX_SECONDS
 from duckfix.service.params import SECONDS
 
 __all__ = ["bench"]
@@ -65,12 +66,14 @@ _add_review()
 @click.option("--llm-first", is_flag=True, help="Ask the model before the patch templates.")
 @click.option("--no-cache", is_flag=True, help="Do not answer model calls from the cache.")
 @click.option(
-    "--max-candidates", type=click.IntRange(min=1), help="Candidates per task (default 400)."
+    "--max-candidates",
+    type=click.IntRange(min=1),
+    help=f"Candidates per task: the budget that decides (default {MAX_CANDIDATES}).",
 )
 @click.option(
     "--max-seconds",
     type=SECONDS,
-    help="Seconds per task (default 30).",
+    help=f"Wall-clock safety cap per task (default {MAX_SECONDS:g}).",
 )
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the results as JSON lines (with the run id)."
@@ -159,8 +162,8 @@ def run_cmd(
             done[item] = BenchResult.model_validate(data)
     elif suite is None:
         raise UsageError("give a SUITE to benchmark (builtin, quixbugs:PATH, a folder)")
-    max_candidates = max_candidates or 400
-    max_seconds = max_seconds or 30.0
+    max_candidates = max_candidates or MAX_CANDIDATES
+    max_seconds = max_seconds or MAX_SECONDS
     options = run_options(settings)
     loaded = load_suite(suite, options, max_bytes=max_file_bytes(settings))
     tasks = only_tasks(sorted(loaded, key=lambda t: t.id), only, suite)

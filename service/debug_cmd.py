@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from duckfix.budgets import MAX_CANDIDATES, MAX_SECONDS
 from duckfix.service.params import SECONDS
 
 __all__ = ["debug"]
@@ -33,8 +34,20 @@ __all__ = ["debug"]
 )
 @click.option("--llm-first", is_flag=True, help="Ask the model before the patch templates.")
 @click.option("--no-cache", is_flag=True, help="Do not answer model calls from the cache.")
-@click.option("--max-candidates", type=click.IntRange(min=1), default=400, show_default=True)
-@click.option("--max-seconds", type=SECONDS, default=120.0, show_default=True)
+@click.option(
+    "--max-candidates",
+    type=click.IntRange(min=1),
+    default=MAX_CANDIDATES,
+    show_default=True,
+    help="Candidate patches to validate: the budget that decides.",
+)
+@click.option(
+    "--max-seconds",
+    type=SECONDS,
+    default=MAX_SECONDS,
+    show_default=True,
+    help="Wall-clock safety cap.",
+)
 @click.pass_obj
 def debug(
     state: Any,
@@ -217,6 +230,7 @@ def _program_key(fix: dict[str, str], target: Path) -> str:
 def _checkpointer(database: str) -> Any:
     from duckfix.agents.fixer import Validation
     from duckfix.agents.localizer import KeyVariable
+    from duckfix.agents.pairs import Partial
     from duckfix.agents.templates import Candidate
     from duckfix.checkpoints import open_checkpointer
     from duckfix.models import (
@@ -232,7 +246,8 @@ def _checkpointer(database: str) -> Any:
     from duckfix.pipelines.debug.state import Attempt
 
     allowed = [Task, TestSet, TestCase, TestReport, TestOutcome, Suspect, Patch, Explanation]
-    return open_checkpointer(database, [*allowed, Candidate, Validation, KeyVariable, Attempt])
+    ours = [Candidate, Validation, KeyVariable, Attempt, Partial]
+    return open_checkpointer(database, [*allowed, *ours])
 
 
 def _write_fix(target: Path, text: str) -> None:

@@ -58,13 +58,20 @@ def render(
                 console.print(f"[bold]{label}:[/] {escape(shown.text(text))}")
         for item in e.evidence:
             console.print(f"  • {escape(shown.text(item))}")
+    for note in getattr(result, "disagreements", []):
+        # Plausible patches that behave differently: the user should know the
+        # visible tests did not decide between them.
+        console.print(f"[yellow]note:[/] {escape(shown.text(note))}")
     if result.status == "fixed":
         console.print(f"[green]{escape(result.stop_reason)}[/]")
     else:
         console.print(f"[bold red]not fixed[/]: {escape(shown.text(result.stop_reason))}")
         _print_tried(console, result.attempts, shown)
+    mutants = getattr(result, "mutants", 0)
     console.print(
-        f"cost: {result.candidates} candidates, {result.validations} test runs, "
+        f"cost: {result.candidates} candidates"
+        + (f" ({mutants} of them mutants, to localize)" if mutants else "")
+        + f", {result.validations} test runs, "
         f"{result.seconds:.1f} s  (run {run_id})"
     )
     if usage is not None:

@@ -33,10 +33,22 @@ delete-stmt         0.45   the statement (or block) removed, ``pass`` if it was 
 negate-value        0.40   an assigned or returned truth value -> ``not (...)``
 dedent-stmt         0.35   the tail of a block moved out of it
 indent-stmt         0.35   a statement moved into the preceding block
+define-var          0.60   a variable read but never bound given a value first
 move-stmt           0.30   swapped with its previous or next sibling
+insert-control      0.30   ``continue``, ``break``, ``return`` (a value another
+                           ``return`` gives, or a variable) inserted
+insert-guard        0.30   ``if not xs: return v`` at the top of the function, or
+                           another function's one-line guard, adapted
+insert-reset        0.30   ``xs[i] = 0`` inserted, for an element read nearby
 insert-stmt         0.25   a statement of the same function copied before / after
+insert-adapted      0.20   a statement of another function copied, or one with a
+                           name replaced by another of the same kind
 duplicate-stmt      0.20   the statement repeated
 ==================  =====  ===================================================
+
+The insertion templates (``define-var``, ``insert-*``) put their statement
+before the suspect statement, after it, or at the top of its block
+(:mod:`duckfix.agents.templates.inserts`).
 
 Within one template at one line, the nearest alternative comes first (``<`` tries
 ``<=`` before ``>``; variables used closest to the line first); ties in score keep
@@ -67,6 +79,13 @@ from duckfix.agents.templates.expressions import (
     return_value,
     swap_args,
     swap_operands,
+)
+from duckfix.agents.templates.inserts import (
+    define_var,
+    insert_adapted,
+    insert_control,
+    insert_guard,
+    insert_reset,
 )
 from duckfix.agents.templates.sites import Site, anchor, nodes
 from duckfix.agents.templates.spans import Edit, File, compiles
@@ -100,8 +119,13 @@ PRIORS: Mapping[str, float] = MappingProxyType(
         "negate-value": 0.40,
         "dedent-stmt": 0.35,
         "indent-stmt": 0.35,
+        "define-var": 0.60,
         "move-stmt": 0.30,
+        "insert-control": 0.30,
+        "insert-guard": 0.30,
+        "insert-reset": 0.30,
         "insert-stmt": 0.25,
+        "insert-adapted": 0.20,
         "duplicate-stmt": 0.20,
     }
 )
@@ -190,7 +214,9 @@ def generate(
 _TEMPLATES: tuple[Callable[[Site], Iterator[Edit]], ...] = (
     compare_op, off_by_one, negate, bool_op, arith_op, init_value, swap_args,
     replace_var, return_value, bitwise_op, swap_operands, drop_clause, delete, negate_value,
-    dedent, indent, move, insert, duplicate,
+    define_var, dedent, indent, move, insert_control, insert_guard, insert_reset, insert,
+    insert_adapted,
+    duplicate,
 )  # fmt: skip
 
 

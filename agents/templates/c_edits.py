@@ -12,12 +12,14 @@ Python families' that make sense in C plus the ones HLS designers need:
 | c-width | an ``ap_int<W>`` / ``ap_fixed<W,I>`` width moved; a C integer widened | 0.75 |
 | c-operator | ``+`` <-> ``-``, ``*`` <-> ``/``, ``<<`` <-> ``>>``, ``&`` ``|`` ``^`` | 0.7 |
 | c-assign | ``=`` -> ``+=`` and ``+=`` / ``-=`` -> ``=`` (an accumulator reset or not) | 0.7 |
+| c-negate | an assigned value negated, or its leading minus dropped | 0.45 |
 | c-literal | an integer literal ``n`` -> ``n + 1`` / ``n - 1``; ``0`` -> ``~0`` (all ones) | 0.6 |
 | c-index | two subscripts swapped: ``a[i][j]`` -> ``a[j][i]`` | 0.6 |
 | c-swap-args | two adjacent arguments of a call swapped | 0.5 |
 | c-signedness | ``unsigned`` <-> signed; a cast at a comparison or shift added / removed | 0.5 |
 | c-variable | an identifier replaced by another of the same kind used nearby | 0.4 |
 | c-delete | the statement on the line deleted | 0.3 |
+| c-reset, -insert, -move, -break | a statement added or moved (`c_statements`) | 0.15-0.35 |
 
 Pragma lines, comments and preprocessor lines are never edited; a candidate
 that does not compile fails its first validation run like any wrong one.
@@ -54,6 +56,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from duckfix.agents.templates.c_statements import C_STATEMENT_PRIORS, statement_edits
 from duckfix.agents.templates.candidate import Candidate, edit_span
 from duckfix.models import Suspect
 
@@ -67,12 +70,14 @@ C_PRIORS: dict[str, float] = {
     "c-width": 0.75,
     "c-operator": 0.7,
     "c-assign": 0.7,
+    "c-negate": 0.45,
     "c-literal": 0.6,
     "c-index": 0.6,
     "c-swap-args": 0.5,
     "c-signedness": 0.5,
     "c-variable": 0.4,
     "c-delete": 0.3,
+    **C_STATEMENT_PRIORS,
 }
 
 _TOKEN = re.compile(
@@ -243,6 +248,7 @@ def _edits(
                 yield "c-operator", _replace(line, tok, new), f"{tok.text} -> {new}"
         elif tok.text == "=" and i > 0 and not in_for:
             yield "c-assign", _replace(line, tok, "+="), "= -> +="
+            yield from _negations(line, toks, i)
         elif tok.text in ("+=", "-="):
             yield "c-assign", _replace(line, tok, "="), f"{tok.text} -> ="
         elif tok.kind == "number":
@@ -274,6 +280,22 @@ def _edits(
         yield from _signedness_edits(line, toks, spans, typed, in_for)
     if stripped.endswith(";") and not stripped.startswith(("return", "}")) and "{" not in stripped:
         yield "c-delete", "", f"delete `{stripped[:50]}`"
+
+
+def _negations(line: str, toks: list[_Tok], at: int) -> Iterator[tuple[str, str, str]]:
+    """The value assigned at ``toks[at]`` (an ``=``) negated, or its leading minus dropped."""
+    end = next((j for j in range(at + 1, len(toks)) if toks[j].text in (";", ",")), None)
+    if end is None or end == at + 1:
+        return
+    first, last = toks[at + 1], toks[end - 1]
+    value = line[first.start : last.end]
+    if first.text == "-" and end - at > 2:
+        rest = line[toks[at + 2].start : last.end]
+        yield "c-negate", line[: first.start] + rest + line[last.end :], f"-{rest} -> {rest}"
+        return
+    simple = _operand_end(toks, at + 1) == end - 1 or end - at == 2
+    new = f"-{value}" if simple else f"-({value})"
+    yield "c-negate", line[: first.start] + new + line[last.end :], f"{value} -> {new}"
 
 
 def _template_spans(toks: list[_Tok]) -> list[tuple[int, int, int]]:
@@ -653,17 +675,14 @@ def generate_c(
         names = _names_near(text, offsets, suspect.line - 1)
         if suspect.path not in infos:
             infos[suspect.path] = _file_info(sources, suspect.path)
-        edits = _edits(original, names, infos[suspect.path])
+        edits = itertools.chain(
+            _spans(text, low, high, suspect.line, _edits(original, names, infos[suspect.path])),
+            _statement_spans(text, offsets, suspect.line),
+        )
         kept = 0
-        for seq, (template, new_line, description) in enumerate(edits):
+        for seq, (template, span, description) in enumerate(edits):
             if per_line is not None and kept >= per_line:
                 break
-            if new_line or template != "c-delete":
-                span = edit_span(text, low, high, new_line)
-            elif suspect.line < len(offsets):
-                span = edit_span(text, low, high + 1, "")  # the line and its line end
-            else:  # the last line, and the line end before it
-                span = edit_span(text, max(low - 1, 0), high, "")
             if (span[0] == span[1] and not span[2]) or (suspect.path, *span) in seen:
                 continue
             seen.add((suspect.path, *span))
@@ -676,9 +695,41 @@ def generate_c(
                     description=f"{suspect.path}:{suspect.line}: {description}",
                     start=span[0], end=span[1], replacement=span[2],
                     prior=prior, score=suspect.score * prior,
-                    size=abs(len(new_line) - len(original)) + 1,
+                    size=len(span[2]) + span[1] - span[0],
                 ),
             ))  # fmt: skip
     scored.sort(key=lambda s: s[:4])
     out = [s[4] for s in scored]
     return out[:limit] if limit is not None else out
+
+
+_Span = tuple[str, tuple[int, int, str], str]
+"""(template, (start, end, replacement) in the file, description)."""
+
+
+def _spans(
+    text: str, low: int, high: int, line: int, edits: Iterator[tuple[str, str, str]]
+) -> Iterator[_Span]:
+    """The one-line edits of line ``line`` (``text[low:high]``) as spans of the file."""
+    last = text.count("\n", 0, low) + 1 == text.count("\n") + 1
+    for template, new_line, description in edits:
+        if new_line or template != "c-delete":
+            span = edit_span(text, low, high, new_line)
+        elif not last:
+            span = edit_span(text, low, high + 1, "")  # the line and its line end
+        else:  # the last line, and the line end before it
+            span = edit_span(text, max(low - 1, 0), high, "")
+        yield template, span, description
+
+
+def _statement_spans(text: str, offsets: Sequence[int], line: int) -> Iterator[_Span]:
+    """Statements inserted or moved at ``line`` (:mod:`.c_statements`), as spans of the file."""
+    lines = text.split("\n")
+    for template, first, last, new, description in statement_edits(lines, line):
+        start = offsets[first - 1] if first - 1 < len(offsets) else len(text)
+        end = offsets[last] if last < len(offsets) else len(text)
+        if start == len(text) and not text.endswith("\n"):
+            new = "\n" + new.removesuffix("\n")
+        elif end == len(text) and not text.endswith("\n"):
+            new = new.removesuffix("\n")
+        yield template, edit_span(text, start, end, new), description

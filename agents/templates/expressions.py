@@ -518,6 +518,8 @@ def return_value(site: Site) -> Iterator[Edit]:
         operands = [value.operand]
     elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
         operands = [a for a in value.args if not isinstance(a, ast.Starred)]
+    elif isinstance(value, ast.Subscript) and not isinstance(value.slice, (ast.Slice, ast.Tuple)):
+        operands = [value.slice, value.value]  # `return xs[i]` meant as `return i`
     options += [(file.text(o), _prec(o, file.text(o))) for o in operands]
     options += _literals(file, value)
     skip = value.id if isinstance(value, ast.Name) else ""

@@ -10,6 +10,7 @@ import ast
 import re
 from collections.abc import Iterator
 
+from duckfix.agents.templates.inserts import spots
 from duckfix.agents.templates.sites import Site, is_elif
 from duckfix.agents.templates.spans import DEFS, LINE, Edit, File, short
 
@@ -125,12 +126,6 @@ def insert(site: Site) -> Iterator[Edit]:
     if s is None or _docstring(s.node) or isinstance(s.node, DEFS):
         return
     first, last = _lines(s.node)
-    spots = [(first, file.indent(first), f"before line {first}")]
-    spots.append((last + 1, file.indent(first), f"after line {last}"))
-    body = getattr(s.node, "body", None)
-    if isinstance(body, list) and body and isinstance(body[0], ast.stmt) and file.whole(body[0]):
-        where = f"at the top of line {first}'s block"
-        spots.append((body[0].lineno, file.indent(body[0].lineno), where))
     donors: dict[str, ast.stmt] = {}
     for d in sorted(
         (d for d in file.stmts if d.scope is s.scope and d.node is not s.node),
@@ -144,9 +139,10 @@ def insert(site: Site) -> Iterator[Edit]:
         text = _reindent(file.chunk(top, bottom), file.indent(top), "")
         donors.setdefault(text, d.node)
     for text, donor in donors.items():
-        for at, indent, where in spots:
-            what = f"insert `{short(file.text(donor))}` (from line {donor.lineno}) {where}"
-            yield file.line_edit("insert-stmt", at, at - 1, _reindent(text, "", indent), what)
+        for spot in spots(file, s):
+            what = f"insert `{short(file.text(donor))}` (from line {donor.lineno}) {spot.words}"
+            new = _reindent(text, "", spot.indent)
+            yield file.line_edit("insert-stmt", spot.line, spot.line - 1 + spot.replaces, new, what)
 
 
 def duplicate(site: Site) -> Iterator[Edit]:

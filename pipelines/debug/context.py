@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from duckfix.budgets import MAX_CANDIDATES, MAX_MUTANTS, MAX_SECONDS
 from duckfix.deadline import Deadline
 from duckfix.llm import LLMClient
 from duckfix.runner import RunOptions
@@ -15,14 +16,22 @@ class DebugContext:
 
     options: RunOptions = field(default_factory=RunOptions)
     """Sandbox limits and per-test timeout for every test run."""
-    max_candidates: int = 400
-    """Candidate patches validated before the run gives up."""
-    max_seconds: float = 120.0
-    """Wall-clock budget of the whole run (across resumes)."""
+    max_candidates: int = MAX_CANDIDATES
+    """Candidate patches validated before the run gives up: the budget that decides."""
+    max_seconds: float = MAX_SECONDS
+    """Wall-clock safety cap of the whole run (across resumes); large, so that it
+    does not decide what a run finds (see :mod:`duckfix.budgets`)."""
     deadline: Deadline | None = None
     """When this session of the run must end; ``debug_task`` and ``resume_task`` set it
     from ``max_seconds``. Without one, only the nodes' own time is counted against
     ``max_seconds`` and test runs are not cut short."""
+    max_mutants: int = MAX_MUTANTS
+    """Of the candidates, how many may be run first as mutants to localize the fault
+    (mutation-based localization); 0 ranks lines by the spectrum and values alone, as
+    ``llm_first`` with a model does (the model is asked before any template candidate)."""
+    window: int = 12
+    """Once a plausible candidate is found: how many of its line's other candidates are
+    tried before the plausible ones are compared (:mod:`duckfix.agents.overfit`)."""
     workers: int = 2
     """Candidates validated at once."""
     top_suspects: int = 10

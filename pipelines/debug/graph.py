@@ -1,4 +1,9 @@
-"""The debug graph: reproduce → localize → fix ⇄ validate → review → explain.
+"""The debug graph: reproduce → localize → fix ⇄ validate → compare → review → explain.
+
+The localizer runs mutants as well as the traced tests; a plausible one goes
+to review like any other. Once a plausible patch is found, the fixer tries its
+line's other candidates, then ``compare`` orders the plausible ones by how
+little they change where no failing test asked (:mod:`duckfix.agents.overfit`).
 
 With a model, two loops feed the agents' outputs back: when the fixer runs out
 of candidates it goes back to the localizer (``relocalize``), which re-ranks the
@@ -40,13 +45,17 @@ def _stopped(state: DebugState) -> bool:
 def _after_fix(state: DebugState) -> str:
     if _stopped(state):
         return END
-    return "relocalize" if state.rerank else "validate"
+    if state.rerank:
+        return "relocalize"
+    if state.batch:
+        return "validate"
+    return "compare" if state.pending else END
 
 
 def _after_validate(state: DebugState) -> str:
     if _stopped(state):  # the budget ran out before the round could run
         return END
-    return "review" if state.pending else "fix"
+    return "fix"  # which goes on searching, or has the plausible patches compared
 
 
 def _after_review(state: DebugState) -> str:
@@ -67,6 +76,7 @@ def build_graph(
         "fix": nodes.fix,
         "relocalize": nodes.relocalize,
         "validate": nodes.validate,
+        "compare": nodes.compare,
         "review": nodes.review,
         "explain": nodes.explain_node,
     }
@@ -78,6 +88,7 @@ def build_graph(
     graph.add_conditional_edges("fix", _after_fix)
     graph.add_edge("relocalize", "fix")
     graph.add_conditional_edges("validate", _after_validate)
+    graph.add_edge("compare", "review")
     graph.add_conditional_edges("review", _after_review)
     graph.add_edge("explain", END)
     return graph.compile(checkpointer=checkpointer)
@@ -212,4 +223,6 @@ def result_of(values: dict[str, Any]) -> DebugResult:
         seconds=state.seconds,
         failing_before=[o.name for o in baseline.failed] if baseline else [],
         review_notes=state.review_notes,
+        disagreements=state.disagreements,
+        mutants=sum(a.mutant for a in state.attempts),
     )

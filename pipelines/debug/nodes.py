@@ -15,13 +15,22 @@ from duckfix.agents.llm_explainer import explain_with_model
 from duckfix.agents.llm_fixer import propose
 from duckfix.agents.llm_localizer import rerank
 from duckfix.agents.llm_reviewer import review_with_model
-from duckfix.agents.localizer import localize
+from duckfix.agents.overfit import compare_patches
 from duckfix.agents.reviewer import review_patch
+from duckfix.agents.suspects import find_suspects
 from duckfix.agents.templates import Candidate, generate
 from duckfix.deadline import compile_ran_out, count_tests, overhead
 from duckfix.models import Patch
 from duckfix.pipelines.debug.collection import uncollected
 from duckfix.pipelines.debug.context import DebugContext
+from duckfix.pipelines.debug.search import (
+    after_plausible,
+    alternatives_first,
+    from_mutants,
+    pair_up,
+    tried_keys,
+    unique,
+)
 from duckfix.pipelines.debug.state import Attempt, DebugState
 from duckfix.runner import RunOptions, run_tests, scaled_to
 
@@ -101,26 +110,45 @@ def reproduce(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
 
 @timed
 def localize_node(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
-    """Rank the lines most likely to hold the fault."""
+    """Rank the lines most likely to hold the fault: spectrum, mutants, values.
+
+    The mutants are candidates validated against every visible test: they are
+    counted as tried, a plausible one waits for review, and those that fixed
+    some failing tests are paired (:mod:`duckfix.pipelines.debug.search`).
+    """
     assert state.baseline is not None
     ctx = runtime.context
-    found = localize(
+    found = find_suspects(
         state.task,
         _program(state),
         ctx.options,
-        top=ctx.top_suspects,
         baseline=state.baseline,
+        top=ctx.top_suspects,
+        max_mutants=_mutant_budget(ctx),
+        workers=ctx.workers,
         deadline=ctx.deadline,
     )
-    update: Update = {"suspects": found.suspects, "key_variables": found.key_variables}
-    if ctx.deadline is not None and (found.cut_short or _out_of_time(state, ctx)):
+    located = found.localization
+    update: Update = {"suspects": located.suspects, "key_variables": located.key_variables}
+    update |= from_mutants(state, ctx, found.mutants)
+    if ctx.deadline is not None and (located.cut_short or _out_of_time(state, ctx)):
+        if update.get("pending"):
+            return update  # a plausible patch found as the budget ran out is still reviewed
         return update | _spent(ctx, "while localizing the fault")
-    if not found.suspects:
+    if not located.suspects:
         update |= {
             "status": "not_fixed",
             "stop_reason": "no line of the program ran in a failing test, so none can be blamed",
         }
     return update
+
+
+def _mutant_budget(ctx: DebugContext) -> int:
+    # Mutants are template candidates: with llm_first the model is asked before
+    # any of them, so the spectrum and the values alone rank the lines.
+    if ctx.llm_first and ctx.llm is not None:
+        return 0
+    return min(ctx.max_mutants, ctx.max_candidates)
 
 
 @timed
@@ -136,25 +164,52 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     ctx = runtime.context
     tried = _count_tried(state)
     rejected = sum(a.outcome == "rejected" for a in state.attempts)
+    compare_now: Update = {"batch": [], "window": 0}
+    if state.pending and state.window <= 0:
+        return compare_now
     if tried >= ctx.max_candidates:
+        if state.pending:
+            return compare_now
         return _give_up(f"the budget of {ctx.max_candidates} candidates is spent", rejected)
     if _out_of_time(state, ctx):
+        if state.pending:
+            return compare_now
         return _spent(ctx, _after(tried), rejected)
     rounds = state.llm_rounds
     if ctx.llm_first and rounds == 0 and _needs_rerank(state, ctx, rounds):
         return {"rerank": True}
-    queue = state.queue or generate(_program(state), state.suspects, deadline=ctx.deadline)
-    if _out_of_time(state, ctx):
-        # The queue may be cut short: it is not kept, so a resume makes it again.
-        return _spent(ctx, "while making candidate patches", rejected)
+    queue = state.queue
+    made: Update = {}
+    if not state.generated:
+        done = tried_keys(state)
+        fresh = generate(_program(state), state.suspects, deadline=ctx.deadline)
+        if _out_of_time(state, ctx):
+            # The queue may be cut short: it is not kept, so a resume makes it again.
+            if state.pending:
+                return compare_now
+            return _spent(ctx, "while making candidate patches", rejected)
+        queue = unique(queue + [c for c in fresh if c.key not in done])
+        made = {"generated": True}
+        if state.pending:  # plausible mutants: their lines' other candidates first
+            queue, moved = alternatives_first(queue, state.next_index, state.pending, ctx.window)
+            made["window"] = moved
+            if not moved:
+                return compare_now | made | {"queue": queue}
     if ctx.llm_first and rounds == 0 and _may_ask(ctx, rounds):
         at = state.next_index
-        queue = _unique(queue[:at] + _ask_model(state, ctx, queue, rounds) + queue[at:])
+        queue = unique(queue[:at] + _ask_model(state, ctx, queue, rounds) + queue[at:])
         rounds += 1
-    if not queue and not _may_ask(ctx, rounds):
-        return _give_up(_nothing_applies(rounds), 0) | _rounds(state, rounds)
     room = ctx.max_candidates - tried
     batch = queue[state.next_index : state.next_index + min(ctx.workers, room)]
+    if not batch and state.pending:
+        return compare_now | made | {"queue": queue}
+    if not batch and state.deferred:  # the single edits ran out: the doubtful pairs now
+        tried_already = tried_keys(state)
+        queue = unique(queue + [c for c in state.deferred if c.key not in tried_already])
+        made["deferred"] = []
+        batch = queue[state.next_index : state.next_index + min(ctx.workers, room)]
+    if not queue and not _may_ask(ctx, rounds):
+        return _give_up(_nothing_applies(rounds), 0) | _rounds(state, rounds)
     while not batch and _may_ask(ctx, rounds):
         if _out_of_time(state, ctx):
             return _spent(ctx, _after(tried), rejected) | _rounds(state, rounds)
@@ -170,7 +225,7 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
             state, rounds
         )
     update: Update = {"queue": queue, "batch": batch, "next_index": state.next_index + len(batch)}
-    return update | _rounds(state, rounds)
+    return update | made | _rounds(state, rounds)
 
 
 def _count_tried(state: DebugState) -> int:
@@ -222,7 +277,7 @@ def relocalize(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         _failed_attempts(state),
         top=ctx.top_suspects,
     )
-    queued = {c.key for c in state.queue}
+    queued = {c.key for c in state.queue} | tried_keys(state)
     fresh = [c for c in generate(program, suspects, deadline=ctx.deadline) if c.key not in queued]
     return {
         "suspects": suspects,
@@ -244,16 +299,6 @@ def _rounds(state: DebugState, rounds: int) -> Update:
 def _nothing_applies(rounds: int) -> str:
     why = "no patch template applies to the suspect lines"
     return why + (" and the model proposed no usable patch" if rounds else "")
-
-
-def _unique(queue: list[Candidate]) -> list[Candidate]:
-    seen: set[tuple[str, int, int, str]] = set()
-    out = []
-    for c in queue:
-        if c.key not in seen:
-            seen.add(c.key)
-            out.append(c)
-    return out
 
 
 def _ask_model(
@@ -320,27 +365,62 @@ def validate(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
             results = results[:cut]
             update |= _spent(ctx, _after(_count_tried(state) + len(results)))
     attempts = [
-        Attempt(
-            template=v.candidate.template,
-            description=v.candidate.description,
-            path=v.candidate.path,
-            line=v.candidate.line,
-            outcome="plausible" if v.plausible else "failed",
-            reason=v.failed,
-            seconds=v.seconds,
-        )
-        for v in results
+        Attempt.tried(v.candidate, v.plausible, v.failed, v.seconds, False) for v in results
     ]
-    pending = choose(results)
+    found = choose(results)
+    pending = choose([*state.pending, *found])
     if pending and update:
         # A plausible patch found as the budget ran out is still reviewed.
         update = {k: v for k, v in update.items() if k not in ("status", "stop_reason")}
-    return {
-        "attempts": attempts,
-        "pending": pending,
-        "batch": [],
-        "validations": state.validations + sum(v.runs for v in results),
-    } | update
+    search = pair_up(state, results, update.get("next_index", state.next_index))
+    if found and not state.pending:
+        search = after_plausible(state, ctx, found, search)
+    elif state.pending:
+        search["window"] = max(0, state.window - len(results))
+    return (
+        {
+            "attempts": attempts,
+            "pending": pending,
+            "batch": [],
+            "validations": state.validations + sum(v.runs for v in results),
+        }
+        | search
+        | update
+    )
+
+
+@timed
+def compare(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
+    """Order the plausible patches by how little they change where no failing test asked.
+
+    They and the original run on inputs derived from the visible tests
+    (:mod:`duckfix.agents.overfit`); when they disagree, the result says so.
+    """
+    ctx = runtime.context
+    if len(state.pending) < 2 or state.baseline is None or _out_of_time(state, ctx):
+        return {"window": 0}
+    program = _program(state)
+    found = compare_patches(
+        state.task,
+        program,
+        [candidate_files(program, v.candidate) for v in state.pending],
+        [o.name for o in state.baseline.failed],
+        scaled_to(ctx.options, state.baseline),
+        ctx.workers,
+    )
+    pending = [state.pending[i] for i in found.order]
+    update: Update = {"pending": pending, "window": 0}
+    if found.disagree:
+        kept = pending[0].candidate
+        index = found.order[0]
+        note = (
+            f"{len(pending)} plausible patches disagree on {found.disagree} of {found.inputs}"
+            f" inputs derived from the visible tests ({found.example}); tried first:"
+            f" {kept.description}, which changes {found.changed[index]} outputs where the"
+            f" visible tests pass and crashes on {found.crashed[index]}"
+        )
+        update["disagreements"] = [*state.disagreements, note]
+    return update
 
 
 @timed

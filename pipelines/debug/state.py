@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from duckfix.agents.fixer import Validation
 from duckfix.agents.localizer import KeyVariable
+from duckfix.agents.pairs import Partial
 from duckfix.agents.templates import Candidate
 from duckfix.models import Explanation, Patch, Suspect, Task, TestReport, Usage
 
@@ -30,6 +31,24 @@ class Attempt(BaseModel):
     reason: str = ""
     """The first failing test for a failed candidate; the reviewer's reason for a rejected one."""
     seconds: float = 0.0
+    mutant: bool = False
+    """Run as a mutant to localize the fault: against every visible test, before the fixer."""
+
+    @classmethod
+    def tried(
+        cls, candidate: Candidate, plausible: bool, reason: str, seconds: float, mutant: bool
+    ) -> Attempt:
+        """The attempt of a candidate that was run (rather than rejected by review)."""
+        return cls(
+            template=candidate.template,
+            description=candidate.description,
+            path=candidate.path,
+            line=candidate.line,
+            outcome="plausible" if plausible else "failed",
+            reason=reason,
+            seconds=seconds,
+            mutant=mutant,
+        )
 
 
 @dataclass(kw_only=True)
@@ -59,12 +78,25 @@ class DebugState(DebugInput):
     """Template candidates, best first, generated once; model candidates appended per round."""
     next_index: int = 0
     """Position in ``queue`` of the next candidate to validate."""
+    generated: bool = False
+    """The template candidates have been made and queued (pairs may be queued before)."""
     batch: list[Candidate] = field(default_factory=list)
     """Candidates picked for the current validation round."""
     attempts: Annotated[list[Attempt], _append] = field(default_factory=list)
     """Every candidate tried, in order (appended by each round)."""
     pending: list[Validation] = field(default_factory=list)
     """Plausible candidates (they pass every visible test) waiting for review, best first."""
+    window: int = 0
+    """Candidates still to try, once a plausible one is found, before the plausible ones are
+    compared (its line's other candidates, moved to the front of the queue)."""
+    tried: list[tuple[str, int, int, str]] = field(default_factory=list)
+    """Keys of the candidates run as mutants, which the fixer's queue leaves out."""
+    deferred: list[Candidate] = field(default_factory=list)
+    """Pairs whose halves leave a failing test unfixed: queued once the single edits run out."""
+    partial: list[Partial] = field(default_factory=list)
+    """Candidates that fixed some failing tests and broke no passing one: halves of pairs."""
+    disagreements: list[str] = field(default_factory=list)
+    """What the comparison of plausible patches found, when they disagree."""
     accepted: Validation | None = None
     """The candidate the reviewer accepted."""
     fix: dict[str, str] | None = None
@@ -108,6 +140,11 @@ class DebugResult(BaseModel):
     """Visible tests that failed before the fix."""
     review_notes: list[str] = Field(default_factory=list)
     """Model objections not acted on, and model errors, from review."""
+    disagreements: list[str] = Field(default_factory=list)
+    """When plausible patches behave differently on inputs derived from the visible tests:
+    how, and which one was kept."""
+    mutants: int = 0
+    """Candidates run as mutants to localize the fault (counted in ``candidates``)."""
     llm_usage: Usage = Field(default_factory=Usage)
     """Model calls and tokens this run sent (cache hits are free and not counted)."""
 
