@@ -271,8 +271,10 @@ def test_none_provider_raises_unavailable() -> None:
 
 
 def test_provider_registry_and_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match="unknown provider 'nope'; known: local, none, openai"):
+        LLMSettings(provider="nope")  # refused with the other settings, before any use
     with pytest.raises(ConfigError, match="unknown"):
-        get_provider(LLMSettings(provider="nope"))
+        get_provider(LLMSettings.model_construct(provider="nope"))
     with pytest.raises(ConfigError, match=r"llm\.model"):
         get_provider(LLMSettings(provider="openai"))
     monkeypatch.setenv("MY_KEY", "secret")
