@@ -107,7 +107,7 @@ def test_the_canary_is_in_no_output_and_the_compiles_ran_sandboxed(
     # The review still works: gcc's warning on the added line comes through.
     assert "unused-variable" in result.output and "spare" in result.output
     if fmt == "json":
-        doc = json.loads(result.output)
+        doc = json.loads(result.stdout)  # stderr has the run id
         (c,) = [entry for entry in doc["coverage"] if entry["check"] == "c"]
         assert {n["path"] for n in c["not_run"]} == {
             "src/q_abs.c", "src/a_abs.c", "src/q_rel.c", "src/a_idir.c", "src/q_inside.c"
