@@ -164,7 +164,7 @@ def test_top_level_help_shows_whole_summaries() -> None:
     code, out = invoke("--help")
     commands = out.split("Commands:")[1]
     assert code == 0 and "..." not in commands
-    assert "Review PATCH (a diff or patch e-mail file, or - for stdin)" in " ".join(
+    assert "Review PATCH files (diffs or patch e-mails, - for stdin)" in " ".join(
         commands.split()
     )
     code, out = invoke("bench", "--help")
