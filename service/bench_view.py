@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from duckfix.models import Task
     from duckfix.pipelines.bench import BenchResult
 
-__all__ = ["BenchProgress", "print_by_task", "print_summary", "verdict"]
+__all__ = ["BenchProgress", "hidden_failures", "print_by_task", "print_summary", "verdict", "why"]
 
 _MARKS = {"correct": "✓", "plausible": "~", "not fixed": "✗", "no failure": "·", "error": "!"}
 
@@ -36,10 +36,15 @@ def why(result: BenchResult) -> str:
     if result.correct:
         return ""
     if result.plausible:
-        failed = ", ".join(result.hidden_failed[:3])
-        more = f" and {len(result.hidden_failed) - 3} more" if len(result.hidden_failed) > 3 else ""
-        return f"fails hidden: {failed}{more}"
+        return hidden_failures(result)
     return result.stop_reason.strip().splitlines()[0] if result.stop_reason.strip() else ""
+
+
+def hidden_failures(result: BenchResult, shown: int = 3) -> str:
+    """``fails hidden: a, b, c and N more`` for a plausible patch the hidden tests reject."""
+    failed = result.hidden_failed
+    more = f" and {len(failed) - shown} more" if len(failed) > shown else ""
+    return f"fails hidden: {', '.join(failed[:shown])}{more}"
 
 
 def outcome_line(result: BenchResult) -> str:

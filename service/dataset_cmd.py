@@ -173,7 +173,7 @@ def build_cmd(
 def _print_summary(summary: Any) -> None:
     from rich.table import Table
 
-    from duckfix.service.tasks_cmd import console
+    from duckfix.service.consoles import console
 
     spec = summary.spec
     table = Table(

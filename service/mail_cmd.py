@@ -60,10 +60,11 @@ def run_cmd(state: Any, source: str, send: bool, as_json: bool) -> None:
     announce_run(run_id)
     with ends_on_error(store, run_id):
         report, _ = _one_pass(state, source, send)
-    store.record(run_id, "pass", "ok", _as_dict(report, send))
+    done = _as_dict(report, send)
+    store.record(run_id, "pass", "ok", done)
     store.finish_run(run_id, "ok")
     if as_json:
-        click.echo(json.dumps({"run_id": run_id, **_as_dict(report, send)}, indent=2))
+        click.echo(json.dumps({"run_id": run_id, **done}, indent=2))
         return
     _print(report, send, settings.home, settings.mail.outbox)
 

@@ -141,11 +141,9 @@ def _markdown(
 
 def _note(r: BenchResult) -> str:
     """What the run said, and for a plausible patch the hidden tests it fails."""
-    note = r.stop_reason
-    if r.hidden_failed:
-        more = f" and {len(r.hidden_failed) - 3} more" if len(r.hidden_failed) > 3 else ""
-        note += f" (fails hidden: {', '.join(r.hidden_failed[:3])}{more})"
-    return note
+    from duckfix.service.bench_view import hidden_failures
+
+    return f"{r.stop_reason} ({hidden_failures(r)})" if r.hidden_failed else r.stop_reason
 
 
 def _diff_html(diff: str) -> str:

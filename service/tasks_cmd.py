@@ -46,7 +46,7 @@ def list_cmd(state: Any, suite: str, as_json: bool) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from duckfix.service.consoles import add_row
+    from duckfix.service.consoles import add_row, console
 
     table = Table("task", "category", "visible", "hidden", "description", title=Text(suite))
     for row in rows:
@@ -59,13 +59,6 @@ def list_cmd(state: Any, suite: str, as_json: bool) -> None:
             row["description"],
         )
     console().print(table)
-
-
-def console() -> Any:
-    """A console for tables (see :mod:`duckfix.service.consoles`)."""
-    from duckfix.service.consoles import console as make
-
-    return make()
 
 
 @tasks.command("check")
@@ -137,7 +130,7 @@ def _print_table(suite: str, results: list[Any]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from duckfix.service.consoles import add_row
+    from duckfix.service.consoles import add_row, console
 
     table = Table(title=Text(f"tasks check {suite}"))
     for name in ("task", "category"):

@@ -20,7 +20,6 @@ folder built by ``duckfix dataset build`` too).
 
 from __future__ import annotations
 
-import difflib
 import os
 import statistics
 import time
@@ -35,25 +34,11 @@ from duckfix.hls_headers import hls_include
 from duckfix.models import Suspect, Task, TestReport
 from duckfix.runner import RunOptions, run_tests
 
+from tests.perf.bench_localizer import buggy_lines
+
 WAYS = ("before", "content ties", "after")
 TOPS = (1, 3, 5, 10)
 WORKERS = 2
-
-
-def buggy_lines(task: Task) -> set[tuple[str, int]]:
-    """(path, line) of the lines the fix changes or deletes, or either side of an insertion."""
-    found: set[tuple[str, int]] = set()
-    for path, source in task.buggy.items():
-        fixed = (task.fixed or {}).get(path, source)
-        matcher = difflib.SequenceMatcher(
-            a=source.splitlines(), b=fixed.splitlines(), autojunk=False
-        )
-        for op, i1, i2, _, _ in matcher.get_opcodes():
-            if op in ("replace", "delete"):
-                found |= {(path, n) for n in range(i1 + 1, i2 + 1)}
-            elif op == "insert":
-                found |= {(path, i1), (path, i1 + 1)}
-    return found
 
 
 def _old_order(ranked: list[Suspect]) -> list[Suspect]:

@@ -164,9 +164,7 @@ def test_top_level_help_shows_whole_summaries() -> None:
     code, out = invoke("--help")
     commands = out.split("Commands:")[1]
     assert code == 0 and "..." not in commands
-    assert "Review PATCH files (diffs or patch e-mails, - for stdin)" in " ".join(
-        commands.split()
-    )
+    assert "Review PATCH files (diffs or patch e-mails, - for stdin)" in " ".join(commands.split())
     code, out = invoke("bench", "--help")
     assert "duckfix bench builtin" in out and "--resume" in out
 
