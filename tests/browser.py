@@ -27,7 +27,6 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from websockets.sync.client import ClientConnection, connect
@@ -88,13 +87,10 @@ class Browser:
             "about:blank",
         ]
         proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        url = _wait_for_endpoint(proc, timeout=30)
-        if url is None:
-            proc.kill()
-            proc.wait()
-            shutil.rmtree(profile, ignore_errors=True)
-            raise BrowserError(f"{exe} did not open its DevTools endpoint within 30 s")
         try:
+            url = _wait_for_endpoint(proc, timeout=30)
+            if url is None:
+                raise BrowserError(f"{exe} did not open its DevTools endpoint within 30 s")
             return cls(proc, url, profile)
         except Exception:
             proc.kill()
@@ -105,12 +101,7 @@ class Browser:
     def __enter__(self) -> Browser:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def close(self) -> None:
