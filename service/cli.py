@@ -41,8 +41,38 @@ def _one_line(exc: click.BadParameter) -> BadValueError:
     return BadValueError(exc.format_message())
 
 
+COMMANDS = {
+    # name: "module:object". One line per command; its module is imported only
+    # when the command runs (or --help lists it), so the pre-push hook does not
+    # pay for every other command's imports.
+    "bench": "duckfix.service.bench_cmd:bench",
+    "dataset": "duckfix.service.dataset_cmd:dataset",
+    "debug": "duckfix.service.debug_cmd:debug",
+    "hook": "duckfix.service.hook_cmd:hook",
+    "mail": "duckfix.service.mail_cmd:mail",
+    "review": "duckfix.service.review_cmd:review",
+    "tasks": "duckfix.service.tasks_cmd:tasks",
+}
+"""The subcommands defined in their own modules (``config`` lives here)."""
+
+
 class Group(click.Group):
-    """A click group that turns every DuckfixError, and every bad flag value, into one line."""
+    """A click group that turns every DuckfixError, and every bad flag value, into one line.
+
+    Its subcommands load on first use, from ``COMMANDS``.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            import importlib
+
+            module, name = COMMANDS[cmd_name].split(":")
+            command = getattr(importlib.import_module(module), name)
+            self.add_command(_prepare(command), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def make_context(
         self,
@@ -234,25 +264,6 @@ def config_cmd(state: State, as_json: bool) -> None:
     console().print(table)
 
 
-def _register() -> None:
-    from duckfix.service.bench_cmd import bench
-    from duckfix.service.dataset_cmd import dataset
-    from duckfix.service.debug_cmd import debug
-    from duckfix.service.hook_cmd import hook
-    from duckfix.service.mail_cmd import mail
-    from duckfix.service.review_cmd import review
-    from duckfix.service.tasks_cmd import tasks
-
-    cli.add_command(tasks)
-    cli.add_command(debug)
-    cli.add_command(bench)
-    cli.add_command(review)
-    cli.add_command(hook)
-    cli.add_command(mail)
-    cli.add_command(dataset)
-    _add_common_options(cli)
-
-
 def _bump(amount: int) -> Any:
     def callback(ctx: click.Context, _param: click.Parameter, value: int) -> None:
         state = ctx.find_object(State)
@@ -268,19 +279,20 @@ def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None
         state.debug = True
 
 
-def _add_common_options(group: click.Group) -> None:
-    """Give every command ``-q``, ``-v``, ``--debug`` (as ruff and pre-commit do), a whole summary.
+def _prepare(command: click.Command) -> click.Command:
+    """Give a command and its subcommands ``-q``, ``-v``, ``--debug`` (as ruff and pre-commit
+    do), and a whole summary.
 
     They are accepted after the command's name too (``duckfix bench -q``), and
     add to the group's own.
     """
-    for command in group.commands.values():
-        # Click cuts a command's summary in --help at 45 characters; ours are
-        # written to be read whole.
-        command.short_help = command.get_short_help_str(limit=200)
-        if isinstance(command, click.Group):
-            _add_common_options(command)
-            continue
+    # Click cuts a command's summary in --help at 45 characters; ours are
+    # written to be read whole.
+    command.short_help = command.get_short_help_str(limit=200)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _prepare(sub)
+    else:
         command.params += [
             click.Option(["-q", "--quiet"], count=True, expose_value=False,
                          callback=_bump(-1), help="Say less: outcomes and errors only."),
@@ -289,9 +301,10 @@ def _add_common_options(group: click.Group) -> None:
             click.Option(["--debug"], is_flag=True, expose_value=False, callback=_set_debug,
                          help="Show the traceback of an internal error."),
         ]  # fmt: skip
+    return command
 
 
-_register()
+_prepare(config_cmd)
 
 
 def main(argv: list[str] | None = None) -> None:
