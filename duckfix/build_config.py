@@ -99,7 +99,8 @@ def check_flag(flag: str) -> str | None:
 class BuildConfig(BaseModel):
     """How a C / C++ task's program is built; see the module docstring."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # Built on first use (C tasks only), not on every import of duckfix.models.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
     sources: list[str] | None = None
     """Sources compiled, relative to the side folder; None: every source no other includes."""

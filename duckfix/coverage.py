@@ -22,7 +22,8 @@ CoverageStatus = Literal["ran", "not-run"]
 class CheckRun(BaseModel):
     """One check on one file (or one commit): it ran, or it could not and why."""
 
-    model_config = ConfigDict(frozen=True)
+    # Built on first use, like duckfix.models' models (the hook's budget).
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     check: str
     """The check's name, as ``review.checks`` spells it (``python``, ``c``, ``checkpatch``)."""

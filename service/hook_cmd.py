@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
+import types
 from pathlib import Path
 from typing import Any
 
@@ -94,11 +96,16 @@ def pre_push(state: Any, remote: str, url: str, fail_on: str | None) -> None:
                 err=True,
             )
         return
-    settings, _ = state.settings()
+    # Every push pays for this command's start: the review's modules (pydantic
+    # above all) load on a second thread while git lists what the push sends.
+    preload = threading.Thread(target=_preload, daemon=True)
+    preload.start()
     repo = open_repo(Path.cwd())
     reviews = reviews_for_push(repo, refs, remote)
+    preload.join()
     if not reviews:
         return
+    settings, _ = state.settings()
     deadline = time.monotonic() + settings.review.time_limit
     outcomes = run_reviews(reviews, settings, repo, deadline=deadline)
     block_on = fail_on or settings.review.block_on
@@ -142,6 +149,36 @@ def pre_push(state: Any, remote: str, url: str, fail_on: str | None) -> None:
             err=True,
         )
         sys.exit(1)
+
+
+def _preload() -> None:
+    """Import what a review needs; an error here is raised again where it is used."""
+    _without_pydantic_plugins()
+    try:
+        import duckfix.config
+        import duckfix.pipelines.review.run  # noqa: F401
+    except Exception:  # the main thread's own import reports it
+        pass
+
+
+def _without_pydantic_plugins() -> None:
+    """Build the hook's pydantic models without looking for pydantic plugins.
+
+    Plugins (observability tools register them) are looked up at the first
+    model built, by importing importlib.metadata and reading every installed
+    package's entry points: a tenth of the hook's start, on every push, for a
+    short-lived process no such tool needs to watch. PYDANTIC_DISABLE_PLUGINS
+    skips the reading; the look-up module, which pydantic imports only to
+    call ``get_plugins()``, is then given as one that finds none. A user's own
+    PYDANTIC_DISABLE_PLUGINS (naming some plugins) is left alone.
+    """
+    if os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__") != "__all__":
+        return
+    name = "pydantic.plugin._loader"
+    if name not in sys.modules:
+        none_found = types.ModuleType(name)
+        none_found.get_plugins = tuple  # type: ignore[attr-defined]  # () plugins
+        sys.modules[name] = none_found
 
 
 def _under_pre_commit(environ: Any) -> bool:

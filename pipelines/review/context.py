@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,7 +66,7 @@ def gather(review: Review, repo: GitRepo | None = None) -> list[FileContext]:
     out = []
     for change in review.files:
         text = read_new_text(review, change, repo)
-        enclosing = [enclosing_function(change.path, text, h) for h in change.hunks] if text else []
+        enclosing = enclosing_functions(change.path, text, change.hunks) if text else []
         out.append(FileContext(change, text, enclosing, review.repo, tree))
     return out
 
@@ -163,27 +164,39 @@ def _first_changed(hunk: Hunk) -> int:
 
 def enclosing_function(path: str, text: str, hunk: Hunk) -> Enclosing | None:
     """The innermost function (or class) of the new file around the hunk's first change."""
-    line = _first_changed(hunk)
+    return enclosing_functions(path, text, [hunk])[0]
+
+
+def enclosing_functions(path: str, text: str, hunks: Sequence[Hunk]) -> list[Enclosing | None]:
+    """:func:`enclosing_function` of each hunk; a Python file is parsed once for all."""
+    lines = [_first_changed(h) for h in hunks]
     if path.endswith((".py", ".pyi")):
-        return _python_enclosing(text, line)
+        spans = _python_definitions(text)
+        return [_innermost(spans, line) for line in lines]
     if path.endswith(_C_EXTENSIONS):
-        return _brace_enclosing(text, line)
-    return None
+        return [_brace_enclosing(text, line) for line in lines]
+    return [None for _ in lines]
 
 
-def _python_enclosing(text: str, line: int) -> Enclosing | None:
+def _python_definitions(text: str) -> list[Enclosing]:
+    """Every function and class of a Python file, with its lines (decorators included)."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
-        return None
-    best: Enclosing | None = None
+        return []
+    out = []
     for node in ast.walk(tree):
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            continue
-        start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-        end = node.end_lineno or node.lineno
-        if start <= line <= end and (best is None or start >= best.start):
-            best = Enclosing(node.name, start, end)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            out.append(Enclosing(node.name, start, node.end_lineno or node.lineno))
+    return out
+
+
+def _innermost(spans: Sequence[Enclosing], line: int) -> Enclosing | None:
+    best: Enclosing | None = None
+    for span in spans:
+        if span.start <= line <= span.end and (best is None or span.start >= best.start):
+            best = span
     return best
 
 

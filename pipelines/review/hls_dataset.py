@@ -36,7 +36,7 @@ from duckfix.datasets.chrysalis import ChrysalisBug, ChrysalisDataset, LineRange
 from duckfix.diff import parse_diff
 from duckfix.models import Finding
 from duckfix.patches import FileContext, Review
-from duckfix.pipelines.review.context import enclosing_function
+from duckfix.pipelines.review.context import enclosing_functions
 from duckfix.pipelines.review.run import ReviewOutcome, check_file, finish
 
 if TYPE_CHECKING:
@@ -203,7 +203,7 @@ def _review(
     notes: list[str] = []
     runs: list[CheckRun] = []
     for change in review.files:
-        enclosing = [enclosing_function(change.path, text, h) for h in change.hunks]
+        enclosing = enclosing_functions(change.path, text, change.hunks)
         ctx = FileContext(change, text, enclosing, bug.source_dir)
         found, said, ran = check_file(ctx, settings, names)
         findings += found
