@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 import types
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -65,8 +66,14 @@ def uninstall(repo: Path | None) -> None:
     help="Block on a finding this severe or worse (default: review.block_on); "
     "pre-commit users set it in args:.",
 )
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the outcome as one JSON object on stdout (the review's, with blocked and why).",
+)
 @click.pass_obj
-def pre_push(state: Any, remote: str, url: str, fail_on: str | None) -> None:
+def pre_push(state: Any, remote: str, url: str, fail_on: str | None, as_json: bool) -> None:
     """Review the commits git is about to push (git's ref lines on stdin); exit 1 blocks it."""
     from duckfix.pipelines.review.inputs import open_repo
     from duckfix.service.hook import (
@@ -79,6 +86,7 @@ def pre_push(state: Any, remote: str, url: str, fail_on: str | None) -> None:
 
     if skip_requested():
         click.echo("duckfix: review skipped (DUCKFIX_SKIP=1)", err=True)
+        _print_json(as_json, remote, [], skipped=True)
         return
     refs = refs_from_pre_commit(os.environ)
     if refs is None:
@@ -95,6 +103,7 @@ def pre_push(state: Any, remote: str, url: str, fail_on: str | None) -> None:
                 "(give pre-commit --from-ref and --to-ref to review a range)",
                 err=True,
             )
+        _print_json(as_json, remote, [])
         return
     # Every push pays for this command's start: the review's modules (pydantic
     # above all) load on a second thread while git lists what the push sends.
@@ -104,6 +113,7 @@ def pre_push(state: Any, remote: str, url: str, fail_on: str | None) -> None:
     reviews = reviews_for_push(repo, refs, remote)
     preload.join()
     if not reviews:
+        _print_json(as_json, remote, [])
         return
     settings, _ = state.settings()
     deadline = time.monotonic() + settings.review.time_limit
@@ -114,8 +124,9 @@ def pre_push(state: Any, remote: str, url: str, fail_on: str | None) -> None:
     # in full, notes alone get one line with a command that shows them. A check
     # that could not run is the user's setup, not the push's: said only under
     # review.strict, where it blocks.
-    shown = [o for o in outcomes if blocking([o], "warning")]
-    for outcome in outcomes:
+    # With --json the findings are in the document; stderr keeps the verdict.
+    shown = [] if as_json else [o for o in outcomes if blocking([o], "warning")]
+    for outcome in [] if as_json else outcomes:
         if outcome in shown or not outcome.findings:
             continue
         where = outcome.review.range_spec or "HEAD~1..HEAD"
@@ -135,6 +146,7 @@ def pre_push(state: Any, remote: str, url: str, fail_on: str | None) -> None:
         console = Console(stderr=True, highlight=False)
         for outcome in shown:
             render_terminal(Report.from_outcome(outcome), console)
+    why = None
     if stopped or missed:
         why = (
             f"{len(stopped)} finding(s) at or above '{block_on}' "
@@ -148,7 +160,30 @@ def pre_push(state: Any, remote: str, url: str, fail_on: str | None) -> None:
             f"Fix them, or push anyway with: git push --no-verify   (or {skip})",
             err=True,
         )
+    _print_json(as_json, remote, outcomes, block_on=block_on, why=why)
+    if why:
         sys.exit(1)
+
+
+def _print_json(
+    as_json: bool,
+    remote: str,
+    outcomes: Sequence[Any],
+    *,
+    block_on: str | None = None,
+    why: str | None = None,
+    skipped: bool = False,
+) -> None:
+    """With ``--json``: the review document of the push, and whether it was blocked and why."""
+    if not as_json:
+        return
+    import json
+
+    from duckfix.pipelines.review.render import Report, json_document
+
+    doc = json_document([Report.from_outcome(o) for o in outcomes], f"push to {remote}")
+    doc.update(remote=remote, skipped=skipped, blocked=why is not None, block_on=block_on, why=why)
+    click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
 
 
 def _preload() -> None:

@@ -7,6 +7,7 @@ received (``git ls-remote``). git reads no user or system configuration here.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -98,6 +99,10 @@ class Repo:
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
+    return user_env(tmp_path)
+
+
+def user_env(tmp_path: Path) -> dict[str, str]:
     """The environment of every command: no user git config, no model, nothing inherited."""
     home = tmp_path / "home"
     home.mkdir()
@@ -556,3 +561,27 @@ def test_run_outside_a_push_it_says_it_reviewed_nothing(repo: Repo) -> None:
     assert done.returncode == 0
     assert "reviewed nothing: no commits are being pushed" in done.stderr
     assert "--from-ref" in done.stderr
+
+
+def test_json_says_what_was_found_and_whether_the_push_is_blocked(repo: Repo) -> None:
+    base = repo.head()
+    tip = repo.commit("settings.py", SECRET, "Add the settings")
+    line = f"refs/heads/main {tip} refs/heads/main {base}\n"
+    done = repo.duckfix("hook", "pre-push", "--json", "origin", str(repo.remote), input=line)
+    assert done.returncode == 1
+    doc = json.loads(done.stdout)  # stdout is the document alone
+    assert doc["blocked"] is True and doc["block_on"] == "error" and doc["remote"] == "origin"
+    assert doc["why"] == "1 finding(s) at or above 'error' (review.block_on)"
+    (finding,) = [f for f in doc["findings"] if f["category"] == "secrets/github-token"]
+    assert finding["path"] == "settings.py" and finding["line"] == SECRET_LINE
+    assert doc["counts"]["error"] == 1 and len(doc["patches"]) == 1
+    assert "push blocked" in done.stderr and "│" not in done.stderr, "findings only in JSON"
+    clean = repo.commit("calc.py", CLEAN + "\n\ndef neg(a: int) -> int:\n    return -a\n", "Neg")
+    line = f"refs/heads/main {clean} refs/heads/main {tip}\n"
+    passed = repo.duckfix("hook", "pre-push", "--json", input=line)
+    assert passed.returncode == 0, passed.stderr
+    assert json.loads(passed.stdout)["blocked"] is False
+    nothing = repo.duckfix("hook", "pre-push", "--json", input="")
+    assert json.loads(nothing.stdout) | {"patches": [], "blocked": False} == json.loads(
+        nothing.stdout
+    )
