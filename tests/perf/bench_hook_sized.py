@@ -15,6 +15,12 @@ Each is the median of 5 pushes to a fresh bare remote, against the same push
 with ``--no-verify`` (no hook) measured alternately in the same run; wall
 seconds, and CPU seconds (user + system of every process the push ran: on a
 machine others load, the figure that does not move with them).
+
+Before / after: with ``DUCKFIX_BENCH_BEFORE=PYTHON`` (an interpreter whose
+``duckfix`` is an older version, such as another checkout's .venv), the hook
+is also run by that interpreter, alternately with this one, and both rows
+are printed. Its bytecode goes to a folder of its own (PYTHONPYCACHEPREFIX),
+so the other checkout is only read.
 """
 
 from __future__ import annotations
@@ -24,8 +30,11 @@ import os
 import resource
 import statistics
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
+
+from duckfix.service.hook import hook_script
 
 from tests.perf.bench_hook import Workspace
 
@@ -159,26 +168,43 @@ def main(repeats: int = REPEATS) -> None:
                           "pkg: add g_new and windows")  # fmt: skip
         ws.git("reset", "-q", "--hard", base)
         ws.install()
+        hooks = {"": sys.executable}
+        if before := os.environ.get("DUCKFIX_BENCH_BEFORE"):
+            hooks = {"before": before, "after": sys.executable}
+            ws.env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
         for name, tip in cases.items():
             stat = ws.git("diff", "--shortstat", base, tip)
-            ws.push(base, tip, True)  # warm the page cache and ruff's binary
-            runs: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+            runs: dict[str | None, list[tuple[float, float]]] = {None: []}
+            for label, python in hooks.items():
+                use_hook(ws, python)
+                ws.push(base, tip, True)  # warm the page cache, bytecode and ruff's binary
+                runs[label] = []
             for _ in range(repeats):
-                for hook in (False, True):
-                    runs[hook].append(timed_push(ws, base, tip, hook))
+                runs[None].append(timed_push(ws, base, tip, False))
+                for label, python in hooks.items():
+                    use_hook(ws, python)
+                    runs[label].append(timed_push(ws, base, tip, True))
             wall = {h: statistics.median(w for w, _ in runs[h]) for h in runs}
             cpu = {h: statistics.median(c for _, c in runs[h]) for h in runs}
-            added = wall[True] - wall[False]
-            target = TARGETS.get(name)
-            verdict = "" if target is None else (
-                f"  target < {target} s: {'met' if added < target else 'NOT met'}")  # fmt: skip
             print(f"case ({name})  {stat}")
-            print(f"  wall: without hook {wall[False]:6.3f} s  with {wall[True]:6.3f} s  "
-                  f"added {added:6.3f} s (median of {repeats}){verdict}")  # fmt: skip
-            print(f"  cpu:  without hook {cpu[False]:6.3f} s  with {cpu[True]:6.3f} s  "
-                  f"added {cpu[True] - cpu[False]:6.3f} s")  # fmt: skip
+            for label in hooks:
+                added, name_ = wall[label] - wall[None], f"{label} " if label else ""
+                target = TARGETS.get(name)
+                verdict = "" if target is None else (
+                    f"  target < {target} s: {'met' if added < target else 'NOT met'}")  # fmt: skip
+                print(f"  {name_}wall: without hook {wall[None]:6.3f} s  "
+                      f"with {wall[label]:6.3f} s  added {added:6.3f} s (median of {repeats})"
+                      f"{verdict}")  # fmt: skip
+                spent = cpu[label] - cpu[None]
+                print(f"  {name_}cpu:  without hook {cpu[None]:6.3f} s  "
+                      f"with {cpu[label]:6.3f} s  added {spent:6.3f} s")  # fmt: skip
         load = " ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"load average at the end: {load} (on {os.cpu_count()} cores)")
+
+
+def use_hook(ws: Workspace, python: str) -> None:
+    """Make ``python -m duckfix`` the interpreter the installed pre-push hook runs."""
+    (ws.repo / ".git" / "hooks" / "pre-push").write_text(hook_script(python))
 
 
 def timed_push(ws: Workspace, base: str, tip: str, hook: bool) -> tuple[float, float]:
