@@ -143,7 +143,7 @@ def _warn_stray_variables(settings: Any) -> None:
 
     # The variables the settings in force name are read on purpose too.
     named = (settings.llm.api_key_env, settings.mail.smtp_password_env,
-             settings.mail.imap_password_env)  # fmt: skip
+             settings.mail.imap_password_env, settings.server.token_env)  # fmt: skip
     for line in stray_variables(os.environ, env_names(), named):
         click.echo(line, err=True)
 
@@ -241,7 +241,9 @@ def _register() -> None:
     from duckfix.service.hook_cmd import hook
     from duckfix.service.mail_cmd import mail
     from duckfix.service.review_cmd import review
+    from duckfix.service.serve_cmd import serve
     from duckfix.service.tasks_cmd import tasks
+    from duckfix.service.tokens_cmd import tokens
 
     cli.add_command(tasks)
     cli.add_command(debug)
@@ -250,6 +252,8 @@ def _register() -> None:
     cli.add_command(hook)
     cli.add_command(mail)
     cli.add_command(dataset)
+    cli.add_command(serve)
+    cli.add_command(tokens)
     _add_common_options(cli)
 
 
