@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from duckfix import __version__
 from duckfix.errors import DuckfixError, NotFoundError, StoreError, UsageError
 from duckfix.safe_files import megabytes
 from duckfix.service.server.limits import RateLimiter, SizeLimit
+from duckfix.service.server.models import one_line
 from duckfix.service.server.queue import JobQueue
 from duckfix.service.server.workers import WorkerPool
 
@@ -78,6 +80,11 @@ def create_app(settings: Settings, store: Store, *, workers: int | None = None) 
     app.include_router(routes_health.router)
     app.include_router(routes_submit.router)
     app.include_router(routes_jobs.router)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # One line, like every other error of duckfix, not pydantic's list.
+        return JSONResponse({"detail": one_line(exc.errors())}, status_code=422)
 
     @app.exception_handler(DuckfixError)
     async def duckfix_error(_request: Request, exc: DuckfixError) -> JSONResponse:

@@ -6,6 +6,7 @@ reads the contract from ``/openapi.json``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -23,11 +24,51 @@ __all__ = [
     "JobState",
     "Problem",
     "ReviewRequest",
+    "one_line",
 ]
 
 JobKind = Literal["review", "debug", "bench"]
 JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 _REQUEST = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+def one_line(errors: Sequence[Any]) -> str:
+    """pydantic's validation errors as one line: where, and what is wrong, for the first."""
+    if not errors:
+        return "the request is not valid"
+    first = errors[0]
+    where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where}: {first.get('msg', 'not valid')}{more}"
+
+
+def _exactly_one(*choices: tuple[str, ...]) -> Any:
+    """A JSON-schema hook: exactly one group of ``choices`` is given, each field a string.
+
+    The document then says what the validator checks, so a client (and
+    schemathesis) knows that ``{}`` or a diff with an mbox is not a request.
+    """
+    names = {name for group in choices for name in group}
+
+    def hook(schema: dict[str, Any]) -> None:
+        for name in names:
+            described = schema["properties"][name]
+            schema["properties"][name] = {
+                "type": "string",
+                **{k: v for k, v in described.items() if k in ("title", "description")},
+            }
+        schema["oneOf"] = [
+            {"required": list(group),
+             "not": {"anyOf": [{"required": [n]} for n in sorted(names - set(group))]}}
+            for group in choices
+        ]  # fmt: skip
+
+    return hook
+
+
+def _given(model: BaseModel, names: Sequence[str]) -> list[str]:
+    """The fields of ``names`` the request gave a value (a null counts as not given)."""
+    return [n for n in names if getattr(model, n) is not None]
 
 
 class ReviewRequest(BaseModel):
@@ -36,7 +77,9 @@ class ReviewRequest(BaseModel):
     The options mirror ``duckfix review``'s flags.
     """
 
-    model_config = _REQUEST
+    model_config = ConfigDict(
+        **_REQUEST, json_schema_extra=_exactly_one(("diff",), ("mbox",), ("repo", "range"))
+    )
 
     diff: str | None = Field(None, description="A unified diff, as `git diff` prints it.")
     mbox: str | None = Field(
@@ -58,8 +101,7 @@ class ReviewRequest(BaseModel):
 
     @model_validator(mode="after")
     def _one_input(self) -> ReviewRequest:
-        given = [n for n in ("diff", "mbox", "repo") if getattr(self, n) is not None]
-        if len(given) != 1:
+        if len(_given(self, ("diff", "mbox", "repo"))) != 1:
             raise ValueError("give exactly one of diff, mbox, or repo with range")
         if (self.repo is None) != (self.range is None):
             raise ValueError("repo and range go together")
@@ -84,6 +126,8 @@ class DebugRequest(DebugOptions):
     .tar.gz or .zip of the folder; the options as form fields).
     """
 
+    model_config = ConfigDict(**_REQUEST, json_schema_extra=_exactly_one(("tests",), ("cases",)))
+
     program: str = Field(description="The program's source.")
     filename: str = Field(
         "program.py",
@@ -98,7 +142,7 @@ class DebugRequest(DebugOptions):
 
     @model_validator(mode="after")
     def _one_test_kind(self) -> DebugRequest:
-        if (self.tests is None) == (self.cases is None):
+        if len(_given(self, ("tests", "cases"))) != 1:
             raise ValueError("give exactly one of tests and cases")
         return self
 

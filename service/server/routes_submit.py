@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from duckfix.service.server.auth import Caller
 from duckfix.service.server.kinds import check_bench, check_review, load_debug_task
@@ -20,6 +21,7 @@ from duckfix.service.server.models import (
     Job,
     Problem,
     ReviewRequest,
+    one_line,
 )
 from duckfix.service.server.tokens import TokenRecord
 from duckfix.service.server.views import ERRORS, job_view
@@ -72,6 +74,7 @@ _DEBUG_BODY = {
                 "schema": {
                     "type": "object",
                     "required": ["task"],
+                    "additionalProperties": False,
                     "properties": {
                         "task": {"type": "string", "format": "binary",
                                  "description": "The task folder as .tar, .tar.gz or .zip."},
@@ -88,7 +91,7 @@ _DEBUG_BODY = {
     "/debug",
     status_code=202,
     response_model=Job,
-    responses={**SUBMIT_RESPONSES, 422: {"model": Problem}},
+    responses=SUBMIT_RESPONSES,
     openapi_extra=_DEBUG_BODY,
 )
 async def post_debug(request: Request, response: Response, token: Caller) -> Job:
@@ -117,9 +120,7 @@ def _parse(model: type[DebugRequest] | type[DebugOptions], data: Any) -> dict[st
     try:
         return model.model_validate(data).model_dump(mode="json")
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise HTTPException(422, f"{where}: {first['msg']}") from exc
+        raise HTTPException(422, one_line(exc.errors())) from exc
 
 
 async def _debug_upload(request: Request) -> dict[str, Any]:
@@ -129,14 +130,23 @@ async def _debug_upload(request: Request) -> dict[str, Any]:
     from duckfix.service.server.uploads import task_files, unpack
 
     settings = request.app.state.services.settings
-    async with request.form(max_files=1, max_fields=len(DebugOptions.model_fields)) as form:
+    try:
+        form = await request.form(max_files=1, max_fields=len(DebugOptions.model_fields))
+    except StarletteHTTPException as exc:  # the form itself is malformed: bad input, as 422
+        raise HTTPException(422, f"the form: {exc.detail}") from exc
+    try:
         upload = form.get("task")
         if not isinstance(upload, UploadFile):
             raise HTTPException(422, "task: the task folder as a .tar, .tar.gz or .zip file")
+        unknown = sorted(set(form.keys()) - {"task", *DebugOptions.model_fields})
+        if unknown:
+            raise HTTPException(422, f"the form: unknown fields {', '.join(unknown)}")
         fields = {k: v for k, v in form.items() if k != "task" and isinstance(v, str)}
         options = _parse(DebugOptions, fields)  # "5", "true": read in pydantic's lax mode
         data = await upload.read()
         name = Path(upload.filename or "task").name
+    finally:
+        await form.close()
 
     def unpacked() -> dict[str, str]:
         with tempfile.TemporaryDirectory(prefix="duckfix-upload-") as scratch:

@@ -14,6 +14,7 @@ __all__ = ["ERRORS", "job_view", "own_job"]
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "No token, or an unknown or revoked one."},
+    422: {"model": Problem, "description": "The request is not valid: one line says why."},
     429: {"model": Problem, "description": "Past the token's rate; see Retry-After."},
 }
 """Responses every authenticated route may give."""

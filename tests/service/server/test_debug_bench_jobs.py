@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tarfile
+import time
 from pathlib import Path
 
 from tests.datasets.test_folder import write_task
@@ -120,3 +121,21 @@ def test_a_bench_job(server: LiveServer) -> None:
     assert sorted(t["task_id"] for t in tasks) == ["double", "triple"]
     assert all(t["text"].split()[1] == t["verdict"].split()[0] for t in tasks)
     assert unknown.status_code == 422 and "no suite" in unknown.json()["detail"]
+
+
+def test_cancel_a_running_job_stops_it_at_its_next_step(server: LiveServer) -> None:
+    slow = DOUBLE.replace("    return", "    import time\n    time.sleep(0.2)\n    return")
+    with server.client(server.token("impatient", "debug")) as client:
+        job = client.post("/v1/debug", json={"program": slow, "filename": "double.py",
+                                             "tests": TESTS}).json()  # fmt: skip
+        deadline = time.monotonic() + 60
+        while client.get(f"/v1/jobs/{job['id']}").json()["state"] == "queued":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        asked = client.delete(f"/v1/jobs/{job['id']}")
+        assert asked.status_code == 200 and asked.json()["state"] == "running"
+        done = wait_done(client, job["id"], timeout=60)
+        events = read_events(client, job["id"])
+    assert done["state"] == "cancelled" and done["reason"] == "cancelled while it ran"
+    assert done["result"] is None
+    assert events[-1]["data"] == {"state": "cancelled", "reason": "cancelled while it ran"}
