@@ -28,6 +28,7 @@ __all__ = [
     "MailSettings",
     "ReviewSettings",
     "SandboxSettings",
+    "ServerSettings",
     "Settings",
     "TaskSettings",
     "default_home",
@@ -270,12 +271,51 @@ class MailSettings(BaseModel):
     poll_seconds: float = Field(60.0, gt=0)
     """``duckfix mail watch``: seconds between polls."""
 
-    @field_validator("trees", mode="before")
-    @classmethod
-    def _split_trees(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+    _split_trees = field_validator("trees", mode="before")(lambda v: _comma_list(v))
+
+
+def _comma_list(value: object) -> object:
+    """A list given as one string (from the environment): its comma-separated parts."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class ServerSettings(BaseModel):
+    """``duckfix serve``: where it listens, how it shares itself out; and where clients find it."""
+
+    model_config = _STRICT
+
+    host: str = "127.0.0.1"
+    """The address the server listens on (loopback unless told otherwise)."""
+    port: int = Field(8421, ge=0, le=65535)
+    """Its port (0: any free one; the server says which on start)."""
+    workers: int = Field(2, ge=0)
+    """Jobs one server process runs at once (threads; the heavy work runs in the sandbox);
+    0: this process only answers the API, others run the jobs."""
+    max_upload_mb: float = Field(20.0, gt=0)
+    """The largest request body (a task archive, a diff); larger is refused with 413."""
+    max_unpacked_mb: float = Field(50.0, gt=0)
+    """What an uploaded task archive may unpack to, in all."""
+    rate_per_minute: float = Field(600.0, gt=0)
+    """Requests one token may make per minute (429 with Retry-After beyond)."""
+    rate_burst: int = Field(60, gt=0)
+    """Requests one token may make at once, before the per-minute rate applies."""
+    lease_seconds: float = Field(30.0, gt=0)
+    """A running job's lease: renewed while its server lives; another server takes the job
+    over once it has expired."""
+    repo_roots: tuple[str, ...] = ()
+    """Folders whose git repositories a review job may name (``{"repo": ...}``); none: no
+    repository reviews, only diffs and patch e-mails sent with the job."""
+    suites: tuple[str, ...] = ()
+    """Suites a bench job may name besides the built-in ones (``quixbugs:/srv/QuixBugs``,
+    a folder of tasks)."""
+    url: str | None = None
+    """Clients (``--server``): the server to send work to."""
+    token_env: str = "DUCKFIX_TOKEN"
+    """Clients: the NAME of the environment variable holding the bearer token."""
+
+    _split_roots = field_validator("repo_roots", "suites", mode="before")(lambda v: _comma_list(v))
 
 
 class Settings(BaseModel):
@@ -299,6 +339,7 @@ class Settings(BaseModel):
     llm: LLMSettings = LLMSettings()
     review: ReviewSettings = ReviewSettings()
     mail: MailSettings = MailSettings()
+    server: ServerSettings = ServerSettings()
 
     @property
     def database(self) -> str:

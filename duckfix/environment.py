@@ -38,6 +38,7 @@ OTHER_VARIABLES: dict[str, str] = {
     "DUCKFIX_DEBUG": "1 shows the traceback of an internal error, like --debug (service/cli.py)",
     "DUCKFIX_SMTP_PASSWORD": "the default of mail.smtp_password_env",
     "DUCKFIX_IMAP_PASSWORD": "the default of mail.imap_password_env",
+    "DUCKFIX_TOKEN": "the default of server.token_env (a client's bearer token)",
     # Set by the runner for the harness inside the sandbox; a duckfix started in
     # there (its own test suite, say) sees them.
     "DUCKFIX_TEST_TIMEOUT": "the pytest plugin's seconds per test (sandbox only)",

@@ -18,6 +18,7 @@ converted at the boundary (``raise TaskError(...) from exc``).
         ├── SandboxError        the sandbox could not start or supervise a run
         ├── StoreError          the database could not be opened or migrated
         ├── CheckNotRun         a review check could not run on a file (coverage, not a finding)
+        ├── JobStopped          a server job was cancelled, or its worker lost it: stop now
         └── LLMError            a model call could not give a usable answer
             ├── LLMUnavailableError  no model is configured (provider "none")
             ├── LLMRequestError      the endpoint refused, or kept failing after retries
@@ -36,6 +37,7 @@ __all__ = [
     "ConfigError",
     "DuckfixError",
     "JobError",
+    "JobStopped",
     "LLMError",
     "LLMOutputError",
     "LLMRequestError",
@@ -115,6 +117,20 @@ class CheckNotRun(JobError):
     why not), never as a finding, so nothing is mailed to an author or printed
     on a push because a tool could not run.
     """
+
+
+class JobStopped(JobError):
+    """A job of ``duckfix serve`` must stop at its next step.
+
+    Its owner cancelled it, or its worker lost the lease (another server took
+    the job over): the worker raises this from the pipeline's progress
+    callbacks, the points between steps where stopping leaves nothing half
+    written, and ends the job (or, having lost it, leaves it alone).
+    """
+
+    def __init__(self, message: str, *, lost: bool = False) -> None:
+        super().__init__(message)
+        self.lost = lost
 
 
 class LLMError(JobError):

@@ -30,6 +30,7 @@ __all__ = [
     "RunRecord",
     "Store",
     "open_store",
+    "timestamp",
 ]
 
 Migration = Callable[[Connection], None]
@@ -185,6 +186,85 @@ def m005_run_reason(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE runs ADD COLUMN reason TEXT NOT NULL DEFAULT ''"))
 
 
+@migration
+def m006_server_jobs(conn: Connection) -> None:
+    # ``duckfix serve``: who may call it, the jobs it was given, what each
+    # attempt at a job did, and the live events a client follows. A job is a
+    # row before the 202 goes out; workers claim rows, renew a lease while they
+    # run, and finish only if they still hold the attempt they claimed (so a
+    # job taken over after its server died is never completed twice).
+    conn.execute(
+        text(
+            """
+            CREATE TABLE api_tokens (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                secret_sha256 TEXT NOT NULL UNIQUE,
+                scopes TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                revoked_at TEXT
+            )
+            """
+        )
+    )
+    conn.execute(text("CREATE INDEX api_tokens_name ON api_tokens (name)"))
+    conn.execute(
+        text(
+            """
+            CREATE TABLE jobs (
+                id TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                token_id TEXT NOT NULL REFERENCES api_tokens(id),
+                state TEXT NOT NULL,
+                request TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                started_at TEXT,
+                finished_at TEXT,
+                reason TEXT NOT NULL DEFAULT '',
+                run_id TEXT,
+                result TEXT,
+                exit_code INTEGER,
+                attempt INTEGER NOT NULL DEFAULT 0,
+                lease_owner TEXT,
+                lease_until DOUBLE PRECISION,
+                cancel_requested INTEGER NOT NULL DEFAULT 0
+            )
+            """
+        )
+    )
+    conn.execute(text("CREATE INDEX jobs_state_created ON jobs (state, created_at)"))
+    conn.execute(text("CREATE INDEX jobs_token_created ON jobs (token_id, created_at)"))
+    conn.execute(
+        text(
+            """
+            CREATE TABLE job_attempts (
+                job_id TEXT NOT NULL REFERENCES jobs(id),
+                attempt INTEGER NOT NULL,
+                owner TEXT NOT NULL,
+                started_at TEXT NOT NULL,
+                finished_at TEXT,
+                outcome TEXT,
+                PRIMARY KEY (job_id, attempt)
+            )
+            """
+        )
+    )
+    conn.execute(
+        text(
+            """
+            CREATE TABLE job_events (
+                job_id TEXT NOT NULL REFERENCES jobs(id),
+                seq INTEGER NOT NULL,
+                event TEXT NOT NULL,
+                data TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (job_id, seq)
+            )
+            """
+        )
+    )
+
+
 @dataclass(frozen=True)
 class LLMUsageRecord:
     """One row of ``llm_usage``: what one model call (or cache hit) cost."""
@@ -227,6 +307,11 @@ class RunRecord:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def timestamp() -> str:
+    """Now, as the store writes times: ISO 8601 in UTC, to the millisecond."""
+    return _now()
 
 
 class Store:

@@ -51,7 +51,9 @@ COMMANDS = {
     "hook": "duckfix.service.hook_cmd:hook",
     "mail": "duckfix.service.mail_cmd:mail",
     "review": "duckfix.service.review_cmd:review",
+    "serve": "duckfix.service.serve_cmd:serve",
     "tasks": "duckfix.service.tasks_cmd:tasks",
+    "tokens": "duckfix.service.tokens_cmd:tokens",
 }
 """The subcommands defined in their own modules (``config`` lives here)."""
 
@@ -180,7 +182,7 @@ def _warn_stray_variables(settings: Any) -> None:
 
     # The variables the settings in force name are read on purpose too.
     named = (settings.llm.api_key_env, settings.mail.smtp_password_env,
-             settings.mail.imap_password_env)  # fmt: skip
+             settings.mail.imap_password_env, settings.server.token_env)  # fmt: skip
     for line in stray_variables(os.environ, env_names(), named):
         click.echo(line, err=True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +15,15 @@ if TYPE_CHECKING:
     from duckfix.patches import Review
     from duckfix.pipelines.review.run import ReviewOutcome
 
-__all__ = ["blocking", "emit", "review", "run_reviews"]
+__all__ = [
+    "blocking",
+    "emit",
+    "recorded_review",
+    "review",
+    "review_exit_code",
+    "review_json",
+    "run_reviews",
+]
 
 FORMATS = ("terminal", "json", "sarif", "b4")
 MAX_PATCH_BYTES = 64 * 1024 * 1024
@@ -120,12 +128,44 @@ def review(
             git_repo = None  # a patch outside any repository: reviewed from its hunks
         reviews = [r for text, name in read for r in inputs.from_text(text, name, git_repo)]
     label = rev_range or ("staged changes" if staged else ", ".join(map(_read_label, patches)))
-    from duckfix.service.jobs import announce_run, ends_on_error
+    from duckfix.service.jobs import announce_run
     from duckfix.store import open_store
 
     store = open_store(settings.database)
+    _run_id, outcomes = recorded_review(
+        reviews, settings, git_repo, label, store, no_cache=no_cache, announce=announce_run
+    )
+    emit(outcomes, fmt, output, label=label, strict=settings.review.strict)
+    if settings.review.strict and (missed := not_run(outcomes)):
+        click.echo(
+            f"duckfix: {len(missed)} check(s) could not run (review.strict): "
+            + "; ".join(f"{m.check} on {m.path}: {m.reason}" for m in missed[:3]),
+            err=True,
+        )
+    code = review_exit_code(outcomes, fail_on or settings.review.block_on, settings.review.strict)
+    if code:
+        sys.exit(code)
+
+
+def recorded_review(
+    reviews: Sequence[Review],
+    settings: Settings,
+    git_repo: Any,
+    label: str,
+    store: Any,
+    *,
+    no_cache: bool = False,
+    announce: Callable[[str], None] | None = None,
+) -> tuple[str, list[ReviewOutcome]]:
+    """Review as a recorded run (the CLI's and the server's way): its id and the outcomes.
+
+    ``announce`` hears the run's id as soon as it is recorded.
+    """
+    from duckfix.service.jobs import ends_on_error
+
     run_id = store.start_run("review", label, {"checks": list(settings.review.checks)})
-    announce_run(run_id)
+    if announce is not None:
+        announce(run_id)
     with ends_on_error(store, run_id):
         outcomes = run_reviews(reviews, settings, git_repo, no_cache=no_cache, run=(store, run_id))
     for number, outcome in enumerate(outcomes, 1):
@@ -133,18 +173,21 @@ def review(
         item = f"{number}: {outcome.review.label}"  # two patches may share a subject
         store.record(run_id, item, "ok", {"findings": counts})
     store.finish_run(run_id, "ok")
-    emit(outcomes, fmt, output, label=label, strict=settings.review.strict)
-    threshold = fail_on or settings.review.block_on
+    return run_id, outcomes
+
+
+def review_exit_code(outcomes: Sequence[ReviewOutcome], threshold: str, strict: bool) -> int:
+    """1 when a finding is at or above ``threshold``, or (``strict``) a check could not run."""
     failed = threshold != "never" and bool(blocking(outcomes, threshold))
-    if settings.review.strict and (missed := not_run(outcomes)):
-        click.echo(
-            f"duckfix: {len(missed)} check(s) could not run (review.strict): "
-            + "; ".join(f"{m.check} on {m.path}: {m.reason}" for m in missed[:3]),
-            err=True,
-        )
-        failed = True
-    if failed:
-        sys.exit(1)
+    return 1 if failed or (strict and bool(not_run(outcomes))) else 0
+
+
+def review_json(outcomes: Sequence[ReviewOutcome], label: str | None = None) -> dict[str, Any]:
+    """What ``duckfix review --json`` prints for these outcomes (one object, any number)."""
+    from duckfix.pipelines.review.render import Report, json_document
+
+    reports = [Report.from_outcome(o) for o in outcomes]
+    return json_document(reports, label if len(reports) > 1 else None)
 
 
 def _explain_conventions(state: Any, repo: Path | None, rev_range: str | None) -> None:
@@ -296,7 +339,6 @@ def emit(
     """
     from duckfix.pipelines.review.render import (
         Report,
-        json_document,
         render_b4,
         render_sarif,
         render_terminal,
@@ -323,8 +365,7 @@ def emit(
                 handle.close()
         return
     if fmt == "json":
-        doc = json_document(reports, label if len(reports) > 1 else None)
-        text = json.dumps(doc, indent=2, ensure_ascii=False)
+        text = json.dumps(review_json(outcomes, label), indent=2, ensure_ascii=False)
     elif fmt == "sarif":
         logs = [json.loads(render_sarif(r)) for r in reports]
         log = logs[0]
