@@ -307,12 +307,15 @@ class ServerSettings(BaseModel):
     repo_roots: tuple[str, ...] = ()
     """Folders whose git repositories a review job may name (``{"repo": ...}``); none: no
     repository reviews, only diffs and patch e-mails sent with the job."""
+    suites: tuple[str, ...] = ()
+    """Suites a bench job may name besides the built-in ones (``quixbugs:/srv/QuixBugs``,
+    a folder of tasks)."""
     url: str | None = None
     """Clients (``--server``): the server to send work to."""
     token_env: str = "DUCKFIX_TOKEN"
     """Clients: the NAME of the environment variable holding the bearer token."""
 
-    _split_roots = field_validator("repo_roots", mode="before")(lambda v: _comma_list(v))
+    _split_roots = field_validator("repo_roots", "suites", mode="before")(lambda v: _comma_list(v))
 
 
 class Settings(BaseModel):

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from duckfix.budgets import MAX_CANDIDATES, MAX_SECONDS
 from duckfix.service.params import SECONDS
 
-__all__ = ["bench"]
+if TYPE_CHECKING:
+    from duckfix.config import Settings
+    from duckfix.models import Task
+    from duckfix.pipelines.bench import BenchResult
+    from duckfix.store import Store
+
+__all__ = ["BenchHooks", "BenchPlan", "BenchRun", "bench", "bench_json", "recorded_bench"]
 
 
 class BenchGroup(click.Group):
@@ -121,30 +130,123 @@ def run_cmd(
     duckfix bench --resume RUN_ID             continue a stopped run
     duckfix bench report RUN_ID               report.md and report.html
     """
+    from duckfix.service.bench_view import BenchProgress, print_by_task, print_summary
+    from duckfix.service.consoles import console
+    from duckfix.service.jobs import announce_run
+    from duckfix.store import open_store
+
+    settings, _ = state.settings(jobs=jobs, **{"llm.provider": provider})
+    store = open_store(settings.database)
+    err = console(stderr=True)
+    shown = contextlib.ExitStack()
+    views: list[BenchProgress] = []
+
+    def begin(name: str, total: int, done: int) -> None:
+        view = BenchProgress(err, f"bench {name}", total, done,
+                             quiet=as_json or state.verbosity < 0)  # fmt: skip
+        views.append(shown.enter_context(view))
+
+    hooks = BenchHooks(
+        announce=lambda run_id: announce_run(run_id, "bench"),
+        begin=begin,
+        started=lambda task: views[0].started(task),
+        landed=lambda result: views[0].landed(result),
+    )
+    plan = BenchPlan(suite=suite, only=only, limit=limit, out=out, llm_first=llm_first,
+                     no_cache=no_cache, max_candidates=max_candidates, max_seconds=max_seconds,
+                     fail_under=fail_under)  # fmt: skip
+    with shown:
+        run = recorded_bench(settings, store, plan, resume_id=resume_id, hooks=hooks)
+    if as_json:
+        for line in bench_json(run):
+            click.echo(json.dumps(line))
+    else:
+        out_console = console()
+        if by == "task":
+            print_by_task(out_console, run.suite, run.results)
+        else:
+            print_summary(out_console, run.suite, run.results, with_model=run.with_model)
+        if run.with_model:
+            rows = store.llm_usage(run.run_id)
+            hits = sum(r.cached for r in rows)
+            err.print(f"model: {len(rows) - hits} requests sent, {hits} answered from the cache")
+        err.print(f"results in {run.results_file}; run {run.run_id}")
+        err.print(f"report: duckfix bench report {run.run_id}")
+    if run.below:
+        err.print(f"{run.share:.1f} % of the tasks are correct, under --fail-under {fail_under:g}")
+        sys.exit(1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BenchPlan:
+    """What a bench run covers and may spend: the flags of ``duckfix bench run``."""
+
+    suite: str | None
+    only: tuple[str, ...] = ()
+    limit: int | None = None
+    out: Path | None = None
+    llm_first: bool = False
+    no_cache: bool = False
+    max_candidates: int | None = None
+    max_seconds: float | None = None
+    fail_under: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BenchHooks:
+    """Who hears of a bench run as it goes: its id, its size, each task begun and landed."""
+
+    announce: Callable[[str], None] | None = None
+    begin: Callable[[str, int, int], None] | None = None
+    """Called with the suite, the tasks in all, and those a resumed run already has."""
+    started: Callable[[Task], None] | None = None
+    landed: Callable[[BenchResult], None] | None = None
+
+
+@dataclass(frozen=True)
+class BenchRun:
+    """A finished bench run: its id, its results in task order, where they are written."""
+
+    run_id: str
+    suite: str
+    results: list[BenchResult]
+    results_file: Path
+    with_model: bool
+    share: float
+    below: bool
+    """Fewer tasks are correct than ``fail_under`` asked for."""
+
+
+def recorded_bench(
+    settings: Settings,
+    store: Store,
+    plan: BenchPlan,
+    *,
+    resume_id: str | None = None,
+    hooks: BenchHooks | None = None,
+) -> BenchRun:
+    """Benchmark a suite as a recorded run (the CLI's and the server's way), or resume one.
+
+    A resumed run keeps its suite, task list and budgets, and skips the
+    tasks it already has results for.
+    """
     from duckfix.datasets.suites import load_suite
     from duckfix.environment import folder_problem
     from duckfix.errors import NotFoundError, UsageError
     from duckfix.pipelines.bench import BenchContext, BenchResult, run_bench
     from duckfix.pipelines.debug import DebugContext
-    from duckfix.service.bench_view import (
-        BenchProgress,
-        print_by_task,
-        print_summary,
-        share_correct,
-    )
-    from duckfix.service.consoles import console
+    from duckfix.service.bench_view import share_correct
     from duckfix.service.jobs import (
-        announce_run,
         ends_on_error,
         max_file_bytes,
         model_client,
         only_tasks,
         run_options,
     )
-    from duckfix.store import open_store
 
-    settings, _ = state.settings(jobs=jobs, **{"llm.provider": provider})
-    store = open_store(settings.database)
+    hooks = hooks or BenchHooks()
+    suite, only, limit, out = plan.suite, plan.only, plan.limit, plan.out
+    max_candidates, max_seconds = plan.max_candidates, plan.max_seconds
     done: dict[str, BenchResult] = {}
     if resume_id is not None:
         record = store.get_run(resume_id)
@@ -180,8 +282,8 @@ def run_cmd(
              "max_seconds": max_seconds, "case_timeout": options.case_timeout,
              "out": str(out.resolve()) if out else ""},
         )  # fmt: skip
-    announce_run(run_id, "bench")
-    err = console(stderr=True)
+    if hooks.announce is not None:
+        hooks.announce(run_id)
     with ends_on_error(store, run_id, resume="bench"):
         out = out or settings.home / "bench" / run_id
         out.mkdir(parents=True, exist_ok=True)
@@ -194,51 +296,40 @@ def run_cmd(
             max_candidates=max_candidates,
             max_seconds=max_seconds,
             workers=workers,
-            llm=model_client(settings, store, run_id, no_cache),
-            llm_first=llm_first,
+            llm=model_client(settings, store, run_id, plan.no_cache),
+            llm_first=plan.llm_first,
         )
-        view = BenchProgress(
-            err, f"bench {suite}", len(tasks), len(done), quiet=as_json or state.verbosity < 0
-        )
-        with view:
+        if hooks.begin is not None:
+            hooks.begin(suite, len(tasks), len(done))
 
-            def keep(result: BenchResult) -> None:
-                # Each result is kept the moment it lands, so an interrupted run resumes.
-                with lock:
-                    data = result.model_dump(mode="json")
-                    store.record(run_id, result.task_id, result.status, data)
-                    with results_file.open("a", encoding="utf-8") as fh:
-                        fh.write(result.model_dump_json() + "\n")
-                view.landed(result)
+        def keep(result: BenchResult) -> None:
+            # Each result is kept the moment it lands, so an interrupted run resumes.
+            with lock:
+                data = result.model_dump(mode="json")
+                store.record(run_id, result.task_id, result.status, data)
+                with results_file.open("a", encoding="utf-8") as fh:
+                    fh.write(result.model_dump_json() + "\n")
+            if hooks.landed is not None:
+                hooks.landed(result)
 
-            context = BenchContext(debug=debug_context, record=keep, started=view.started)
-            new = run_bench(tasks, context, jobs, list(done))
+        context = BenchContext(debug=debug_context, record=keep, started=hooks.started)
+        new = run_bench(tasks, context, jobs, list(done))
     results = {**done, **new}
     ordered = [results[t.id] for t in tasks if t.id in results]
     share = share_correct(ordered)
+    fail_under = plan.fail_under
     below = fail_under is not None and share < fail_under
     store.finish_run(
         run_id, "failed" if below else "ok", f"{share:.1f} % correct, under {fail_under:g} %"
         if below else "",
     )  # fmt: skip
-    if as_json:
-        for r in ordered:
-            click.echo(json.dumps({"run_id": run_id, **r.model_dump(mode="json")}))
-    else:
-        out_console = console()
-        if by == "task":
-            print_by_task(out_console, suite, ordered)
-        else:
-            print_summary(out_console, suite, ordered, with_model=debug_context.llm is not None)
-        if debug_context.llm is not None:
-            rows = store.llm_usage(run_id)
-            hits = sum(r.cached for r in rows)
-            err.print(f"model: {len(rows) - hits} requests sent, {hits} answered from the cache")
-        err.print(f"results in {results_file}; run {run_id}")
-        err.print(f"report: duckfix bench report {run_id}")
-    if below:
-        err.print(f"{share:.1f} % of the tasks are correct, under --fail-under {fail_under:g}")
-        sys.exit(1)
+    return BenchRun(run_id, suite, ordered, results_file, debug_context.llm is not None,
+                    share, below)  # fmt: skip
+
+
+def bench_json(run: BenchRun) -> list[dict[str, Any]]:
+    """What ``duckfix bench run --json`` prints: a line per task, each with the run id."""
+    return [{"run_id": run.run_id, **r.model_dump(mode="json")} for r in run.results]
 
 
 @bench.command("report")

@@ -7,16 +7,30 @@ import gc
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from duckfix.budgets import MAX_CANDIDATES, MAX_SECONDS
 from duckfix.service.params import SECONDS
 
-__all__ = ["debug"]
+if TYPE_CHECKING:
+    from duckfix.config import Settings
+    from duckfix.models import Task
+    from duckfix.pipelines.debug.state import DebugResult
+    from duckfix.store import Store
+
+__all__ = [
+    "DebugBudget",
+    "DebugRun",
+    "debug",
+    "debug_exit_code",
+    "debug_json",
+    "recorded_debug",
+]
 
 
 @click.command()
@@ -72,89 +86,146 @@ def debug(
     # --max-seconds is the user's wall clock: loading the task counts too.
     started = time.monotonic()
     from duckfix.errors import NotFoundError, UsageError
-    from duckfix.service.jobs import (
-        announce_run,
-        ends_on_error,
-        max_file_bytes,
-        model_client,
-        run_options,
-    )
+    from duckfix.service.jobs import announce_run, max_file_bytes
     from duckfix.store import open_store
 
     settings, _ = state.settings(**{"llm.provider": provider})
     store = open_store(settings.database)
-    from duckfix.pipelines.debug import DebugContext
+    budget = DebugBudget(max_candidates, max_seconds, llm_first, no_cache)
 
-    def context_for(run_id: str) -> DebugContext:
-        return DebugContext(
-            options=run_options(settings),
-            max_candidates=max_candidates,
-            max_seconds=max_seconds,
-            workers=settings.jobs,
-            llm=model_client(settings, store, run_id, no_cache),
-            llm_first=llm_first,
-        )
+    view = live(state, as_json)
+    shown = contextlib.ExitStack()
 
-    checkpointer = _checkpointer(settings.database)
+    def announce(run_id: str) -> None:
+        announce_run(run_id, "debug")
+        shown.enter_context(view)  # the live view starts once the run id is said
+
     if resume_id is not None:
         if path is not None:
             raise UsageError("--resume takes the run id alone, without PATH")
-        from duckfix.pipelines.debug.graph import resume_task
-
         record = store.get_run(resume_id)
         if record.kind != "debug":
             raise NotFoundError(f"run {resume_id} is a {record.kind} run, not a debug run")
-        announce_run(resume_id, "debug")
         target = Path(record.config["apply_to"])
-        with ends_on_error(store, resume_id, resume="debug"), live(state, as_json) as view:
-            context = context_for(resume_id)
-            result = resume_task(resume_id, checkpointer, context, on_step=view.step)
-        if result is None:
-            raise NotFoundError(f"run {resume_id} has no checkpoint to resume from")
-        run_id = resume_id
         user_paths = record.config.get("user_paths", {})
+        with shown:
+            run = recorded_debug(settings, store, budget, resume_id=resume_id,
+                                 on_step=view.step, announce=announce)  # fmt: skip
     else:
         if path is None:
             raise UsageError("give a task folder or a program file to debug (see --help)")
         with _no_cyclic_gc():
             task, target = _load(path, tests, cases, entry, max_file_bytes(settings))
-        from duckfix.pipelines.debug.graph import debug_task
-
         user_paths = _user_paths(path, tests)
-        run_id = store.start_run(
-            "debug",
-            str(path),
-            {"apply_to": str(target.resolve()), "max_candidates": max_candidates,
-             "user_paths": user_paths},
-        )  # fmt: skip
-        announce_run(run_id, "debug")
-        with ends_on_error(store, run_id, resume="debug"), live(state, as_json) as view:
-            context = context_for(run_id)
-            result = debug_task(
-                task, None, context, checkpointer, thread_id=run_id, started=started,
-                on_step=view.step,
+        config = {"apply_to": str(target.resolve()), "user_paths": user_paths}
+        with shown:
+            run = recorded_debug(
+                settings, store, budget, task=task, target=str(path), config=config,
+                started=started, on_step=view.step, announce=announce,
             )  # fmt: skip
-    store.record(run_id, result.task_id, result.status, result.model_dump(mode="json"))
-    store.finish_run(run_id, result.status)
+    run_id, result = run.run_id, run.result
     applied = False
     if apply_fix and result.fix is not None:
         program_key = _program_key(result.fix, target)
         _write_fix(target, result.fix[program_key])
         applied = True
-    usage = result.llm_usage.model_dump() if context.llm is not None else None
+    usage = result.llm_usage.model_dump() if run.with_model else None
     if as_json:
-        click.echo(
-            json.dumps(
-                {"run_id": run_id, "applied": applied, **result.model_dump(mode="json")},
-                indent=2,
-            )
-        )
+        click.echo(json.dumps(debug_json(run_id, result, applied), indent=2))
     else:
         from duckfix.service.debug_render import render
 
         render(result, run_id, applied, target, usage, user_paths)
-    if result.status not in ("fixed", "no_failure"):
+    if debug_exit_code(result):
         sys.exit(1)
+
+
+@dataclass(frozen=True)
+class DebugBudget:
+    """What one debug run may spend, and how it uses the model (the flags of ``duckfix debug``)."""
+
+    max_candidates: int = MAX_CANDIDATES
+    max_seconds: float = MAX_SECONDS
+    llm_first: bool = False
+    no_cache: bool = False
+
+
+@dataclass(frozen=True)
+class DebugRun:
+    """A recorded debug run: its id, its result, and whether a model took part."""
+
+    run_id: str
+    result: DebugResult
+    with_model: bool
+
+
+def recorded_debug(
+    settings: Settings,
+    store: Store,
+    budget: DebugBudget,
+    *,
+    task: Task | None = None,
+    target: str = "",
+    config: dict[str, Any] | None = None,
+    resume_id: str | None = None,
+    started: float | None = None,
+    on_step: Callable[[str, dict[str, Any]], None] | None = None,
+    announce: Callable[[str], None] | None = None,
+) -> DebugRun:
+    """Debug ``task`` as a recorded run (the CLI's and the server's way), or resume one.
+
+    With ``resume_id`` the run continues from its last checkpoint; a run that
+    has none yet starts over from ``task`` under the same id, if ``task`` is
+    given (a server that died before the first step ended), and is
+    :class:`NotFoundError` otherwise. ``announce`` hears the run's id before
+    any work; ``on_step`` each step as it ends.
+    """
+    from duckfix.errors import NotFoundError
+    from duckfix.pipelines.debug import DebugContext
+    from duckfix.pipelines.debug.graph import debug_task, resume_task
+    from duckfix.service.jobs import ends_on_error, model_client, run_options
+
+    checkpointer = _checkpointer(settings.database)
+    if resume_id is None:
+        assert task is not None
+        run_id = store.start_run(
+            "debug", target, {**(config or {}), "max_candidates": budget.max_candidates}
+        )
+    else:
+        run_id = resume_id
+    if announce is not None:
+        announce(run_id)
+    with ends_on_error(store, run_id, resume="debug"):
+        context = DebugContext(
+            options=run_options(settings),
+            max_candidates=budget.max_candidates,
+            max_seconds=budget.max_seconds,
+            workers=settings.jobs,
+            llm=model_client(settings, store, run_id, budget.no_cache),
+            llm_first=budget.llm_first,
+        )
+        result = None
+        if resume_id is not None:
+            result = resume_task(resume_id, checkpointer, context, on_step=on_step)
+        if result is None and task is None:
+            raise NotFoundError(f"run {resume_id} has no checkpoint to resume from")
+        if result is None:
+            assert task is not None
+            result = debug_task(task, None, context, checkpointer, thread_id=run_id,
+                                started=started, on_step=on_step)  # fmt: skip
+    store.record(run_id, result.task_id, result.status, result.model_dump(mode="json"))
+    store.finish_run(run_id, result.status)
+    return DebugRun(run_id, result, context.llm is not None)
+
+
+def debug_json(run_id: str, result: DebugResult, applied: bool) -> dict[str, Any]:
+    """What ``duckfix debug --json`` prints."""
+    return {"run_id": run_id, "applied": applied, **result.model_dump(mode="json")}
+
+
+def debug_exit_code(result: DebugResult) -> int:
+    """0 when fixed or nothing fails, 1 otherwise (as ``duckfix debug`` exits)."""
+    return 0 if result.status in ("fixed", "no_failure") else 1
 
 
 def _load(

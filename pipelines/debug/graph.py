@@ -191,7 +191,10 @@ def resume_task(
     snapshot = graph.get_state(config)
     if not snapshot.values:
         return None
-    if not snapshot.next:  # it had already finished
+    # ``next`` leaves out the tasks whose writes were saved before the process
+    # died mid-step; they are not done (the step's checkpoint was never
+    # written), so only a snapshot with no task at all is a finished run.
+    if not snapshot.next and not snapshot.tasks:  # it had already finished
         return result_of(snapshot.values)
     task_id = snapshot.values["task"].id
     context = _for_task(context or DebugContext(), task_id)

@@ -12,15 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 from duckfix.config import REVIEW_CHECKS
 from duckfix.errors import UsageError
-from duckfix.service.server.models import ReviewRequest
+from duckfix.service.server.models import BenchRequest, DebugOptions, DebugRequest, ReviewRequest
 from duckfix.service.server.queue import Claim
 from duckfix.service.server.workers import JobControl, JobOutcome, Runner
 
 if TYPE_CHECKING:
     from duckfix.config import Settings
+    from duckfix.models import Task
     from duckfix.store import Store
 
-__all__ = ["check_review", "runners"]
+__all__ = ["RESUMABLE", "check_bench", "check_review", "load_debug_task", "runners"]
 
 
 def _without_model(settings: Settings) -> Settings:
@@ -89,9 +90,113 @@ def review_runner(settings: Settings, store: Store) -> Runner:
     return run
 
 
+def load_debug_task(request: dict[str, Any], folder: Path, settings: Settings) -> tuple[Task, str]:
+    """The task a debug job's request carries, written into the new ``folder``; and its label.
+
+    The request holds the files themselves (not a path on one server's disk),
+    so any server sharing the store can run the job, or take it over.
+    """
+    from duckfix.datasets.adhoc import task_from_program
+    from duckfix.datasets.folder import load_task
+    from duckfix.service.jobs import max_file_bytes
+    from duckfix.service.server.uploads import write_files
+
+    limit = max_file_bytes(settings)
+    if request.get("source") == "folder":
+        root = write_files(request["files"], folder)
+        return load_task(root, max_bytes=limit), request.get("name") or "task"
+    body = DebugRequest.model_validate(_options(request))
+    name = body.filename
+    files = {name: body.program}
+    tests = cases = None
+    if body.tests is not None:
+        files[f"test_{Path(name).stem}.py"] = body.tests
+        tests = folder / f"test_{Path(name).stem}.py"
+    else:
+        files["cases.jsonl"] = body.cases or ""
+        cases = folder / "cases.jsonl"
+    write_files(files, folder)
+    task = task_from_program(folder / name, tests=tests, cases=cases, entry=body.entry,
+                             max_bytes=limit)  # fmt: skip
+    return task, name
+
+
+def _options(request: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in request.items() if k not in ("source", "files", "name")}
+
+
+def debug_runner(settings: Settings, store: Store) -> Runner:
+    """Run a debug job: ``duckfix debug --json``; a job taken over resumes its checkpoint."""
+
+    def run(claim: Claim, control: JobControl) -> JobOutcome:
+        import tempfile
+
+        from duckfix.service.debug_cmd import (
+            DebugBudget,
+            debug_exit_code,
+            debug_json,
+            recorded_debug,
+        )
+        from duckfix.service.server.events import StepEvents
+
+        options = DebugOptions.model_validate(
+            {k: v for k, v in _options(claim.request).items() if k in DebugOptions.model_fields}
+        )
+        chosen = _without_model(settings) if options.no_model else settings
+        budget = DebugBudget(options.max_candidates, options.max_seconds, options.llm_first)
+        with tempfile.TemporaryDirectory(prefix="duckfix-job-") as scratch:
+            task, label = load_debug_task(claim.request, Path(scratch) / "task", settings)
+            run = recorded_debug(
+                chosen, store, budget, task=task, target=label, config={"job": claim.job_id},
+                resume_id=claim.run_id, on_step=StepEvents(control).step,
+                announce=control.set_run_id,
+            )  # fmt: skip
+        return JobOutcome(debug_json(run.run_id, run.result, False), debug_exit_code(run.result))
+
+    return run
+
+
+def bench_runner(settings: Settings, store: Store) -> Runner:
+    """Run a bench job: ``duckfix bench run --json``; a job taken over skips the tasks done."""
+
+    def run(claim: Claim, control: JobControl) -> JobOutcome:
+        from duckfix.service.bench_cmd import BenchHooks, BenchPlan, bench_json, recorded_bench
+        from duckfix.service.server.events import task_event
+
+        request = BenchRequest.model_validate(claim.request)
+        check_bench(request, settings)
+        chosen = _without_model(settings) if request.no_model else settings
+        plan = BenchPlan(suite=request.suite, only=tuple(request.tasks or ()),
+                         limit=request.limit, llm_first=request.llm_first,
+                         max_candidates=request.max_candidates,
+                         max_seconds=request.max_seconds)  # fmt: skip
+        hooks = BenchHooks(
+            announce=control.set_run_id,
+            started=lambda _task: control.check(),
+            landed=lambda result: control.emit("task", task_event(result)),
+        )
+        done = recorded_bench(chosen, store, plan, resume_id=claim.run_id, hooks=hooks)
+        return JobOutcome(bench_json(done), 1 if done.below else 0)
+
+    return run
+
+
+def check_bench(request: BenchRequest, settings: Settings) -> None:
+    """Only the suites the server offers: built in, or named in ``server.suites``."""
+    from duckfix.datasets.suites import BUILTIN_SUITES
+
+    offered = (*BUILTIN_SUITES, *settings.server.suites)
+    if request.suite not in offered:
+        raise UsageError(f"no suite {request.suite!r} on this server; it has {', '.join(offered)}")
+
+
 def runners(settings: Settings, store: Store) -> dict[str, Runner]:
     """Every kind's runner."""
-    return {"review": review_runner(settings, store)}
+    return {
+        "review": review_runner(settings, store),
+        "debug": debug_runner(settings, store),
+        "bench": bench_runner(settings, store),
+    }
 
 
 RESUMABLE = frozenset({"debug", "bench"})

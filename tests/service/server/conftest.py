@@ -129,10 +129,26 @@ def read_events(client: httpx.Client, job_id: str, last: int | None = None) -> l
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server for a module's tests: SQLite store, a tight rate for the 429 test."""
     home = tmp_path_factory.mktemp("serve")
+    suite = _tiny_suite(home / "suite")
     live = LiveServer(
         home,
         env={"DUCKFIX_SERVER__MAX_UPLOAD_MB": "1", "DUCKFIX_SERVER__RATE_PER_MINUTE": "6000",
-             "DUCKFIX_SERVER__RATE_BURST": "200", "DUCKFIX_LLM__PROVIDER": "none"},
+             "DUCKFIX_SERVER__RATE_BURST": "200", "DUCKFIX_LLM__PROVIDER": "none",
+             "DUCKFIX_CASE_TIMEOUT": "1", "OPENAI_API_KEY": "sk-" + "s3cr3t" * 6,
+             "DUCKFIX_SERVER__SUITES": str(suite)},
     ).start()  # fmt: skip
     yield live
     live.stop()
+
+
+def _tiny_suite(root: Path) -> Path:
+    """Two one-line bugs as a suite: a bench job that ends in seconds."""
+    from tests.datasets.test_folder import write_task
+
+    write_task(root)
+    write_task(
+        root, "triple",
+        **{"buggy/double.py": "def double(n):\n    return n * 3\n",
+           "tests/hidden/test_more.py": "<delete>"},
+    )  # fmt: skip
+    return root
