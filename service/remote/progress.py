@@ -17,19 +17,16 @@ class RemoteProgress(DebugProgress):
 
     ``step`` and ``task`` events carry the line the server's own view worded;
     ``progress`` carries the counts the live line shows; ``run`` is the run id,
-    said at once as a local run says it (on stderr, even under ``--json``).
+    said at once as a local run says it (on stderr, even under ``--json``), but
+    without the local ``--resume`` hint: the server continues its own jobs.
     """
-
-    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._kind = kind
 
     def on_event(self, event: Event) -> None:
         from duckfix.service.jobs import announce_run
 
         data = event.data
         if event.event == "run" and data.get("run_id"):
-            announce_run(str(data["run_id"]), "debug" if self._kind == "debug" else None)
+            announce_run(str(data["run_id"]))  # no resume hint: the server resumes its jobs
             return
         if not self._enabled:
             return
@@ -56,4 +53,4 @@ def live_view(state: Any, as_json: bool, kind: str) -> RemoteProgress:
 
     err = console(stderr=True)
     enabled = kind == "debug" and err.is_terminal and not as_json and state.verbosity >= 0
-    return RemoteProgress(err, enabled=enabled, verbose=state.verbosity > 0, kind=kind)
+    return RemoteProgress(err, enabled=enabled, verbose=state.verbosity > 0)
