@@ -13,12 +13,15 @@ converted at the boundary (``raise TaskError(...) from exc``).
     │   ├── PatchError          a diff or patch e-mail cannot be read (names file and line)
     │   ├── RepositoryError     not a git repository, or a revision / range it lacks
     │   ├── NotFoundError       a named thing (suite, run, file) does not exist
-    │   └── MissingExtraError   the command needs an extra (pip install 'duckfix[agents]')
+    │   ├── MissingExtraError   the command needs an extra (pip install 'duckfix[agents]')
+    │   └── ServerError         a duckfix server (--server) refused the request
+    │       └── ServerUnavailable   it could not be reached, or did not answer in time
     └── JobError                exit 1: the input was fine, the job could not finish
         ├── SandboxError        the sandbox could not start or supervise a run
         ├── StoreError          the database could not be opened or migrated
         ├── CheckNotRun         a review check could not run on a file (coverage, not a finding)
         ├── JobStopped          a server job was cancelled, or its worker lost it: stop now
+        ├── RemoteJobFailed     a job sent to a server ended failed (its exit code kept)
         └── LLMError            a model call could not give a usable answer
             ├── LLMUnavailableError  no model is configured (provider "none")
             ├── LLMRequestError      the endpoint refused, or kept failing after retries
@@ -45,8 +48,11 @@ __all__ = [
     "MissingExtraError",
     "NotFoundError",
     "PatchError",
+    "RemoteJobFailed",
     "RepositoryError",
     "SandboxError",
+    "ServerError",
+    "ServerUnavailable",
     "StoreError",
     "TaskError",
     "Terminated",
@@ -94,6 +100,22 @@ class MissingExtraError(UsageError):
     """
 
 
+class ServerError(UsageError):
+    """A duckfix server refused a client's request (401, 404, 413, 429, ...); exit code 2.
+
+    The client (``--server``) says the server's one-line reason, never the HTTP
+    exchange: what to change is on the user's side (a token, a size, a URL).
+    """
+
+
+class ServerUnavailable(ServerError):
+    """A duckfix server could not be reached, or did not answer within the time allowed.
+
+    Apart from :class:`ServerError` because the pre-push hook and the mail bot
+    fall back to a local review on this one, and only this one.
+    """
+
+
 class JobError(DuckfixError):
     """The input was valid but the job failed; exit code 1."""
 
@@ -131,6 +153,14 @@ class JobStopped(JobError):
     def __init__(self, message: str, *, lost: bool = False) -> None:
         super().__init__(message)
         self.lost = lost
+
+
+class RemoteJobFailed(JobError):
+    """A job sent to a server ended failed; its exit code is the one the local run would give."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 class LLMError(JobError):

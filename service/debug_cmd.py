@@ -62,6 +62,11 @@ __all__ = [
     show_default=True,
     help="Wall-clock safety cap.",
 )
+@click.option(
+    "--server",
+    metavar="URL",
+    help="Debug on this duckfix server (default: server.url); the output is the same.",
+)
 @click.pass_obj
 def debug(
     state: Any,
@@ -77,6 +82,7 @@ def debug(
     no_cache: bool,
     max_candidates: int,
     max_seconds: float,
+    server: str | None = None,
 ) -> None:
     """Debug PATH: a task folder, or a program with --tests or --cases.
 
@@ -90,8 +96,19 @@ def debug(
     from duckfix.store import open_store
 
     settings, _ = state.settings(**{"llm.provider": provider})
-    store = open_store(settings.database)
     budget = DebugBudget(max_candidates, max_seconds, llm_first, no_cache)
+    from duckfix.service.remote.client import server_url
+
+    if (url := server_url(settings, server)) is not None:
+        if resume_id is not None or path is None:
+            raise UsageError("with --server give a task folder or a program (a server resumes "
+                             "its own jobs)")  # fmt: skip
+        code = _debug_on_server(state, settings, url, budget, path, tests, cases, entry,
+                                apply_fix, as_json)  # fmt: skip
+        if code:
+            sys.exit(code)
+        return
+    store = open_store(settings.database)
 
     view = live(state, as_json)
     shown = contextlib.ExitStack()
@@ -138,6 +155,73 @@ def debug(
         render(result, run_id, applied, target, usage, user_paths)
     if debug_exit_code(result):
         sys.exit(1)
+
+
+def _debug_on_server(
+    state: Any,
+    settings: Settings,
+    url: str,
+    budget: DebugBudget,
+    path: Path,
+    tests: Path | None,
+    cases: Path | None,
+    entry: str | None,
+    apply_fix: bool,
+    as_json: bool,
+) -> int:
+    """``duckfix debug --server``: the run on ``url``, shown (and applied) as a local run is.
+
+    The task is loaded here first, by the same rules, so a bad one is the same
+    error as a local run's before anything is sent.
+    """
+    from duckfix.errors import UsageError
+    from duckfix.pipelines.debug.state import DebugResult
+    from duckfix.service.debug_render import render
+    from duckfix.service.jobs import max_file_bytes
+    from duckfix.service.remote.client import ServerClient
+    from duckfix.service.remote.debug import (
+        DebugSend,
+        folder_archive,
+        program_body,
+        run_remote_debug,
+    )
+    from duckfix.service.remote.progress import live_view
+
+    if budget.no_cache:
+        raise UsageError("--no-cache is about this machine's cache; a server keeps its own")
+    limit = max_file_bytes(settings)
+    with _no_cyclic_gc():
+        _task, target = _load(path, tests, cases, entry, limit)
+    options = {
+        "max_candidates": budget.max_candidates,
+        "max_seconds": budget.max_seconds,
+        "llm_first": budget.llm_first,
+        "no_model": settings.llm.provider == "none",
+    }
+    user_paths: dict[str, str] = {}
+    if path.is_dir():
+        send = DebugSend(options, archive=folder_archive(path))
+    else:
+        send = DebugSend(options, program=program_body(path, tests, cases, entry, limit))
+        # The server names the tests file after the program: show the user's name for it.
+        user_paths = {path.name: str(path)}
+        if tests is not None:
+            user_paths[f"tests/test_{path.stem}.py"] = str(tests)
+    with ServerClient.from_settings(settings, url) as client:
+        document, code = run_remote_debug(client, send, live_view(state, as_json, "debug"))
+    run_id = str(document.get("run_id"))
+    fields = {k: v for k, v in document.items() if k not in ("run_id", "applied")}
+    result = DebugResult.model_validate(fields)
+    applied = False
+    if apply_fix and result.fix is not None:
+        _write_fix(target, result.fix[_program_key(result.fix, target)])
+        applied = True
+    if as_json:
+        click.echo(json.dumps(debug_json(run_id, result, applied), indent=2))
+    else:
+        usage = result.llm_usage.model_dump() if settings.llm.provider != "none" else None
+        render(result, run_id, applied, target, usage, user_paths)
+    return code
 
 
 @dataclass(frozen=True)

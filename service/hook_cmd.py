@@ -72,8 +72,21 @@ def uninstall(repo: Path | None) -> None:
     is_flag=True,
     help="Print the outcome as one JSON object on stdout (the review's, with blocked and why).",
 )
+@click.option(
+    "--server",
+    metavar="URL",
+    help="Review on this duckfix server (default: server.url); reviewed here without the "
+    "model if it does not answer within review.time_limit.",
+)
 @click.pass_obj
-def pre_push(state: Any, remote: str, url: str, fail_on: str | None, as_json: bool) -> None:
+def pre_push(
+    state: Any,
+    remote: str,
+    url: str,
+    fail_on: str | None,
+    as_json: bool,
+    server: str | None = None,
+) -> None:
     """Review the commits git is about to push (git's ref lines on stdin); exit 1 blocks it."""
     from duckfix.pipelines.review.inputs import open_repo
     from duckfix.service.hook import (
@@ -116,8 +129,10 @@ def pre_push(state: Any, remote: str, url: str, fail_on: str | None, as_json: bo
         _print_json(as_json, remote, [])
         return
     settings, _ = state.settings()
-    deadline = time.monotonic() + settings.review.time_limit
-    outcomes = run_reviews(reviews, settings, repo, deadline=deadline)
+    outcomes = _on_server(settings, server, repo, reviews, fail_on)
+    if outcomes is None:
+        deadline = time.monotonic() + settings.review.time_limit
+        outcomes = run_reviews(reviews, settings, repo, deadline=deadline)
     block_on = fail_on or settings.review.block_on
     stopped = [] if block_on == "never" else blocking(outcomes, block_on)
     # A push is interrupted only by what matters: warnings and worse are shown
@@ -214,6 +229,20 @@ def _without_pydantic_plugins() -> None:
         none_found = types.ModuleType(name)
         none_found.get_plugins = tuple  # type: ignore[attr-defined]  # () plugins
         sys.modules[name] = none_found
+
+
+def _on_server(
+    settings: Any, server: str | None, repo: Any, reviews: Any, fail_on: str | None
+) -> Any:
+    """The push's outcomes from the server (``--server`` / ``server.url``); None: review here."""
+    from duckfix.service.remote.client import server_url
+
+    url = server_url(settings, server)
+    if url is None:
+        return None
+    from duckfix.service.remote.review import push_reviews
+
+    return push_reviews(settings, url, repo, reviews, fail_on)
 
 
 def _under_pre_commit(environ: Any) -> bool:

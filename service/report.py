@@ -11,7 +11,7 @@ from typing import Any
 from duckfix.pipelines.bench import BenchResult, CategoryRow, summarize
 from duckfix.store import RunRecord
 
-__all__ = ["write_report"]
+__all__ = ["diff_html", "write_report"]
 
 _OUTCOME_COLOURS = {"correct": "#2e7d32", "plausible": "#f9a825", "not fixed": "#c62828"}
 
@@ -146,7 +146,7 @@ def _note(r: BenchResult) -> str:
     return f"{r.stop_reason} ({hidden_failures(r)})" if r.hidden_failed else r.stop_reason
 
 
-def _diff_html(diff: str) -> str:
+def diff_html(diff: str) -> str:
     """A unified diff as escaped HTML, each line classed as added, removed, hunk or file."""
     lines = []
     for line in diff.rstrip("\n").splitlines():
@@ -186,7 +186,7 @@ def _html(
         f'<tr class="{_outcome(r).replace(" ", "-")}"><td>{e(r.task_id)}</td>'
         f"<td>{e(r.category)}</td><td>{_outcome(r)}</td><td>{r.seconds:.1f}</td>"
         f"<td>{r.candidates}</td><td>{e(_note(r))}"
-        + (f'<pre class="diff">{_diff_html(r.fix)}</pre>' if r.fix else "")
+        + (f'<pre class="diff">{diff_html(r.fix)}</pre>' if r.fix else "")
         + "</td></tr>"
         for r in results
     )

@@ -55,6 +55,11 @@ _RANK = {"error": 0, "warning": 1, "note": 2}
 )
 @click.option("--no-cache", is_flag=True, help="Do not answer model calls from the cache.")
 @click.option(
+    "--server",
+    metavar="URL",
+    help="Review on this duckfix server (default: server.url); the output is the same.",
+)
+@click.option(
     "--explain-conventions",
     is_flag=True,
     help="Print the commit conventions learned from the repository's history, and stop.",
@@ -80,6 +85,7 @@ def review(
     no_cache: bool,
     explain_conventions: bool,
     hls_dataset: Path | None,
+    server: str | None = None,
 ) -> None:
     """Review PATCH files (diffs or patch e-mails, - for stdin), --range A..B, or --staged.
 
@@ -114,6 +120,19 @@ def review(
     # A named repository's own duckfix.toml applies, wherever the command runs from.
     where = repo.expanduser() if repo is not None else None
     settings, _ = state.settings(cwd=where, **{"llm.provider": provider, "review.checks": checks})
+    from duckfix.service.remote.client import server_url
+
+    if (url := server_url(settings, server)) is not None:
+        if staged:
+            raise UsageError(
+                "--staged reads this machine's index; with a server: git diff --cached | "
+                "duckfix review --server URL -"
+            )
+        read = [_read_patch(patch) for patch in patches]
+        code = _review_on_server(state, settings, url, read, rev_range, repo, fmt, output, fail_on)
+        if code:
+            sys.exit(code)
+        return
     git_repo = None
     if rev_range or staged:
         git_repo = inputs.open_repo(repo or Path.cwd())
@@ -136,15 +155,58 @@ def review(
         reviews, settings, git_repo, label, store, no_cache=no_cache, announce=announce_run
     )
     emit(outcomes, fmt, output, label=label, strict=settings.review.strict)
-    if settings.review.strict and (missed := not_run(outcomes)):
+    if settings.review.strict:
+        _say_not_run(outcomes)
+    code = review_exit_code(outcomes, fail_on or settings.review.block_on, settings.review.strict)
+    if code:
+        sys.exit(code)
+
+
+def _say_not_run(outcomes: Sequence[ReviewOutcome]) -> None:
+    """Under review.strict: the checks that could not run, on one line of stderr."""
+    if missed := not_run(outcomes):
         click.echo(
             f"duckfix: {len(missed)} check(s) could not run (review.strict): "
             + "; ".join(f"{m.check} on {m.path}: {m.reason}" for m in missed[:3]),
             err=True,
         )
-    code = review_exit_code(outcomes, fail_on or settings.review.block_on, settings.review.strict)
-    if code:
-        sys.exit(code)
+
+
+def _review_on_server(
+    state: Any,
+    settings: Settings,
+    url: str,
+    read: Sequence[tuple[str, str]],
+    rev_range: str | None,
+    repo: Path | None,
+    fmt: str,
+    output: Path | None,
+    fail_on: str | None,
+) -> int:
+    """``duckfix review --server``: the same review on ``url``, shown as a local run shows it.
+
+    ``--json`` prints the server's document as it came (it is what a local
+    ``--json`` prints); the other formats render the outcomes rebuilt from it.
+    """
+    from duckfix.service.remote.client import ServerClient
+    from duckfix.service.remote.progress import live_view
+    from duckfix.service.remote.review import outcomes_from_json, review_body, run_remote
+
+    sent = review_body(settings, fail_on, texts=read, rev_range=rev_range, repo=repo)
+    with ServerClient.from_settings(settings, url) as client:
+        document, code = run_remote(client, sent.body, live_view(state, fmt == "json", "review"))
+    outcomes = outcomes_from_json(document, sent.reviews)
+    if fmt == "json":
+        text = json.dumps(document, indent=2, ensure_ascii=False)
+        if output:
+            output.write_text(text + "\n", encoding="utf-8")
+        else:
+            click.echo(text)
+    else:
+        emit(outcomes, fmt, output, strict=settings.review.strict)
+    if settings.review.strict:
+        _say_not_run(outcomes)
+    return code
 
 
 def recorded_review(

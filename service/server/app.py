@@ -42,7 +42,7 @@ class Services:
 
 def create_app(settings: Settings, store: Store, *, workers: int | None = None) -> FastAPI:
     """The API over ``store``; ``workers`` job threads (default ``server.workers``; 0: none)."""
-    from duckfix.service.server import routes_health, routes_jobs, routes_submit
+    from duckfix.service.server import routes_health, routes_jobs, routes_submit, web
     from duckfix.service.server.kinds import RESUMABLE, runners
 
     queue = JobQueue(store)
@@ -80,6 +80,7 @@ def create_app(settings: Settings, store: Store, *, workers: int | None = None) 
     app.include_router(routes_health.router)
     app.include_router(routes_submit.router)
     app.include_router(routes_jobs.router)
+    web.install(app)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
