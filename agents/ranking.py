@@ -19,10 +19,15 @@ to get wrong (more operators and operands), and last a digest of its text and
 its neighbours', so the order stays the same wherever the code moves in the
 file.
 
-Value evidence (:mod:`duckfix.agents.values`) does not enter the score: on the
-built-in suite every way of adding it ranked the buggy line lower
-(``python -m tests.perf bench_ranks``). It decides which tied lines get their
-mutants first when the budget cannot cover them all.
+Value evidence (:mod:`duckfix.agents.values`) decides which tied lines get
+their mutants first when the budget cannot cover them all. It enters the score
+only where the output says what went wrong (a golden-output run's first wrong
+line and element, :mod:`duckfix.agents.printed`): there a line keeps
+``1 - VALUE_SHARE`` of its mutation evidence whatever its values, and gains the
+rest in proportion to its value score. On the built-in suite, where the slice
+starts from every ``return``, every way of adding it ranked the buggy line
+lower; on the golden-output suite this way ranked no buggy line lower and moved
+one up (``python -m tests.perf bench_ranks``).
 """
 
 from __future__ import annotations
@@ -34,10 +39,12 @@ from collections.abc import Mapping, Sequence
 
 from duckfix.models import Suspect
 
-__all__ = ["FLOOR", "line_weight", "rank_suspects"]
+__all__ = ["FLOOR", "VALUE_SHARE", "line_weight", "rank_suspects"]
 
 FLOOR = 0.25
 """The share of a line's Ochiai score it keeps with no other evidence for it."""
+VALUE_SHARE = 0.5
+"""The share of a line's mutation evidence that its value evidence decides, when given."""
 
 Key = tuple[str, int]
 _TOKEN = re.compile(
@@ -62,13 +69,15 @@ def rank_suspects(
     *,
     mutation: Mapping[Key, float] | None = None,
     notes: Mapping[Key, str] | None = None,
+    values: Mapping[Key, float] | None = None,
 ) -> list[Suspect]:
     """``spectrum``'s suspects re-scored with the mutation evidence, best first.
 
     ``spectrum`` holds each line's Ochiai score in ``score``; ``mutation`` maps
-    (path, line) to scores in [0, 1]; ``notes`` adds to a line's reason.
-    Without mutation evidence the scores stay Ochiai's and only the order of
-    ties changes.
+    (path, line) to scores in [0, 1]; ``notes`` adds to a line's reason;
+    ``values``, value scores in [0, 1] that weigh the mutation evidence (module
+    docstring). Without mutation evidence the scores stay Ochiai's and only the
+    order of ties changes.
     """
     mutation = mutation or {}
     notes = notes or {}
@@ -86,6 +95,8 @@ def rank_suspects(
     for s in spectrum:
         key = (s.path, s.line)
         mutated = mutation.get(key, neutral)
+        if values is not None:
+            mutated *= 1 - VALUE_SHARE + VALUE_SHARE * values.get(key, 0.0)
         score = s.score * (FLOOR + (1 - FLOOR) * mutated) if evidence_given else s.score
         text = text_of(s)
         order = (

@@ -92,7 +92,15 @@ def find_suspects(
             task, program, chosen, baseline, scaled_to(options, baseline), workers, stop=stop
         )
         scores = line_scores(mutants)
-        return rank_suspects(ranked, program, mutation=scores, notes=_notes(mutants, baseline))
+        # Value evidence weighs in where the output says which element went wrong.
+        told = any(o.first_difference is not None for o in baseline.failed)
+        return rank_suspects(
+            ranked,
+            program,
+            mutation=scores,
+            notes=_notes(mutants, baseline),
+            values=values if told else None,
+        )
 
     found = localize(
         task, program, options, top=top, baseline=baseline, deadline=deadline, rerank=rerank

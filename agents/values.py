@@ -31,6 +31,7 @@ from typing import Any
 
 from duckfix import judge
 from duckfix.agents.localizer import program_files
+from duckfix.agents.printed import Root, printed_roots
 from duckfix.agents.regions import around
 from duckfix.deadline import Deadline
 from duckfix.harness import cases
@@ -79,7 +80,8 @@ def value_scores(
             return {}
         return python_slice(regions, roots, ran)
     files = [p for p in program_files(task, program) if p in program]
-    return c_slice(program, files, task.entry_point, ran)
+    printed = printed_roots(program, files, ran, traced, baseline)
+    return c_slice(program, files, task.entry_point, ran, printed or None)
 
 
 # ----- Python -----
@@ -237,12 +239,21 @@ _C_WORDS = frozenset({
 
 
 def c_slice(
-    program: Mapping[str, str], files: Sequence[str], entry: str, ran: set[Key]
+    program: Mapping[str, str],
+    files: Sequence[str],
+    entry: str,
+    ran: set[Key],
+    printed: Mapping[Key, Root] | None = None,
 ) -> dict[Key, float]:
-    """Scores of the lines the entry point's outputs depend on, among ``ran``."""
-    outputs = _outputs(program, files, entry)
+    """Scores of the lines the entry point's outputs depend on, among ``ran``.
+
+    ``printed`` (a golden-output run's wrong line, :mod:`duckfix.agents.printed`)
+    names the lines that printed it, and the names their wrong value came from,
+    in place of the entry point's output parameters.
+    """
+    outputs = set() if printed else _outputs(program, files, entry)
     graph: dict[Key, set[Key]] = {}
-    roots: set[Key] = set()
+    roots: set[Key] = set(printed or ())
     for path in files:
         lines = program[path].split("\n")
         here = {line for p, line in ran if p == path}
@@ -258,7 +269,8 @@ def c_slice(
                 writers.setdefault(name, set()).add(number)
         blocks = _c_conditions(lines, here)
         for number in here:
-            deps = {w for name in reads[number] for w in writers.get(name, ())}
+            read = (printed or {}).get((path, number)) or reads[number]
+            deps = {w for name in read for w in writers.get(name, ())}
             deps |= blocks.get(number, set())
             graph[(path, number)] = {(path, d) for d in deps if d != number}
     return _walk(graph, roots)

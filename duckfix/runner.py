@@ -96,6 +96,11 @@ class RunOptions:
     """Where C / HLS builds keep precompiled headers and bench objects
     (``duckfix.cbuild_cache``): ``"default"`` is ``<duckfix home>/cache/cbuild``;
     None builds everything from scratch every time."""
+    debug_info: Literal["lines", "full"] = "lines"
+    """Debug information in C / HLS builds: ``"lines"`` (``-g1``) gives sanitizer
+    reports their functions, files and lines; ``"full"`` (``-g``) adds the types and
+    variables a debugger needs, which for the ``ap_int`` templates costs two thirds
+    of a kernel's compile (``python -m tests.perf bench_validate``). Code is the same."""
 
 
 # A version that loops forever would cost the full per-test timeout on every
@@ -466,10 +471,11 @@ def _c_spec(
     for folder in sorted({str(PurePosixPath(p).parent) for p in tests.benches}):
         include += ["-I", folder]
     sanitize = task.build.sanitizer_flags()
-    build = ["-g", "-O1", "-fno-omit-frame-pointer", *sanitize]
+    debug = "-g" if options.debug_info == "full" else "-g1"
+    build = [debug, "-O1", "-fno-omit-frame-pointer", *sanitize]
     coverage: list[str] = []
     if trace is not None:
-        build = ["-g", "-O0", "--coverage", *sanitize]
+        build = [debug, "-O0", "--coverage", *sanitize]
         coverage = [p for p in trace.files if p in layout]
     # The ap_int headers shift negative values left (defined since C++20,
     # and what the hardware does); UBSan's shift-base check would flag them.

@@ -423,8 +423,9 @@ def test_a_define_the_headers_read_or_a_shadowing_file_means_no_pch(
     assert cache is not None
     hls = str(hls_include())
     # The runner's C++ flags for this task, so the PCH of the warm cache is the one found.
-    flags = ["-std=gnu++17", "-g", "-O1", "-fno-omit-frame-pointer", "-fsanitize=address,undefined",
-             "-fno-sanitize=shift-base", "-Wno-unknown-pragmas", "-Wno-unused-label",
+    flags = ["-std=gnu++17", "-g1", "-O1", "-fno-omit-frame-pointer",
+             "-fsanitize=address,undefined", "-fno-sanitize=shift-base", "-Wno-unknown-pragmas",
+             "-Wno-unused-label",
              "-I", ".", "-I", "_duckfix", "-isystem", hls, "-I", "tests/visible"]  # fmt: skip
     files = {**task.buggy, **task.visible.benches}
     assert cache.pch(files, "mac.cpp", "g++", flags, hls, 60) is not None

@@ -28,7 +28,7 @@ from duckfix.runner import RunOptions, hls_include, run_tests
 
 TASKS = ("fir", "matmul")
 REPS = 5
-FLAGS = ["-std=gnu++17", "-g", "-O1", "-fno-omit-frame-pointer", "-fsanitize=address,undefined",
+FLAGS = ["-std=gnu++17", "-g1", "-O1", "-fno-omit-frame-pointer", "-fsanitize=address,undefined",
          "-fno-sanitize=shift-base", "-Wno-unknown-pragmas", "-Wno-unused-label"]  # fmt: skip
 
 

@@ -7,13 +7,15 @@ baseline, measured in this same run. The same spectrum is then ranked with its
 ties broken by the lines' content instead of their order, and finally the way
 ``duckfix debug`` ranks (:func:`duckfix.agents.suspects.find_suspects`:
 mutants of the lines the failing tests ran, chosen with the value evidence's
-help, weighed with Ochiai). A task counts at rank k when one of its buggy
+help, weighed with Ochiai; "mutants only" is that ranking without the value
+evidence, which weighs in where a golden-output run says which element of its
+output went wrong). A task counts at rank k when one of its buggy
 lines (lines the reference fix changes or deletes; for a pure insertion, the
 lines either side of it) is among the first k suspects. Printed per suite:
 top-1 / 3 / 5 / 10 counts with their ratio to the baseline's, the mean rank of
 the tasks found, mutants run, and time.
 
-Suites: ``builtin``, ``hls`` and ``golden`` by default; ``DUCKFIX_RANK_SUITES``
+Suites: ``builtin``, ``hls`` and ``golden-c`` by default; ``DUCKFIX_RANK_SUITES``
 names others (a comma-separated list of anything ``duckfix bench`` takes, a
 folder built by ``duckfix dataset build`` too).
 """
@@ -26,6 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from duckfix.agents.localizer import localize
+from duckfix.agents.mbfl import line_scores
 from duckfix.agents.ranking import rank_suspects
 from duckfix.agents.suspects import find_suspects
 from duckfix.datasets.suites import load_suite
@@ -36,7 +39,7 @@ from duckfix.runner import RunOptions, run_tests
 
 from tests.perf.bench_localizer import buggy_lines
 
-WAYS = ("before", "content ties", "after")
+WAYS = ("before", "content ties", "mutants only", "after")
 TOPS = (1, 3, 5, 10)
 WORKERS = 2
 
@@ -61,6 +64,7 @@ def task_ranks(task: Task, options: RunOptions) -> tuple[dict[str, int | None], 
     orders: dict[str, list[Suspect]] = {
         "before": _old_order(captured),
         "content ties": rank_suspects(captured, task.buggy),
+        "mutants only": rank_suspects(captured, task.buggy, mutation=line_scores(found.mutants)),
         "after": found.localization.suspects,
     }
     truth = buggy_lines(task)
@@ -116,7 +120,7 @@ def _within(ranks: Sequence[int | None], k: int) -> int:
 
 
 def main() -> None:
-    names = os.environ.get("DUCKFIX_RANK_SUITES", "builtin,hls,golden").split(",")
+    names = os.environ.get("DUCKFIX_RANK_SUITES", "builtin,hls,golden-c").split(",")
     for name in (n.strip() for n in names if n.strip()):
         suite(name)
 
