@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from duckfix.budgets import MAX_CANDIDATES, MAX_SECONDS
-from duckfix.service.params import SECONDS
+from duckfix.service.params import SECONDS, executor_options
 
 __all__ = ["bench"]
 
@@ -90,6 +90,7 @@ _add_review()
     type=click.FloatRange(min=0, max=100),
     help="Exit 1 when fewer than this percentage of the tasks are correct (for CI).",
 )
+@executor_options
 @click.pass_obj
 def run_cmd(
     state: Any,
@@ -107,6 +108,8 @@ def run_cmd(
     as_json: bool,
     by: str,
     fail_under: float | None,
+    executor: str | None,
+    ray_address: str | None,
 ) -> None:
     """Debug every task of SUITE (builtin, quixbugs:PATH, or a folder of tasks).
 
@@ -136,14 +139,19 @@ def run_cmd(
     from duckfix.service.jobs import (
         announce_run,
         ends_on_error,
+        executor_for,
+        executor_settings,
         max_file_bytes,
         model_client,
+        model_recipe,
         only_tasks,
         run_options,
     )
     from duckfix.store import open_store
 
-    settings, _ = state.settings(jobs=jobs, **{"llm.provider": provider})
+    settings, _ = state.settings(
+        jobs=jobs, **{"llm.provider": provider}, **executor_settings(executor, ray_address)
+    )
     store = open_store(settings.database)
     done: dict[str, BenchResult] = {}
     if resume_id is not None:
@@ -188,7 +196,9 @@ def run_cmd(
         results_file = out / "results.jsonl"
         (out / "run.json").write_text(json.dumps({"run_id": run_id, "suite": suite}, indent=2))
         lock = threading.Lock()
-        workers = max(1, (os.cpu_count() or 1) // jobs)
+        # On Ray each task gets one CPU of its own (declared), so it validates one at a time.
+        remote = settings.executor == "ray"
+        workers = 1 if remote else max(1, (os.cpu_count() or 1) // jobs)
         debug_context = DebugContext(
             options=options,
             max_candidates=max_candidates,
@@ -211,8 +221,12 @@ def run_cmd(
                         fh.write(result.model_dump_json() + "\n")
                 view.landed(result)
 
-            context = BenchContext(debug=debug_context, record=keep, started=view.started)
-            new = run_bench(tasks, context, jobs, list(done))
+            with executor_for(settings) as where:
+                context = BenchContext(
+                    debug=debug_context, record=keep, started=view.started, executor=where,
+                    model=model_recipe(settings, run_id, no_cache) if remote else None,
+                )  # fmt: skip
+                new = run_bench(tasks, context, jobs, list(done))
     results = {**done, **new}
     ordered = [results[t.id] for t in tasks if t.id in results]
     share = share_correct(ordered)
