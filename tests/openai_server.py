@@ -4,7 +4,8 @@ A real HTTP server, not a mock: Ray workers are other processes, and the
 throughput benchmark must see the sockets, the threads and the waits a real
 endpoint costs. Each ``POST /v1/chat/completions`` is answered after
 ``latency`` seconds with the canned reply for the agent that asked (read off
-its system prompt), and counted; ``peak`` is the most requests it held at once.
+its system prompt), and counted; ``peak`` is the most requests it held at once,
+``first`` and ``last`` when it began and stopped being asked.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ class CannedServer(ThreadingHTTPServer):
         self.requests = 0
         self.in_flight = 0
         self.peak = 0
+        self.first: float | None = None
+        """When the first request arrived (``time.monotonic``)."""
+        self.last = 0.0
+        """When the last answer was sent."""
         self.lock = threading.Lock()
 
     @property
@@ -64,6 +69,8 @@ class _Handler(BaseHTTPRequestHandler):
         with server.lock:
             server.requests += 1
             server.in_flight += 1
+            if server.first is None:
+                server.first = time.monotonic()
             server.peak = max(server.peak, server.in_flight)
         try:
             time.sleep(server.latency)
@@ -88,6 +95,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+        with server.lock:
+            server.last = time.monotonic()
 
 
 @contextmanager
