@@ -329,6 +329,11 @@ class Settings(BaseModel):
     """Any SQLAlchemy URL; by default a SQLite file in ``home``."""
     jobs: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0)
     """How many sandboxed runs go at once."""
+    executor: Literal["local", "ray"] = "local"
+    """Where bench tasks, dataset mutants and dataset reviews run: threads here, or Ray tasks
+    (the ``ray`` extra) on the cluster at ``ray_address`` or a local one started per run."""
+    ray_address: str | None = None
+    """A running Ray cluster (``ray://host:10001``, ``host:6379`` or ``auto``)."""
     case_timeout: float = Field(2.0, gt=0)
     """Seconds one test case may take before it counts as a timeout."""
     hls_include: str | None = None

@@ -18,6 +18,7 @@ converted at the boundary (``raise TaskError(...) from exc``).
     │       └── ServerUnavailable   it could not be reached, or did not answer in time
     └── JobError                exit 1: the input was fine, the job could not finish
         ├── SandboxError        the sandbox could not start or supervise a run
+        ├── ExecutorError       the batch executor (a Ray cluster) could not start or lost a task
         ├── StoreError          the database could not be opened or migrated
         ├── CheckNotRun         a review check could not run on a file (coverage, not a finding)
         ├── JobStopped          a server job was cancelled, or its worker lost it: stop now
@@ -39,6 +40,7 @@ __all__ = [
     "CheckNotRun",
     "ConfigError",
     "DuckfixError",
+    "ExecutorError",
     "JobError",
     "JobStopped",
     "LLMError",
@@ -124,6 +126,10 @@ class JobError(DuckfixError):
 
 class SandboxError(JobError):
     """The sandbox could not set up, start or supervise a run."""
+
+
+class ExecutorError(JobError):
+    """The batch executor could not start (a Ray cluster to reach or boot) or lost a task."""
 
 
 class StoreError(JobError):

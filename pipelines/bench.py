@@ -4,10 +4,15 @@ plan (skip tasks a resumed run already has) → one ``Send`` per task (debug, th
 judge; each result is recorded the moment it lands) → summarize. A patch that
 passes the visible tests is *plausible*; one that also passes the hidden tests
 is *correct*.
+
+With a remote executor (Ray) each ``Send`` hands its task to the cluster and
+waits for the result: the graph, the recording and the resume stay here, the
+debugging runs on a worker with a model client of its own (``model``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import time
 import traceback
@@ -20,9 +25,11 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 from pydantic import BaseModel
 
+from duckfix.executor import Executor, Needs
 from duckfix.models import Task
 from duckfix.pipelines.debug.context import DebugContext
 from duckfix.pipelines.debug.graph import debug_task
+from duckfix.remote_model import ModelRecipe
 from duckfix.runner import run_tests
 
 __all__ = [
@@ -31,6 +38,7 @@ __all__ = [
     "CategoryRow",
     "bench_task",
     "build_graph",
+    "remote_bench_task",
     "run_bench",
     "summarize",
 ]
@@ -86,6 +94,12 @@ class BenchContext:
     """Called with each result as soon as it lands (store, results.jsonl, progress)."""
     started: Callable[[Task], None] | None = None
     """Called as each task begins (the live view names the running tasks)."""
+    executor: Executor | None = None
+    """Where each task is debugged: here (None, or ``local``) or a Ray worker."""
+    model: ModelRecipe | None = None
+    """How a remote worker builds the run's model client (``debug.llm`` stays here)."""
+    needs: Needs = field(default_factory=Needs)
+    """What one task takes on a remote worker."""
 
 
 def _merge(left: dict[str, BenchResult], right: dict[str, BenchResult]) -> dict[str, BenchResult]:
@@ -182,10 +196,25 @@ def _plan(state: BenchState) -> list[Send]:
 def _run_task(state: TaskInput, runtime: Runtime[BenchContext]) -> dict[str, Any]:
     if runtime.context.started is not None:
         runtime.context.started(state.task)
-    result = bench_task(state.task, runtime.context.debug)
+    result = _debug_where(state.task, runtime.context)
     if runtime.context.record is not None:
         runtime.context.record(result)
     return {"results": {result.task_id: result}}
+
+
+def _debug_where(task: Task, context: BenchContext) -> BenchResult:
+    executor = context.executor
+    if executor is None or not executor.remote:
+        return bench_task(task, context.debug)
+    offline = dataclasses.replace(context.debug, llm=None)  # a client does not pickle
+    return executor.call(remote_bench_task, task, offline, context.model, needs=context.needs)
+
+
+def remote_bench_task(task: Task, context: DebugContext, model: ModelRecipe | None) -> BenchResult:
+    """:func:`bench_task` on a worker, with the run's model client built there."""
+    if model is not None:
+        context = dataclasses.replace(context, llm=model.client())
+    return bench_task(task, context)
 
 
 def build_graph() -> Any:

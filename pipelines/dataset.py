@@ -24,9 +24,11 @@ from duckfix.datasets.builder.build import (
 from duckfix.datasets.builder.categories import category
 from duckfix.datasets.builder.mutants import Mutant
 from duckfix.diff import parse_diff
+from duckfix.executor import Executor
 from duckfix.llm import LLMClient
 from duckfix.models import Task
 from duckfix.patches import FileContext
+from duckfix.remote_model import ModelRecipe
 from duckfix.runner import RunOptions
 
 __all__ = ["build", "detector", "proposer"]
@@ -54,11 +56,16 @@ def detector(language: str) -> Detect:
     return detect
 
 
-def proposer(client: LLMClient, count: int) -> Propose:
-    """A ``propose`` hook asking the model for ``count`` bugs per program."""
+def proposer(model: LLMClient | ModelRecipe, count: int) -> Propose:
+    """A ``propose`` hook asking the model for ``count`` bugs per program.
+
+    Given a recipe rather than a client, the hook builds the client where it
+    runs (a Ray worker), so that it pickles.
+    """
 
     def propose(task: Task, text: str, wanted: Sequence[str]) -> list[Mutant]:
         meanings = {name: category(name).meaning for name in wanted}
+        client = model.client() if isinstance(model, ModelRecipe) else model
         bugs = propose_bugs(client, text, task.program, task.language, meanings, count)
         return [
             Mutant(
@@ -84,12 +91,16 @@ def build(
     options: RunOptions,
     *,
     jobs: int = 1,
-    client: LLMClient | None = None,
+    client: LLMClient | ModelRecipe | None = None,
     llm_per_program: int = 0,
     on_program: Callable[[ProgramResult], None] | None = None,
     force: bool = False,
+    executor: Executor | None = None,
 ) -> Summary:
-    """Build the dataset, with the review checks' verdict on each pair and the model's bugs."""
+    """Build the dataset, with the review checks' verdict on each pair and the model's bugs.
+
+    ``client``: a recipe for it when ``executor`` is remote.
+    """
     propose = proposer(client, llm_per_program) if client and llm_per_program else None
     return build_dataset(
         tasks,
@@ -100,4 +111,5 @@ def build(
         detect=detector(spec.language),
         on_program=on_program,
         force=force,
+        executor=executor,
     )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from duckfix.budgets import MAX_CANDIDATES, MAX_SECONDS
-from duckfix.service.params import SECONDS
+from duckfix.service.params import SECONDS, executor_options
 
 if TYPE_CHECKING:
     from duckfix.config import Settings
@@ -99,6 +99,7 @@ _add_review()
     type=click.FloatRange(min=0, max=100),
     help="Exit 1 when fewer than this percentage of the tasks are correct (for CI).",
 )
+@executor_options
 @click.pass_obj
 def run_cmd(
     state: Any,
@@ -116,6 +117,8 @@ def run_cmd(
     as_json: bool,
     by: str,
     fail_under: float | None,
+    executor: str | None,
+    ray_address: str | None,
 ) -> None:
     """Debug every task of SUITE (builtin, quixbugs:PATH, or a folder of tasks).
 
@@ -132,10 +135,12 @@ def run_cmd(
     """
     from duckfix.service.bench_view import BenchProgress, print_by_task, print_summary
     from duckfix.service.consoles import console
-    from duckfix.service.jobs import announce_run
+    from duckfix.service.jobs import announce_run, executor_settings
     from duckfix.store import open_store
 
-    settings, _ = state.settings(jobs=jobs, **{"llm.provider": provider})
+    settings, _ = state.settings(
+        jobs=jobs, **{"llm.provider": provider}, **executor_settings(executor, ray_address)
+    )
     store = open_store(settings.database)
     err = console(stderr=True)
     shown = contextlib.ExitStack()
@@ -238,8 +243,10 @@ def recorded_bench(
     from duckfix.service.bench_view import share_correct
     from duckfix.service.jobs import (
         ends_on_error,
+        executor_for,
         max_file_bytes,
         model_client,
+        model_recipe,
         only_tasks,
         run_options,
     )
@@ -290,7 +297,9 @@ def recorded_bench(
         results_file = out / "results.jsonl"
         (out / "run.json").write_text(json.dumps({"run_id": run_id, "suite": suite}, indent=2))
         lock = threading.Lock()
-        workers = max(1, (os.cpu_count() or 1) // jobs)
+        # On Ray each task gets one CPU of its own (declared), so it validates one at a time.
+        remote = settings.executor == "ray"
+        workers = 1 if remote else max(1, (os.cpu_count() or 1) // jobs)
         debug_context = DebugContext(
             options=options,
             max_candidates=max_candidates,
@@ -312,8 +321,12 @@ def recorded_bench(
             if hooks.landed is not None:
                 hooks.landed(result)
 
-        context = BenchContext(debug=debug_context, record=keep, started=hooks.started)
-        new = run_bench(tasks, context, jobs, list(done))
+        with executor_for(settings) as where:
+            context = BenchContext(
+                debug=debug_context, record=keep, started=hooks.started, executor=where,
+                model=model_recipe(settings, run_id, plan.no_cache) if remote else None,
+            )  # fmt: skip
+            new = run_bench(tasks, context, jobs, list(done))
     results = {**done, **new}
     ordered = [results[t.id] for t in tasks if t.id in results]
     share = share_correct(ordered)

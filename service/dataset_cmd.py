@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from duckfix.service.params import executor_options
+
 __all__ = ["dataset"]
 
 
@@ -61,6 +63,7 @@ def dataset() -> None:
 @click.option("--provider", help="LLM provider for --llm: none, openai or local.")
 @click.option("--no-cache", is_flag=True, help="Do not answer model requests from the cache.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@executor_options
 @click.pass_obj
 def build_cmd(
     state: Any,
@@ -76,6 +79,8 @@ def build_cmd(
     provider: str | None,
     no_cache: bool,
     as_json: bool,
+    executor: str | None,
+    ray_address: str | None,
 ) -> None:
     """Inject bugs into the reference programs of a suite and keep the real ones.
 
@@ -84,6 +89,8 @@ def build_cmd(
     Writes OUT/<id>/ task folders that `duckfix bench OUT` runs, OUT/pairs.jsonl
     and OUT/summary.json. The same seed gives the same dataset.
     """
+    import functools
+
     from rich.console import Console
 
     from duckfix.datasets.builder.build import BuildSpec, ProgramResult
@@ -94,14 +101,19 @@ def build_cmd(
     from duckfix.service.jobs import (
         announce_run,
         ends_on_error,
+        executor_for,
+        executor_settings,
         max_file_bytes,
         model_client,
+        model_recipe,
         only_tasks,
         run_options,
     )
     from duckfix.store import open_store
 
-    settings, _ = state.settings(**{"llm.provider": provider})
+    settings, _ = state.settings(
+        **{"llm.provider": provider}, **executor_settings(executor, ray_address)
+    )
     options = run_options(settings)
     loaded = load_suite(suite, options, max_bytes=max_file_bytes(settings))
     tasks = only_tasks(sorted(loaded, key=lambda t: t.id), only, suite)
@@ -151,8 +163,11 @@ def build_cmd(
             soft_wrap=True,
         )
 
-    with ends_on_error(store, run_id):
-        client = model_client(settings, store, run_id, no_cache) if llm_per_program else None
+    with ends_on_error(store, run_id), executor_for(settings) as where:
+        client: Any = None
+        if llm_per_program:
+            make = model_recipe if where.remote else functools.partial(model_client, store=store)
+            client = make(settings, run_id=run_id, no_cache=no_cache)
         summary = build(
             tasks,
             spec,
@@ -162,6 +177,7 @@ def build_cmd(
             llm_per_program=llm_per_program,
             on_program=progress,
             force=force,
+            executor=where,
         )
     store.finish_run(run_id, "ok")
     if as_json:

@@ -9,17 +9,22 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
     from duckfix.config import Settings
+    from duckfix.executor import Executor
     from duckfix.llm import LLMClient
     from duckfix.models import Task
+    from duckfix.remote_model import ModelRecipe
     from duckfix.runner import RunOptions
     from duckfix.store import Store
 
 __all__ = [
     "announce_run",
     "ends_on_error",
+    "executor_for",
+    "executor_settings",
     "failure_reason",
     "max_file_bytes",
     "model_client",
+    "model_recipe",
     "only_tasks",
     "run_options",
 ]
@@ -62,6 +67,17 @@ def model_client(settings: Settings, store: Store, run_id: str, no_cache: bool) 
     from duckfix.llm import make_client
 
     return make_client(settings.llm, store=store, run_id=run_id, read_cache=not no_cache)
+
+
+def model_recipe(settings: Settings, run_id: str, no_cache: bool) -> ModelRecipe | None:
+    """How a remote worker builds the run's model client, or None when the provider is ``none``."""
+    if settings.llm.provider == "none":
+        return None
+    from duckfix.remote_model import ModelRecipe
+
+    return ModelRecipe(
+        llm=settings.llm, database=settings.database, run_id=run_id, read_cache=not no_cache
+    )
 
 
 def only_tasks(tasks: Sequence[Task], only: Sequence[str], suite: str) -> list[Task]:
@@ -122,3 +138,22 @@ def ends_on_error(store: Store, run_id: str, resume: str | None = None) -> Itera
     except Exception as exc:
         store.finish_run(run_id, "failed", failure_reason(exc))
         raise
+
+
+def executor_settings(executor: str | None, ray_address: str | None) -> dict[str, str | None]:
+    """The settings ``--executor`` / ``--ray-address`` override (an address means ``ray``)."""
+    if ray_address is not None and executor is None:
+        executor = "ray"
+    return {"executor": executor, "ray_address": ray_address}
+
+
+@contextlib.contextmanager
+def executor_for(settings: Settings) -> Iterator[Executor]:
+    """The executor the settings name, for one job; a local Ray it started is stopped after."""
+    from duckfix.executor import make_executor
+
+    executor = make_executor(settings.executor, settings.ray_address, cpus=settings.jobs)
+    try:
+        yield executor
+    finally:
+        executor.close()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
-__all__ = ["SECONDS", "FiniteFloat"]
+__all__ = ["SECONDS", "FiniteFloat", "executor_options"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class FiniteFloat(click.FloatRange):
@@ -27,3 +30,17 @@ class FiniteFloat(click.FloatRange):
 
 SECONDS = FiniteFloat(min=0, min_open=True)
 """A duration in seconds: finite and above zero."""
+
+
+def executor_options(command: F) -> F:
+    """``--executor`` and ``--ray-address``: where a batch command's items run."""
+    command = click.option(
+        "--ray-address",
+        metavar="ADDRESS",
+        help="Run on this Ray cluster (implies --executor ray; default: the ray_address setting).",
+    )(command)
+    return click.option(
+        "--executor",
+        type=click.Choice(["local", "ray"]),
+        help="Threads here, or Ray tasks (the ray extra; default: the executor setting).",
+    )(command)

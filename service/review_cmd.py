@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from duckfix.service.params import executor_options
+
 if TYPE_CHECKING:
     from duckfix.config import Settings
     from duckfix.patches import Review
@@ -69,6 +71,7 @@ _RANK = {"error": 0, "warning": 1, "note": 2}
     type=click.Path(path_type=Path),
     help="Measure instead: which bugs of a Chrysalis HLS_Bug_Dataset folder the checks flag.",
 )
+@executor_options
 @click.pass_obj
 def review(
     state: Any,
@@ -85,6 +88,8 @@ def review(
     no_cache: bool,
     explain_conventions: bool,
     hls_dataset: Path | None,
+    executor: str | None,
+    ray_address: str | None,
     server: str | None = None,
 ) -> None:
     """Review PATCH files (diffs or patch e-mails, - for stdin), --range A..B, or --staged.
@@ -107,8 +112,10 @@ def review(
     if hls_dataset is not None:
         if patches or rev_range or staged:
             raise UsageError("--hls-dataset is reviewed on its own: drop PATCH, --range, --staged")
-        _measure_hls_dataset(state, hls_dataset, fmt, output, checks)
+        _measure_hls_dataset(state, hls_dataset, fmt, output, checks, (executor, ray_address))
         return
+    if executor or ray_address:
+        raise UsageError("--executor and --ray-address go with --hls-dataset")
     if explain_conventions:
         _explain_conventions(state, repo, rev_range)
         return
@@ -309,20 +316,26 @@ def _read_patch(patch: str) -> tuple[str, str]:
 
 
 def _measure_hls_dataset(
-    state: Any, path: Path, fmt: str, output: Path | None, checks: str | None
+    state: Any,
+    path: Path,
+    fmt: str,
+    output: Path | None,
+    checks: str | None,
+    where: tuple[str | None, str | None],
 ) -> None:
     """Review each bug of a Chrysalis dataset with the rule checks; print counts per category."""
     from duckfix.datasets.chrysalis import load_chrysalis
     from duckfix.errors import UsageError
     from duckfix.pipelines.review.hls_dataset import dataset_checks, measure, render_table
-    from duckfix.service.jobs import max_file_bytes
+    from duckfix.service.jobs import executor_for, executor_settings, max_file_bytes
 
     if fmt not in ("terminal", "json"):
         raise UsageError(f"--hls-dataset reports as terminal or json, not {fmt}")
-    settings, _ = state.settings(**{"review.checks": checks})
+    settings, _ = state.settings(**{"review.checks": checks}, **executor_settings(*where))
     dataset = load_chrysalis(path.expanduser(), max_bytes=max_file_bytes(settings))
     names = dataset_checks(settings.review, chosen=checks is not None)
-    report = measure(dataset, settings.review, names, jobs=settings.jobs)
+    with executor_for(settings) as executor:
+        report = measure(dataset, settings.review, names, jobs=settings.jobs, executor=executor)
     if fmt == "json":
         text = report.model_dump_json(indent=2)
         if output:

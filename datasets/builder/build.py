@@ -12,13 +12,13 @@ were rejected. The same seed gives the same dataset.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
 
@@ -33,6 +33,7 @@ from duckfix.datasets.builder.validate import (
     validate_pragma,
 )
 from duckfix.errors import UsageError
+from duckfix.executor import Executor, LocalExecutor
 from duckfix.models import Patch, Task, TestSet
 from duckfix.runner import RunOptions, run_tests, scaled_to
 
@@ -161,20 +162,25 @@ def build_dataset(
     detect: Detect | None = None,
     on_program: Callable[[ProgramResult], None] | None = None,
     force: bool = False,
+    executor: Executor | None = None,
 ) -> Summary:
-    """Build the dataset ``spec`` asks for from ``tasks``; write it under ``spec.out``."""
+    """Build the dataset ``spec`` asks for from ``tasks``; write it under ``spec.out``.
+
+    Programs go to ``executor`` (threads here by default), ``jobs`` at once;
+    ``on_program`` hears of each here, as it lands. With a remote executor
+    ``propose`` and ``detect`` must pickle.
+    """
     _prepare(spec.out, force)
     started = time.monotonic()
-    results: list[ProgramResult] = []
-
-    def one(task: Task) -> ProgramResult:
-        result = _build_program(task, spec, options, propose, detect)
+    one = functools.partial(
+        _build_program, spec=spec, options=options, propose=propose, detect=detect
+    )
+    landed: dict[str, ProgramResult] = {}
+    for result in (executor or LocalExecutor()).map_unordered(one, tasks, jobs):
+        landed[result.task_id] = result
         if on_program is not None:
             on_program(result)
-        return result
-
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        results = list(pool.map(one, tasks))
+    results = [landed[t.id] for t in tasks]  # the summary does not depend on who finished first
     seconds = time.monotonic() - started
     pairs = sorted((p for r in results for p in r.pairs), key=lambda p: p.id)
     for pair, task in _with_tasks(pairs, tasks):
@@ -229,6 +235,7 @@ def _prepare(out: Path, force: bool) -> None:
 
 def _build_program(
     task: Task,
+    *,
     spec: BuildSpec,
     options: RunOptions,
     propose: Propose | None,

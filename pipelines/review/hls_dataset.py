@@ -20,11 +20,11 @@ Rendering is here too: a rich table for a terminal, and the report as JSON.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import time
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -34,6 +34,7 @@ from duckfix.coverage import CheckRun
 from duckfix.datasets.builder.categories import CATEGORIES
 from duckfix.datasets.chrysalis import ChrysalisBug, ChrysalisDataset, LineRange
 from duckfix.diff import parse_diff
+from duckfix.executor import Executor, LocalExecutor, Needs
 from duckfix.models import Finding
 from duckfix.patches import FileContext, Review
 from duckfix.pipelines.review.context import enclosing_functions
@@ -229,20 +230,40 @@ def _on_line(line: int, changed: LineRange, faulty: list[str]) -> bool:
     return pragma(line) or any(pragma(n) for n in range(changed.start, changed.end + 1))
 
 
+_PER_TASK = 64
+"""Bugs per remote task at most: a bug takes milliseconds, a Ray task's round trip about one."""
+
+
+def _review_bugs(
+    bugs: Sequence[tuple[int, ChrysalisBug]], settings: ReviewSettings, names: Sequence[str]
+) -> list[tuple[int, BugResult]]:
+    return [(i, review_bug(bug, settings, names)) for i, bug in bugs]
+
+
 def measure(
     dataset: ChrysalisDataset,
     settings: ReviewSettings,
     names: Sequence[str] | None = None,
     jobs: int = 2,
+    executor: Executor | None = None,
 ) -> DatasetReport:
     """Review every bug of ``dataset`` (``jobs`` at once) and count the results per category.
 
     ``names``: the file checks to run (default: :func:`dataset_checks`).
+    ``executor``: where the reviews run (threads here by default); a remote one
+    gets the bugs in batches, and needs each design's folder at the same path.
     """
     started = time.monotonic()
     checks = list(names) if names is not None else dataset_checks(settings)
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        results = list(pool.map(lambda b: review_bug(b, settings, checks), dataset.bugs))
+    executor = executor or LocalExecutor()
+    numbered = list(enumerate(dataset.bugs))
+    size = 1
+    if executor.remote:  # a few batches per worker, so results still stream and balance
+        size = max(1, min(_PER_TASK, len(numbered) // (4 * max(1, jobs))))
+    batches = [numbered[i : i + size] for i in range(0, len(numbered), size)]
+    review = functools.partial(_review_bugs, settings=settings, names=checks)
+    landed = [r for batch in executor.map_unordered(review, batches, jobs, Needs()) for r in batch]
+    results = [result for _, result in sorted(landed, key=lambda pair: pair[0])]
     rows: dict[str, CategoryRow] = {}
     total = CategoryRow(category="total", kind="")
     unchecked: Counter[str] = Counter()

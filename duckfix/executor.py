@@ -1,0 +1,220 @@
+"""Where batch work runs: threads of this process (``local``) or Ray tasks (``ray``).
+
+``bench``, ``dataset build`` and ``review --hls-dataset`` fan their items out
+through an :class:`Executor`. ``local`` is what they always did: a thread pool
+of ``jobs`` threads, each item's heavy work in sandboxed child processes.
+``ray`` turns each item into a Ray task that declares the CPUs and memory it
+needs (:class:`Needs`); Ray places it on a worker process of the cluster, where
+the sandbox runs exactly as here (a Ray worker runs as the driver's user, so a
+root driver gets namespaces and unprivileged uids on every node it starts).
+Results come back as they land, in completion order, so the caller writes each
+to the store at once and a run that loses its driver resumes by run id.
+
+Without an address a local Ray is started with ``jobs`` CPUs, its temp and log
+folders in a temp folder of its own, and both are stopped and removed on close.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, TypeVar
+
+from duckfix.errors import ExecutorError, UsageError
+
+__all__ = [
+    "Executor",
+    "ExecutorName",
+    "LocalExecutor",
+    "Needs",
+    "RayExecutor",
+    "make_executor",
+]
+
+ExecutorName = Literal["local", "ray"]
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What one item takes on a worker: Ray schedules by these, ``local`` ignores them."""
+
+    cpus: float = 1.0
+    memory_mb: int = 512
+
+
+class Executor(Protocol):
+    """Runs a function over items, at most ``jobs`` at once, yielding results as they land."""
+
+    name: ExecutorName
+    remote: bool
+    """True when items run in other processes: the function and items must pickle."""
+
+    def map_unordered(
+        self, fn: Callable[[T], R], items: Iterable[T], jobs: int, needs: Needs = Needs()
+    ) -> Iterator[R]: ...
+
+    def call(self, fn: Callable[..., R], *args: Any, needs: Needs = Needs()) -> R: ...
+
+    def close(self) -> None: ...
+
+
+class LocalExecutor:
+    """Threads of this process (the items' sandboxed runs are child processes anyway)."""
+
+    name: ExecutorName = "local"
+    remote = False
+
+    def map_unordered(
+        self, fn: Callable[[T], R], items: Iterable[T], jobs: int, needs: Needs = Needs()
+    ) -> Iterator[R]:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            yield from _windowed(pool.submit, fn, items, jobs)
+
+    def call(self, fn: Callable[..., R], *args: Any, needs: Needs = Needs()) -> R:
+        return fn(*args)
+
+    def close(self) -> None:
+        return None
+
+
+def _windowed(
+    submit: Callable[..., Future[R]], fn: Callable[[T], R], items: Iterable[T], jobs: int
+) -> Iterator[R]:
+    """Submit items ``jobs`` at a time; yield each result as it lands (errors raise)."""
+    pending: set[Future[R]] = set()
+    source = iter(items)
+    for item in source:
+        pending.add(submit(fn, item))
+        if len(pending) >= max(1, jobs):
+            break
+    while pending:
+        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            yield future.result()
+            nxt = next(source, _END)
+            if nxt is not _END:
+                pending.add(submit(fn, nxt))
+
+
+_END: Any = object()
+_SHORT = 20
+
+
+def _apply(fn: Callable[..., R], *args: Any) -> R:
+    """The body of every Ray task: ``fn`` travels as an argument (cloudpickle)."""
+    return fn(*args)
+
+
+class RayExecutor:
+    """Ray tasks on a cluster: the one at ``address``, or a local one started here."""
+
+    name: ExecutorName = "ray"
+    remote = True
+
+    def __init__(self, address: str | None = None, *, cpus: int | None = None) -> None:
+        try:
+            import ray
+        except ImportError as exc:
+            raise UsageError(
+                "the ray executor needs the ray extra: pip install 'duckfix[ray]'"
+            ) from exc
+        self._ray = ray
+        self._temp: str | None = None
+        self._lock = threading.Lock()
+        kwargs: dict[str, Any] = {
+            "include_dashboard": False,
+            "log_to_driver": False,  # workers' output stays in the session's logs
+            "configure_logging": False,
+        }
+        if address is None:
+            # Private and removed on close. Ray puts its sockets some 85 bytes
+            # below it, and a Unix socket path may not exceed 107: a long
+            # $TMPDIR gives way to /tmp.
+            parent = tempfile.gettempdir()
+            self._temp = tempfile.mkdtemp(
+                prefix="duckfix-ray-", dir=parent if len(parent) <= _SHORT else "/tmp"
+            )
+            kwargs.update(num_cpus=cpus or os.cpu_count() or 1, _temp_dir=self._temp)
+        # A local Ray gives its raylet 30 s to register; on a loaded machine
+        # that can pass, and a second start usually makes it.
+        for attempt in range(1 if address else 2):
+            try:
+                ray.init(address=address, **kwargs)
+                break
+            except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError...
+                ray.shutdown()  # what the failed start left running
+                if attempt == 0 and address is None:
+                    continue
+                self._remove_temp()
+                where = f"the Ray cluster at {address}" if address else "a local Ray"
+                raise ExecutorError(f"cannot start {where}: {type(exc).__name__}: {exc}") from exc
+        self._task = ray.remote(_apply)
+
+    def _submit(self, needs: Needs, fn: Callable[..., Any], *args: Any) -> Any:
+        options = {"num_cpus": needs.cpus, "memory": needs.memory_mb * 2**20, "max_retries": 0}
+        return self._task.options(**options).remote(fn, *args)
+
+    def _get(self, ref: Any) -> Any:
+        try:
+            return self._ray.get(ref)
+        except self._ray.exceptions.RayTaskError as exc:
+            # The task's own exception, as if it had run here (the run's error handling applies).
+            cause = exc.cause
+            if isinstance(cause, Exception):
+                raise cause from None
+            raise ExecutorError(f"a Ray task failed: {exc}") from exc
+        except self._ray.exceptions.RayError as exc:
+            raise ExecutorError(f"a Ray task was lost: {type(exc).__name__}: {exc}") from exc
+
+    def map_unordered(
+        self, fn: Callable[[T], R], items: Iterable[T], jobs: int, needs: Needs = Needs()
+    ) -> Iterator[R]:
+        ray = self._ray
+        shipped = ray.put(fn)  # once, not once per item
+        pending: list[Any] = []
+        source = iter(items)
+        try:
+            for item in source:
+                pending.append(self._submit(needs, shipped, item))
+                if len(pending) >= max(1, jobs):
+                    break
+            while pending:
+                done, pending = ray.wait(pending, num_returns=1)
+                yield self._get(done[0])
+                nxt = next(source, _END)
+                if nxt is not _END:
+                    pending.append(self._submit(needs, shipped, nxt))
+        finally:
+            for ref in pending:  # the caller stopped early (an error, Ctrl-C)
+                ray.cancel(ref, force=True)
+
+    def call(self, fn: Callable[..., R], *args: Any, needs: Needs = Needs()) -> R:
+        result: R = self._get(self._submit(needs, fn, *args))
+        return result
+
+    def close(self) -> None:
+        with self._lock:
+            if self._ray.is_initialized():
+                self._ray.shutdown()
+            self._remove_temp()
+
+    def _remove_temp(self) -> None:
+        if self._temp is not None:
+            shutil.rmtree(self._temp, ignore_errors=True)
+            self._temp = None
+
+
+def make_executor(name: ExecutorName, address: str | None = None, *, cpus: int) -> Executor:
+    """The executor the settings name; ``cpus``: a local Ray's size (``jobs``)."""
+    if name == "local":
+        if address is not None:
+            raise UsageError("--ray-address goes with --executor ray")
+        return LocalExecutor()
+    return RayExecutor(address, cpus=cpus)

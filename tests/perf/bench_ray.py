@@ -1,0 +1,198 @@
+"""Batch executors: model throughput against the ideal, local and ray; 1 vs 2 Ray workers.
+
+Throughput: a bench over N small tasks against an OpenAI-compatible server on
+loopback that answers after L seconds (tests/openai_server.py), at model
+concurrency C (each task asks one request at a time). The ideal is C / L
+requests per second; when validation dominates, the CPU bound is the same run
+against a server answering at once. Then the same run again: every
+answer comes from the cache, so it must send zero requests.
+
+Scaling: ``review --hls-dataset`` over a toy dataset copied many times and
+``dataset build`` over built-in programs, each on a local Ray of 1 and of 2
+worker CPUs, the arms interleaved and repeated so that other load on the
+machine falls on both alike.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from duckfix.config import LLMSettings, ReviewSettings
+from duckfix.datasets.builder.build import BuildSpec
+from duckfix.datasets.chrysalis import load_chrysalis
+from duckfix.datasets.suites import load_suite
+from duckfix.executor import Executor, LocalExecutor, RayExecutor
+from duckfix.pipelines.bench import BenchContext, run_bench
+from duckfix.pipelines.dataset import build
+from duckfix.pipelines.debug import DebugContext
+from duckfix.pipelines.review.hls_dataset import measure
+from duckfix.remote_model import ModelRecipe
+from duckfix.runner import RunOptions
+from duckfix.store import open_store
+
+from tests.datasets.test_chrysalis import FILES, build_dataset
+from tests.datasets.test_folder import write_task
+from tests.openai_server import canned_server
+
+TASKS = 16
+CONCURRENCY = 4
+LATENCY = 1.0
+SAMPLES = 12
+"""Requests per task (the fixer's one round) beside the localizer's: the model's time dominates."""
+COPIES = 20  # x 6 applied bugs of the toy dataset
+PROGRAMS = 16
+REPEATS = 2
+
+
+def _suite(root: Path) -> list[Any]:
+    # Distinct programs, so that no prompt is answered from another task's cache entry.
+    for i in range(TASKS):
+        body = f"def double(n):\n    return str(n) * 3  # variant {i}\n"
+        write_task(root, f"t{i:02d}", **{"buggy/double.py": body})
+    return sorted(load_suite(str(root)), key=lambda t: t.id)
+
+
+def _bench(
+    tasks: list[Any], executor: Executor, jobs: int, base_url: str, database: str, run_id: str
+) -> tuple[float, int]:
+    llm = LLMSettings(provider="openai", base_url=base_url, model="m", concurrency=CONCURRENCY)
+    model = ModelRecipe(llm=llm, database=database, run_id=run_id)
+    open_store(database)  # migrated here, as the CLI's driver does, before any worker opens it
+    debug = DebugContext(
+        options=RunOptions(), max_candidates=1, workers=1, llm_first=True, llm_samples=SAMPLES,
+        llm=None if executor.remote else model.client(),
+    )  # fmt: skip
+    context = BenchContext(debug=debug, executor=executor, model=model)
+    started = time.perf_counter()
+    results = run_bench(tasks, context, jobs)
+    return time.perf_counter() - started, sum(r.llm_calls for r in results.values())
+
+
+def throughput(home: Path) -> None:
+    tasks = _suite(home / "suite")
+    print(f"{TASKS} tasks, model concurrency C={CONCURRENCY}, latency L={LATENCY:g} s: "
+          f"ideal {CONCURRENCY / LATENCY:.1f} requests/s")  # fmt: skip
+    # Locally 2C tasks share one client, whose limit holds C requests in flight while
+    # other tasks run their tests. On Ray the limit is per worker process, so C
+    # tasks (C worker CPUs) hold it there.
+    arms: list[tuple[str, Callable[[], Executor], int]] = [
+        ("local", LocalExecutor, 2 * CONCURRENCY),
+        ("ray", lambda: RayExecutor(None, cpus=CONCURRENCY), CONCURRENCY),
+    ]
+    for name, make, jobs in arms:
+        executor = make()
+        try:
+            _warm(executor, jobs)
+            database = f"sqlite:///{home / f'{name}.db'}"
+            with canned_server(0.0) as fast:  # the CPU bound: answers at once
+                cpu_seconds, _ = _bench(tasks, executor, jobs, fast.base_url, database, "cpu")
+            database = f"sqlite:///{home / f'{name}-l.db'}"
+            with canned_server(LATENCY) as server:
+                seconds, calls = _bench(tasks, executor, jobs, server.base_url, database, "1")
+                sent = server.requests
+                again, _ = _bench(tasks, executor, jobs, server.base_url, database, "2")
+                resent = server.requests - sent
+        finally:
+            executor.close()
+        rate = sent / seconds
+        ideal_rate = CONCURRENCY / LATENCY
+        # While the model is in use: from the first request to the last answer (the tasks'
+        # first test runs come before any request, whatever the executor).
+        busy = sent / (server.last - (server.first or server.last) or 1)
+        ideal = max(sent / ideal_rate, cpu_seconds)
+        print(f"  {name:5} ({jobs} tasks at once): {sent} requests in {seconds:.2f} s = "
+              f"{rate:.2f}/s, {100 * rate / ideal_rate:.0f} % of C/L; while in use "
+              f"{busy:.2f}/s, {100 * busy / ideal_rate:.0f} % of C/L (CPU bound: "
+              f"{cpu_seconds:.2f} s at zero latency; ideal {ideal:.1f} s, "
+              f"{100 * ideal / seconds:.0f} % of it); peak in flight {server.peak}; "
+              f"in the results {calls}")  # fmt: skip
+        print(f"         cached re-run: {again:.2f} s, {resent} requests sent")
+
+
+def _big_hls_dataset(parent: Path) -> Path:
+    root = build_dataset(parent)
+    for k in range(1, COPIES):
+        for rel, text in FILES.items():
+            parts = rel.split("/")
+            name = parts[1]
+            parts[1] = f"{name}{k}"
+            if parts[-1] == f"{name}.cpp":  # a design's source is named after it
+                parts[-1] = f"{name}{k}.cpp"
+            path = root.joinpath(*parts)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # A copy of its own, so that no cache answers for another copy.
+            own = f"// copy {k}\n{text}" if rel.endswith((".cpp", ".h")) else text
+            path.write_text(own, encoding="utf-8")
+    return root
+
+
+def _warm(executor: Executor, workers: int) -> None:
+    # Each worker imports duckfix once; that start-up is not what is compared.
+    list(executor.map_unordered(_warm_one, range(4 * workers), workers))
+
+
+def _warm_one(_: int) -> int:
+    import duckfix.pipelines.bench
+    import duckfix.pipelines.dataset
+    import duckfix.pipelines.review.hls_dataset  # noqa: F401
+
+    return os.getpid()
+
+
+def scaling(home: Path) -> None:
+    dataset = load_chrysalis(_big_hls_dataset(home / "hls"))
+    programs = sorted(load_suite("builtin"), key=lambda t: t.id)[:PROGRAMS]
+    settings = ReviewSettings()
+    times: dict[tuple[str, int], list[float]] = {}
+    applied = sum(b.applied for b in dataset.bugs)
+    items = {"review --hls-dataset": applied, "dataset build": 0}
+    # One local Ray of 2 CPUs for both arms: 1 worker is 1 task at a time on it, 2 are 2
+    # (a Ray start on this loaded machine takes long and sometimes times out).
+    executor = RayExecutor(None, cpus=2)
+    try:
+        _warm(executor, 2)
+        for repeat in range(REPEATS):
+            for workers in (1, 2) if repeat % 2 == 0 else (2, 1):
+                started = time.perf_counter()
+                measure(dataset, settings, jobs=workers, executor=executor)
+                seconds = time.perf_counter() - started
+                times.setdefault(("review --hls-dataset", workers), []).append(seconds)
+                spec = BuildSpec(
+                    suite="builtin", language="python", per_program=3, seed=repeat,
+                    out=home / f"ds-{repeat}-{workers}",
+                )  # fmt: skip
+                started = time.perf_counter()
+                summary = build(programs, spec, RunOptions(), jobs=workers, executor=executor)
+                built = time.perf_counter() - started
+                times.setdefault(("dataset build", workers), []).append(built)
+                items["dataset build"] = summary.validated
+                print(f"  run {repeat + 1}, {workers} worker(s): review {seconds:.2f} s, "
+                      f"dataset build {built:.2f} s")  # fmt: skip
+    finally:
+        executor.close()
+    load = os.getloadavg()[0]
+    print(f"1 and 2 Ray workers, interleaved, {REPEATS} runs each "
+          f"(machine shared: load average {load:.1f}); median seconds:")  # fmt: skip
+    for job, count in items.items():
+        one = statistics.median(times[(job, 1)])
+        two = statistics.median(times[(job, 2)])
+        print(f"  {job:21}: 1 worker {one:6.2f} s, 2 workers {two:6.2f} s, speed-up "
+              f"{one / two:.2f}x ({count} items; {1000 * one / max(1, count):.1f} ms per item "
+              f"on one worker)")  # fmt: skip
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="duckfix-bench-ray-") as tmp:
+        home = Path(tmp)
+        throughput(home)
+        scaling(home)
+
+
+if __name__ == "__main__":
+    main()
