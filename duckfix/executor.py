@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar
 
 from duckfix.errors import ExecutorError, UsageError
+from duckfix.extras import missing_extra
 
 __all__ = [
     "Executor",
@@ -121,10 +122,8 @@ class RayExecutor:
     def __init__(self, address: str | None = None, *, cpus: int | None = None) -> None:
         try:
             import ray
-        except ImportError as exc:
-            raise UsageError(
-                "the ray executor needs the ray extra: pip install 'duckfix[ray]'"
-            ) from exc
+        except ModuleNotFoundError as exc:
+            raise missing_extra(exc) or exc from exc
         self._ray = ray
         self._temp: str | None = None
         self._lock = threading.Lock()

@@ -17,9 +17,11 @@ __all__ = ["EXTRA_OF", "missing_extra", "require"]
 EXTRA_OF = {
     "langgraph": "agents",
     "openai": "agents",
-    "httpx": "agents",
     "matplotlib": "agents",
     "pytest": "agents",
+    "fastapi": "serve",
+    "uvicorn": "serve",
+    "ray": "ray",
 }
 """Top-level modules of the extras' packages -> the extra that installs them."""
 
