@@ -255,6 +255,7 @@ def recorded_debug(
     started: float | None = None,
     on_step: Callable[[str, dict[str, Any]], None] | None = None,
     announce: Callable[[str], None] | None = None,
+    checkpointer: Any = None,
 ) -> DebugRun:
     """Debug ``task`` as a recorded run (the CLI's and the server's way), or resume one.
 
@@ -262,14 +263,15 @@ def recorded_debug(
     has none yet starts over from ``task`` under the same id, if ``task`` is
     given (a server that died before the first step ended), and is
     :class:`NotFoundError` otherwise. ``announce`` hears the run's id before
-    any work; ``on_step`` each step as it ends.
+    any work; ``on_step`` each step as it ends. ``checkpointer``: the saver to
+    use (a server keeps one for all its jobs), else one on ``settings.database``.
     """
     from duckfix.errors import NotFoundError
     from duckfix.pipelines.debug import DebugContext
     from duckfix.pipelines.debug.graph import debug_task, resume_task
     from duckfix.service.jobs import ends_on_error, model_client, run_options
 
-    checkpointer = _checkpointer(settings.database)
+    checkpointer = checkpointer or _checkpointer(settings.database)
     if resume_id is None:
         assert task is not None
         run_id = store.start_run(

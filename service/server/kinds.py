@@ -7,6 +7,7 @@ prints with ``--json`` for the same input, and the pipelines are wired once.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +128,16 @@ def _options(request: dict[str, Any]) -> dict[str, Any]:
 
 def debug_runner(settings: Settings, store: Store) -> Runner:
     """Run a debug job: ``duckfix debug --json``; a job taken over resumes its checkpoint."""
+    savers: list[Any] = []  # one checkpoint saver for the server's life, made on first use
+    lock = threading.Lock()
+
+    def saver() -> Any:
+        from duckfix.service.debug_cmd import _checkpointer
+
+        with lock:
+            if not savers:
+                savers.append(_checkpointer(settings.database))
+            return savers[0]
 
     def run(claim: Claim, control: JobControl) -> JobOutcome:
         import tempfile
@@ -149,7 +160,7 @@ def debug_runner(settings: Settings, store: Store) -> Runner:
             run = recorded_debug(
                 chosen, store, budget, task=task, target=label, config={"job": claim.job_id},
                 resume_id=claim.run_id, on_step=StepEvents(control).step,
-                announce=control.set_run_id,
+                announce=control.set_run_id, checkpointer=saver(),
             )  # fmt: skip
         return JobOutcome(debug_json(run.run_id, run.result, False), debug_exit_code(run.result))
 

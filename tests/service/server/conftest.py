@@ -135,7 +135,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         env={"DUCKFIX_SERVER__MAX_UPLOAD_MB": "1", "DUCKFIX_SERVER__RATE_PER_MINUTE": "6000",
              "DUCKFIX_SERVER__RATE_BURST": "200", "DUCKFIX_LLM__PROVIDER": "none",
              "DUCKFIX_CASE_TIMEOUT": "1", "OPENAI_API_KEY": "sk-" + "s3cr3t" * 6,
-             "DUCKFIX_SERVER__SUITES": str(suite)},
+             "DUCKFIX_SERVER__SUITES": str(suite),
+             "DUCKFIX_SERVER__REPO_ROOTS": str(home / "repos")},
     ).start()  # fmt: skip
     yield live
     live.stop()

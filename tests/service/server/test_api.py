@@ -69,14 +69,25 @@ def test_fail_on_sets_the_exit_code(server: LiveServer, tmp_path: Path) -> None:
         assert wait_done(client, job["id"])["exit_code"] == 1
 
 
-def test_a_range_of_a_repository_needs_it_under_the_roots(
-    server: LiveServer, tmp_path: Path
-) -> None:
-    repo, _diff_text = _diff(tmp_path)
+def test_a_range_of_a_repository_under_the_roots(server: LiveServer, tmp_path: Path) -> None:
+    outside, _diff_text = _diff(tmp_path)
+    inside, _diff_text = _diff(server.home / "repos" / "proj")
+    body = {"repo": str(inside.root), "range": "HEAD~1..HEAD"}
     with server.client(server.token("ranger")) as client:
-        refused = client.post("/v1/reviews", json={"repo": str(repo.root), "range": "HEAD~1..HEAD"})
+        refused = client.post("/v1/reviews", json={**body, "repo": str(outside.root)})
+        job = wait_done(client, client.post("/v1/reviews", json=body).json()["id"])
     assert refused.status_code == 422
     assert "server.repo_roots" in refused.json()["detail"]
+    assert job["state"] == "succeeded", job["reason"]
+    local = subprocess.run(
+        [sys.executable, "-m", "duckfix", "--isolated", "review", "--range", "HEAD~1..HEAD",
+         "--json"],
+        cwd=inside.root, capture_output=True, text=True, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "DUCKFIX_HOME": str(tmp_path / "home")},
+    )  # fmt: skip
+    assert local.returncode == 0, local.stderr
+    assert job["result"] == json.loads(local.stdout)
+    assert "commit/" in json.dumps(job["result"])  # the commit messages were read too
 
 
 def test_a_diff_that_is_not_one_fails_the_job_with_the_reason(server: LiveServer) -> None:
