@@ -270,6 +270,9 @@ class MailSettings(BaseModel):
     imap_folder: str = "INBOX"
     poll_seconds: float = Field(60.0, gt=0)
     """``duckfix mail watch``: seconds between polls."""
+    server: str | None = None
+    """A duckfix server (URL) the bot's reviews run on, with the token ``server.token_env``
+    names; reviewed here without the model if it does not answer. None: reviewed here."""
 
     _split_trees = field_validator("trees", mode="before")(lambda v: _comma_list(v))
 

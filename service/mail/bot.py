@@ -244,7 +244,12 @@ def make_reviewer(settings: Settings) -> Reviewer:
         repo = open_repo(worktree)
         numbers = sorted(commits)
         reviews = [from_commits(repo, [commits[n]], series.patches[n].raw_subject) for n in numbers]
-        outcomes = run_reviews(reviews, settings, repo)
+        if settings.mail.server:  # the team's server reviews (mail.server)
+            from duckfix.service.remote.review import commit_reviews
+
+            outcomes = commit_reviews(settings, settings.mail.server, repo, reviews)
+        else:
+            outcomes = run_reviews(reviews, settings, repo)
         return dict(zip(numbers, outcomes, strict=True))
 
     return review

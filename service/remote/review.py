@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RemoteReview",
+    "commit_reviews",
     "outcomes_from_json",
     "push_reviews",
     "review_body",
@@ -180,6 +181,49 @@ def push_reviews(
             err=True,
         )
     return _local_without_model(settings, git_repo, reviews)
+
+
+def commit_reviews(
+    settings: Settings, url: str, git_repo: GitRepo, reviews: Sequence[Review]
+) -> list[ReviewOutcome]:
+    """The mail bot's reviews on ``url``: each commit sent as its own patch e-mail.
+
+    The commits are in the bot's scratch worktree, which no server shares, so
+    each goes as ``git format-patch`` prints it. A server that does not answer
+    within ``review.time_limit`` per patch is said on stderr and in each
+    outcome's omissions, and the patches are reviewed here without the model;
+    any other refusal (a bad token, a scope) stops the pass, with its one line.
+    """
+    from duckfix.service.remote.client import ServerClient, server_url
+
+    url = server_url(settings, url) or url
+    limit = settings.review.time_limit * max(1, len(reviews))
+    outcomes: list[ReviewOutcome] = []
+    try:
+        with ServerClient.from_settings(settings, url, deadline=time.monotonic() + limit) as client:
+            for review in reviews:
+                sha = review.commits[0].sha if review.commits else None
+                mail = git_repo.run("format-patch", "-1", "--stdout", "--no-signature", sha or "")
+                body = {"mbox": mail, "label": review.label, **_options(settings, None)}
+                document, _code = run_remote(client, body)
+                outcomes += [_on_commit(o, sha) for o in outcomes_from_json(document, [review])]
+        return outcomes
+    except ServerUnavailable as exc:
+        said = f"no answer from the server within {limit:g} s ({exc}); reviewed without the model"
+        click.echo(f"duckfix: mail: {said}", err=True)
+    local = _local_without_model(settings, git_repo, reviews)
+    for outcome in local:
+        outcome.omitted.append(said)
+    return local
+
+
+def _on_commit(outcome: ReviewOutcome, sha: str | None) -> ReviewOutcome:
+    """A patch e-mail names no commit: its message's findings get the applied commit's sha."""
+    outcome.findings = [
+        f.model_copy(update={"commit": sha}) if f.path == "COMMIT_MSG" and f.commit is None else f
+        for f in outcome.findings
+    ]
+    return outcome
 
 
 def _local_without_model(

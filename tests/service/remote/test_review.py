@@ -8,7 +8,10 @@ stdout, the exit code, and for the hook its lines on stderr.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -202,3 +205,40 @@ def test_the_hook_falls_back_to_local_checks_when_the_server_does_not_answer(
     assert "reviewed here without the model" in said
     assert rest == local.stderr
     assert remote.returncode == local.returncode == 1
+
+
+# -- the mail bot -----------------------------------------------------------------------
+
+
+def _bot_review(settings: Any, repo: GitRepo, sha: str) -> Any:
+    from duckfix.service.mail.bot import make_reviewer
+
+    series = SimpleNamespace(patches={1: SimpleNamespace(raw_subject="[PATCH] Print the area")})
+    return make_reviewer(settings)(repo.root, series, {1: sha})[1]  # type: ignore[arg-type]
+
+
+def test_the_mail_bot_reviews_on_the_server_set_in_its_table(
+    server: LiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, closed_port: int
+) -> None:
+    from duckfix.config import Settings
+
+    repo = GitRepo(tmp_path / "list-tree")
+    repo.commit("Add area", {"geo.py": CLEAN})
+    sha = repo.commit("Print the area's inputs\n\nWhy: to see them.", {"geo.py": LEFTOVER})
+    monkeypatch.setenv("DUCKFIX_TOKEN", server.token("mail-bot"))
+    here = Settings()
+    local = _bot_review(here, repo, sha)
+
+    def with_server(url: str) -> Any:
+        return here.model_copy(update={"mail": here.mail.model_copy(update={"server": url})})
+
+    remote = _bot_review(with_server(server.url), repo, sha)
+    assert remote.findings == local.findings and remote.findings
+    assert remote.review.commits[0].sha == sha
+    with server.client(os.environ["DUCKFIX_TOKEN"]) as client:
+        jobs = client.get("/v1/jobs").json()["jobs"]
+    assert [j["state"] for j in jobs] == ["succeeded"]
+    # The server away: reviewed here without the model, and the outcome says so.
+    away = _bot_review(with_server(f"http://127.0.0.1:{closed_port}"), repo, sha)
+    assert away.findings == local.findings
+    assert any("no answer from the server" in note for note in away.omitted)
