@@ -240,6 +240,7 @@ def _register() -> None:
     from duckfix.service.debug_cmd import debug
     from duckfix.service.hook_cmd import hook
     from duckfix.service.mail_cmd import mail
+    from duckfix.service.models_cmd import models
     from duckfix.service.review_cmd import review
     from duckfix.service.tasks_cmd import tasks
 
@@ -250,6 +251,7 @@ def _register() -> None:
     cli.add_command(hook)
     cli.add_command(mail)
     cli.add_command(dataset)
+    cli.add_command(models)
     _add_common_options(cli)
 
 
