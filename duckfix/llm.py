@@ -735,6 +735,11 @@ class LLMClient:
         self.task_id: str | None = None
         """The task this client's calls are for (see :meth:`for_task`)."""
         self.usage = Usage()
+        self.agent_usage: dict[str, Usage] = {}
+        """:attr:`usage` per agent (``-`` for calls that name none)."""
+        self.replies: dict[str, dict[str, int]] = {}
+        """Per agent, structured answers that were ``well_formed`` at once, ``repaired``
+        by the repair turn, or ``invalid`` after it."""
         self._usage_lock = threading.Lock()
         self._concurrency = concurrency
         self._semaphore = _endpoint_semaphore(provider.endpoint, concurrency)
@@ -753,6 +758,8 @@ class LLMClient:
         child = copy.copy(self)
         child.task_id = task_id
         child.usage = Usage()
+        child.agent_usage = {}
+        child.replies = {}
         child._usage_lock = threading.Lock()
         return child
 
@@ -1073,9 +1080,10 @@ class LLMClient:
                 convo, schema, agent, temperature, max_tokens, use_cache, seed
             )
             try:
-                return schema.model_validate(extract_json(answer))
+                parsed = schema.model_validate(extract_json(answer))
             except (ValueError, ValidationError) as exc:
                 if attempt == 1:
+                    self._count_reply(agent, "invalid")
                     raise LLMOutputError(
                         f"{endpoint}: the answer does not match {schema.__name__} "
                         f"after a repair turn: {exc}"
@@ -1090,7 +1098,15 @@ class LLMClient:
                         ),
                     },
                 ]
+            else:
+                self._count_reply(agent, "repaired" if attempt else "well_formed")
+                return parsed
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _count_reply(self, agent: str | None, outcome: str) -> None:
+        with self._usage_lock:
+            counts = self.replies.setdefault(agent or "-", {})
+            counts[outcome] = counts.get(outcome, 0) + 1
 
     def _negotiate_flow(
         self,
@@ -1156,13 +1172,16 @@ class LLMClient:
         cached: bool,
     ) -> None:
         if not cached:
+            spent = Usage(
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                calls=1,
+                seconds=seconds,
+            )
             with self._usage_lock:
-                self.usage = self.usage + Usage(
-                    prompt_tokens=prompt_tokens,
-                    completion_tokens=completion_tokens,
-                    calls=1,
-                    seconds=seconds,
-                )
+                self.usage = self.usage + spent
+                name = agent or "-"
+                self.agent_usage[name] = self.agent_usage.get(name, Usage()) + spent
         if self.store is not None:
             self.store.record_llm_usage(
                 run_id=self.run_id,

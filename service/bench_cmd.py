@@ -128,6 +128,7 @@ def run_cmd(
     from duckfix.pipelines.debug import DebugContext
     from duckfix.service.bench_view import (
         BenchProgress,
+        print_agent_values,
         print_by_task,
         print_summary,
         share_correct,
@@ -231,6 +232,7 @@ def run_cmd(
         else:
             print_summary(out_console, suite, ordered, with_model=debug_context.llm is not None)
         if debug_context.llm is not None:
+            print_agent_values(out_console, ordered)
             rows = store.llm_usage(run_id)
             hits = sum(r.cached for r in rows)
             err.print(f"model: {len(rows) - hits} requests sent, {hits} answered from the cache")

@@ -174,7 +174,14 @@ def _for_task(context: DebugContext, task_id: str) -> DebugContext:
 def _with_usage(result: DebugResult, context: DebugContext) -> DebugResult:
     if context.llm is None:
         return result
-    return result.model_copy(update={"llm_usage": context.llm.usage})
+    llm = context.llm
+    return result.model_copy(
+        update={
+            "llm_usage": llm.usage,
+            "llm_agents": dict(llm.agent_usage),
+            "llm_replies": {agent: dict(counts) for agent, counts in llm.replies.items()},
+        }
+    )
 
 
 def resume_task(
