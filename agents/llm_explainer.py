@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from duckfix.agents.explainer import KeyVariableLike
 from duckfix.agents.prompting import clip, data, messages, outcome_text
@@ -24,19 +24,25 @@ from duckfix.errors import LLMError
 from duckfix.llm import LLMClient, Message
 from duckfix.models import Explanation, Patch, TestOutcome
 
-__all__ = ["ModelExplanation", "build_messages", "explain_with_model"]
+__all__ = ["ANSWER_TOKENS", "ModelExplanation", "build_messages", "explain_with_model"]
 
 _AGENT = "explainer"
 _MAX_VARIABLES = 12
 _MAX_DIFF = 8_000
+ANSWER_TOKENS = 400
+"""``max_tokens`` of an explanation: three short paragraphs."""
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
 
 
 class ModelExplanation(BaseModel):
     """The model's account of the bug and the fix."""
 
-    summary: str = Field(description="One sentence.")
-    root_cause: str = Field(description="What the old code did wrong and why, citing values.")
+    model_config = ConfigDict(extra="forbid")  # an echoed schema is not an account
+
+    summary: str = Field(min_length=1, description="One sentence.")
+    root_cause: str = Field(
+        min_length=1, description="What the old code did wrong and why, citing values."
+    )
     why_fix_works: str = Field(description="What the new code does differently, and why.")
 
 
@@ -91,7 +97,9 @@ def explain_with_model(
     """The model's explanation with the offline evidence, or ``offline`` when it cannot be had."""
     request = build_messages(patch, failing, after, key_variables, offline)
     try:
-        answer = client.structured(request, ModelExplanation, agent=_AGENT)
+        answer = client.structured(
+            request, ModelExplanation, agent=_AGENT, max_tokens=ANSWER_TOKENS
+        )
     except LLMError:
         return offline
     if not answer.root_cause.strip() or not _grounded(answer, patch.diff):

@@ -8,9 +8,19 @@ that definition's span (from its first decorator to its last line, found with
 other character of the file is kept.
 
 Sampling: :func:`propose` sends ``samples`` requests at a temperature above zero,
-each asking for up to :data:`MAX_PROPOSALS` proposals. The requests differ by a
-"proposal set k of n" line, so each has its own cache key: a batch run replays
-every sample from the response cache instead of getting the first one ``n`` times.
+each with its own seed (numbered across rounds) and a "proposal set k of n"
+line, so each is a new sample with its own cache key: a batch run replays every
+sample from the response cache instead of getting the first one ``n`` times.
+
+What small models need (FixAgent's lessons): the answer starts with the bug
+stated in one sentence (``bug``, a rubber duck), and asks for one minimal change
+to one function; the prompt shows each failing test's input, the key variables'
+values in a failing and a passing run, and names the functions holding the top
+suspects (proposals for a function that holds none of them are dropped). The
+explainer's account of each failed model fix (what the change did, why it
+failed) comes back in the next round. An answer without the ``bug`` sentence,
+with no proposal, or with keys the schema lacks (a model echoing the schema, or
+a bare proposal without its wrapper) is invalid and gets the repair turn.
 
 The prompt is the named template ``agents/prompts/fixer.txt``. The code under
 repair, the failing tests' output and the earlier failed attempts go in as data,
@@ -59,7 +69,7 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from duckfix.agents.prompting import clip, data, messages, outcome_text, shown_files, stable
 from duckfix.agents.templates import Candidate
@@ -71,6 +81,9 @@ from duckfix.llm import LLMClient, Message
 from duckfix.models import Suspect, Task, TestOutcome
 
 if TYPE_CHECKING:
+    from duckfix.agents.explainer import KeyVariableLike
+
+if TYPE_CHECKING:
     from tree_sitter import Node
 
 __all__ = [
@@ -78,6 +91,7 @@ __all__ = [
     "C_COMPLETION_STOP",
     "MAX_PROPOSALS",
     "PRIOR",
+    "PROPOSALS_ASKED",
     "TEMPERATURE",
     "Proposal",
     "Proposals",
@@ -94,7 +108,9 @@ PRIOR = 0.5
 TEMPERATURE = 0.7
 """Sampling temperature of every request (above zero so samples differ)."""
 MAX_PROPOSALS = 3
-"""Proposals asked for in one request."""
+"""Proposals taken from one answer."""
+PROPOSALS_ASKED = 1
+"""Proposals asked for in one request: one minimal change, several samples."""
 
 _MAX_FAILING = 5
 _MAX_ATTEMPTS = 5
@@ -102,26 +118,42 @@ _MAX_SUSPECTS = 8
 _MAX_CONTEXT = 4000
 """Characters of each other file a C prompt shows."""
 _MAX_CONTEXT_FILES = 3
+_MAX_VARIABLES = 12
 _AGENT = "fixer"
+_ANSWER_OVERHEAD = 200
+"""Tokens of an answer besides the code: JSON keys, the bug sentence, the rationale."""
+_MAX_ANSWER_TOKENS = 1536
 
 
 class Proposal(BaseModel):
     """One replaced function, as the model writes it."""
 
+    # No other keys: a model that echoes the schema back answers with
+    # "properties", "title", ..., which must fail and get the repair turn.
+    model_config = ConfigDict(extra="forbid")
+
     function: str = Field(
-        description='Name of the function to replace: "name", or "Class.name" for a method.'
+        min_length=1,
+        description='Name of the function to replace: "name", or "Class.name" for a method.',
     )
     path: str = Field(default="", description="The file it is in (as shown in the program).")
     code: str = Field(
-        description="The complete new definition, from its decorators / def line to its end."
+        min_length=1,
+        description="The complete new definition, from its decorators / def line to its end.",
     )
     rationale: str = Field(default="", description="One line: what was wrong and what changed.")
 
 
 class Proposals(BaseModel):
-    """The model's answer: its proposals, best first."""
+    """The model's answer: the bug in a sentence, then its proposals, best first."""
 
-    proposals: list[Proposal] = Field(default_factory=list)
+    model_config = ConfigDict(extra="forbid")
+
+    bug: str = Field(
+        min_length=1,
+        description="The bug in one sentence: which line does what wrong, on which input.",
+    )
+    proposals: list[Proposal] = Field(min_length=1)
 
 
 # --- the prompt ----------------------------------------------------------------------
@@ -134,6 +166,7 @@ def build_messages(
     failing: Sequence[TestOutcome],
     attempts: Sequence[str],
     *,
+    key_variables: Sequence[KeyVariableLike] = (),
     sample: int = 1,
     samples: int = 1,
 ) -> list[Message]:
@@ -143,24 +176,66 @@ def build_messages(
         data(f"file {path}", program[path], lang) for path in shown_files(task, program, suspects)
     )
     failed = "\n\n".join(
-        data(f"failing test {o.name}", outcome_text(o)) for o in failing[:_MAX_FAILING]
+        data(f"failing test {o.name}", _with_input(task, o)) for o in failing[:_MAX_FAILING]
     )
     suspect_lines = "\n".join(
         f"- {s.path}:{s.line} (score {s.score:.2f})" for s in suspects[:_MAX_SUSPECTS]
     )
-    recent = "\n".join("- " + clip(a, 300) for a in attempts[-_MAX_ATTEMPTS:])
+    variables = "\n".join(
+        f"- {v.path}:{v.line} {v.name}: {clip(str(v.failing), 80)} / {clip(str(v.passing), 80)}"
+        for v in list(key_variables)[:_MAX_VARIABLES]
+    )
+    recent = "\n".join("- " + clip(a, 400) for a in attempts[-_MAX_ATTEMPTS:])
     tried = data("earlier attempts", recent) if attempts else "(none yet)"
     fields = {
         "language": task.language,
-        "max_proposals": MAX_PROPOSALS,
+        "max_proposals": PROPOSALS_ASKED,
         "program": files,
         "failing": failed or "(no failing test output)",
+        "variables": data("key variables", variables) if variables else "(none recorded)",
         "suspects": suspect_lines or "(none)",
+        "focus": _focus_text(_enclosing_functions(program, suspects)),
         "attempts": tried,
         "sample": sample,
         "samples": samples,
     }
     return messages("fixer", **fields)
+
+
+def _with_input(task: Task, outcome: TestOutcome) -> str:
+    """A failing test as the model reads it, with the call it made when that is known."""
+    text = outcome_text(outcome)
+    call = failing_call(task, outcome)
+    return text if call is None else f"input: {call}\n{text}"
+
+
+def failing_call(task: Task, outcome: TestOutcome) -> str | None:
+    """``entry(args...)`` of the visible case ``outcome`` reports (``case N``), if it is one."""
+    name = outcome.name.strip()
+    if not name.startswith("case ") or not name[5:].isdigit():
+        return None
+    index = int(name[5:]) - 1
+    cases = task.visible.cases
+    if not 0 <= index < len(cases) or cases[index].expected != outcome.expected:
+        return None
+    args = ", ".join(clip(repr(a), 200) for a in cases[index].args)
+    return stable(f"{task.entry_point}({args})")
+
+
+def _focus_text(functions: Sequence[_Function]) -> str:
+    if not functions:
+        return "(no function holds the suspect lines; fix where the data points)"
+    named = " and ".join(f"`{f.name}` ({f.path} lines {f.first}-{f.last})" for f in functions)
+    return (
+        f"The top suspect lines are in {named}. Fix that function; change another one "
+        "only if the failing input shows the bug cannot be there."
+    )
+
+
+def answer_tokens(code: str) -> int:
+    """``max_tokens`` of an answer that rewrites ``code``: its length in tokens plus the rest."""
+    # About 3 characters a token for code with a BPE tokenizer; rounded up.
+    return min(_MAX_ANSWER_TOKENS, _ANSWER_OVERHEAD + len(code) // 3)
 
 
 # --- applying a proposal ------------------------------------------------------------
@@ -518,8 +593,10 @@ class _Function:
     """1-based last line in the file."""
 
 
-def _enclosing_functions(program: dict[str, str], suspects: Sequence[Suspect]) -> list[_Function]:
-    """The distinct functions holding the top suspect lines, in suspect order."""
+def _enclosing_functions(
+    program: dict[str, str], suspects: Sequence[Suspect], limit: int = _FUNCTIONS_PER_ROUND
+) -> list[_Function]:
+    """The distinct functions holding the top suspect lines, in suspect order, at most ``limit``."""
     out: list[_Function] = []
     for suspect in suspects:
         source = program.get(suspect.path)
@@ -544,7 +621,7 @@ def _enclosing_functions(program: dict[str, str], suspects: Sequence[Suspect]) -
         if not head.rstrip().endswith(":"):  # a one-line def: `def f(x): return x`
             continue
         out.append(_Function(suspect.path, name, text, head.rstrip() + "\n", start, end))
-        if len(out) == _FUNCTIONS_PER_ROUND:
+        if len(out) == limit:
             break
     return out
 
@@ -723,7 +800,12 @@ def _propose_c(
             task, program, function, suspects, failing, attempts, sample=sample, samples=samples
         )
         try:
-            answer = client.complete(request, agent=_AGENT, temperature=TEMPERATURE)
+            answer = client.complete(
+                request,
+                agent=_AGENT,
+                temperature=TEMPERATURE,
+                max_tokens=answer_tokens(function.source),
+            )
         except LLMError:
             break
         rationale = _c_rationale(answer.text)
@@ -748,10 +830,12 @@ def propose(
     attempts: Sequence[str],
     samples: int = 3,
     round_: int = 1,
+    key_variables: Sequence[KeyVariableLike] = (),
 ) -> list[Candidate]:
     """Model candidates for the program, in the order proposed, each unique and compilable.
 
-    ``attempts`` are earlier failed fixes in words (what was tried, why it failed);
+    ``attempts`` are earlier failed fixes in words (what was tried, why it failed,
+    and the explainer's account of what the change did);
     ``round_`` counts the times the model was asked in this run, from 1.
     Never raises a model error: on one it returns the candidates gathered so far.
     For a C or HLS task without tree-sitter-cpp installed there are none.
@@ -765,20 +849,40 @@ def propose(
         return _propose_c(client, task, program, suspects, failing, attempts, samples)
     shown = shown_files(task, program, suspects)
     default_path = shown[0] if shown else task.program
+    holding = _enclosing_functions(program, suspects[:_MAX_SUSPECTS], limit=_MAX_SUSPECTS)
+    longest = max((f.source for f in holding), key=len, default=program.get(default_path, ""))
     seen: set[tuple[str, int, int, str]] = set()
     out: list[Candidate] = []
     for sample in range(1, samples + 1):
         request = build_messages(
-            task, program, suspects, failing, attempts, sample=sample, samples=samples
-        )
+            task, program, suspects, failing, attempts,
+            key_variables=key_variables, sample=sample, samples=samples,
+        )  # fmt: skip
         try:
-            answer = client.structured(request, Proposals, agent=_AGENT, temperature=TEMPERATURE)
+            answer = client.structured(
+                request,
+                Proposals,
+                agent=_AGENT,
+                temperature=TEMPERATURE,
+                max_tokens=answer_tokens(longest),
+                seed=(round_ - 1) * samples + sample,
+            )
         except LLMError:
             break
         for proposal in answer.proposals[:MAX_PROPOSALS]:
+            if holding and not _holds_a_suspect(holding, proposal, default_path):
+                continue  # steered to the suspects: a rewrite of another function is dropped
             candidate = _candidate(program, proposal, default_path, suspects)
             if candidate is None or candidate.key in seen:
                 continue
             seen.add(candidate.key)
             out.append(candidate)
     return out
+
+
+def _holds_a_suspect(holding: Sequence[_Function], proposal: Proposal, default: str) -> bool:
+    path = proposal.path or default
+    name = proposal.function.strip()
+    return any(
+        f.path == path and (f.name == name or f.name.rpartition(".")[2] == name) for f in holding
+    )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from duckfix.agents.localizer import KeyVariable, blamable_lines, statement_spans
 from duckfix.agents.prompting import clip, data, messages, numbered, outcome_text, shown_files
@@ -25,7 +25,7 @@ from duckfix.errors import LLMError
 from duckfix.llm import LLMClient, Message
 from duckfix.models import Suspect, Task, TestOutcome
 
-__all__ = ["MAX_LINES", "ModelRanking", "RankedLine", "build_messages", "rerank"]
+__all__ = ["ANSWER_TOKENS", "MAX_LINES", "ModelRanking", "RankedLine", "build_messages", "rerank"]
 
 MAX_LINES = 5
 """Lines the model is asked for."""
@@ -34,10 +34,14 @@ _MAX_FAILING = 5
 _MAX_RANKED = 10
 _MAX_VARIABLES = 12
 _MAX_ATTEMPTS = 5
+ANSWER_TOKENS = 80 * MAX_LINES
+"""``max_tokens`` of a ranking: a line number and a one-sentence reason per line."""
 
 
 class RankedLine(BaseModel):
     """One line the model blames."""
+
+    model_config = ConfigDict(extra="forbid")
 
     path: str = Field(default="", description="The file, as shown; may be left empty.")
     line: int = Field(description="The line number, as shown on the left of the program.")
@@ -45,9 +49,15 @@ class RankedLine(BaseModel):
 
 
 class ModelRanking(BaseModel):
-    """The model's answer: suspect lines, most likely first."""
+    """The model's answer: suspect lines, most likely first.
 
-    lines: list[RankedLine] = Field(default_factory=list)
+    At least one line and no other keys: an echoed schema or an empty list is
+    an invalid answer, which gets the client's repair turn.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    lines: list[RankedLine] = Field(min_length=1)
 
 
 def build_messages(
@@ -127,7 +137,7 @@ def rerank(
     """
     request = build_messages(task, program, suspects, failing, key_variables, attempts)
     try:
-        answer = client.structured(request, ModelRanking, agent=_AGENT)
+        answer = client.structured(request, ModelRanking, agent=_AGENT, max_tokens=ANSWER_TOKENS)
     except LLMError:
         return list(suspects)
     valid = _valid_lines(program)

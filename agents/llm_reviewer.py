@@ -3,9 +3,12 @@
 The offline reviewer (:mod:`duckfix.agents.reviewer`) runs first and its
 rejections stand: the model is asked only about patches it accepted, and the
 model can only send a patch back, never pass one the offline checks rejected.
-A rejection is acted on only when it is *grounded*: its evidence quotes a line
-the patch adds. An objection about a line the patch does not add is kept as a
-note and ignored, so a model that imagines problems cannot stall a run.
+A rejection is acted on only when it is *grounded*: its evidence quotes the
+code of a line the patch adds. A comment, a blank line or a line the patch
+does not add is no evidence (a small model vetoed the only correct fix it had
+written, citing the comment the fix added as a side effect): such an objection
+is kept as a note saying why it was ignored, so a model that imagines problems
+cannot stall a run.
 
 The patch, the task's description and the tests go into the prompt as data
 blocks; the prompt says that text inside them is never an instruction, and a
@@ -15,10 +18,12 @@ its block and pose as the prompt.
 
 from __future__ import annotations
 
+import io
+import tokenize
 from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from duckfix.agents.prompting import clip, data, messages, outcome_text
 from duckfix.agents.reviewer import PatchReview
@@ -26,17 +31,30 @@ from duckfix.errors import LLMError
 from duckfix.llm import LLMClient, Message
 from duckfix.models import Patch, Task, TestOutcome
 
-__all__ = ["ModelReview", "added_lines", "build_messages", "grounded", "review_with_model"]
+__all__ = [
+    "ANSWER_TOKENS",
+    "ModelReview",
+    "added_code",
+    "added_lines",
+    "build_messages",
+    "grounded",
+    "review_with_model",
+]
 
 _AGENT = "reviewer"
 _MAX_TESTS = 8
 _MAX_DIFF = 12_000
+ANSWER_TOKENS = 300
+"""``max_tokens`` of a verdict: a few words, a sentence, one quoted line."""
+_C_COMMENTS = ("//", "/*", "*")
 
 Concern = Literal["none", "overfitting", "side_effect", "incomplete", "other"]
 
 
 class ModelReview(BaseModel):
     """The model's verdict on one patch."""
+
+    model_config = ConfigDict(extra="forbid")  # an echoed schema is not a verdict
 
     verdict: Literal["accept", "reject"]
     concern: Concern = "none"
@@ -69,11 +87,33 @@ def added_lines(diff: str) -> list[str]:
     ]
 
 
-def grounded(evidence: str, diff: str) -> bool:
-    """Whether ``evidence`` quotes (part of) a line the diff adds, whitespace aside."""
+def _code_part(line: str, language: str) -> str:
+    """The code of one line: without its comment; empty for a comment or blank line."""
+    text = line.strip()
+    if language != "python":
+        if text.startswith(_C_COMMENTS):
+            return ""
+        return text.split("//", 1)[0].strip() if "//" in text and '"' not in text else text
+    if text.startswith("#"):
+        return ""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text + "\n").readline))
+    except (tokenize.TokenError, SyntaxError):
+        return text  # a piece of a multi-line string or statement: taken whole
+    comment = next((t for t in tokens if t.type == tokenize.COMMENT), None)
+    return text[: comment.start[1]].rstrip() if comment is not None else text
+
+
+def added_code(diff: str, language: str = "python") -> list[str]:
+    """The code of every line the diff adds: comments and blank lines left out."""
+    return [code for line in added_lines(diff) if (code := _code_part(line, language))]
+
+
+def grounded(evidence: str, diff: str, language: str = "python") -> bool:
+    """Whether ``evidence`` quotes (part of) the code of a line the diff adds, whitespace aside."""
     quoted = [" ".join(q.lstrip("+").split()) for q in evidence.splitlines()]
     quoted = [q for q in quoted if len(q) >= 3]
-    added = [" ".join(a.split()) for a in added_lines(diff)]
+    added = [" ".join(a.split()) for a in added_code(diff, language)]
     return bool(quoted) and all(any(q in a for a in added) for q in quoted)
 
 
@@ -88,7 +128,9 @@ def review_with_model(
     An ungrounded objection, or a model error, accepts with a note saying so.
     """
     try:
-        answer = client.structured(build_messages(task, patch, tests), ModelReview, agent=_AGENT)
+        answer = client.structured(
+            build_messages(task, patch, tests), ModelReview, agent=_AGENT, max_tokens=ANSWER_TOKENS
+        )
     except LLMError as exc:
         return PatchReview(
             verdict="accept", reasons=[], notes=[f"model reviewer unavailable: {exc}"]
@@ -96,16 +138,25 @@ def review_with_model(
     reason = " ".join(answer.reason.split()) or "no reason given"
     if answer.verdict == "accept":
         return PatchReview(verdict="accept", reasons=[])
-    if not grounded(answer.evidence, patch.diff):
+    if not grounded(answer.evidence, patch.diff, task.language):
+        why = _why_ignored(answer.evidence, patch.diff)
         return PatchReview(
             verdict="accept",
             reasons=[],
-            notes=[
-                f"model objection ignored (it quotes no added line): {answer.concern}: {reason}"
-            ],
+            notes=[f"model objection ignored ({why}): {answer.concern}: {reason}"],
         )
     quote = " ".join(answer.evidence.split())
     return PatchReview(
         verdict="reject",
         reasons=[f"model reviewer ({answer.concern}): {reason} [`{clip(quote, 80)}`]"],
     )
+
+
+def _why_ignored(evidence: str, diff: str) -> str:
+    quote = " ".join(evidence.split())
+    if not quote:
+        return "it quotes no line"
+    added = [" ".join(a.split()) for a in added_lines(diff)]
+    if any(quote.lstrip("+ ") in a for a in added if a):
+        return f"it quotes `{clip(quote, 60)}`, a comment or blank line, not code the patch adds"
+    return f"it quotes `{clip(quote, 60)}`, which is not a line the patch adds"

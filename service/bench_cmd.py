@@ -133,7 +133,12 @@ def run_cmd(
     duckfix bench --resume RUN_ID             continue a stopped run
     duckfix bench report RUN_ID               report.md and report.html
     """
-    from duckfix.service.bench_view import BenchProgress, print_by_task, print_summary
+    from duckfix.service.bench_view import (
+        BenchProgress,
+        print_agent_values,
+        print_by_task,
+        print_summary,
+    )
     from duckfix.service.consoles import console
     from duckfix.service.jobs import announce_run, executor_settings
     from duckfix.store import open_store
@@ -172,6 +177,7 @@ def run_cmd(
         else:
             print_summary(out_console, run.suite, run.results, with_model=run.with_model)
         if run.with_model:
+            print_agent_values(out_console, run.results)
             rows = store.llm_usage(run.run_id)
             hits = sum(r.cached for r in rows)
             err.print(f"model: {len(rows) - hits} requests sent, {hits} answered from the cache")

@@ -15,9 +15,20 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from duckfix.models import Task
+    from duckfix.pipelines.agent_value import AgentRow
     from duckfix.pipelines.bench import BenchResult
 
-__all__ = ["BenchProgress", "hidden_failures", "print_by_task", "print_summary", "verdict", "why"]
+__all__ = [
+    "AGENT_COLUMNS",
+    "BenchProgress",
+    "agent_cells",
+    "hidden_failures",
+    "print_agent_values",
+    "print_by_task",
+    "print_summary",
+    "verdict",
+    "why",
+]
 
 _MARKS = {"correct": "✓", "plausible": "~", "not fixed": "✗", "no failure": "·", "error": "!"}
 
@@ -182,3 +193,41 @@ def print_by_task(console: Console, suite: str, results: Sequence[BenchResult]) 
 def share_correct(results: Sequence[Any]) -> float:
     """Correct tasks as a percentage of all (100 for none, so an empty run fails nothing)."""
     return 100.0 * sum(r.correct for r in results) / len(results) if results else 100.0
+
+
+def agent_cells(row: AgentRow) -> list[str]:
+    """One agent's row of the value table, as the terminal and the report show it."""
+    useful = f"{row.useful}/{row.judged}" if row.judged else "-"
+    return [
+        row.agent,
+        str(row.tasks),
+        f"{row.well_formed:.0%} of {row.replies}" if row.replies else "-",
+        str(row.used),
+        useful,
+        f"{row.calls_per_task:.1f}",
+        f"{row.tokens_per_task:.0f}",
+        f"{row.seconds_per_task:.1f}",
+    ]
+
+
+AGENT_COLUMNS = (
+    "agent", "tasks", "well-formed", "used", "useful", "calls / task", "tokens / task",
+    "model s / task",
+)  # fmt: skip
+
+
+def print_agent_values(console: Console, results: Sequence[BenchResult]) -> None:
+    """What each agent's model replies were worth: well-formed / used / useful, cost per task."""
+    from rich.table import Table
+
+    from duckfix.pipelines.agent_value import summarize_agents
+
+    rows = summarize_agents([r.agents for r in results])
+    if not rows:
+        return
+    table = Table(title=Text("model value per agent"))
+    for i, name in enumerate(AGENT_COLUMNS):
+        table.add_column(name, justify="left" if i == 0 else "right")
+    for row in rows:
+        add_row(table, *agent_cells(row))
+    console.print(table)

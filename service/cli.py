@@ -50,6 +50,7 @@ COMMANDS = {
     "debug": "duckfix.service.debug_cmd:debug",
     "hook": "duckfix.service.hook_cmd:hook",
     "mail": "duckfix.service.mail_cmd:mail",
+    "models": "duckfix.service.models_cmd:models",
     "review": "duckfix.service.review_cmd:review",
     "serve": "duckfix.service.serve_cmd:serve",
     "tasks": "duckfix.service.tasks_cmd:tasks",

@@ -123,6 +123,15 @@ def _markdown(
             f"{row.median_seconds:.1f} | {row.mean_candidates:.0f} |"
         )
     out += ["", f"![fixes by category]({plot1})", "", f"![time per task]({plot2})", ""]
+    agents = _agent_rows(results)
+    if agents:
+        from duckfix.service.bench_view import AGENT_COLUMNS
+
+        out += ["## Model value per agent", "", _AGENT_NOTE, ""]
+        out += ["| " + " | ".join(AGENT_COLUMNS) + " |"]
+        out += ["| --- |" + " ---: |" * (len(AGENT_COLUMNS) - 1)]
+        out += ["| " + " | ".join(cells) + " |" for cells in agents]
+        out.append("")
     out += ["## Tasks", "", "| task | category | outcome | seconds | candidates | note |"]
     out.append("| --- | --- | --- | ---: | ---: | --- |")
     for r in results:
@@ -137,6 +146,23 @@ def _markdown(
         for r in fixes:
             out += [f"### {r.task_id} ({_outcome(r)})", "", "```diff", r.fix.rstrip(), "```", ""]
     return "\n".join(out) + "\n"
+
+
+_AGENT_NOTE = (
+    "Well-formed: structured replies that validated (at once or after the repair turn). "
+    "Used: fixer candidates tried, localizer re-rankings kept, reviewer rejections, model "
+    "explanations shown. Useful (of those judged): plausible fixer candidates, re-rankings "
+    "that put a line the reference fix changes first, rejections in tasks whose accepted "
+    "fix is not correct, explanations of correct fixes."
+)
+
+
+def _agent_rows(results: Sequence[BenchResult]) -> list[list[str]]:
+    """The value table's rows (empty without a model)."""
+    from duckfix.pipelines.agent_value import summarize_agents
+    from duckfix.service.bench_view import agent_cells
+
+    return [agent_cells(row) for row in summarize_agents([r.agents for r in results])]
 
 
 def _note(r: BenchResult) -> str:
@@ -190,6 +216,19 @@ def _html(
         + "</td></tr>"
         for r in results
     )
+    from duckfix.service.bench_view import AGENT_COLUMNS
+
+    rows_html = "".join(
+        "<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>"
+        for cells in _agent_rows(results)
+    )
+    head = "".join(f"<th>{e(c)}</th>" for c in AGENT_COLUMNS)
+    agents = (
+        f"<h2>Model value per agent</h2><p>{e(_AGENT_NOTE)}</p>"
+        f"<table><tr>{head}</tr>{rows_html}</table>"
+        if rows_html
+        else ""
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>duckfix bench {e(run.target)}</title>
 <style>
@@ -209,6 +248,7 @@ img {{ max-width: 100%; }}
 <th>median s</th><th>candidates</th></tr>{summary}</table>
 {img(plot1, "fixes by category")}
 {img(plot2, "time per task")}
+{agents}
 <h2>Tasks</h2>
 <table><tr><th>task</th><th>category</th><th>outcome</th><th>seconds</th><th>candidates</th>
 <th>note</th></tr>{tasks}</table>

@@ -27,8 +27,7 @@ class DebugContext:
     ``max_seconds`` and test runs are not cut short."""
     max_mutants: int = MAX_MUTANTS
     """Of the candidates, how many may be run first as mutants to localize the fault
-    (mutation-based localization); 0 ranks lines by the spectrum and values alone, as
-    ``llm_first`` with a model does (the model is asked before any template candidate)."""
+    (mutation-based localization); 0 ranks lines by the spectrum and values alone."""
     window: int = 12
     """Once a plausible candidate is found: how many of its line's other candidates are
     tried before the plausible ones are compared (:mod:`duckfix.agents.overfit`)."""
@@ -39,7 +38,9 @@ class DebugContext:
     llm: LLMClient | None = None
     """The model the fixer may ask for candidates; None keeps the run offline."""
     llm_first: bool = False
-    """Ask the model before the templates rather than once they are exhausted."""
+    """Ask the model once the mutants have run, and try its candidates in turn with the
+    templates', rather than once the templates are exhausted. Model candidates never
+    use up the candidate budget, so the templates' are all still tried."""
     llm_rounds: int = 3
     """Times the fixer may ask the model in one run."""
     llm_samples: int = 3

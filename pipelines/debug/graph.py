@@ -121,12 +121,9 @@ def debug_task(
     if context.deadline is None:
         deadline = Deadline.after(context.max_seconds, started=started)
         context = dataclasses.replace(context, deadline=deadline)
+    context = _bounded(context)
     values = _run(
-        graph,
-        DebugInput(task=task, program=program),
-        _config(thread_id),
-        _bounded(context),
-        on_step,
+        graph, DebugInput(task=task, program=program), _config(thread_id), context, on_step
     )
     return _with_usage(result_of(values), context)
 
@@ -159,10 +156,11 @@ def _run(
 
 
 def _bounded(context: DebugContext) -> DebugContext:
-    """``context`` whose test runs the runner ends by its deadline."""
+    """``context`` whose test runs the runner ends by its deadline, and its model calls too."""
     if context.deadline is None:
         return context
-    return dataclasses.replace(context, options=context.deadline.bound(context.options))
+    llm = context.llm.until(context.deadline.at) if context.llm is not None else None
+    return dataclasses.replace(context, options=context.deadline.bound(context.options), llm=llm)
 
 
 def _for_task(context: DebugContext, task_id: str) -> DebugContext:
@@ -176,7 +174,14 @@ def _for_task(context: DebugContext, task_id: str) -> DebugContext:
 def _with_usage(result: DebugResult, context: DebugContext) -> DebugResult:
     if context.llm is None:
         return result
-    return result.model_copy(update={"llm_usage": context.llm.usage})
+    llm = context.llm
+    return result.model_copy(
+        update={
+            "llm_usage": llm.usage,
+            "llm_agents": dict(llm.agent_usage),
+            "llm_replies": {agent: dict(counts) for agent, counts in llm.replies.items()},
+        }
+    )
 
 
 def resume_task(
@@ -202,7 +207,8 @@ def resume_task(
         # The budget holds across resumes: what earlier sessions spent is gone.
         spent = float(snapshot.values.get("seconds", 0.0))
         context = dataclasses.replace(context, deadline=Deadline.after(context.max_seconds - spent))
-    values = _run(graph, None, config, _bounded(context), on_step)
+    context = _bounded(context)
+    values = _run(graph, None, config, context, on_step)
     return _with_usage(result_of(values), context)
 
 

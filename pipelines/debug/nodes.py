@@ -21,6 +21,7 @@ from duckfix.agents.suspects import find_suspects
 from duckfix.agents.templates import Candidate, generate
 from duckfix.deadline import compile_ran_out, count_tests, overhead
 from duckfix.models import Patch
+from duckfix.pipelines.debug.accounts import model_accounts
 from duckfix.pipelines.debug.collection import uncollected
 from duckfix.pipelines.debug.context import DebugContext
 from duckfix.pipelines.debug.search import (
@@ -144,10 +145,8 @@ def localize_node(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
 
 
 def _mutant_budget(ctx: DebugContext) -> int:
-    # Mutants are template candidates: with llm_first the model is asked before
-    # any of them, so the spectrum and the values alone rank the lines.
-    if ctx.llm_first and ctx.llm is not None:
-        return 0
+    # With llm_first too: the mutants localize the fault and often fix it
+    # outright; a model run that skipped them fixed fewer tasks than offline.
     return min(ctx.max_mutants, ctx.max_candidates)
 
 
@@ -197,7 +196,7 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
                 return compare_now | made | {"queue": queue}
     if ctx.llm_first and rounds == 0 and _may_ask(ctx, rounds):
         at = state.next_index
-        queue = unique(queue[:at] + _ask_model(state, ctx, queue, rounds) + queue[at:])
+        queue = unique(queue[:at] + _interleave(_ask_model(state, ctx, queue, rounds), queue[at:]))
         rounds += 1
     room = ctx.max_candidates - tried
     batch = queue[state.next_index : state.next_index + min(ctx.workers, room)]
@@ -229,7 +228,18 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
 
 
 def _count_tried(state: DebugState) -> int:
-    return sum(a.outcome != "rejected" for a in state.attempts)
+    # Model candidates are bounded by the model's rounds and calls, not by the
+    # candidate budget: a model run keeps every template candidate an offline
+    # run with the same budget would try, so it never fixes fewer tasks.
+    return sum(a.outcome != "rejected" and a.template != "llm" for a in state.attempts)
+
+
+def _interleave(model: list[Candidate], templates: list[Candidate]) -> list[Candidate]:
+    """Model and template candidates taken in turn, the model's first (``--llm-first``)."""
+    out: list[Candidate] = []
+    for i, candidate in enumerate(model):
+        out += [candidate, *templates[i : i + 1]]
+    return out + templates[len(model) :]
 
 
 def _after(tried: int) -> str:
@@ -312,9 +322,10 @@ def _ask_model(
         _program(state),
         state.suspects,
         state.baseline.failed,
-        _failed_attempts(state),
+        _failed_attempts(state) + model_accounts(state, queue),
         samples=ctx.llm_samples,
         round_=rounds + 1,
+        key_variables=state.key_variables,
     )
     queued = {c.key for c in queue}
     return [c for c in found if c.key not in queued]

@@ -147,6 +147,10 @@ class DebugResult(BaseModel):
     """Candidates run as mutants to localize the fault (counted in ``candidates``)."""
     llm_usage: Usage = Field(default_factory=Usage)
     """Model calls and tokens this run sent (cache hits are free and not counted)."""
+    llm_agents: dict[str, Usage] = Field(default_factory=dict)
+    """``llm_usage`` per agent."""
+    llm_replies: dict[str, dict[str, int]] = Field(default_factory=dict)
+    """Per agent, structured replies ``well_formed`` at once, ``repaired``, ``invalid``."""
 
     @property
     def fixed(self) -> bool:

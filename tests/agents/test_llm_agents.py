@@ -208,3 +208,97 @@ def test_an_explanation_about_other_code_falls_back_to_offline() -> None:
     assert explain_with_model(llm, FIX, FAILING[0], None, [], OFFLINE) == OFFLINE
     _, llm = agent_model()  # no answer at all
     assert explain_with_model(llm, FIX, FAILING[0], None, [], OFFLINE) == OFFLINE
+
+
+# ----- what small models answered -----
+
+MERGE = """\
+def merge(a, b):
+    out = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        if a[i] <= b[j]:
+            out.append(a[i])
+            i += 1
+        else:
+            out.append(b[j])
+            j += 1
+    return out
+"""
+MERGE_FIXED = MERGE.replace(
+    "    return out\n",
+    "    # the tails of both lists were dropped\n"
+    "    out.extend(a[i:])\n"
+    "    out.extend(b[j:])\n"
+    "\n"
+    "    return out\n",
+)
+
+
+def _veto(evidence: str) -> tuple[str, list[str], list[str]]:
+    answer = json.dumps(
+        {
+            "verdict": "reject",
+            "concern": "side_effect",
+            "reason": "the patch adds a comment, which changes behaviour",
+            "evidence": evidence,
+        }
+    )
+    fake = FakeProvider()
+    fake.enqueue([answer])
+    patch = Patch.from_sources({"merge.py": MERGE}, {"merge.py": MERGE_FIXED})
+    task = vowels_task().model_copy(update={"program": "merge.py", "entry_point": "merge"})
+    review = review_with_model(LLMClient(fake), task, patch, FAILING)
+    assert fake.history[0][1]["max_tokens"] == 300
+    return review.verdict, review.reasons, review.notes
+
+
+def test_a_veto_citing_an_added_comment_is_not_acted_on_and_says_why() -> None:
+    # What the 1.5B did to the only correct fix it wrote.
+    verdict, reasons, notes = _veto("# the tails of both lists were dropped")
+    assert verdict == "accept" and reasons == []
+    assert "a comment or blank line, not code the patch adds" in notes[0]
+    assert "side_effect" in notes[0]
+
+
+def test_a_veto_citing_added_code_stands_and_quotes_it() -> None:
+    verdict, reasons, _ = _veto("out.extend(b[j:])")
+    assert verdict == "reject"
+    assert "side_effect" in reasons[0] and "`out.extend(b[j:])`" in reasons[0]
+
+
+def test_grounding_reads_code_not_comments() -> None:
+    diff = Patch.from_sources({"m.py": MERGE}, {"m.py": MERGE_FIXED}).diff
+    assert not grounded("the tails of both lists", diff)
+    assert not grounded("# the tails of both lists were dropped", diff)
+    commented = Patch.from_sources(
+        {"m.py": "x = 1\n"}, {"m.py": "x = 2  # was one\ny = '# not a comment'\n"}
+    ).diff
+    assert grounded("x = 2", commented) and not grounded("was one", commented)
+    assert grounded("y = '# not a comment'", commented)
+    c_diff = Patch.from_sources(
+        {"k.c": "int f(void) { return 1; }\n"},
+        {"k.c": "// fixed\nint f(void) { return 2; }\n"},
+    ).diff
+    assert grounded("return 2;", c_diff, "c") and not grounded("// fixed", c_diff, "c")
+
+
+ECHO = json.dumps({"properties": {"lines": {"type": "array"}}, "type": "object"})
+
+
+def test_an_echoed_schema_or_empty_ranking_gets_the_repair_turn() -> None:
+    for wrong in (ECHO, json.dumps({"lines": []})):
+        fake = FakeProvider()
+        fake.enqueue([wrong, ranking((4, "the vowels are only lower-case"))])
+        ranked = rerank(LLMClient(fake), vowels_task(), PROGRAM, SUSPECTS, FAILING)
+        assert ranked[0].line == 4
+        assert "not valid" in fake.history[1][0][-1]["content"]
+        assert fake.history[0][1]["max_tokens"] == 400
+
+
+def test_an_echoed_schema_is_not_an_explanation() -> None:
+    echo = json.dumps({"properties": {"summary": {"type": "string"}}, "title": "ModelExplanation"})
+    fake = FakeProvider()
+    fake.enqueue([echo, echo])
+    assert explain_with_model(LLMClient(fake), FIX, FAILING[0], None, [], OFFLINE) == OFFLINE
+    assert len(fake.history) == 2  # asked, then repaired once

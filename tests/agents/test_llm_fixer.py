@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from duckfix.agents.fixer import validate
 from duckfix.agents.llm_fixer import Proposal, apply_c_proposal, apply_proposal, propose
 from duckfix.datasets.folder import load_task
@@ -25,7 +27,9 @@ FAILING = [
 
 
 def reply(*proposals: dict[str, str]) -> str:
-    return json.dumps({"proposals": list(proposals)})
+    return json.dumps(
+        {"bug": "count_vowels misses upper-case vowels", "proposals": list(proposals)}
+    )
 
 
 def right() -> dict[str, str]:
@@ -92,11 +96,14 @@ def test_the_prompt_holds_program_and_failure_as_delimited_data() -> None:
 def test_samples_are_separate_requests_with_separate_cache_keys() -> None:
     task = vowels_task()
     fake = FakeProvider()
-    fake.enqueue([reply(), reply(right())])
-    found = propose(LLMClient(fake), task, task.buggy, SUSPECTS, FAILING, [], samples=2)
+    fake.enqueue([reply(right()), reply(right())])
+    found = propose(LLMClient(fake), task, task.buggy, SUSPECTS, FAILING, [], samples=2, round_=2)
     assert len(found) == 1 and len(fake.history) == 2
-    first, second = (m[1]["content"] for m, _ in fake.history)
-    assert first != second
+    (first, one), (second, two) = fake.history
+    assert first[1]["content"] != second[1]["content"]
+    # Samples at a temperature above zero, each with its own seed, numbered across rounds.
+    assert one["temperature"] > 0 and two["temperature"] > 0
+    assert (one["seed"], two["seed"]) == (3, 4)
 
 
 def test_no_budget_means_no_call_and_no_error() -> None:
@@ -325,3 +332,108 @@ def test_a_base_model_continues_the_c_signature(tmp_path: Path) -> None:
         "int clamp_add(int a, int b, int lo, int hi) {\n"
     )
     assert "\n}" in params["stop"]
+
+
+# -- what small models answered, and the repair turn it gets ---------------------------
+
+ECHOED_SCHEMA = json.dumps(
+    {
+        "properties": {"bug": {"type": "string"}, "proposals": {"type": "array"}},
+        "required": ["bug", "proposals"],
+        "title": "Proposals",
+        "type": "object",
+    }
+)
+BARE = json.dumps({"function": "count_vowels", "code": VOWELS_FIXED_FUNCTION})
+EMPTY = json.dumps({"bug": "the vowels are not all counted", "proposals": []})
+
+
+@pytest.mark.parametrize("wrong", [ECHOED_SCHEMA, BARE, EMPTY], ids=["echo", "bare", "empty"])
+def test_an_answer_with_no_proposal_gets_the_repair_turn(wrong: str) -> None:
+    task = vowels_task()
+    fake = FakeProvider()
+    fake.enqueue([wrong, reply(right())])
+    found = propose(LLMClient(fake), task, task.buggy, SUSPECTS, FAILING, [], samples=1)
+    assert [c.apply(VOWELS) for c in found] == [VOWELS_FIXED_FUNCTION]
+    repair = fake.history[1][0]
+    assert repair[-2] == {"role": "assistant", "content": wrong}
+    assert "not valid" in repair[-1]["content"]
+
+
+def test_the_prompt_asks_for_the_bug_first_and_shows_inputs_and_values() -> None:
+    from duckfix.agents.localizer import KeyVariable
+
+    task = vowels_task()
+    fake = FakeProvider()
+    fake.enqueue([reply(right())])
+    failing = [TestOutcome(name="case 1", status="failed", expected=2, actual=1)]
+    seen = [KeyVariable(path="vowels.py", line=5, name="ch", failing="'A'", passing="'a'")]
+    propose(LLMClient(fake), task, task.buggy, SUSPECTS, failing, [], samples=1, key_variables=seen)
+    ((messages, params),) = fake.history
+    system, user = messages[0]["content"], messages[1]["content"]
+    assert "rubber" in system and "ONE function" in system
+    assert "input: count_vowels('Apple')" in user
+    assert "vowels.py:5 ch: 'A' / 'a'" in user
+    assert "`count_vowels` (vowels.py lines 1-" in user
+    # max_tokens sized to the function it rewrites, not the model's whole context.
+    assert 200 < params["max_tokens"] < 400
+
+
+LRU = """\
+class LRU:
+    def __init__(self, size):
+        self.size = size
+        self.items = {}
+
+    def get(self, key):
+        if key not in self.items:
+            return None
+        value = self.items.pop(key)
+        self.items[key] = value
+        return value
+
+    def put(self, key, value):
+        self.items[key] = value
+        if len(self.items) > self.size:
+            self.items.pop(next(iter(self.items)))
+"""
+PUT_FIXED = """\
+def put(self, key, value):
+    self.items.pop(key, None)
+    self.items[key] = value
+    if len(self.items) > self.size:
+        self.items.pop(next(iter(self.items)))
+"""
+GET_REWRITTEN = """\
+def get(self, key):
+    return self.items.get(key)
+"""
+
+
+def test_the_fixer_is_steered_to_the_function_holding_the_suspects() -> None:
+    task = vowels_task().model_copy(
+        update={"program": "lru.py", "buggy": {"lru.py": LRU}, "entry_point": "LRU"}
+    )
+    in_put = [
+        Suspect(path="lru.py", line=14, score=0.9),
+        Suspect(path="lru.py", line=15, score=0.5),
+    ]
+    fake = FakeProvider()
+    fake.enqueue(
+        [
+            json.dumps(
+                {
+                    "bug": "get does not refresh the key",
+                    "proposals": [
+                        {"function": "LRU.get", "path": "lru.py", "code": GET_REWRITTEN},
+                        {"function": "LRU.put", "path": "lru.py", "code": PUT_FIXED},
+                    ],
+                }
+            )
+        ]
+    )
+    found = propose(LLMClient(fake), task, task.buggy, in_put, FAILING, [], samples=1)
+    # The rewrite of get, which holds no suspect line, is dropped.
+    assert [c.description.split(":")[0] for c in found] == ["LRU.put"]
+    user = fake.history[0][0][1]["content"]
+    assert "The top suspect lines are in `LRU.put` (lru.py lines 13-16)" in user

@@ -21,6 +21,7 @@ from duckfix.errors import (
     LLMUnavailableError,
 )
 from duckfix.llm import (
+    ANSWER_TOKENS,
     Budget,
     FakeProvider,
     LLMClient,
@@ -85,12 +86,45 @@ def test_json_schema_refused_then_json_object_remembered(store: Store) -> None:
     )
     llm, _ = client(store)
     assert llm.structured(ASK, Verdict).line == 3
-    assert sent(route, 1)["response_format"] == {"type": "json_object"}
+    # The schema travels inside json_object: llama.cpp's server constrains
+    # decoding to it, where it refuses json_schema.
+    schema = Verdict.model_json_schema()
+    assert sent(route, 1)["response_format"] == {"type": "json_object", "schema": schema}
     assert "JSON schema" in sent(route, 1)["messages"][0]["content"]
     # The endpoint's mode is remembered: no second json_schema attempt.
     other = [{"role": "user", "content": "and now?"}]
     assert llm.structured(other, Verdict).line == 4
     assert route.call_count == 3
+    assert sent(route, 2)["response_format"] == {"type": "json_object", "schema": schema}
+
+
+LLAMA_CPP_REFUSAL = (
+    "1 validation error for CreateChatCompletionRequest\nresponse_format.type\n"
+    "  Input should be 'text' or 'json_object' [type=literal_error, input_value='json_schema']"
+)
+
+
+@respx.mock
+def test_llama_cpp_refusal_moves_to_the_schema_inside_json_object(store: Store) -> None:
+    # llama-cpp-python's server answers json_schema with HTTP 500 naming it.
+    route = respx.post(URL).mock(side_effect=[error(500, LLAMA_CPP_REFUSAL), reply(GOOD)])
+    llm, sleeps = client(store)
+    assert llm.structured(ASK, Verdict).line == 3
+    assert sent(route, 1)["response_format"]["schema"]["title"] == "Verdict"
+    assert sleeps == []  # a refusal is not retried
+
+
+@respx.mock
+def test_schema_inside_json_object_refused_then_plain_json_object(store: Store) -> None:
+    route = respx.post(URL).mock(
+        side_effect=[
+            error(400, "response_format type json_schema is not supported"),
+            error(400, "response_format: unknown field schema"),
+            reply(GOOD),
+        ]
+    )
+    llm, _ = client(store)
+    assert llm.structured(ASK, Verdict).line == 3
     assert sent(route, 2)["response_format"] == {"type": "json_object"}
 
 
@@ -100,12 +134,13 @@ def test_both_formats_refused_then_plain_text_extracted(store: Store) -> None:
         side_effect=[
             error(400, "unknown field response_format"),
             error(400, "unknown field response_format"),
+            error(400, "unknown field response_format"),
             reply(f"Sure!\n```json\n{GOOD}\n```\nHope it helps."),
         ]
     )
     llm, _ = client(store)
     assert llm.structured(ASK, Verdict).reason == "off by one"
-    assert "response_format" not in sent(route, 2)
+    assert "response_format" not in sent(route, 3)
 
 
 @respx.mock
@@ -300,3 +335,72 @@ def test_extract_json() -> None:
     assert extract_json('Here: {"a": {"b": 3}} and {"c": 4}') == {"a": {"b": 3}}
     with pytest.raises(ValueError):
         extract_json("nothing")
+
+
+@respx.mock
+def test_every_call_carries_max_tokens(store: Store) -> None:
+    # A small model without a limit can write to the end of its context.
+    route = respx.post(URL).mock(side_effect=[reply(GOOD), reply("hi"), reply("hi")])
+    llm, _ = client(store)
+    llm.structured(ASK, Verdict)
+    llm.complete([{"role": "user", "content": "other"}])
+    llm.complete([{"role": "user", "content": "sized"}], max_tokens=40)
+    assert [sent(route, i)["max_tokens"] for i in range(3)] == [ANSWER_TOKENS, ANSWER_TOKENS, 40]
+
+
+class _SlowServer:
+    """An OpenAI-compatible server on loopback that takes ``delay`` seconds per answer."""
+
+    def __init__(self, delay: float) -> None:
+        import http.server
+
+        slow = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length", 0)))
+                slow.requests += 1
+                slow.stop.wait(delay)
+                body = reply(GOOD).content
+                try:
+                    self.send_response(200)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:
+                    pass  # the client gave up: that is the point
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.requests = 0
+        self.stop = threading.Event()
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def close(self) -> None:
+        self.stop.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_the_run_deadline_bounds_a_slow_call() -> None:
+    server = _SlowServer(delay=30)
+    try:
+        provider = OpenAIProvider(base_url=server.base, model="m", api_key="k", timeout=60)
+        llm = LLMClient(provider, sleep=lambda _: None).until(time.monotonic() + 2.0)
+        began = time.monotonic()
+        with pytest.raises(BudgetExhausted, match="time budget"):
+            llm.structured(ASK, Verdict)
+        # Cut at the deadline, not at the provider's 60 s timeout nor after retries.
+        assert time.monotonic() - began < 4.0
+        assert server.requests == 1
+        # With the deadline passed no request is sent at all.
+        with pytest.raises(BudgetExhausted, match="no model call"):
+            llm.complete(ASK)
+        assert server.requests == 1
+    finally:
+        server.close()

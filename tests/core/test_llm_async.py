@@ -118,10 +118,11 @@ def test_astructured_json_schema_refused_then_json_object_remembered(store: Stor
     assert route.call_count == 3
     assert sent(route, 0)["response_format"]["type"] == "json_schema"
     assert sent(route, 0)["response_format"]["json_schema"]["schema"]["title"] == "Verdict"
-    assert sent(route, 1)["response_format"] == {"type": "json_object"}
+    schema = {"type": "json_object", "schema": Verdict.model_json_schema()}
+    assert sent(route, 1)["response_format"] == schema
     assert "JSON schema" in sent(route, 1)["messages"][0]["content"]
     # The endpoint's mode is remembered: the next call goes straight to json_object.
-    assert sent(route, 2)["response_format"] == {"type": "json_object"}
+    assert sent(route, 2)["response_format"] == schema
     assert sent(route, 2)["messages"][-1] == ask("and now?")[0]
     assert asleeps == []  # a refused format is not a retry
 

@@ -346,8 +346,13 @@ def test_llama_cpp_refusal_moves_negotiation_on(tmp_path: Path, use_async: bool)
         answer = llm.structured(ask, Verdict)
     assert answer.line == 3
     assert route.call_count == 2 and sleeps == []  # no retry of a request that cannot work
-    assert json.loads(route.calls[1].request.content)["response_format"] == {"type": "json_object"}
-    assert llm._modes["local:m.gguf"] == "json_object"
+    # The schema goes inside json_object, where llama.cpp constrains decoding to it.
+    schema = Verdict.model_json_schema()
+    assert json.loads(route.calls[1].request.content)["response_format"] == {
+        "type": "json_object",
+        "schema": schema,
+    }
+    assert llm._modes["local:m.gguf"] == "json_object_schema"
     provider.close()
 
 
@@ -364,3 +369,106 @@ def test_other_server_errors_stay_retryable(tmp_path: Path) -> None:
     assert llm.complete([{"role": "user", "content": "hi"}]).text == "hi"
     assert route.call_count == 2 and len(sleeps) == 1
     provider.close()
+
+
+# -- chat models, llama.cpp's options, a server that dies -----------------------------
+
+# Answers /v1/models; a chat request kills the server, as llama.cpp's AMX
+# repack fault did on this CPU, after a line in the log.
+DYING_SERVER = FAKE_SERVER.replace(
+    "        def log_message(self, *a):",
+    """        def do_POST(self):
+            print("ggml_cpu: amx repack: general protection fault", flush=True)
+            os._exit(139)
+
+        def log_message(self, *a):""",
+)
+
+
+def _catalogue_home(tmp_path: Path, template: str | None) -> Path:
+    """A duckfix home with the 0.5B model 'installed': a GGUF header of the catalogue's size."""
+    from duckfix.model_catalog import find
+
+    from tests.core.test_gguf import write_gguf
+
+    home = tmp_path / "home"
+    model = find("qwen2.5-coder-0.5b")
+    path = model.path(home)
+    path.parent.mkdir(parents=True)
+    write_gguf(path, template)
+    with path.open("r+b") as fh:
+        fh.truncate(model.size)  # sparse: the size is what marks it installed
+    return home
+
+
+def test_a_model_with_a_chat_template_is_served_as_a_chat_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.core.test_gguf import CHATML
+
+    home = _catalogue_home(tmp_path, CHATML)
+    monkeypatch.setenv("DUCKFIX_HOME", str(home))
+    command = script(tmp_path, FAKE_SERVER)
+    made: list[LocalServer] = []
+    real = LocalServer.__init__
+
+    def with_script(self: LocalServer, *args: Any, **kw: Any) -> None:
+        real(self, *args, **{**kw, "command": command})
+        made.append(self)
+
+    monkeypatch.setattr(LocalServer, "__init__", with_script)
+    provider = get_provider(LLMSettings(provider="local", server_threads=2))
+    try:
+        assert isinstance(provider, LocalProvider)
+        assert provider.style == "chat"  # the file's template decides
+        assert provider.endpoint == "local:qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+        argv = json.loads(made[0].log_tail().splitlines()[-1])["argv"]
+        assert "--no-extra-bufts" in argv and "--chat_format" not in argv
+    finally:
+        local.stop_all()
+        provider.close()
+
+
+def test_server_options_reach_the_process(tmp_path: Path) -> None:
+    body = FAKE_SERVER.replace(
+        '"keep": os.environ.get("DUCKFIX_TEST_KEEP")', '"omp": os.environ.get("OMP_WAIT_POLICY")'
+    )
+    srv = server(
+        tmp_path, script(tmp_path, body), extra_bufts=False, env={"OMP_WAIT_POLICY": "PASSIVE"}
+    )
+    with srv:
+        seen = json.loads(srv.log_tail().splitlines()[-1])
+    assert seen["omp"] == "PASSIVE"
+    assert seen["argv"][0] == "--no-extra-bufts"
+    assert "--no-extra-bufts" not in server(tmp_path, None).argv(1)  # when asked for: on
+
+
+def test_a_base_model_file_stays_a_completion_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.core.test_gguf import write_gguf
+
+    model = write_gguf(tmp_path / "base.gguf", None)
+    monkeypatch.setenv("DUCKFIX_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(local, "shared_server", lambda *a, **kw: server(tmp_path, None))
+    monkeypatch.setattr(LocalServer, "base_url", "http://127.0.0.1:9")
+    provider = get_provider(LLMSettings(provider="local", model_path=str(model)))
+    assert provider.style == "completion"
+
+
+def test_the_catalogue_model_named_by_llm_model_must_be_installed(tmp_path: Path) -> None:
+    settings = LLMSettings(provider="local", model="qwen2.5-coder-1.5b")
+    with pytest.raises(ConfigError, match=r"duckfix models install qwen2\.5-coder-1\.5b"):
+        find_model(settings, tmp_path)
+
+
+def test_a_server_that_dies_under_a_request_is_quoted(tmp_path: Path) -> None:
+    srv = server(tmp_path, script(tmp_path, DYING_SERVER))
+    with srv:
+        provider = LocalProvider(
+            server=srv, base_url=srv.base_url + "/v1", model="m", api_key=None, timeout=10
+        )
+        llm = LLMClient(provider, sleep=lambda _: None)
+        with pytest.raises(LLMUnavailableError, match=r"(?s)died.*amx repack"):
+            llm.complete([{"role": "user", "content": "hi"}])
+        provider.close()

@@ -89,7 +89,8 @@ def _servers_of(home: Path) -> list[int]:
             cmdline = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"llama_cpp.server" in cmdline and any(str(home).encode() in a for a in cmdline):
+        server = b"llama_cpp.server" in cmdline or b"duckfix.llama_server" in cmdline
+        if server and any(str(home).encode() in a for a in cmdline):
             pids.append(int(entry.name))
     return pids
 

@@ -27,10 +27,11 @@ OVERFIT = VOWELS_FIXED_FUNCTION.replace(
 def proposals(*codes: str) -> str:
     return json.dumps(
         {
+            "bug": "count_vowels misses upper-case vowels",
             "proposals": [
                 {"function": "count_vowels", "path": "vowels.py", "code": c, "rationale": "fix"}
                 for c in codes
-            ]
+            ],
         }
     )
 
@@ -59,12 +60,52 @@ def test_the_model_fixes_what_the_templates_cannot() -> None:
     assert result.explanation is not None and result.explanation.source == "offline"
 
 
-def test_llm_first_asks_localizer_and_fixer_before_any_template() -> None:
+def test_llm_first_asks_localizer_and_fixer_once_the_mutants_ran() -> None:
     script, llm = agent_model(fixer=[proposals(VOWELS_FIXED_FUNCTION)])
     result = debug_task(vowels_task(), None, dataclasses.replace(CONTEXT, llm=llm, llm_first=True))
     assert result.status == "fixed", result.stop_reason
-    assert result.attempts[0].template == "llm"
-    assert "(none yet)" in script.user("localizer") and "(none yet)" in script.user("fixer")
+    # The mutants localize first; the model's candidate is the first the fixer tries.
+    assert next(a for a in result.attempts if not a.mutant).template == "llm"
+    assert len(script.asked["localizer"]) == 1 and len(script.asked["fixer"]) == 1
+
+
+LARGEST_WRONG = """\
+def largest(xs):
+    return xs[0]
+"""
+
+
+def test_a_model_run_never_fixes_less_than_the_offline_run_with_its_budget() -> None:
+    # Offline, the templates fix it after some candidates; with --llm-first and
+    # a model whose every proposal is wrong, the same candidate budget still
+    # reaches the templates' fix: model candidates do not use it up.
+    offline = debug_task(largest_task(), None, CONTEXT)
+    assert offline.status == "fixed"
+    budget = dataclasses.replace(CONTEXT, max_candidates=offline.candidates, llm_samples=2)
+    wrong = json.dumps(
+        {
+            "bug": "largest returns the first element",
+            "proposals": [{"function": "largest", "path": "largest.py", "code": LARGEST_WRONG}],
+        }
+    )
+    script, llm = agent_model(fixer=[wrong, wrong.replace("xs[0]", "xs[-1]")])
+    result = debug_task(largest_task(), None, dataclasses.replace(budget, llm=llm, llm_first=True))
+    assert result.status == "fixed", result.stop_reason
+    assert result.fix == offline.fix
+    model = [a for a in result.attempts if a.template == "llm"]
+    assert model and all(a.outcome == "failed" for a in model)
+    assert len(script.asked["fixer"]) == 2
+
+
+def test_the_next_round_hears_the_explainer_on_the_failed_model_fix() -> None:
+    wrong = VOWELS_FIXED_FUNCTION.replace("    s = s.lower()\n", "    s = s.upper()\n")
+    script, llm = agent_model(fixer=[proposals(wrong), proposals(VOWELS_FIXED_FUNCTION)])
+    ctx = dataclasses.replace(CONTEXT, llm=llm, llm_first=True, max_mutants=0)
+    result = debug_task(vowels_task(), None, ctx)
+    assert result.status == "fixed", result.stop_reason
+    second = script.user("fixer", 1)
+    assert "explainer, on the model's fix of vowels.py:3:" in second
+    assert "s = s.upper()" in second  # what the failed change did, in its account
 
 
 def test_the_model_localizer_points_the_templates_at_a_new_line() -> None:
@@ -166,7 +207,8 @@ def test_a_base_model_gets_a_completion_prompt_and_only_the_fixer_asks_it() -> N
 
 
 def test_model_rounds_are_capped_and_the_run_ends_not_fixed() -> None:
-    script, llm = agent_model(fixer=[proposals()] * 2)
+    # Valid answers that change nothing (the buggy function as it is): no candidate.
+    script, llm = agent_model(fixer=[proposals(VOWELS)] * 2)
     ctx = dataclasses.replace(CONTEXT, llm=llm, llm_rounds=2)
     result = debug_task(vowels_task(), None, ctx)
     assert result.status == "not_fixed" and "candidates were tried" in result.stop_reason
@@ -178,3 +220,28 @@ def test_a_spent_budget_ends_the_model_path_quietly() -> None:
     ctx = dataclasses.replace(CONTEXT, llm=LLMClient(fake, budget=Budget(max_calls=0)))
     result = debug_task(vowels_task(), None, ctx)
     assert result.status == "not_fixed" and fake.history == []
+
+
+def test_max_seconds_holds_while_the_model_answers_slowly() -> None:
+    # The model takes 60 s an answer; the run has 8 s. On main the budget was
+    # checked only between steps, and a run went 310 s on a 240 s budget.
+    import time
+
+    from duckfix.llm import OpenAIProvider
+
+    from tests.core.test_llm import _SlowServer
+
+    server = _SlowServer(delay=60)
+    try:
+        provider = OpenAIProvider(base_url=server.base, model="m", api_key="k", timeout=120)
+        ctx = dataclasses.replace(
+            CONTEXT, llm=LLMClient(provider), llm_first=True, max_seconds=8.0, max_mutants=0
+        )
+        began = time.monotonic()
+        result = debug_task(vowels_task(), None, ctx)
+        took = time.monotonic() - began
+    finally:
+        server.close()
+    assert server.requests >= 1  # the model was asked, and its call was cut
+    assert took <= 8.0 * 1.1, f"{took:.1f} s on an 8 s budget"
+    assert result.status == "not_fixed" and "8 seconds" in result.stop_reason

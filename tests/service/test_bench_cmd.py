@@ -112,7 +112,8 @@ def _model_answer(request: object) -> object:
     content = {
         "localizer": {"lines": [{"line": 2, "reason": "the return expression is wrong"}]},
         "fixer": {
-            "proposals": [{"function": "double", "code": "def double(n):\n    return n * 2\n"}]
+            "bug": "double repeats the digits",
+            "proposals": [{"function": "double", "code": "def double(n):\n    return n * 2\n"}],
         },
         "reviewer": {"verdict": "accept"},
         "explainer": {
@@ -149,6 +150,16 @@ def test_bench_with_a_model_counts_calls_per_task_and_replays_from_the_cache(
         assert sum(r["llm_calls"] for r in by_id.values()) == sent
         assert by_id["unfixable"]["llm_calls"] > by_id["double"]["llm_calls"] > 0
         assert by_id["unfixable"]["llm_tokens"] == 50 * by_id["unfixable"]["llm_calls"]
+        # What each agent's replies were worth, per task and in the table.
+        fixer = by_id["unfixable"]["agents"]["fixer"]
+        assert fixer["well_formed"] >= 1 and fixer["invalid"] == 0
+        assert fixer["used"] >= 1 and fixer["useful"] == 1
+        assert by_id["unfixable"]["agents"]["explainer"]["used"] == 1
+        assert (
+            sum(a["calls"] for a in by_id["unfixable"]["agents"].values())
+            == (by_id["unfixable"]["llm_calls"])
+        )
+        assert "model value per agent" in first.output and "well-formed" in first.output
         settings, _ = load_settings()
         run_id = json.loads((tmp_path / "a" / "run.json").read_text())["run_id"]
         rows = Store(settings.database).llm_usage(run_id)

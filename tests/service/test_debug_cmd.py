@@ -148,6 +148,7 @@ def test_debug_with_a_model_over_http_and_its_cache(
     monkeypatch.setenv("DUCKFIX_LLM__BASE_URL", "http://llm.test/v1")
     monkeypatch.setenv("DUCKFIX_LLM__MODEL", "test-model")
     answer = {
+        "bug": "upper-case vowels are not counted",
         "proposals": [
             {
                 "function": "count_vowels",
@@ -155,7 +156,7 @@ def test_debug_with_a_model_over_http_and_its_cache(
                 "code": VOWELS_FIXED_FUNCTION,
                 "rationale": "count upper-case vowels too",
             }
-        ]
+        ],
     }
     args = ["debug", "vowels.py", "--cases", "vowels.jsonl", "--provider", "openai", "--json"]
     with respx.mock(assert_all_called=False) as mock:
@@ -192,3 +193,107 @@ def test_apply_never_writes_through_a_link(tmp_path: Path) -> None:
     program.write_text("old\n")
     _write_fix(program, "new\n")
     assert program.read_text() == "new\n"
+
+
+# A llama.cpp server as `--provider local` starts it, played by a script: it
+# answers each agent (told by its system prompt) and logs the request bodies.
+LOCAL_CHAT_SERVER = """
+import http.server, json, os, sys
+args = sys.argv[1:]
+port = int(args[args.index("--port") + 1])
+ANSWERS = json.loads(os.environ["ANSWERS"])
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def _send(self, payload):
+        body = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        self._send({"object": "list", "data": [{"id": "m"}]})
+
+    def do_POST(self):
+        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with open(os.environ["REQUESTS"], "a") as log:
+            log.write(json.dumps(request) + "\\n")
+        system = request["messages"][0]["content"]
+        agent = next(a for a, opening in (
+            ("fixer", "You repair"), ("localizer", "You locate"), ("reviewer", "You review"),
+            ("explainer", "You explain")) if system.startswith(opening))
+        self._send({"id": "c", "object": "chat.completion", "created": 1, "model": "m",
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": ANSWERS[agent]}}],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}})
+
+    def log_message(self, *a):
+        pass
+
+http.server.HTTPServer(("127.0.0.1", port), Handler).serve_forever()
+"""
+
+
+def test_llm_first_with_a_local_chat_model_asks_every_agent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On main, --provider local --llm-first made 0 model calls: every local
+    # model was taken for a base model. A GGUF with a chat template is a chat model.
+    import duckfix.llm_local as local
+    from duckfix.model_catalog import find
+
+    from tests.core.test_gguf import CHATML, write_gguf
+    from tests.pipelines.conftest import VOWELS, VOWELS_FIXED_FUNCTION
+
+    home = tmp_path / "home"
+    model = find("qwen2.5-coder-0.5b")
+    model.path(home).parent.mkdir(parents=True)
+    write_gguf(model.path(home), CHATML)
+    with model.path(home).open("r+b") as fh:
+        fh.truncate(model.size)
+    server = tmp_path / "server.py"
+    server.write_text(LOCAL_CHAT_SERVER)
+    real = local.LocalServer.__init__
+
+    def with_script(self: local.LocalServer, *args: object, **kw: object) -> None:
+        real(self, *args, **{**kw, "command": [sys.executable, str(server)]})  # type: ignore[arg-type]
+
+    monkeypatch.setattr(local.LocalServer, "__init__", with_script)
+    fixed = {
+        "bug": "count_vowels misses upper-case vowels",
+        "proposals": [{"function": "count_vowels", "code": VOWELS_FIXED_FUNCTION}],
+    }
+    answers = {
+        "fixer": json.dumps(fixed),
+        "localizer": json.dumps({"lines": [{"line": 4, "reason": "only lower-case"}]}),
+        "reviewer": json.dumps({"verdict": "accept"}),
+        "explainer": json.dumps(
+            {"summary": "s.lower() fixes it", "root_cause": "s was not lowered",
+             "why_fix_works": "s = s.lower() counts both cases"}
+        ),
+    }  # fmt: skip
+    requests = tmp_path / "requests.jsonl"
+    monkeypatch.setenv("ANSWERS", json.dumps(answers))
+    monkeypatch.setenv("REQUESTS", str(requests))
+    monkeypatch.setenv("DUCKFIX_HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "vowels.py").write_text(VOWELS)
+    (tmp_path / "vowels.jsonl").write_text(
+        "".join(
+            json.dumps({"args": [a], "expected": e}) + "\n" for a, e in [("Apple", 2), ("xyz", 0)]
+        )
+    )
+    args = ["debug", "vowels.py", "--cases", "vowels.jsonl", "--provider", "local", "--llm-first"]
+    try:
+        result = CliRunner().invoke(cli, [*args, "--json"])
+    finally:
+        local.stop_all()
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["status"] == "fixed" and data["llm_usage"]["calls"] >= 3
+    sent = [json.loads(line) for line in requests.read_text().splitlines()]
+    agents = {r["messages"][0]["content"].split()[1] for r in sent}
+    assert agents == {"repair", "locate", "review", "explain"}
+    # llama.cpp refuses nothing here; what matters is that every request is bounded.
+    assert all(r.get("max_tokens") for r in sent)
