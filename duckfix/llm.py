@@ -614,7 +614,10 @@ def extract_json(text: str) -> Any:
         # raw_decode stops at the end of the first complete object, so prose
         # after it (common in plain-text answers) does not matter.
         candidates.append(text[start:])
-    decoder = json.JSONDecoder()
+    # strict=False: raw newlines and tabs inside strings. llama.cpp's grammar for
+    # json_object with a schema lets a small model write them (the 1.5B put a
+    # fenced block in its "bug" sentence), and they are what the model meant.
+    decoder = json.JSONDecoder(strict=False)
     for candidate in candidates:
         if not candidate:
             continue

@@ -404,3 +404,9 @@ def test_the_run_deadline_bounds_a_slow_call() -> None:
         assert server.requests == 1
     finally:
         server.close()
+
+
+def test_raw_newlines_inside_strings_are_read() -> None:
+    # What the 1.5B wrote under llama.cpp's json_object grammar: a real newline in a string.
+    text = '{"line": 3, "reason": "off by one:\n```json\n{\n    "}'
+    assert extract_json(text) == {"line": 3, "reason": "off by one:\n```json\n{\n    "}
