@@ -117,7 +117,7 @@ def test_bench_on_ray_equals_local_and_a_cached_rerun_sends_nothing(
 ) -> None:
     # The shared store of a distributed run: every worker writes to this PostgreSQL.
     monkeypatch.setenv("DUCKFIX_DATABASE_URL", postgres_url)
-    base = ["--jobs", "2", "bench", str(suite), "--json", "--max-candidates", "8"]
+    base = ["--jobs", "2", "bench", str(suite), "--json", "--max-candidates", "20"]
     base += ["--provider", "openai", "--llm-first"]
     with canned_server() as server:
         monkeypatch.setenv("DUCKFIX_LLM__BASE_URL", server.base_url)

@@ -102,7 +102,7 @@ def test_the_hook_environment_holds_the_base_install_only(
     listed = user_repo.run(str(envs[0] / "bin" / "python"), "-m", "pip", "list", "--format=freeze")
     names = {line.split("==")[0].lower() for line in listed.stdout.splitlines()}
     assert "duckfix" in names and "ruff" in names
-    assert not names & {"matplotlib", "numpy", "langgraph", "openai", "httpx", "pytest"}
+    assert not names & {"matplotlib", "numpy", "langgraph", "openai", "pytest"}
 
 
 def test_a_push_with_a_secret_is_blocked_and_skip_lets_it_through(user_repo: Repo) -> None:
