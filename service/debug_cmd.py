@@ -97,7 +97,7 @@ def debug(
 
     settings, _ = state.settings(**{"llm.provider": provider})
     budget = DebugBudget(max_candidates, max_seconds, llm_first, no_cache)
-    from duckfix.service.remote.client import server_url
+    from duckfix.service.remote import server_url
 
     if (url := server_url(settings, server)) is not None:
         if resume_id is not None or path is None:

@@ -235,7 +235,7 @@ def _on_server(
     settings: Any, server: str | None, repo: Any, reviews: Any, fail_on: str | None
 ) -> Any:
     """The push's outcomes from the server (``--server`` / ``server.url``); None: review here."""
-    from duckfix.service.remote.client import server_url
+    from duckfix.service.remote import server_url
 
     url = server_url(settings, server)
     if url is None:

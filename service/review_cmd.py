@@ -127,7 +127,7 @@ def review(
     # A named repository's own duckfix.toml applies, wherever the command runs from.
     where = repo.expanduser() if repo is not None else None
     settings, _ = state.settings(cwd=where, **{"llm.provider": provider, "review.checks": checks})
-    from duckfix.service.remote.client import server_url
+    from duckfix.service.remote import server_url
 
     if (url := server_url(settings, server)) is not None:
         if staged:

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from duckfix.errors import RemoteJobFailed, ServerError, ServerUnavailable, UsageError
+from duckfix.errors import RemoteJobFailed, ServerError, ServerUnavailable
+from duckfix.service.remote import server_url
 
 if TYPE_CHECKING:
     from duckfix.config import Settings
@@ -39,16 +40,6 @@ class Event:
     seq: int
     event: str
     data: dict[str, Any]
-
-
-def server_url(settings: Settings, given: str | None) -> str | None:
-    """The server to send work to: ``--server``, else ``server.url``, else none (run locally)."""
-    url = given or settings.server.url
-    if url is None:
-        return None
-    if not url.startswith(("http://", "https://")):
-        raise UsageError(f"--server {url}: give an http:// or https:// URL")
-    return url.rstrip("/")
 
 
 class ServerClient:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from duckfix.models import Task
     from duckfix.store import Store
 
-__all__ = ["RESUMABLE", "check_bench", "check_review", "load_debug_task", "runners"]
+__all__ = ["RESUMABLE", "check_bench", "check_review", "load_debug_task", "repo_path", "runners"]
 
 
 def _without_model(settings: Settings) -> Settings:
@@ -35,10 +35,10 @@ def check_review(request: ReviewRequest, settings: Settings) -> None:
     if unknown:
         raise UsageError(f"unknown checks {', '.join(unknown)}; known: {', '.join(REVIEW_CHECKS)}")
     if request.repo is not None:
-        _repo_path(request.repo, settings)
+        repo_path(request.repo, settings)
 
 
-def _repo_path(repo: str, settings: Settings) -> Path:
+def repo_path(repo: str, settings: Settings) -> Path:
     """``repo`` resolved, if it lies under one of the ``server.repo_roots``."""
     roots = [Path(r).expanduser().resolve() for r in settings.server.repo_roots]
     if not roots:
@@ -67,7 +67,7 @@ def review_runner(settings: Settings, store: Store) -> Runner:
             chosen = _without_model(chosen)
         git_repo: Any = None
         if request.repo is not None and request.range is not None:
-            git_repo = inputs.open_repo(_repo_path(request.repo, settings))
+            git_repo = inputs.open_repo(repo_path(request.repo, settings))
             reviews = [inputs.from_range(git_repo, request.range)]
             label = request.label or request.range
         else:

@@ -16,7 +16,7 @@ from duckfix.service.server.models import Job, JobKind, JobList, JobState, Probl
 from duckfix.service.server.queue import JobQueue
 from duckfix.service.server.views import ERRORS, job_view, own_job
 
-__all__ = ["router"]
+__all__ = ["event_stream", "router"]
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=ERRORS)
 _NOT_FOUND: dict[int | str, dict[str, object]] = {
@@ -90,13 +90,14 @@ async def job_events(
     if last_event_id is not None and last_event_id.strip().isdigit():
         after = max(after, int(last_event_id))
     return StreamingResponse(
-        _stream(queue, job_id, after),
+        event_stream(queue, job_id, after),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
-async def _stream(queue: JobQueue, job_id: str, after: int) -> AsyncIterator[str]:
+async def event_stream(queue: JobQueue, job_id: str, after: int) -> AsyncIterator[str]:
+    """A job's events after ``after`` as server-sent events, until its ``end`` event."""
     idle = 0.0
     while True:
         events = await run_in_threadpool(queue.events, job_id, after)

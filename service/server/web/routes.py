@@ -184,10 +184,10 @@ def _review_files(request: Request, job: JobRecord) -> list[list[Any]]:
         if body.get("diff") is not None or body.get("mbox") is not None:
             reviews = inputs.from_text(body.get("diff") or body.get("mbox") or "", label)
         else:
-            from duckfix.service.server.kinds import _repo_path
+            from duckfix.service.server.kinds import repo_path
 
             settings = request.app.state.services.settings
-            git_repo = inputs.open_repo(_repo_path(body["repo"], settings))
+            git_repo = inputs.open_repo(repo_path(body["repo"], settings))
             reviews = [inputs.from_range(git_repo, body["range"])]
     except DuckfixError:
         return []  # the findings are still shown, by file, without their lines
@@ -217,7 +217,7 @@ def bench_report(request: Request, job_id: str) -> HTMLResponse:
 @router.get("/jobs/{job_id}/events")
 async def events(request: Request, job_id: str) -> StreamingResponse:
     """The job's events for the page's EventSource (the API's stream, by cookie)."""
-    from duckfix.service.server.routes_jobs import _stream
+    from duckfix.service.server.routes_jobs import event_stream
 
     token = await run_in_threadpool(_who, request)
     queue = request.app.state.services.queue
@@ -225,7 +225,7 @@ async def events(request: Request, job_id: str) -> StreamingResponse:
     last = request.headers.get("last-event-id", "").strip()
     after = int(last) if last.isdigit() else 0
     return StreamingResponse(
-        _stream(queue, job_id, after),
+        event_stream(queue, job_id, after),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
