@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
+from duckfix import interrupts
 from duckfix.config import LLMSettings
 from duckfix.errors import (
     BudgetExhausted,
@@ -950,8 +951,13 @@ class LLMClient:
         params = _with_timeout(request)
         if request.kind == "prompt":
             prompt = request.messages[0]["content"]
-            return self.provider.complete_prompt(prompt, params=params, model=request.model)
-        return self.provider.complete(request.messages, params=params, model=request.model)
+            return interrupts.wait_for(
+                lambda: self.provider.complete_prompt(prompt, params=params, model=request.model)
+            )
+        # A worker thread waiting minutes on a model must not hold the run after Ctrl-C.
+        return interrupts.wait_for(
+            lambda: self.provider.complete(request.messages, params=params, model=request.model)
+        )
 
     async def _asend(self, request: _Send) -> Completion:
         params = _with_timeout(request)
