@@ -13,14 +13,21 @@ line, so each is a new sample with its own cache key: a batch run replays every
 sample from the response cache instead of getting the first one ``n`` times.
 
 What small models need (FixAgent's lessons): the answer starts with the bug
-stated in one sentence (``bug``, a rubber duck), and asks for one minimal change
-to one function; the prompt shows each failing test's input, the key variables'
-values in a failing and a passing run, and names the functions holding the top
-suspects (proposals for a function that holds none of them are dropped). The
-explainer's account of each failed model fix (what the change did, why it
-failed) comes back in the next round. An answer without the ``bug`` sentence,
-with no proposal, or with keys the schema lacks (a model echoing the schema, or
-a bare proposal without its wrapper) is invalid and gets the repair turn.
+stated in one sentence (``Bug: ...``, a rubber duck), and asks for one minimal
+change to one function; the prompt shows each failing test's input, the key
+variables' values in a failing and a passing run, and names the functions
+holding the top suspects (proposals for a function that holds none of them are
+dropped). The explainer's account of each failed model fix (what the change
+did, why it failed) comes back in the next round.
+
+The function comes back in a fenced ```` ```python ```` block, not inside JSON:
+small models writing code into a JSON string drop or garble its newlines (the
+1.5B Qwen coder did in most fixer answers), while a code block is the form they
+were trained to write. Every definition in the block is a proposal (a whole
+class yields one per method; the unchanged ones are dropped later); a model
+that answers with the JSON of :class:`Proposals` anyway is read too. An answer
+with no definition at all gets one repair turn, and the client counts it
+well-formed, repaired or invalid, as it does structured answers.
 
 The prompt is the named template ``agents/prompts/fixer.txt``. The code under
 repair, the failing tests' output and the earlier failed attempts go in as data,
@@ -64,7 +71,7 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.util import find_spec
 from typing import TYPE_CHECKING
@@ -77,7 +84,7 @@ from duckfix.agents.templates.c_edits import C_SUFFIXES
 from duckfix.agents.templates.candidate import changed_span
 from duckfix.agents.templates.spans import compiles
 from duckfix.errors import LLMError
-from duckfix.llm import LLMClient, Message
+from duckfix.llm import LLMClient, Message, extract_json
 from duckfix.models import Suspect, Task, TestOutcome
 
 if TYPE_CHECKING:
@@ -91,7 +98,6 @@ __all__ = [
     "C_COMPLETION_STOP",
     "MAX_PROPOSALS",
     "PRIOR",
-    "PROPOSALS_ASKED",
     "TEMPERATURE",
     "Proposal",
     "Proposals",
@@ -101,6 +107,7 @@ __all__ = [
     "c_completion_prompt",
     "completion_prompt",
     "propose",
+    "read_answer",
 ]
 
 PRIOR = 0.5
@@ -109,8 +116,6 @@ TEMPERATURE = 0.7
 """Sampling temperature of every request (above zero so samples differ)."""
 MAX_PROPOSALS = 3
 """Proposals taken from one answer."""
-PROPOSALS_ASKED = 1
-"""Proposals asked for in one request: one minimal change, several samples."""
 
 _MAX_FAILING = 5
 _MAX_ATTEMPTS = 5
@@ -189,7 +194,6 @@ def build_messages(
     tried = data("earlier attempts", recent) if attempts else "(none yet)"
     fields = {
         "language": task.language,
-        "max_proposals": PROPOSALS_ASKED,
         "program": files,
         "failing": failed or "(no failing test output)",
         "variables": data("key variables", variables) if variables else "(none recorded)",
@@ -309,6 +313,96 @@ def apply_proposal(source: str, proposal: Proposal) -> str | None:
     if not last.endswith(("\n", "\r")):  # the definition ended the file without a newline
         new = new.rstrip("\r\n")
     return "".join([*lines[: target.start - 1], new, *lines[target.end :]])
+
+
+# --- reading an answer ----------------------------------------------------------------
+
+_BUG = re.compile(r"^[\W_]*bug[\W_]*:[ \t]*(\S.*?)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_OPEN_FENCE = re.compile(r"^`{3,}[ \t]*[\w+#-]*[ \t]*\n", re.MULTILINE)
+_REPAIR = (
+    "That answer has no complete Python function in a ```python block. Reply again in "
+    'the form asked: the line "Bug: ...", then the whole corrected function, from its '
+    '"def" line to its last line, in one ```python block.'
+)
+
+
+def _definitions(code: str, bug: str) -> list[Proposal]:
+    """Every function definition in ``code``; a class gives one per method."""
+    text = textwrap.dedent(code.strip("\n")).rstrip() + "\n"
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    lines: list[str] = _LINE.findall(text)
+
+    def proposal(name: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Proposal:
+        start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        body = textwrap.dedent("".join(lines[start - 1 : node.end_lineno]))
+        return Proposal(function=name, code=body, rationale=bug)
+
+    out: list[Proposal] = []
+    for node in tree.body:
+        if isinstance(node, _DEF):
+            out.append(proposal(node.name, node))
+        elif isinstance(node, ast.ClassDef):
+            out += [proposal(f"{node.name}.{m.name}", m) for m in node.body if isinstance(m, _DEF)]
+    return out
+
+
+def read_answer(text: str) -> tuple[str, list[Proposal]]:
+    """A Python fixer answer's bug sentence and proposals (empty when it holds no function).
+
+    The definitions in its ```` ``` ```` blocks (a block the token limit cut
+    before its closing fence still counts when what came parses); else the
+    JSON of :class:`Proposals` (a model that answers JSON anyway); else, when
+    the reply has no fence, the whole reply read as code.
+    """
+    found = _BUG.search(text)
+    bug = found[1] if found else ""
+    blocks = [m[2] for m in _FENCE.finditer(text)]
+    if not blocks and (opened := _OPEN_FENCE.search(text)):
+        blocks = [text[opened.end() :].rstrip().removesuffix("`").rstrip("`")]
+    found_ = [p for code in blocks for p in _definitions(code, bug)]
+    if found_:
+        return bug, found_
+    try:
+        answer = Proposals.model_validate(extract_json(text))
+    except ValueError:  # not JSON, or not the schema (pydantic's error is a ValueError)
+        return bug, [] if blocks else _definitions(text, bug)
+    return answer.bug, [
+        p if p.rationale else p.model_copy(update={"rationale": answer.bug})
+        for p in answer.proposals
+    ]
+
+
+def _ask(
+    client: LLMClient,
+    request: list[Message],
+    readable: Callable[[str], bool],
+    repair: str,
+    *,
+    max_tokens: int,
+    seed: int | None,
+) -> str | None:
+    """The answer to ``request``, after one repair turn if it cannot be read; None if neither.
+
+    Counted in the client's replies like a structured answer, so the bench's
+    well-formed figures cover the fixer too.
+    """
+    convo = list(request)
+    for attempt in range(2):
+        answer = client.complete(
+            convo, agent=_AGENT, temperature=TEMPERATURE, max_tokens=max_tokens, seed=seed
+        )
+        if readable(answer.text):
+            client.count_reply(_AGENT, "repaired" if attempt else "well_formed")
+            return answer.text
+        convo += [
+            {"role": "assistant", "content": answer.text},
+            {"role": "user", "content": repair},
+        ]
+    client.count_reply(_AGENT, "invalid")
+    return None
 
 
 # --- C and HLS C++: functions found with tree-sitter, spliced by span -------------------
@@ -789,6 +883,7 @@ def _propose_c(
     failing: Sequence[TestOutcome],
     attempts: Sequence[str],
     samples: int,
+    round_: int,
 ) -> list[Candidate]:
     """Chat requests about the functions holding the suspects, taken in turn, one per sample."""
     functions = _c_enclosing_functions(program, suspects)
@@ -799,17 +894,28 @@ def _propose_c(
         request = _build_c_messages(
             task, program, function, suspects, failing, attempts, sample=sample, samples=samples
         )
+        name = function.name
+
+        def readable(reply: str, name: str = name) -> bool:
+            return any(_c_definition(code, name) is not None for code in _c_blocks(reply))
+
         try:
-            answer = client.complete(
+            text = _ask(
+                client,
                 request,
-                agent=_AGENT,
-                temperature=TEMPERATURE,
+                readable,
+                f"That answer has no complete definition of {name} in a ```cpp block. "
+                f"Reply again with the whole corrected function {name}, from its first "
+                "line to its closing brace, in one ```cpp block.",
                 max_tokens=answer_tokens(function.source),
+                seed=(round_ - 1) * samples + sample,
             )
         except LLMError:
             break
-        rationale = _c_rationale(answer.text)
-        for code in _c_blocks(answer.text)[:MAX_PROPOSALS]:
+        if text is None:
+            continue
+        rationale = _c_rationale(text)
+        for code in _c_blocks(text)[:MAX_PROPOSALS]:
             proposal = Proposal(
                 function=function.name, path=function.path, code=code, rationale=rationale
             )
@@ -846,7 +952,7 @@ def propose(
     if client.style == "completion":
         return _propose_by_completion(client, program, suspects, failing, samples, round_, c)
     if c:
-        return _propose_c(client, task, program, suspects, failing, attempts, samples)
+        return _propose_c(client, task, program, suspects, failing, attempts, samples, round_)
     shown = shown_files(task, program, suspects)
     default_path = shown[0] if shown else task.program
     holding = _enclosing_functions(program, suspects[:_MAX_SUSPECTS], limit=_MAX_SUSPECTS)
@@ -859,17 +965,18 @@ def propose(
             key_variables=key_variables, sample=sample, samples=samples,
         )  # fmt: skip
         try:
-            answer = client.structured(
+            text = _ask(
+                client,
                 request,
-                Proposals,
-                agent=_AGENT,
-                temperature=TEMPERATURE,
+                lambda reply: bool(read_answer(reply)[1]),
+                _REPAIR,
                 max_tokens=answer_tokens(longest),
                 seed=(round_ - 1) * samples + sample,
             )
         except LLMError:
             break
-        for proposal in answer.proposals[:MAX_PROPOSALS]:
+        taken = 0
+        for proposal in read_answer(text)[1] if text is not None else ():
             if holding and not _holds_a_suspect(holding, proposal, default_path):
                 continue  # steered to the suspects: a rewrite of another function is dropped
             candidate = _candidate(program, proposal, default_path, suspects)
@@ -877,6 +984,9 @@ def propose(
                 continue
             seen.add(candidate.key)
             out.append(candidate)
+            taken += 1
+            if taken == MAX_PROPOSALS:
+                break
     return out
 
 

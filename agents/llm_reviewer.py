@@ -21,9 +21,9 @@ from __future__ import annotations
 import io
 import tokenize
 from collections.abc import Sequence
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from duckfix.agents.prompting import clip, data, messages, outcome_text
 from duckfix.agents.reviewer import PatchReview
@@ -51,17 +51,38 @@ _C_COMMENTS = ("//", "/*", "*")
 Concern = Literal["none", "overfitting", "side_effect", "incomplete", "other"]
 
 
+_REASON_CHARS = 400
+_EVIDENCE_CHARS = 200
+
+
+def _clipped(limit: int) -> AfterValidator:
+    # A server that does not enforce maxLength may still send more: keep the
+    # start rather than lose the verdict over it.
+    return AfterValidator(lambda text: text[:limit])
+
+
 class ModelReview(BaseModel):
-    """The model's verdict on one patch."""
+    """The model's verdict on one patch.
+
+    The free-text fields carry a ``maxLength``: a small model quoting "the
+    evidence" ran on, repeating lines, until the token limit cut the JSON
+    (the 1.5B coder, 2 of 3 verdicts); with the bound in the schema, a server
+    that constrains decoding to it (llama.cpp) closes the string in time.
+    """
 
     model_config = ConfigDict(extra="forbid")  # an echoed schema is not a verdict
 
     verdict: Literal["accept", "reject"]
     concern: Concern = "none"
-    reason: str = Field(default="", description="Why, in one or two sentences.")
-    evidence: str = Field(
+    reason: Annotated[str, _clipped(_REASON_CHARS)] = Field(
         default="",
-        description='The added line (without its "+") that shows the problem, quoted exactly.',
+        description="Why, in one or two sentences.",
+        json_schema_extra={"maxLength": _REASON_CHARS},
+    )
+    evidence: Annotated[str, _clipped(_EVIDENCE_CHARS)] = Field(
+        default="",
+        description='ONE added line (without its "+") that shows the problem, quoted exactly.',
+        json_schema_extra={"maxLength": _EVIDENCE_CHARS},
     )
 
 

@@ -118,6 +118,11 @@ class LLMSettings(BaseModel):
     """Requests in flight at once to one endpoint."""
     timeout: float = Field(120.0, gt=0)
     """Seconds one request may take."""
+    fixer_rounds: int = Field(3, ge=0)
+    """Times the fixer may ask the model in one debug run (0: the model never writes fixes)."""
+    fixer_samples: int = Field(3, gt=0)
+    """Requests per fixer round, each a sample at its own seed: more samples, more
+    distinct fixes from a small model, at one call each."""
     model_path: str | None = None
     """``local`` provider: a GGUF file; by default the catalogue model ``model`` names,
     else the best one installed (``duckfix models``), else the model of the

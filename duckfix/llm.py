@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
+from duckfix import interrupts
 from duckfix.config import LLMSettings
 from duckfix.errors import (
     BudgetExhausted,
@@ -805,12 +806,17 @@ class LLMClient:
         max_tokens: int | None = None,
         response_format: dict[str, Any] | None = None,
         use_cache: bool = True,
+        seed: int | None = None,
     ) -> Completion:
         """One answer to ``messages``, from the cache if it was asked before.
 
-        ``use_cache=False`` skips reading the cache but still writes the answer.
+        ``use_cache=False`` skips reading the cache but still writes the answer;
+        ``seed`` makes a sample at a temperature above zero repeatable and its
+        own cache entry.
         """
-        request = self._request("chat", messages, agent, temperature, max_tokens, response_format)
+        request = self._request(
+            "chat", messages, agent, temperature, max_tokens, response_format, seed=seed
+        )
         return self._run(self._complete_flow(request, agent, use_cache))
 
     async def acomplete(
@@ -822,9 +828,12 @@ class LLMClient:
         max_tokens: int | None = None,
         response_format: dict[str, Any] | None = None,
         use_cache: bool = True,
+        seed: int | None = None,
     ) -> Completion:
         """:meth:`complete`, without blocking the event loop."""
-        request = self._request("chat", messages, agent, temperature, max_tokens, response_format)
+        request = self._request(
+            "chat", messages, agent, temperature, max_tokens, response_format, seed=seed
+        )
         return await self._arun(self._complete_flow(request, agent, use_cache))
 
     def complete_prompt(
@@ -942,8 +951,13 @@ class LLMClient:
         params = _with_timeout(request)
         if request.kind == "prompt":
             prompt = request.messages[0]["content"]
-            return self.provider.complete_prompt(prompt, params=params, model=request.model)
-        return self.provider.complete(request.messages, params=params, model=request.model)
+            return interrupts.wait_for(
+                lambda: self.provider.complete_prompt(prompt, params=params, model=request.model)
+            )
+        # A worker thread waiting minutes on a model must not hold the run after Ctrl-C.
+        return interrupts.wait_for(
+            lambda: self.provider.complete(request.messages, params=params, model=request.model)
+        )
 
     async def _asend(self, request: _Send) -> Completion:
         params = _with_timeout(request)
@@ -1086,7 +1100,7 @@ class LLMClient:
                 parsed = schema.model_validate(extract_json(answer))
             except (ValueError, ValidationError) as exc:
                 if attempt == 1:
-                    self._count_reply(agent, "invalid")
+                    self.count_reply(agent, "invalid")
                     raise LLMOutputError(
                         f"{endpoint}: the answer does not match {schema.__name__} "
                         f"after a repair turn: {exc}"
@@ -1102,11 +1116,14 @@ class LLMClient:
                     },
                 ]
             else:
-                self._count_reply(agent, "repaired" if attempt else "well_formed")
+                self.count_reply(agent, "repaired" if attempt else "well_formed")
                 return parsed
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _count_reply(self, agent: str | None, outcome: str) -> None:
+    def count_reply(
+        self, agent: str | None, outcome: Literal["well_formed", "repaired", "invalid"]
+    ) -> None:
+        """Count one answer of ``agent`` in :attr:`replies` (also for agents that parse text)."""
         with self._usage_lock:
             counts = self.replies.setdefault(agent or "-", {})
             counts[outcome] = counts.get(outcome, 0) + 1

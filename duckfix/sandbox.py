@@ -58,6 +58,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from duckfix import interrupts
 from duckfix.errors import SandboxError
 from duckfix.models import LimitKind, RunResult
 
@@ -200,6 +201,7 @@ def run(
     """
     if not cmd:
         raise SandboxError("nothing to run: the command is empty")
+    interrupts.check()  # Ctrl-C / SIGTERM reached the main thread: this worker stops too
     if secret is not None and not report:
         raise SandboxError("a secret goes with a report channel (report=True)")
     mode = isolation_mode(isolation)

@@ -162,8 +162,11 @@ def bench_task(task: Task, context: DebugContext) -> BenchResult:
         candidates=result.candidates,
         validations=result.validations,
         suspect_rank=rank,
-        fixed_by=next(
-            (a.template for a in reversed(result.attempts) if a.outcome == "plausible"), ""
+        # The accepted patch's, not the last plausible attempt's: after the first
+        # plausible patch more are tried and compared, and another may win.
+        fixed_by=(
+            result.fixed_by
+            or next((a.template for a in reversed(result.attempts) if a.outcome == "plausible"), "")
         )
         if plausible
         else "",

@@ -313,6 +313,8 @@ def recorded_bench(
             workers=workers,
             llm=model_client(settings, store, run_id, plan.no_cache),
             llm_first=plan.llm_first,
+            llm_rounds=settings.llm.fixer_rounds,
+            llm_samples=settings.llm.fixer_samples,
         )
         if hooks.begin is not None:
             hooks.begin(suite, len(tasks), len(done))

@@ -289,6 +289,8 @@ def recorded_debug(
             workers=settings.jobs,
             llm=model_client(settings, store, run_id, budget.no_cache),
             llm_first=budget.llm_first,
+            llm_rounds=settings.llm.fixer_rounds,
+            llm_samples=settings.llm.fixer_samples,
         )
         result = None
         if resume_id is not None:

@@ -24,10 +24,11 @@ __all__ = ["CannedServer", "canned_server", "generic_answer"]
 
 
 def generic_answer(agent: str) -> dict[str, Any]:
-    """Answers that parse but fix nothing: the fixer proposes nothing, the rest agree."""
+    """Answers that parse but fix nothing: the fixer rewrites no function of the program."""
+    nothing = {"function": "no_such_function", "code": "def no_such_function():\n    pass\n"}
     return {
         "localizer": {"lines": []},
-        "fixer": {"proposals": []},
+        "fixer": {"bug": "none found", "proposals": [nothing]},
         "reviewer": {"verdict": "accept"},
         "explainer": {"summary": "s", "root_cause": "r", "why_fix_works": "w"},
         "injector": {"bugs": []},

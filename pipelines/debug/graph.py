@@ -234,4 +234,5 @@ def result_of(values: dict[str, Any]) -> DebugResult:
         review_notes=state.review_notes,
         disagreements=state.disagreements,
         mutants=sum(a.mutant for a in state.attempts),
+        fixed_by=state.accepted.candidate.template if state.accepted is not None else "",
     )

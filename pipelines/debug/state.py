@@ -145,6 +145,8 @@ class DebugResult(BaseModel):
     how, and which one was kept."""
     mutants: int = 0
     """Candidates run as mutants to localize the fault (counted in ``candidates``)."""
+    fixed_by: str = ""
+    """The template (or ``llm``) of the accepted patch; empty when none was accepted."""
     llm_usage: Usage = Field(default_factory=Usage)
     """Model calls and tokens this run sent (cache hits are free and not counted)."""
     llm_agents: dict[str, Usage] = Field(default_factory=dict)

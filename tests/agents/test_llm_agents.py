@@ -302,3 +302,17 @@ def test_an_echoed_schema_is_not_an_explanation() -> None:
     fake.enqueue([echo, echo])
     assert explain_with_model(LLMClient(fake), FIX, FAILING[0], None, [], OFFLINE) == OFFLINE
     assert len(fake.history) == 2  # asked, then repaired once
+
+
+def test_the_verdict_bounds_its_free_text_so_a_constrained_model_closes_it() -> None:
+    # The 1.5B repeated its "evidence" until the token limit cut the JSON, two
+    # verdicts in three: the schema a server constrains decoding to says how
+    # long the text may be, and a longer one from a server that ignores the
+    # bound is clipped, not thrown away.
+    from duckfix.agents.llm_reviewer import ModelReview
+
+    schema = ModelReview.model_json_schema()["properties"]
+    assert schema["evidence"]["maxLength"] == 200 and schema["reason"]["maxLength"] == 400
+    ran_on = "+low = min(x, low * x); " * 60
+    review = ModelReview.model_validate({"verdict": "reject", "evidence": ran_on})
+    assert review.verdict == "reject" and review.evidence == ran_on[:200]

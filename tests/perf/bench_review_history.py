@@ -10,7 +10,10 @@ seconds per commit against a baseline measured in the same run (``git show``
 of each commit: reading the commit with nothing checked).
 
 ``BENCH_REVIEW_REPO=PATH BENCH_REVIEW_RANGE=A..B`` runs it on a real
-repository instead.
+repository instead; ``BENCH_REVIEW_PROVIDER=local`` (or ``openai``) adds the
+model reviewer, with the model the settings name (``DUCKFIX_LLM__...``), and
+``BENCH_REVIEW_ONLY_FIXED=1`` reviews only the commits later fixed (the recall's
+commits: a model run over a long history is hours on a CPU).
 """
 
 from __future__ import annotations
@@ -94,10 +97,17 @@ def main() -> None:
             root, _ = build(repo)
             rev_range = f"{root}..HEAD"
         env = {**os.environ, "DUCKFIX_HOME": str(Path(tmp) / "home")}
+        extra = (
+            ["--provider", provider]
+            if (provider := os.environ.get("BENCH_REVIEW_PROVIDER"))
+            else []
+        )
+        if os.environ.get("BENCH_REVIEW_ONLY_FIXED"):
+            extra.append("--only-fixed")
         started = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-m", "duckfix", "bench", "review", "--repo", str(repo),
-             "--range", rev_range, "--fixes", "--json"],
+             "--range", rev_range, "--fixes", "--json", *extra],
             capture_output=True, text=True, env=env,
         )  # fmt: skip
         wall = time.perf_counter() - started
@@ -112,7 +122,8 @@ def main() -> None:
             baseline.append(time.perf_counter() - began)
     n = report["commits_reviewed"]
     print(f"history               {repo.name if 'BENCH_REVIEW_REPO' in os.environ else 'built'}"
-          f" {rev_range if 'BENCH_REVIEW_REPO' in os.environ else ''} {n} commits")  # fmt: skip
+          f" {rev_range if 'BENCH_REVIEW_REPO' in os.environ else ''} {n} commits"
+          f" {' '.join(extra)}")  # fmt: skip
     print(
         f"findings              {report['findings']} "
         f"({report['findings_per_commit']:.2f} per commit)"

@@ -245,3 +245,19 @@ def test_max_seconds_holds_while_the_model_answers_slowly() -> None:
     assert server.requests >= 1  # the model was asked, and its call was cut
     assert took <= 8.0 * 1.1, f"{took:.1f} s on an 8 s budget"
     assert result.status == "not_fixed" and "8 seconds" in result.stop_reason
+
+
+def test_fixed_by_names_the_accepted_patch_not_the_last_plausible_one() -> None:
+    # After the first plausible patch more candidates on its line are tried and
+    # compared: the last plausible attempt need not be the patch that was kept
+    # (a bench credited a model's fix to replace-var so).
+    task = vowels_task()
+    _, llm = agent_model(fixer=[proposals(VOWELS_FIXED_FUNCTION)])
+    ctx = dataclasses.replace(CONTEXT, llm=llm)
+    values = build_graph().invoke(
+        DebugInput(task=task), {"configurable": {"thread_id": "f"}}, context=ctx
+    )  # type: ignore[arg-type]
+    accepted = values["accepted"].candidate.template
+    later = values["attempts"][-1].model_copy(update={"template": "replace-var"})
+    result = result_of({**values, "attempts": [*values["attempts"], later]})
+    assert result.fixed_by == accepted == "llm"

@@ -173,3 +173,49 @@ def test_bench_with_a_model_counts_calls_per_task_and_replays_from_the_cache(
         lines = (tmp_path / "b" / "results.jsonl").read_text().splitlines()
         assert all(json.loads(x)["llm_calls"] == 0 for x in lines)
         assert {json.loads(x)["correct"] for x in lines} == {True}
+
+
+def test_sigterm_ends_a_bench_waiting_on_the_model_and_it_resumes(
+    suite: Path, tmp_path: Path
+) -> None:
+    # Two tasks at once, both asking a model that takes ten minutes to answer:
+    # SIGTERM must end the run now (exit 130, like Ctrl-C), not after the calls,
+    # and --resume then finishes both tasks.
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.openai_server import canned_server
+
+    with canned_server(latency=600.0) as server:
+        env = {
+            **os.environ,
+            "DUCKFIX_LLM__PROVIDER": "openai",
+            "DUCKFIX_LLM__BASE_URL": server.base_url,
+            "DUCKFIX_LLM__MODEL": "slow",
+        }
+        bench = [sys.executable, "-m", "duckfix", "bench"]
+        args = [str(suite), "--llm-first", "--jobs", "2", "--max-candidates", "60", "--json"]
+        proc = subprocess.Popen(
+            [*bench, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        while server.requests < 2 and proc.poll() is None:
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=120)  # the model would answer after 600 s
+        assert proc.returncode == 130, err
+        assert "interrupted; continue with: duckfix bench --resume" in err
+        assert not [line for line in out.splitlines() if '"task_id"' in line]
+        run_id = err.rsplit("--resume ", 1)[1].split()[0]
+        server.latency = 0.0
+        done = subprocess.run(
+            [*bench, "--resume", run_id, "--json"], env=env, capture_output=True, text=True,
+            timeout=300,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    finished = {
+        json.loads(line)["task_id"] for line in done.stdout.splitlines() if "task_id" in line
+    }
+    assert finished == {"double", "unfixable"}
