@@ -22,6 +22,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar
 
@@ -63,6 +64,13 @@ class Executor(Protocol):
 
     def call(self, fn: Callable[..., R], *args: Any, needs: Needs = Needs()) -> R: ...
 
+    def model_limit(
+        self, name: str, limit: int, lease: float
+    ) -> AbstractContextManager[str | None]:
+        """For the block, a model-concurrency limit all items share, by name (None: the
+        process's own limit is shared already)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -80,6 +88,11 @@ class LocalExecutor:
 
     def call(self, fn: Callable[..., R], *args: Any, needs: Needs = Needs()) -> R:
         return fn(*args)
+
+    def model_limit(
+        self, name: str, limit: int, lease: float
+    ) -> AbstractContextManager[str | None]:
+        return nullcontext(None)  # the items are threads sharing this process's limit
 
     def close(self) -> None:
         return None
@@ -197,6 +210,22 @@ class RayExecutor:
     def call(self, fn: Callable[..., R], *args: Any, needs: Needs = Needs()) -> R:
         result: R = self._get(self._submit(needs, fn, *args))
         return result
+
+    @contextmanager
+    def model_limit(self, name: str, limit: int, lease: float) -> Iterator[str | None]:
+        # Needs no CPU of its own: it only counts. Many waiters at once, one per
+        # request waiting anywhere in the cluster.
+        from duckfix.cluster_limit import Slots
+
+        actor = (
+            self._ray.remote(Slots)
+            .options(name=name, num_cpus=0, max_concurrency=10_000, max_restarts=0)
+            .remote(limit, lease)
+        )
+        try:
+            yield name
+        finally:
+            self._ray.kill(actor)
 
     def close(self) -> None:
         with self._lock:

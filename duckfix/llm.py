@@ -29,6 +29,8 @@ import contextlib
 import copy
 import dataclasses
 import hashlib
+import heapq
+import itertools
 import json
 import math
 import os
@@ -66,6 +68,7 @@ from duckfix.store import CachedResponse
 if TYPE_CHECKING:
     import httpx
 
+    from duckfix.cluster_limit import ClusterLimit
     from duckfix.store import Store
 
 __all__ = [
@@ -573,17 +576,59 @@ class Budget:
                 ) / 1e6
 
 
-# One semaphore per endpoint, shared by every client of this process, so two
+class OldestFirst:
+    """At most ``limit`` holders at once; a free slot goes to the waiter with the lowest priority.
+
+    The priority is when a waiter's task began: a batch run's tasks then finish
+    one after another instead of all together, so while the oldest tasks hold
+    the model, new ones run their tests (which need no slot) and are ready to
+    ask when a slot frees. With first-come order the tasks of a run advance in
+    step, finish together, and the model idles while their successors start.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._held = 0
+        self._waiting: list[tuple[float, int]] = []
+        self._turn = itertools.count()
+        self._changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def slot(self, priority: float) -> Iterator[None]:
+        """Hold a slot for the block."""
+        entry = (priority, next(self._turn))
+        with self._changed:
+            heapq.heappush(self._waiting, entry)
+            try:
+                while self._held >= self.limit or self._waiting[0] != entry:
+                    self._changed.wait()
+            except BaseException:  # interrupted while waiting: leave the queue to the others
+                self._waiting.remove(entry)
+                heapq.heapify(self._waiting)
+                self._changed.notify_all()
+                raise
+            heapq.heappop(self._waiting)
+            self._held += 1
+            self._changed.notify_all()  # the next in line may fit too
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._held -= 1
+                self._changed.notify_all()
+
+
+# One limit per endpoint, shared by every client of this process, so two
 # agents running side by side cannot together exceed the server's limit.
-_SEMAPHORES: dict[str, threading.BoundedSemaphore] = {}
+_SEMAPHORES: dict[str, OldestFirst] = {}
 _SEMAPHORES_LOCK = threading.Lock()
 
 
-def _endpoint_semaphore(endpoint: str, limit: int) -> threading.BoundedSemaphore:
+def _endpoint_semaphore(endpoint: str, limit: int) -> OldestFirst:
     with _SEMAPHORES_LOCK:
         sem = _SEMAPHORES.get(endpoint)
         if sem is None:
-            sem = _SEMAPHORES[endpoint] = threading.BoundedSemaphore(limit)
+            sem = _SEMAPHORES[endpoint] = OldestFirst(limit)
         return sem
 
 
@@ -722,6 +767,7 @@ class LLMClient:
         rng: random.Random | None = None,
         read_cache: bool = True,
         models: Mapping[str, str] | None = None,
+        shared_limit: ClusterLimit | None = None,
     ) -> None:
         self.provider = provider
         self.read_cache = read_cache
@@ -747,6 +793,11 @@ class LLMClient:
         self._usage_lock = threading.Lock()
         self._concurrency = concurrency
         self._semaphore = _endpoint_semaphore(provider.endpoint, concurrency)
+        self.shared_limit = shared_limit
+        """A limit shared with other processes (a Ray run's), held instead of this process's."""
+        self.priority: float | None = None
+        """When this client's task began: the limit serves the oldest task first (see
+        :class:`OldestFirst`); None (calls for no task) waits as if it began now."""
         # Structured-output mode that worked per endpoint, remembered so a
         # server that refused json_schema once is not asked again.
         self._modes: dict[str, Mode] = {}
@@ -761,6 +812,7 @@ class LLMClient:
         """
         child = copy.copy(self)
         child.task_id = task_id
+        child.priority = time.time()  # a wall clock: comparable across a cluster's nodes
         child.usage = Usage()
         child.agent_usage = {}
         child.replies = {}
@@ -920,7 +972,7 @@ class LLMClient:
                     action = flow.send(None)
                     continue
                 try:
-                    with self._semaphore:
+                    with self._slot():
                         outcome = self._send(action)
                 except LLMRequestError as exc:
                     action = flow.throw(exc)
@@ -938,7 +990,7 @@ class LLMClient:
                     action = flow.send(None)
                     continue
                 try:
-                    async with self._async_semaphore():
+                    async with self._async_slot():
                         outcome = await self._asend(action)
                 except LLMRequestError as exc:
                     action = flow.throw(exc)
@@ -965,6 +1017,17 @@ class LLMClient:
             prompt = request.messages[0]["content"]
             return await self.provider.acomplete_prompt(prompt, params=params, model=request.model)
         return await self.provider.acomplete(request.messages, params=params, model=request.model)
+
+    def _slot(self) -> contextlib.AbstractContextManager[Any]:
+        priority = time.time() if self.priority is None else self.priority
+        if self.shared_limit is None:
+            return self._semaphore.slot(priority)
+        return self.shared_limit.slot(priority)
+
+    def _async_slot(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        if self.shared_limit is None:
+            return self._async_semaphore()
+        return self.shared_limit.aslot(time.time() if self.priority is None else self.priority)
 
     def _async_semaphore(self) -> asyncio.Semaphore:
         # asyncio primitives belong to one loop, so the per-endpoint limit is
@@ -1226,6 +1289,7 @@ def make_client(
     run_id: str | None = None,
     budget: Budget | None = None,
     read_cache: bool = True,
+    shared_limit: ClusterLimit | None = None,
 ) -> LLMClient:
     """The client the ``[llm]`` settings describe, with the run's budget."""
     models = {agent: m for agent in AGENTS if (m := getattr(settings, f"{agent}_model"))}
@@ -1237,4 +1301,5 @@ def make_client(
         concurrency=settings.concurrency,
         read_cache=read_cache,
         models=models,
+        shared_limit=shared_limit,
     )

@@ -4,8 +4,9 @@ An :class:`~duckfix.llm.LLMClient` holds a database pool, an HTTP client and
 locks: none of it crosses a process boundary. A Ray task gets a
 :class:`ModelRecipe` instead (the ``[llm]`` settings, the store's URL, the run
 id) and builds the client on its worker, once per process, so the tasks a
-worker runs share one connection pool and one concurrency limit per endpoint,
-as the threads of a local run share theirs. The worker records its requests'
+worker runs share one connection pool, as the threads of a local run share
+theirs; with ``limit`` (a Ray run's), every worker's requests count against
+one cluster-wide concurrency limit (:mod:`duckfix.cluster_limit`). The worker records its requests'
 usage and fills the cache in the run's store: with PostgreSQL as the store,
 every node of a cluster writes to the same one.
 """
@@ -34,6 +35,9 @@ class ModelRecipe(BaseModel):
     database: str
     run_id: str
     read_cache: bool = True
+    limit: str | None = None
+    """The run's cluster-wide model limit (a :class:`~duckfix.cluster_limit.Slots` actor's
+    name), held around each request instead of this process's own."""
 
     def client(self) -> LLMClient:
         """This process's client for the run (built on first use)."""
@@ -41,6 +45,7 @@ class ModelRecipe(BaseModel):
         with _lock:
             client = _clients.get(key)
             if client is None:
+                from duckfix.cluster_limit import ClusterLimit
                 from duckfix.llm import make_client
                 from duckfix.store import open_store
 
@@ -49,6 +54,7 @@ class ModelRecipe(BaseModel):
                     store=open_store(self.database),
                     run_id=self.run_id,
                     read_cache=self.read_cache,
+                    shared_limit=ClusterLimit(self.limit) if self.limit else None,
                 )
                 _clients[key] = client
             return client

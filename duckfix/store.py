@@ -37,6 +37,9 @@ Migration = Callable[[Connection], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
 
 
+_MIGRATION_LOCK = 0x6475636B666978  # "duckfix": the advisory lock held while migrating
+
+
 def migration(fn: Migration) -> Migration:
     """Register ``fn`` as the next migration, named after the function."""
     MIGRATIONS.append((fn.__name__, fn))
@@ -348,9 +351,18 @@ class Store:
         return self.engine.url.render_as_string(hide_password=True)
 
     def migrate(self) -> list[str]:
-        """Apply the migrations not yet applied, in order; return their names."""
+        """Apply the migrations not yet applied, in order; return their names.
+
+        Safe when several processes open a fresh database at once (the workers
+        of a Ray run, two servers): the check and the migrations run in one
+        transaction that holds the database's migration lock, so one process
+        migrates and the others, once it commits, find nothing left to do.
+        """
+        if self._migrated():
+            return []  # the usual open: no lock taken, no writer kept waiting
         done: list[str] = []
         with self._begin() as conn:
+            self._lock_for_migration(conn)
             conn.execute(
                 text(
                     "CREATE TABLE IF NOT EXISTS _duckfix_migrations "
@@ -358,17 +370,39 @@ class Store:
                 )
             )
             applied = {r[0] for r in conn.execute(text("SELECT name FROM _duckfix_migrations"))}
-        for name, fn in MIGRATIONS:
-            if name in applied:
-                continue
-            with self._begin() as conn:
+            for name, fn in MIGRATIONS:
+                if name in applied:
+                    continue
                 fn(conn)
                 conn.execute(
                     text("INSERT INTO _duckfix_migrations (name, applied_at) VALUES (:n, :t)"),
                     {"n": name, "t": _now()},
                 )
-            done.append(name)
+                done.append(name)
         return done
+
+    def _migrated(self) -> bool:
+        """Whether every migration is already applied (read without a lock)."""
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(text("SELECT name FROM _duckfix_migrations"))
+                return {r[0] for r in rows} >= {name for name, _ in MIGRATIONS}
+        except SQLAlchemyError:
+            return False  # no table yet (or a database that cannot answer: migrate says why)
+
+    def _lock_for_migration(self, conn: Connection) -> None:
+        """Take the lock that makes one process at a time migrate, until the transaction ends."""
+        dialect = self.engine.dialect.name
+        if dialect == "sqlite":
+            # The write lock now, not at the first write: two transactions that
+            # both read first and then write would deadlock (SQLITE_BUSY at once,
+            # whatever the busy timeout). pysqlite opens no transaction before DDL,
+            # so this BEGIN is the transaction's; commit() ends it.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif dialect == "postgresql":
+            # Concurrent CREATE TABLE IF NOT EXISTS of one table can still fail on
+            # PostgreSQL (a unique violation in its catalog): take a lock first.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
 
     def applied_migrations(self) -> list[str]:
         with self._begin() as conn:
@@ -557,8 +591,10 @@ def _run_record(row: Any) -> RunRecord:
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    # The busy timeout first: switching a fresh file to WAL takes a lock that
+    # another process opening it at the same moment may hold.
     cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
 

@@ -19,6 +19,7 @@ from duckfix.service.params import SECONDS, executor_options
 
 if TYPE_CHECKING:
     from duckfix.config import Settings
+    from duckfix.executor import Executor
     from duckfix.models import Task
     from duckfix.pipelines.bench import BenchResult
     from duckfix.store import Store
@@ -235,11 +236,14 @@ def recorded_bench(
     *,
     resume_id: str | None = None,
     hooks: BenchHooks | None = None,
+    executor: Executor | None = None,
 ) -> BenchRun:
     """Benchmark a suite as a recorded run (the CLI's and the server's way), or resume one.
 
     A resumed run keeps its suite, task list and budgets, and skips the
-    tasks it already has results for.
+    tasks it already has results for. ``executor``: one the caller keeps
+    running across runs (the server's); by default the settings' own, for
+    this run.
     """
     from duckfix.datasets.suites import load_suite
     from duckfix.environment import folder_problem
@@ -255,6 +259,7 @@ def recorded_bench(
         model_recipe,
         only_tasks,
         run_options,
+        shared_model_limit,
     )
 
     hooks = hooks or BenchHooks()
@@ -329,10 +334,13 @@ def recorded_bench(
             if hooks.landed is not None:
                 hooks.landed(result)
 
-        with executor_for(settings) as where:
+        with (
+            executor_for(settings, executor) as where,
+            shared_model_limit(settings, where, run_id) as limit,
+        ):
             context = BenchContext(
                 debug=debug_context, record=keep, started=hooks.started, executor=where,
-                model=model_recipe(settings, run_id, plan.no_cache) if remote else None,
+                model=model_recipe(settings, run_id, plan.no_cache, limit) if remote else None,
             )  # fmt: skip
             new = run_bench(tasks, context, jobs, list(done))
     results = {**done, **new}

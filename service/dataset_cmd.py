@@ -108,6 +108,7 @@ def build_cmd(
         model_recipe,
         only_tasks,
         run_options,
+        shared_model_limit,
     )
     from duckfix.store import open_store
 
@@ -163,10 +164,16 @@ def build_cmd(
             soft_wrap=True,
         )
 
-    with ends_on_error(store, run_id), executor_for(settings) as where:
+    with (
+        ends_on_error(store, run_id),
+        executor_for(settings) as where,
+        shared_model_limit(settings, where, run_id) as limit,
+    ):
         client: Any = None
         if llm_per_program:
-            make = model_recipe if where.remote else functools.partial(model_client, store=store)
+            make: Any = functools.partial(model_recipe, limit=limit)
+            if not where.remote:
+                make = functools.partial(model_client, store=store)
             client = make(settings, run_id=run_id, no_cache=no_cache)
         summary = build(
             tasks,

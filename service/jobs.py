@@ -27,6 +27,7 @@ __all__ = [
     "model_recipe",
     "only_tasks",
     "run_options",
+    "shared_model_limit",
 ]
 
 
@@ -69,15 +70,42 @@ def model_client(settings: Settings, store: Store, run_id: str, no_cache: bool) 
     return make_client(settings.llm, store=store, run_id=run_id, read_cache=not no_cache)
 
 
-def model_recipe(settings: Settings, run_id: str, no_cache: bool) -> ModelRecipe | None:
-    """How a remote worker builds the run's model client, or None when the provider is ``none``."""
+def model_recipe(
+    settings: Settings, run_id: str, no_cache: bool, limit: str | None = None
+) -> ModelRecipe | None:
+    """How a remote worker builds the run's model client, or None when the provider is ``none``.
+
+    ``limit``: the run's cluster-wide model limit (:func:`shared_model_limit`).
+    """
     if settings.llm.provider == "none":
         return None
     from duckfix.remote_model import ModelRecipe
 
     return ModelRecipe(
-        llm=settings.llm, database=settings.database, run_id=run_id, read_cache=not no_cache
+        llm=settings.llm,
+        database=settings.database,
+        run_id=run_id,
+        read_cache=not no_cache,
+        limit=limit,
     )
+
+
+@contextlib.contextmanager
+def shared_model_limit(settings: Settings, executor: Executor, run_id: str) -> Iterator[str | None]:
+    """For the run, its ``llm.concurrency`` limit shared by all its worker processes, by name.
+
+    None on the local executor (its threads share the process's limit) and
+    without a model. On Ray: more tasks than the limit may run, and the limit
+    still holds cluster-wide.
+    """
+    if settings.llm.provider == "none":
+        yield None
+        return
+    from duckfix.cluster_limit import LEASE_MARGIN, actor_name
+
+    lease = settings.llm.timeout + LEASE_MARGIN
+    with executor.model_limit(actor_name(run_id), settings.llm.concurrency, lease) as name:
+        yield name
 
 
 def only_tasks(tasks: Sequence[Task], only: Sequence[str], suite: str) -> list[Task]:
@@ -148,8 +176,14 @@ def executor_settings(executor: str | None, ray_address: str | None) -> dict[str
 
 
 @contextlib.contextmanager
-def executor_for(settings: Settings) -> Iterator[Executor]:
-    """The executor the settings name, for one job; a local Ray it started is stopped after."""
+def executor_for(settings: Settings, shared: Executor | None = None) -> Iterator[Executor]:
+    """The executor the settings name, for one job; a local Ray it started is stopped after.
+
+    ``shared``: one that outlives the job (the server's), used as it is and left running.
+    """
+    if shared is not None:
+        yield shared
+        return
     from duckfix.executor import make_executor
 
     executor = make_executor(settings.executor, settings.ray_address, cpus=settings.jobs)

@@ -5,7 +5,8 @@ throughput benchmark must see the sockets, the threads and the waits a real
 endpoint costs. Each ``POST /v1/chat/completions`` is answered after
 ``latency`` seconds with the canned reply for the agent that asked (read off
 its system prompt), and counted; ``peak`` is the most requests it held at once,
-``first`` and ``last`` when it began and stopped being asked.
+``mean_in_flight`` how many on average, ``first`` and ``last`` when it began
+and stopped being asked.
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ __all__ = ["CannedServer", "canned_server", "generic_answer"]
 
 
 def generic_answer(agent: str) -> dict[str, Any]:
-    """Answers that parse but fix nothing: the fixer rewrites no function of the program."""
-    nothing = {"function": "no_such_function", "code": "def no_such_function():\n    pass\n"}
+    """Well-formed answers that fix nothing: the localizer blames line 1, the fixer rewrites a
+    function no program has (dropped), the rest agree."""
+    nowhere = {"function": "no_such_function", "code": "def no_such_function():\n    pass\n"}
     return {
-        "localizer": {"lines": []},
-        "fixer": {"bug": "none found", "proposals": [nothing]},
+        "localizer": {"lines": [{"line": 1, "reason": "r"}]},
+        "fixer": {"bug": "b", "proposals": [nowhere]},
         "reviewer": {"verdict": "accept"},
         "explainer": {"summary": "s", "root_cause": "r", "why_fix_works": "w"},
         "injector": {"bugs": []},
@@ -50,7 +52,15 @@ class CannedServer(ThreadingHTTPServer):
         """When the first request arrived (``time.monotonic``)."""
         self.last = 0.0
         """When the last answer was sent."""
+        self.held = 0.0
+        """Request-seconds spent answering (the sum of every request's time in the server)."""
         self.lock = threading.Lock()
+
+    @property
+    def mean_in_flight(self) -> float:
+        """Requests held at once, on average, from the first request to the last answer."""
+        span = self.last - (self.first or self.last)
+        return self.held / span if span > 0 else 0.0
 
     @property
     def base_url(self) -> str:
@@ -67,11 +77,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         server = self.server
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        arrived = time.monotonic()
         with server.lock:
             server.requests += 1
             server.in_flight += 1
             if server.first is None:
-                server.first = time.monotonic()
+                server.first = arrived
             server.peak = max(server.peak, server.in_flight)
         try:
             time.sleep(server.latency)
@@ -79,6 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             with server.lock:
                 server.in_flight -= 1
+                server.held += time.monotonic() - arrived
         reply = {
             "id": "c1",
             "object": "chat.completion",

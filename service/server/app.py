@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from duckfix import __version__
 from duckfix.errors import DuckfixError, NotFoundError, StoreError, UsageError
 from duckfix.safe_files import megabytes
+from duckfix.service.server.executors import ServerExecutor
 from duckfix.service.server.limits import RateLimiter, SizeLimit
 from duckfix.service.server.models import one_line
 from duckfix.service.server.queue import JobQueue
@@ -48,9 +49,11 @@ def create_app(settings: Settings, store: Store, *, workers: int | None = None) 
     queue = JobQueue(store)
     count = settings.server.workers if workers is None else workers
     pool = None
+    executor = ServerExecutor(settings)
     if count:
         lease = settings.server.lease_seconds
-        pool = WorkerPool(queue, runners(settings, store), count, lease, resumable=RESUMABLE)
+        work = runners(settings, store, executor)
+        pool = WorkerPool(queue, work, count, lease, resumable=RESUMABLE)
     services = Services(
         settings=settings,
         store=store,
@@ -68,6 +71,7 @@ def create_app(settings: Settings, store: Store, *, workers: int | None = None) 
         finally:
             if pool is not None:
                 pool.stop()
+            executor.close()  # the jobs still running are taken over by the next server
 
     app = FastAPI(
         title="duckfix",

@@ -20,6 +20,7 @@ from duckfix.service.server.workers import JobControl, JobOutcome, Runner
 if TYPE_CHECKING:
     from duckfix.config import Settings
     from duckfix.models import Task
+    from duckfix.service.server.executors import ServerExecutor
     from duckfix.store import Store
 
 __all__ = ["RESUMABLE", "check_bench", "check_review", "load_debug_task", "repo_path", "runners"]
@@ -167,8 +168,11 @@ def debug_runner(settings: Settings, store: Store) -> Runner:
     return run
 
 
-def bench_runner(settings: Settings, store: Store) -> Runner:
-    """Run a bench job: ``duckfix bench run --json``; a job taken over skips the tasks done."""
+def bench_runner(settings: Settings, store: Store, executor: ServerExecutor) -> Runner:
+    """Run a bench job: ``duckfix bench run --json``; a job taken over skips the tasks done.
+
+    Its tasks run where the server's ``executor`` setting says (Ray tasks with ``ray``).
+    """
 
     def run(claim: Claim, control: JobControl) -> JobOutcome:
         from duckfix.service.bench_cmd import BenchHooks, BenchPlan, bench_json, recorded_bench
@@ -186,7 +190,9 @@ def bench_runner(settings: Settings, store: Store) -> Runner:
             started=lambda _task: control.check(),
             landed=lambda result: control.emit("task", task_event(result)),
         )
-        done = recorded_bench(chosen, store, plan, resume_id=claim.run_id, hooks=hooks)
+        done = recorded_bench(
+            chosen, store, plan, resume_id=claim.run_id, hooks=hooks, executor=executor.get()
+        )
         return JobOutcome(bench_json(done), 1 if done.below else 0)
 
     return run
@@ -201,12 +207,12 @@ def check_bench(request: BenchRequest, settings: Settings) -> None:
         raise UsageError(f"no suite {request.suite!r} on this server; it has {', '.join(offered)}")
 
 
-def runners(settings: Settings, store: Store) -> dict[str, Runner]:
-    """Every kind's runner."""
+def runners(settings: Settings, store: Store, executor: ServerExecutor) -> dict[str, Runner]:
+    """Every kind's runner; bench jobs' tasks go to the server's ``executor``."""
     return {
         "review": review_runner(settings, store),
         "debug": debug_runner(settings, store),
-        "bench": bench_runner(settings, store),
+        "bench": bench_runner(settings, store, executor),
     }
 
 

@@ -410,3 +410,28 @@ def test_raw_newlines_inside_strings_are_read() -> None:
     # What the 1.5B wrote under llama.cpp's json_object grammar: a real newline in a string.
     text = '{"line": 3, "reason": "off by one:\n```json\n{\n    "}'
     assert extract_json(text) == {"line": 3, "reason": "off by one:\n```json\n{\n    "}
+
+
+def test_the_endpoint_limit_serves_the_oldest_task_first() -> None:
+    import threading
+    import time
+
+    from duckfix.llm import OldestFirst
+
+    limit = OldestFirst(1)
+    served: list[float] = []
+    holding = limit.slot(0.0)
+    holding.__enter__()
+
+    def ask(began: float) -> None:
+        with limit.slot(began):
+            served.append(began)
+
+    threads = [threading.Thread(target=ask, args=(p,)) for p in (3.0, 1.0, 2.0)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.05)  # queued in this order: 3, 1, 2
+    holding.__exit__(None, None, None)
+    for thread in threads:
+        thread.join(timeout=10)
+    assert served == [1.0, 2.0, 3.0]

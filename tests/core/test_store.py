@@ -68,3 +68,63 @@ def test_postgresql_store(postgres_url: str) -> None:
     assert store.engine.dialect.name == "postgresql"
     exercise(store)
     store.close()
+
+
+_OPENER = """
+import os, sys, time
+from pathlib import Path
+from duckfix.store import Store
+url, folder = sys.argv[1], Path(sys.argv[2])
+(folder / f"ready-{os.getpid()}").touch()
+while not (folder / "go").exists():  # every process is up: all open at once
+    time.sleep(0.005)
+Store(url).close()
+"""
+
+
+def _open_at_once(url: str, folder: Path, count: int = 6) -> None:
+    """``count`` processes open the store at ``url`` at the same moment; all must succeed."""
+    import subprocess
+    import sys
+    import time
+
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _OPENER, url, str(folder)], stderr=subprocess.PIPE)
+        for _ in range(count)
+    ]
+    deadline = time.monotonic() + 120
+    while len(list(folder.glob("ready-*"))) < count and time.monotonic() < deadline:
+        if any(p.poll() is not None for p in procs):
+            break
+        time.sleep(0.01)
+    (folder / "go").touch()
+    errors = [p.communicate(timeout=120)[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0] * count, "\n".join(errors)
+
+
+def _migration_rows(url: str) -> list[str]:
+    store = Store(url)
+    with store.engine.connect() as conn:
+        rows = [r[0] for r in conn.execute(text("SELECT name FROM _duckfix_migrations"))]
+    store.close()
+    return sorted(rows)
+
+
+def test_processes_opening_a_fresh_sqlite_file_at_once_migrate_it_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    _open_at_once(url, tmp_path)
+    assert _migration_rows(url) == sorted(name for name, _ in MIGRATIONS)
+
+
+def test_processes_opening_a_fresh_postgresql_database_at_once_migrate_it_once(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("CREATE DATABASE fresh_at_once"))
+    engine.dispose()
+    url = postgres_url.replace("/postgres?", "/fresh_at_once?")
+    _open_at_once(url, tmp_path)
+    assert _migration_rows(url) == sorted(name for name, _ in MIGRATIONS)

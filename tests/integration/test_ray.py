@@ -19,6 +19,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -30,7 +31,8 @@ from duckfix.store import open_store
 
 from tests.datasets.test_chrysalis import build_dataset as build_chrysalis
 from tests.datasets.test_folder import write_task
-from tests.openai_server import canned_server
+from tests.openai_server import canned_server, generic_answer
+from tests.service.server.conftest import LiveServer, wait_done
 
 ray = pytest.importorskip("ray")
 
@@ -70,9 +72,18 @@ def suite(tmp_path: Path) -> Path:
     folder = tmp_path / "suite"
     write_task(folder, "double")
     write_task(
-        folder, "unfixable", **{"buggy/double.py": "def double(n):\n    return str(n) * 3\n"}
-    )
+        folder, "unfixable", **{"buggy/double.py": "def double(n):\n    return str(n) * 3\n",
+                                "tests/visible/cases.jsonl": '{"args": [2], "expected": 5}\n'},
+    )  # fmt: skip
     return folder
+
+
+def _fixing_answer(agent: str) -> dict[str, Any]:
+    """The model's answers: its fixer proposes ``n * 2``, which fixes ``double`` only."""
+    if agent == "fixer":
+        fix = {"function": "double", "code": "def double(n):\n    return n * 2\n"}
+        return {"bug": "adds instead of multiplying", "proposals": [fix]}
+    return generic_answer(agent)
 
 
 def _invoke(args: list[str]) -> str:
@@ -112,24 +123,29 @@ def test_the_sandbox_keeps_its_isolation_inside_a_worker(address: str) -> None:
         assert isolation == "namespaces" and uid.isdigit() and int(uid) != 0
 
 
-def test_bench_on_ray_equals_local_and_a_cached_rerun_sends_nothing(
+def test_bench_on_ray_from_the_server_and_the_cli_equals_local_and_reruns_from_the_cache(
     address: str, home: Path, suite: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The shared store of a distributed run: every worker writes to this PostgreSQL.
     monkeypatch.setenv("DUCKFIX_DATABASE_URL", postgres_url)
-    base = ["--jobs", "2", "bench", str(suite), "--json", "--max-candidates", "20"]
+    # The model's fix comes after the localizer's mutants; the templates would take 16.
+    base = ["--jobs", "2", "bench", str(suite), "--json", "--max-candidates", "12"]
     base += ["--provider", "openai", "--llm-first"]
-    with canned_server() as server:
+    with canned_server(0.1, _fixing_answer) as server:
         monkeypatch.setenv("DUCKFIX_LLM__BASE_URL", server.base_url)
         monkeypatch.setenv("DUCKFIX_LLM__MODEL", "test-model")
-        first = _rows(_invoke([*base, "--ray-address", address]))
+        # First a bench job of `duckfix serve` on Ray, under uvicorn: it asks the model.
+        job = _served_bench(address, suite, home.parent / "serve", postgres_url, concurrency=1)
+        first = {str(line["task_id"]): line for line in job["result"]}
         sent = server.requests
+        # Two tasks asked at once on two worker processes; the run's one limit held them to one.
+        assert sent > 2 and server.peak == 1
         again = _rows(_invoke([*base, "--ray-address", address]))
-        assert server.requests == sent, "a cached re-run sends no request"
+        assert server.requests == sent, "a cached re-run on Ray sends no request"
         local = _rows(_invoke(base))
         assert server.requests == sent, "the local run reads the cache the workers filled"
-    assert sent > 0 and sum(int(r["llm_calls"]) for r in first.values()) == sent  # type: ignore[call-overload]
-    assert all(r["llm_calls"] == 0 for r in again.values())
+    assert sum(int(r["llm_calls"]) for r in first.values()) == sent
+    assert all(r["llm_calls"] == 0 for r in [*again.values(), *local.values()])
 
     def verdicts(rows: dict[str, dict[str, object]]) -> dict[str, tuple[object, ...]]:
         return {k: (r["status"], r["plausible"], r["correct"], r["fix"]) for k, r in rows.items()}
@@ -137,12 +153,46 @@ def test_bench_on_ray_equals_local_and_a_cached_rerun_sends_nothing(
     assert verdicts(first) == verdicts(again) == verdicts(local)
     assert first["double"]["correct"] and not first["unfixable"]["correct"]
     store = open_store(postgres_url)
-    run_id = str(first["double"]["run_id"])
+    run_id = str(job["run_id"])
     assert set(store.results(run_id)) == {"double", "unfixable"}
     usage = store.llm_usage(run_id)  # written by the workers, not the driver
     assert len([u for u in usage if not u.cached]) == sent
     assert {u.task_id for u in usage} == {"double", "unfixable"}
     assert store.get_run(run_id).status == "ok"
+
+
+def _served_bench(
+    address: str, suite: Path, folder: Path, database: str, concurrency: int
+) -> dict[str, Any]:
+    """A bench job of ``suite`` on a ``duckfix serve`` whose executor is the Ray at ``address``."""
+    settings = {"DUCKFIX_EXECUTOR": "ray", "DUCKFIX_RAY_ADDRESS": address,
+                "DUCKFIX_DATABASE_URL": database, "DUCKFIX_SERVER__SUITES": str(suite),
+                "DUCKFIX_LLM__PROVIDER": "openai", "DUCKFIX_JOBS": "2",
+                "DUCKFIX_LLM__CONCURRENCY": str(concurrency), "OPENAI_API_KEY": "sk"}  # fmt: skip
+    live = LiveServer(folder, env=settings).start()  # the model's address from the environment
+    try:
+        with live.client(live.token("benchmarker", "bench")) as client:
+            request = {"suite": str(suite), "llm_first": True, "max_candidates": 12}
+            submitted = client.post("/v1/bench", json=request)
+            assert submitted.status_code == 202, submitted.text
+            job = wait_done(client, submitted.json()["id"], timeout=240)
+        # The server is a driver of the cluster (it ran the tasks there), still connected.
+        assert live.process is not None and live.process.pid in _live_drivers(address)
+    finally:
+        live.stop()
+    assert job["state"] == "succeeded", job["reason"]
+    return job
+
+
+def _live_drivers(address: str) -> set[int]:
+    """The pids of the drivers connected to the cluster now, asked as a driver of its own."""
+    from ray._private.state import jobs
+
+    executor = RayExecutor(address)
+    try:
+        return {int(j["DriverPid"]) for j in jobs() if not j["IsDead"]} - {os.getpid()}
+    finally:
+        executor.close()
 
 
 def test_dataset_build_on_ray_writes_the_same_dataset(

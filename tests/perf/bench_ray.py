@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from duckfix.cluster_limit import actor_name
 from duckfix.config import LLMSettings, ReviewSettings
 from duckfix.datasets.builder.build import BuildSpec
 from duckfix.datasets.chrysalis import load_chrysalis
@@ -62,15 +63,17 @@ def _bench(
     tasks: list[Any], executor: Executor, jobs: int, base_url: str, database: str, run_id: str
 ) -> tuple[float, int]:
     llm = LLMSettings(provider="openai", base_url=base_url, model="m", concurrency=CONCURRENCY)
-    model = ModelRecipe(llm=llm, database=database, run_id=run_id)
     open_store(database)  # migrated here, as the CLI's driver does, before any worker opens it
-    debug = DebugContext(
-        options=RunOptions(), max_candidates=1, workers=1, llm_first=True, llm_samples=SAMPLES,
-        llm=None if executor.remote else model.client(),
-    )  # fmt: skip
-    context = BenchContext(debug=debug, executor=executor, model=model)
     started = time.perf_counter()
-    results = run_bench(tasks, context, jobs)
+    # On Ray the run's limit is one actor all workers share (as the CLI's bench makes it).
+    with executor.model_limit(actor_name(run_id), CONCURRENCY, llm.timeout) as limit:
+        model = ModelRecipe(llm=llm, database=database, run_id=run_id, limit=limit)
+        debug = DebugContext(
+            options=RunOptions(), max_candidates=1, max_mutants=0, workers=1, llm_first=True,
+            llm_samples=SAMPLES, llm=None if executor.remote else model.client(),
+        )  # fmt: skip
+        context = BenchContext(debug=debug, executor=executor, model=model)
+        results = run_bench(tasks, context, jobs)
     return time.perf_counter() - started, sum(r.llm_calls for r in results.values())
 
 
@@ -78,12 +81,12 @@ def throughput(home: Path) -> None:
     tasks = _suite(home / "suite")
     print(f"{TASKS} tasks, model concurrency C={CONCURRENCY}, latency L={LATENCY:g} s: "
           f"ideal {CONCURRENCY / LATENCY:.1f} requests/s")  # fmt: skip
-    # Locally 2C tasks share one client, whose limit holds C requests in flight while
-    # other tasks run their tests. On Ray the limit is per worker process, so C
-    # tasks (C worker CPUs) hold it there.
+    # 2C tasks at once, so that C requests are in flight while other tasks run their
+    # tests: locally they share one client's limit; on Ray (2C worker processes) the
+    # run's cluster-wide limit.
     arms: list[tuple[str, Callable[[], Executor], int]] = [
         ("local", LocalExecutor, 2 * CONCURRENCY),
-        ("ray", lambda: RayExecutor(None, cpus=CONCURRENCY), CONCURRENCY),
+        ("ray", lambda: RayExecutor(None, cpus=2 * CONCURRENCY), 2 * CONCURRENCY),
     ]
     for name, make, jobs in arms:
         executor = make()
@@ -110,7 +113,8 @@ def throughput(home: Path) -> None:
               f"{rate:.2f}/s, {100 * rate / ideal_rate:.0f} % of C/L; while in use "
               f"{busy:.2f}/s, {100 * busy / ideal_rate:.0f} % of C/L (CPU bound: "
               f"{cpu_seconds:.2f} s at zero latency; ideal {ideal:.1f} s, "
-              f"{100 * ideal / seconds:.0f} % of it); peak in flight {server.peak}; "
+              f"{100 * ideal / seconds:.0f} % of it); in flight: peak {server.peak}, mean "
+              f"{server.mean_in_flight:.2f} of {CONCURRENCY}; "
               f"in the results {calls}")  # fmt: skip
         print(f"         cached re-run: {again:.2f} s, {resent} requests sent")
 
@@ -188,10 +192,13 @@ def scaling(home: Path) -> None:
 
 
 def main() -> None:
+    parts = os.environ.get("DUCKFIX_BENCH_RAY", "throughput,scaling").split(",")
     with tempfile.TemporaryDirectory(prefix="duckfix-bench-ray-") as tmp:
         home = Path(tmp)
-        throughput(home)
-        scaling(home)
+        if "throughput" in parts:
+            throughput(home)
+        if "scaling" in parts:
+            scaling(home)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,54 @@
+"""The cluster-wide model limit's actor, driven on an event loop as Ray drives it."""
+
+from __future__ import annotations
+
+import asyncio
+
+from duckfix.cluster_limit import Slots, actor_name
+
+
+def test_slots_go_to_the_oldest_task_and_come_back_on_release() -> None:
+    async def scenario() -> list[str]:
+        slots = Slots(limit=2, lease=60)
+        served: list[str] = []
+
+        async def ask(token: str, began: float) -> None:
+            await slots.acquire(token, began)
+            served.append(token)
+
+        await ask("a", 5.0)
+        await ask("b", 6.0)
+        waiting = [asyncio.create_task(ask(t, p)) for t, p in (("late", 9.0), ("old", 1.0))]
+        await asyncio.sleep(0.01)
+        assert served == ["a", "b"] and slots.stats()["held"] == 2
+        slots.release("a")
+        await asyncio.sleep(0.01)
+        assert served[-1] == "old", "the task that began first is served first"
+        slots.release("a")  # a second release gives nothing back
+        await asyncio.sleep(0.01)
+        assert served[-1] == "old" and slots.stats()["held"] == 2
+        slots.release("b")
+        await asyncio.gather(*waiting)
+        assert slots.stats() == {"held": 2, "peak": 2, "granted": 4}
+        return served
+
+    assert asyncio.run(scenario()) == ["a", "b", "old", "late"]
+
+
+def test_a_waiter_that_gives_up_leaves_its_place_and_a_dead_holder_loses_its_slot() -> None:
+    async def scenario() -> None:
+        slots = Slots(limit=1, lease=0.2)
+        await slots.acquire("killed", 1.0)  # its worker dies: it never releases
+        quitter = asyncio.create_task(slots.acquire("quitter", 2.0))
+        patient = asyncio.create_task(slots.acquire("patient", 3.0))
+        await asyncio.sleep(0.01)
+        slots.release("quitter")  # interrupted while waiting
+        await asyncio.wait_for(patient, timeout=5)  # granted once the lease ran out
+        assert quitter.cancelled()
+        assert slots.stats()["held"] == 1
+
+    asyncio.run(scenario())
+
+
+def test_each_run_has_its_own_limit() -> None:
+    assert actor_name("bench-1") != actor_name("bench-2")
