@@ -24,8 +24,8 @@ from pydantic import BaseModel, Field
 
 from duckfix.agents.prompting import clip, data, messages
 from duckfix.errors import LLMError
+from duckfix.findings import Finding
 from duckfix.llm import LLMClient, Message
-from duckfix.models import Finding
 from duckfix.patches import CommitInfo, FileContext
 
 __all__ = [

@@ -20,7 +20,7 @@ _EXPORTS = {
     "RunResult": "duckfix.models",
     "Suspect": "duckfix.models",
     "Patch": "duckfix.models",
-    "Finding": "duckfix.models",
+    "Finding": "duckfix.findings",
     "Explanation": "duckfix.models",
     "Usage": "duckfix.models",
     "Settings": "duckfix.config",

@@ -1,5 +1,5 @@
 """``python -m duckfix``: the same command as the ``duckfix`` console script."""
 
-from duckfix.service.cli import main
+from duckfix.service.entry import main
 
 main()

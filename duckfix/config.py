@@ -1,4 +1,5 @@
-"""Settings: one model, filled from defaults < file < environment < flags.
+"""Settings: one model, filled from defaults < file < environment < flags (read by
+:mod:`duckfix.settings_files`).
 
 The file is ``duckfix.toml`` or the ``[tool.duckfix]`` table of ``pyproject.toml``,
 whichever is found first walking up from the working directory. Environment
@@ -9,16 +10,27 @@ Every value remembers where it came from, for ``duckfix config``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, get_args, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from duckfix.errors import ConfigError
+from duckfix.review_settings import REVIEW_CHECKS, CReviewSettings, ReviewSettings
+from duckfix.settings_files import (
+    ENV_PREFIX,
+    default_home,
+    find_config_file,
+    flatten,
+    layered,
+    nest,
+    read_config_file,
+    settings_file,
+)
 
 __all__ = [
     "BUILTIN_PROVIDERS",
@@ -39,7 +51,6 @@ __all__ = [
 ]
 
 Source = Literal["default", "file", "env", "flag"]
-ENV_PREFIX = "DUCKFIX_"
 
 # NaN slips through every range check (each comparison with it is false) and
 # infinity turns a timeout into "never": no setting means either.
@@ -144,98 +155,6 @@ class LLMSettings(BaseModel):
         """The model ``agent`` talks to: its own setting, else ``model``."""
         own = getattr(self, f"{agent}_model", None) if agent else None
         return own or self.model
-
-
-REVIEW_CHECKS = (
-    "hygiene",
-    "leftovers",
-    "secrets",
-    "python",
-    "c",
-    "hls",
-    "clang-tidy",
-    "cppcheck",
-    "checkpatch",
-    "commit",
-    "model",
-)
-"""Every check the review pipeline knows, in the order they run. ``clang-tidy``,
-``cppcheck`` and ``checkpatch`` run only where the repository configures or ships them."""
-
-
-class CReviewSettings(BaseModel):
-    """How the review compiles C / C++ files when the repository has no compile_commands.json."""
-
-    model_config = _STRICT
-
-    compile_commands: str | None = None
-    """A ``compile_commands.json`` (relative to the repository's top folder); by default the
-    first found at the top, in ``build/`` or in a folder one or two levels down."""
-    flags: tuple[str, ...] = ()
-    """Compiler flags (``-DHAVE_CONFIG_H``, ``-std=gnu11``), after compile_commands.json's."""
-    include: tuple[str, ...] = ()
-    """Include folders, relative to the repository's top folder."""
-    prelude: tuple[str, ...] = ()
-    """Headers every file needs first (``git-compat-util.h``), relative to the top folder."""
-
-    @field_validator("flags", "include", "prelude", mode="before")
-    @classmethod
-    def _words(cls, value: object) -> object:
-        # From the environment a list comes as one string: words as a shell splits them.
-        if isinstance(value, str):
-            import shlex
-
-            return tuple(shlex.split(value.replace(",", " ")))
-        return value
-
-
-class ReviewSettings(BaseModel):
-    """What the review pipeline checks, and when the pre-push hook blocks a push."""
-
-    model_config = _STRICT
-
-    checks: tuple[str, ...] = REVIEW_CHECKS
-    """Checks that run (``model`` only when a model is configured); a list, or comma-separated."""
-    max_line_length: int = Field(100, gt=0)
-    """Added lines longer than this are flagged."""
-    signoff: bool = False
-    """Commits must carry ``Signed-off-by:`` (the kernel's DCO rule)."""
-    subject_length: int = Field(72, gt=0)
-    """Longest commit subject line accepted."""
-    block_on: Literal["error", "warning", "note"] = "error"
-    """The pre-push hook blocks a push with a finding at or above this severity."""
-    max_per_file: int = Field(20, gt=0)
-    """Findings kept per file, most severe first."""
-    max_findings: int = Field(200, gt=0)
-    """Findings kept per review."""
-    time_limit: float = Field(60.0, gt=0)
-    """Seconds the hook gives the model before it reports what it has."""
-    model_tokens: int = Field(24_000, gt=0)
-    """Prompt tokens (estimated) the reviewer model may be shown per review."""
-    strict: bool = False
-    """A check that could not run on a file is an error (exit 1, a blocked push), for CI."""
-    tab_width: int = Field(8, gt=0)
-    """Columns a tab advances to the next multiple of, when line length is measured."""
-    prose_line_length: int | None = Field(None, gt=0)
-    """Longest line in Markdown, reST and AsciiDoc files; None: prose is not measured."""
-    conventions: bool = True
-    """Learn the project's conventions (trailers, Fixes:, bodies) from its history."""
-    history: int = Field(300, gt=0)
-    """Commits read to learn the conventions."""
-    c: CReviewSettings = CReviewSettings()
-
-    @field_validator("checks", mode="before")
-    @classmethod
-    def _split(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
-        if isinstance(value, list | tuple):
-            unknown = sorted(set(value) - set(REVIEW_CHECKS))
-            if unknown:
-                raise ValueError(
-                    f"unknown check(s) {', '.join(unknown)}; known: {', '.join(REVIEW_CHECKS)}"
-                )
-        return value
 
 
 class MailSettings(BaseModel):
@@ -367,93 +286,27 @@ class Settings(BaseModel):
         return self.database_url or f"sqlite:///{self.home / 'duckfix.db'}"
 
 
-def default_home() -> Path:
-    """``$DUCKFIX_HOME``, else the per-user data folder (XDG)."""
-    if env := os.environ.get("DUCKFIX_HOME"):
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local/share")
-    return Path(base) / "duckfix"
+def _annotations(section: type) -> dict[str, Any]:
+    """A settings section's field names -> their types (a pydantic model or a dataclass)."""
+    if issubclass(section, BaseModel):
+        return {name: info.annotation for name, info in section.model_fields.items()}
+    hints = get_type_hints(section)
+    return {f.name: hints[f.name] for f in dataclasses.fields(section)}
 
 
-def find_config_file(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
-    """The nearest ``duckfix.toml`` or pyproject with ``[tool.duckfix]``, and its table."""
-    try:
-        here = (start or Path.cwd()).resolve()
-    except OSError as exc:  # the working folder was removed under us
-        raise ConfigError(
-            f"the current folder cannot be read ({exc.strerror}): cd elsewhere"
-        ) from exc
-    for folder in (here, *here.parents):
-        own = folder / "duckfix.toml"
-        if own.is_file():
-            return own, _read_toml(own)
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file():
-            tool = _read_toml(pyproject).get("tool")
-            table = tool.get("duckfix") if isinstance(tool, dict) else None
-            if isinstance(table, dict):
-                return pyproject, table
-    return None
+def _is_section(ann: Any) -> bool:
+    return isinstance(ann, type) and (issubclass(ann, BaseModel) or dataclasses.is_dataclass(ann))
 
 
-def read_config_file(path: Path) -> tuple[Path, dict[str, Any]]:
-    """The settings table of a file the user named: duckfix.toml, or any TOML's [tool.duckfix]."""
-    if not path.is_file():
-        raise ConfigError(f"--config {path}: no such file")
-    data = _read_toml(path)
-    if path.name == "duckfix.toml":
-        return path, data
-    tool = data.get("tool")
-    table = tool.get("duckfix") if isinstance(tool, dict) else None
-    if isinstance(table, dict):
-        return path, table
-    if path.name == "pyproject.toml":
-        raise ConfigError(f"--config {path}: it has no [tool.duckfix] table")
-    return path, data
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    except UnicodeDecodeError as exc:
-        # TOML is UTF-8 by definition; tomllib lets the decoder's error through.
-        line = bytes(exc.object[: exc.start]).count(b"\n") + 1
-        raise ConfigError(
-            f"{path}: line {line} is not UTF-8; save the file as UTF-8, as TOML requires"
-        ) from exc
-    except RecursionError as exc:
-        raise ConfigError(f"{path}: arrays or tables nest too deeply to read") from exc
-    except ValueError as exc:
-        # The one other ValueError tomllib lets out: an integer over Python's digit limit.
-        raise ConfigError(f"{path}: a number has more digits than a setting can hold") from exc
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
-
-
-def _fields(model: type[BaseModel], prefix: str = "") -> dict[str, type[BaseModel] | None]:
-    """Dotted field names -> nested model class (or None for a leaf)."""
-    out: dict[str, type[BaseModel] | None] = {}
-    for name, info in model.model_fields.items():
-        ann = info.annotation
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
+def _fields(model: type, prefix: str = "") -> dict[str, type | None]:
+    """Dotted field names -> nested section class (or None for a leaf)."""
+    out: dict[str, type | None] = {}
+    for name, ann in _annotations(model).items():
+        if _is_section(ann):
             out[prefix + name] = ann
             out.update(_fields(ann, prefix + name + "."))
         else:
             out[prefix + name] = None
-    return out
-
-
-def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in table.items():
-        name = prefix + key.replace("-", "_")
-        if isinstance(value, Mapping):
-            out.update(_flatten(value, name + "."))
-        else:
-            out[name] = value
     return out
 
 
@@ -466,41 +319,14 @@ def env_names() -> dict[str, str]:
     }
 
 
-def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for dotted, value in flat.items():
-        node = out
-        *parents, leaf = dotted.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    return out
-
-
-def _nullable(model: type[BaseModel], prefix: str = "") -> set[str]:
+def _nullable(model: type, prefix: str = "") -> set[str]:
     """Dotted names of the leaves that accept None."""
     out: set[str] = set()
-    for name, info in model.model_fields.items():
-        ann = info.annotation
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
+    for name, ann in _annotations(model).items():
+        if _is_section(ann):
             out |= _nullable(ann, prefix + name + ".")
         elif type(None) in get_args(ann):
             out.add(prefix + name)
-    return out
-
-
-def _env_values(environ: Mapping[str, str], leaves: set[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    nullable = _nullable(Settings)
-    for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX):
-            continue
-        dotted = name[len(ENV_PREFIX) :].lower().replace("__", ".")
-        if dotted in leaves:
-            # "none" unsets a setting that may be unset (DUCKFIX_LLM__MODEL=none);
-            # for the others it is a value (DUCKFIX_LLM__PROVIDER=none).
-            empty = value.strip().lower() in ("", "none", "null")
-            out[dotted] = None if empty and dotted in nullable else value
     return out
 
 
@@ -518,41 +344,11 @@ def load_settings(
     settings file at all (the environment and flags still count).
     """
     environ = os.environ if environ is None else environ
-    known = _fields(Settings)
-    leaves = {name for name, sub in known.items() if sub is None}
-    layers: list[tuple[str, dict[str, Any]]] = []
-
-    if isolated:
-        found = None
-    elif config_file is not None:
-        found = read_config_file(config_file)
-    else:
-        found = find_config_file(cwd)
-    if found is not None:
-        path, table = found
-        values = _flatten(table)
-        unknown = sorted(set(values) - leaves)
-        if unknown:
-            raise ConfigError(
-                f"{path}: unknown setting(s) {', '.join(unknown)}; "
-                f"known: {', '.join(sorted(leaves))}"
-            )
-        layers.append((f"file {path}", values))
-    layers.append(("env", _env_values(environ, leaves)))
-    given = {k: v for k, v in (flags or {}).items() if v is not None}
-    unknown_flags = sorted(set(given) - leaves)
-    if unknown_flags:
-        raise ConfigError(f"unknown setting(s) {', '.join(unknown_flags)}")
-    layers.append(("flag", given))
-
-    merged: dict[str, Any] = {}
-    sources = dict.fromkeys(sorted(leaves), "default")
-    for source, values in layers:
-        for name, value in values.items():
-            merged[name] = value
-            sources[name] = source
+    leaves = {name for name, sub in _fields(Settings).items() if sub is None}
+    found = settings_file(cwd, config_file, isolated)
+    merged, sources = layered(found, environ, flags or {}, leaves, _nullable(Settings))
     try:
-        settings = Settings.model_validate(_nest(merged))
+        settings = Settings.model_validate(nest(merged))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
@@ -565,7 +361,7 @@ def load_settings(
 
 def settings_table(settings: Settings, sources: Mapping[str, str]) -> list[tuple[str, str, str]]:
     """Rows of (name, value, source) for display."""
-    flat = _flatten(settings.model_dump(mode="json"))
+    flat = flatten(settings.model_dump(mode="json"))
     rows = [
         (name, "" if value is None else str(value), sources.get(name, "default"))
         for name, value in sorted(flat.items())

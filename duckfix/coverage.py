@@ -5,25 +5,35 @@ could not run (ruff missing, a file that does not compile with the flags known
 here) is a fact about the run, not about the code, so it is shown in a summary
 line, a JSON field, SARIF ``invocations`` and b4's details, and never mailed
 to an author or printed on a push as if it were a finding.
+
+The records are plain dataclasses, like :class:`~duckfix.findings.Finding`:
+the pre-push hook imports no pydantic.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
-
-__all__ = ["CheckCoverage", "CheckRun", "CoverageStatus", "coverage_line", "summarize"]
+__all__ = [
+    "COVERAGE_STATUSES",
+    "CheckCoverage",
+    "CheckRun",
+    "CoverageStatus",
+    "coverage_line",
+    "summarize",
+]
 
 CoverageStatus = Literal["ran", "not-run"]
+COVERAGE_STATUSES: tuple[str, ...] = get_args(CoverageStatus)
 
 
-class CheckRun(BaseModel):
+@dataclass(frozen=True)
+class CheckRun:
     """One check on one file (or one commit): it ran, or it could not and why."""
 
-    # Built on first use, like duckfix.models' models (the hook's budget).
-    model_config = ConfigDict(frozen=True, defer_build=True)
+    __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid", "frozen": True}
 
     check: str
     """The check's name, as ``review.checks`` spells it (``python``, ``c``, ``checkpatch``)."""
@@ -33,13 +43,18 @@ class CheckRun(BaseModel):
     reason: str = ""
     """Why it could not run; empty when it ran."""
 
+    def __post_init__(self) -> None:
+        if self.status not in COVERAGE_STATUSES:
+            raise ValueError(f"status {self.status!r} is not one of {', '.join(COVERAGE_STATUSES)}")
 
-class CheckCoverage(BaseModel):
+
+@dataclass
+class CheckCoverage:
     """One check's coverage over a review: the files it ran on and those it could not."""
 
     check: str
-    ran: list[str] = Field(default_factory=list)
-    not_run: list[dict[str, str]] = Field(default_factory=list)
+    ran: list[str] = field(default_factory=list)
+    not_run: list[dict[str, str]] = field(default_factory=list)
     """``{"path": ..., "reason": ...}`` per file the check could not run on."""
 
 

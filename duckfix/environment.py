@@ -67,7 +67,7 @@ def stray_variables(
     for name in sorted(environ):
         if not name.startswith(prefix) or name in read:
             continue
-        # Settings are matched without regard to case (config._env_values).
+        # Settings are matched without regard to case (settings_files.layered).
         if name.upper() in known_settings:
             continue
         tail = name[len(prefix) :].upper()

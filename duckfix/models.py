@@ -1,4 +1,5 @@
-"""Pydantic models shared by every room: tasks, test outcomes, sandbox runs, findings."""
+"""Pydantic models shared by every room: tasks, test outcomes, sandbox runs (findings are
+plain records in :mod:`duckfix.findings`, re-exported here)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field
 
 from duckfix.build_config import BuildConfig
+
+# Plain records (no pydantic needed to build one), kept importable from here.
+from duckfix.findings import Finding, Severity
 
 __all__ = [
     "BUG_CATEGORIES",
@@ -34,8 +38,6 @@ __all__ = [
 ]
 
 Language = Literal["python", "c", "hls"]
-Severity = Literal["error", "warning", "note"]
-"""Finding severity; the names are SARIF's ``level`` values."""
 
 BugCategory = Literal[
     "off-by-one",
@@ -344,23 +346,6 @@ def _shifted(header: str, lines: int) -> str:
         return f"@@ -{start_old}{old_len} +{start_new}{new_len} @@"
 
     return _HUNK.sub(move, header, count=1)
-
-
-class Finding(_Model):
-    """A review comment anchored on a line of a file's new version."""
-
-    path: str
-    """The file's new path; ``COMMIT_MSG`` for a finding on a commit message."""
-    line: int
-    """A line of the new file the diff shows (of the message, for ``COMMIT_MSG``)."""
-    severity: Severity
-    category: str
-    """``check/rule``, such as ``hygiene/trailing-whitespace`` or ``model/overfitting``."""
-    message: str
-    suggestion: str | None = None
-    """Replacement text for the line, when the check has one."""
-    commit: str | None = None
-    """The commit the finding is about, when the review covers several."""
 
 
 class Explanation(_Model):

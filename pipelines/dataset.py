@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 
 from duckfix.agents.llm_injector import propose_bugs
 from duckfix.agents.review_checks import run_file_checks
-from duckfix.config import ReviewSettings
 from duckfix.datasets.builder.build import (
     BuildSpec,
     Detect,
@@ -29,6 +28,7 @@ from duckfix.llm import LLMClient
 from duckfix.models import Task
 from duckfix.patches import FileContext
 from duckfix.remote_model import ModelRecipe
+from duckfix.review_settings import ReviewSettings
 from duckfix.runner import RunOptions
 
 __all__ = ["build", "detector", "proposer"]

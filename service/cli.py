@@ -114,13 +114,9 @@ class Group(click.Group):
             # A bug of ours: one line that says what to do, the traceback on request.
             if _debugging(ctx):
                 raise
-            from duckfix.service.jobs import failure_reason
+            from duckfix.service.jobs import internal_error_line
 
-            click.echo(
-                f"duckfix: internal error: {failure_reason(exc)}; run again with --debug "
-                "(or DUCKFIX_DEBUG=1) to see the traceback, and report it",
-                err=True,
-            )
+            click.echo(internal_error_line(exc), err=True)
             ctx.exit(INTERNAL_ERROR)
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "executor_for",
     "executor_settings",
     "failure_reason",
+    "internal_error_line",
     "max_file_bytes",
     "model_client",
     "model_recipe",
@@ -144,6 +145,14 @@ def failure_reason(exc: BaseException) -> str:
         return "interrupted (Ctrl-C or SIGTERM)"
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def internal_error_line(exc: BaseException) -> str:
+    """What the command line says of a bug of ours: the reason, and what to do."""
+    return (
+        f"duckfix: internal error: {failure_reason(exc)}; run again with --debug "
+        "(or DUCKFIX_DEBUG=1) to see the traceback, and report it"
+    )
 
 
 @contextlib.contextmanager

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from duckfix.findings import SEVERITIES
+from duckfix.pipelines.review.run import blocking, not_run
 from duckfix.service.params import executor_options
 
 if TYPE_CHECKING:
@@ -31,7 +33,6 @@ FORMATS = ("terminal", "json", "sarif", "b4")
 MAX_PATCH_BYTES = 64 * 1024 * 1024
 """A patch file or stdin larger than this is refused: no reviewable series is that big,
 and every stage after this one would hold it in memory."""
-_RANK = {"error": 0, "warning": 1, "note": 2}
 
 
 @click.command()
@@ -238,7 +239,7 @@ def recorded_review(
     with ends_on_error(store, run_id):
         outcomes = run_reviews(reviews, settings, git_repo, no_cache=no_cache, run=(store, run_id))
     for number, outcome in enumerate(outcomes, 1):
-        counts = {s: sum(f.severity == s for f in outcome.findings) for s in _RANK}
+        counts = {s: sum(f.severity == s for f in outcome.findings) for s in SEVERITIES}
         item = f"{number}: {outcome.review.label}"  # two patches may share a subject
         store.record(run_id, item, "ok", {"findings": counts})
     store.finish_run(run_id, "ok")
@@ -281,11 +282,6 @@ def _explain_conventions(state: Any, repo: Path | None, rev_range: str | None) -
 
 def _read_label(patch: str | None) -> str:
     return "stdin" if patch in (None, "-") else Path(patch).name
-
-
-def not_run(outcomes: Sequence[ReviewOutcome]) -> list[Any]:
-    """Every check that could not run on a file, over all the outcomes."""
-    return [run for outcome in outcomes for run in outcome.not_run]
 
 
 def _read_patch(patch: str) -> tuple[str, str]:
@@ -390,12 +386,6 @@ def run_reviews(
     if own:
         store.finish_run(run_id, "ok")
     return outcomes
-
-
-def blocking(outcomes: Sequence[ReviewOutcome], threshold: str) -> list[Any]:
-    """The findings at or above ``threshold`` (``error`` / ``warning`` / ``note``)."""
-    limit = _RANK[threshold]
-    return [f for o in outcomes for f in o.findings if _RANK[f.severity] <= limit]
 
 
 def emit(

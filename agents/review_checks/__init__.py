@@ -18,12 +18,12 @@ import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from duckfix.config import ReviewSettings
 from duckfix.conventions import Conventions
 from duckfix.coverage import CheckRun
 from duckfix.errors import CheckNotRun
-from duckfix.models import Finding
+from duckfix.findings import Finding
 from duckfix.patches import COMMIT_MSG, CommitInfo, FileContext
+from duckfix.review_settings import ReviewSettings
 
 __all__ = [
     "COMMIT_CHECKS",

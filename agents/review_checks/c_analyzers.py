@@ -40,10 +40,10 @@ from pathlib import PurePosixPath
 from duckfix.agents.review_checks.c_warnings import CompileJob, plan_compile
 from duckfix.agents.review_checks.python_lint import NO_TEXT
 from duckfix.agents.review_checks.tool import run_sandboxed, sandbox_path
-from duckfix.config import ReviewSettings
 from duckfix.errors import CheckNotRun
-from duckfix.models import Finding, Severity
+from duckfix.findings import Finding, Severity
 from duckfix.patches import FileContext
+from duckfix.review_settings import ReviewSettings
 from duckfix.source_tree import SourceTree
 
 __all__ = [

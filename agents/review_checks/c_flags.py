@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from duckfix.config import CReviewSettings
+from duckfix.review_settings import CReviewSettings
 
 __all__ = ["CompileSetup", "compile_database", "setup_for"]
 

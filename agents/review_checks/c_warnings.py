@@ -40,10 +40,10 @@ from typing import TYPE_CHECKING
 
 from duckfix.agents.review_checks.python_lint import NO_TEXT
 from duckfix.agents.review_checks.tool import run_sandboxed, sandbox_path
-from duckfix.config import ReviewSettings
 from duckfix.errors import CheckNotRun
-from duckfix.models import Finding, Severity
+from duckfix.findings import Finding, Severity
 from duckfix.patches import FileContext
+from duckfix.review_settings import ReviewSettings
 
 if TYPE_CHECKING:
     from duckfix.source_tree import SourceTree

@@ -24,7 +24,7 @@ import re
 
 from duckfix.agents.review_checks.tool import run_sandboxed, sandbox_path
 from duckfix.errors import CheckNotRun
-from duckfix.models import Finding, Severity
+from duckfix.findings import Finding, Severity
 from duckfix.patches import COMMIT_MSG, CommitInfo
 from duckfix.source_tree import SourceTree
 

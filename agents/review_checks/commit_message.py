@@ -33,10 +33,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from duckfix.config import ReviewSettings
 from duckfix.conventions import KNOWN_TRAILERS, Conventions
-from duckfix.models import Finding, Severity
+from duckfix.findings import Finding, Severity
 from duckfix.patches import COMMIT_MSG, CommitInfo
+from duckfix.review_settings import ReviewSettings
 
 __all__ = ["check"]
 

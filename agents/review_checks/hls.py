@@ -83,10 +83,10 @@ from duckfix.agents.review_checks.hls_parse import (
     walk,
 )
 from duckfix.agents.review_checks.hls_parse import text_of as _text
-from duckfix.config import ReviewSettings
 from duckfix.errors import CheckNotRun
-from duckfix.models import Finding, Severity
+from duckfix.findings import Finding, Severity
 from duckfix.patches import FileContext
+from duckfix.review_settings import ReviewSettings
 
 if TYPE_CHECKING:
     from tree_sitter import Node

@@ -31,9 +31,9 @@ import re
 import unicodedata
 from pathlib import PurePosixPath
 
-from duckfix.config import ReviewSettings
-from duckfix.models import Finding, Severity
+from duckfix.findings import Finding, Severity
 from duckfix.patches import FileContext
+from duckfix.review_settings import ReviewSettings
 
 __all__ = ["check", "columns", "generated"]
 

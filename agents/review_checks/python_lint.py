@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from duckfix.agents.review_checks.tool import run_tool
-from duckfix.config import ReviewSettings
 from duckfix.errors import CheckNotRun
-from duckfix.models import Finding, Severity
+from duckfix.findings import Finding, Severity
 from duckfix.patches import FileContext
+from duckfix.review_settings import ReviewSettings
 from duckfix.source_tree import SourceTree
 
 __all__ = ["NO_TEXT", "check", "ruff_command"]
@@ -80,9 +81,20 @@ def check(ctx: FileContext, settings: ReviewSettings) -> list[Finding]:
     return out
 
 
-@functools.cache
+_FINDING_RUFF = threading.Lock()
+
+
 def ruff_command() -> tuple[str, ...]:
     """How ruff is started: its binary (found once), else ``ruff`` on the PATH."""
+    # Files are checked on several threads, and the first look-up reads
+    # sysconfig's variables, which Python 3.11 fills in without a lock (a
+    # second thread saw None): one thread looks, the others wait for it.
+    with _FINDING_RUFF:
+        return _ruff_command()
+
+
+@functools.cache
+def _ruff_command() -> tuple[str, ...]:
     import importlib.util
     import shutil
 

@@ -48,9 +48,9 @@ from __future__ import annotations
 
 import re
 
-from duckfix.config import ReviewSettings
-from duckfix.models import Finding
+from duckfix.findings import Finding
 from duckfix.patches import FileContext
+from duckfix.review_settings import ReviewSettings
 
 __all__ = ["check"]
 

@@ -20,9 +20,8 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from duckfix.agents.llm_diff_reviewer import plan, review_file
-from duckfix.config import ReviewSettings
 from duckfix.coverage import CheckRun
-from duckfix.models import Finding
+from duckfix.findings import Finding
 from duckfix.patches import FileContext, Review
 from duckfix.pipelines.review.context import close as close_contexts
 from duckfix.pipelines.review.context import gather as gather_context
@@ -33,6 +32,7 @@ from duckfix.pipelines.review.run import (
     finish,
     rule_checks,
 )
+from duckfix.review_settings import ReviewSettings
 
 if TYPE_CHECKING:
     from duckfix.git_cli import GitRepo

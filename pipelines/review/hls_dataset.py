@@ -29,16 +29,16 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from duckfix.config import ReviewSettings
 from duckfix.coverage import CheckRun
 from duckfix.datasets.builder.categories import CATEGORIES
 from duckfix.datasets.chrysalis import ChrysalisBug, ChrysalisDataset, LineRange
 from duckfix.diff import parse_diff
 from duckfix.executor import Executor, LocalExecutor, Needs
-from duckfix.models import Finding
+from duckfix.findings import Finding
 from duckfix.patches import FileContext, Review
 from duckfix.pipelines.review.context import enclosing_functions
 from duckfix.pipelines.review.run import ReviewOutcome, check_file, finish
+from duckfix.review_settings import ReviewSettings
 
 if TYPE_CHECKING:
     from rich.console import Console

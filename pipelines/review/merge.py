@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from duckfix.config import ReviewSettings
-from duckfix.models import Finding
+from duckfix.findings import Finding
 from duckfix.patches import COMMIT_MSG, Review
+from duckfix.review_settings import ReviewSettings
 
 __all__ = ["SEVERITY_RANK", "Merged", "anchored", "merge", "same_finding"]
 
@@ -88,7 +88,7 @@ def same_finding(a: Finding, b: Finding) -> bool:
 def _better(a: Finding, b: Finding) -> Finding:
     keep, other = (a, b) if SEVERITY_RANK[a.severity] <= SEVERITY_RANK[b.severity] else (b, a)
     if keep.suggestion is None and other.suggestion is not None:
-        keep = keep.model_copy(update={"suggestion": other.suggestion})
+        keep = replace(keep, suggestion=other.suggestion)
     return keep
 
 

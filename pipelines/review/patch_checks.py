@@ -12,11 +12,11 @@ import subprocess
 from collections.abc import Sequence
 
 from duckfix import gitenv
-from duckfix.config import ReviewSettings
 from duckfix.coverage import CheckRun
 from duckfix.errors import CheckNotRun
-from duckfix.models import Finding
+from duckfix.findings import Finding
 from duckfix.patches import COMMIT_MSG, CommitInfo, Review
+from duckfix.review_settings import ReviewSettings
 from duckfix.source_tree import tree_for
 
 __all__ = ["commit_patch", "run_patch_checks"]

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from duckfix.agents.review_checks import file_checks_with_coverage, run_commit_checks
-from duckfix.config import ReviewSettings
 from duckfix.conventions import Conventions, conventions_for
 from duckfix.coverage import CheckRun
-from duckfix.models import Finding
+from duckfix.findings import Finding
 from duckfix.patches import FileContext, Review
 from duckfix.pipelines.review.context import close, gather
 from duckfix.pipelines.review.merge import merge
+from duckfix.review_settings import ReviewSettings
 
 if TYPE_CHECKING:
     from duckfix.git_cli import GitRepo
@@ -31,10 +31,12 @@ if TYPE_CHECKING:
 __all__ = [
     "FileModelReview",
     "ReviewOutcome",
+    "blocking",
     "bounded",
     "check_commits",
     "check_file",
     "finish",
+    "not_run",
     "review_conventions",
     "run_review",
 ]
@@ -192,3 +194,17 @@ def run_review(
     finish(outcome, findings, notes, settings, runs)
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+_RANK = {"error": 0, "warning": 1, "note": 2}
+
+
+def blocking(outcomes: Sequence[ReviewOutcome], threshold: str) -> list[Finding]:
+    """The findings at or above ``threshold`` (``error`` / ``warning`` / ``note``)."""
+    limit = _RANK[threshold]
+    return [f for o in outcomes for f in o.findings if _RANK[f.severity] <= limit]
+
+
+def not_run(outcomes: Sequence[ReviewOutcome]) -> list[CheckRun]:
+    """Every check that could not run on a file, over all the outcomes."""
+    return [run for outcome in outcomes for run in outcome.not_run]

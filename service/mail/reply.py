@@ -30,7 +30,7 @@ from duckfix import __version__
 from duckfix.config import MailSettings
 from duckfix.diff import FileChange, HunkLine, parse_diff
 from duckfix.errors import PatchError
-from duckfix.models import Finding
+from duckfix.findings import Finding
 from duckfix.patches import COMMIT_MSG
 from duckfix.pipelines.review.render.report import masked, visible
 from duckfix.service.mail.model import MailMessage

@@ -20,7 +20,7 @@ from email.utils import getaddresses
 
 from duckfix.config import MailSettings
 from duckfix.conventions import Conventions
-from duckfix.models import Finding, Severity
+from duckfix.findings import Finding, Severity
 from duckfix.patches import COMMIT_MSG, CommitInfo
 from duckfix.service.mail.model import Series
 

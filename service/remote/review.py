@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -116,7 +116,7 @@ def outcomes_from_json(document: dict[str, Any], reviews: Sequence[Review]) -> l
     review per patch, in the same order).
     """
     from duckfix.coverage import CheckRun
-    from duckfix.models import Finding
+    from duckfix.findings import finding_from_dict
     from duckfix.pipelines.review.run import ReviewOutcome
 
     patches = document.get("patches") or []
@@ -139,7 +139,7 @@ def outcomes_from_json(document: dict[str, Any], reviews: Sequence[Review]) -> l
         outcomes.append(
             ReviewOutcome(
                 review=review,
-                findings=[Finding.model_validate(f) for f in doc["findings"]],
+                findings=[finding_from_dict(f) for f in doc["findings"]],
                 checks=list(document.get("checks") or []),
                 omitted=list(doc.get("omitted") or []),
                 coverage=coverage,
@@ -220,7 +220,7 @@ def commit_reviews(
 def _on_commit(outcome: ReviewOutcome, sha: str | None) -> ReviewOutcome:
     """A patch e-mail names no commit: its message's findings get the applied commit's sha."""
     outcome.findings = [
-        f.model_copy(update={"commit": sha}) if f.path == "COMMIT_MSG" and f.commit is None else f
+        replace(f, commit=sha) if f.path == "COMMIT_MSG" and f.commit is None else f
         for f in outcome.findings
     ]
     return outcome

@@ -7,12 +7,13 @@ prints with ``--json`` for the same input, and the pipelines are wired once.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from duckfix.config import REVIEW_CHECKS
 from duckfix.errors import UsageError
+from duckfix.review_settings import REVIEW_CHECKS
 from duckfix.service.server.models import BenchRequest, DebugOptions, DebugRequest, ReviewRequest
 from duckfix.service.server.queue import Claim
 from duckfix.service.server.workers import JobControl, JobOutcome, Runner
@@ -59,9 +60,10 @@ def review_runner(settings: Settings, store: Store) -> Runner:
 
         request = ReviewRequest.model_validate(claim.request)
         check_review(request, settings)
-        review = settings.review.model_copy(
-            update={k: v for k, v in (("checks", tuple(request.checks or ()) or None),
-                                      ("strict", request.strict)) if v is not None}
+        review = dataclasses.replace(
+            settings.review,
+            **{k: v for k, v in (("checks", tuple(request.checks or ()) or None),
+                                 ("strict", request.strict)) if v is not None},
         )  # fmt: skip
         chosen = settings.model_copy(update={"review": review})
         if request.no_model:

@@ -7,9 +7,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from duckfix.agents.review_checks import commit_message
-from duckfix.config import ReviewSettings
 from duckfix.conventions import MIN_COMMITS, conventions_for, describe, learn_from_messages
 from duckfix.patches import CommitInfo
+from duckfix.review_settings import ReviewSettings
 from duckfix.service.cli import cli
 
 from tests.pipelines.review.gitrepo import GitRepo

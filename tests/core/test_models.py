@@ -58,7 +58,7 @@ def test_task_module_and_strictness() -> None:
 
 def test_closed_sets() -> None:
     assert "off-by-one" in BUG_CATEGORIES and len(BUG_CATEGORIES) == 11
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValueError, match="severity 'fatal'"):
         Finding(path="a", line=1, severity="fatal", category="x", message="m")  # type: ignore[arg-type]
     total = Usage(prompt_tokens=3, calls=1) + Usage(completion_tokens=2, calls=1, seconds=0.5)
     assert (total.total_tokens, total.calls, total.seconds) == (5, 2, 0.5)

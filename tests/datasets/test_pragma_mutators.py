@@ -15,13 +15,13 @@ from functools import cache
 import pytest
 
 from duckfix.agents.review_checks import hls
-from duckfix.config import ReviewSettings
 from duckfix.datasets.builder.categories import categories_for
 from duckfix.datasets.builder.mutants import Mutant, line_of
 from duckfix.datasets.builder.pragma_mutators import pragma_mutants
 from duckfix.datasets.suites import load_suite
 from duckfix.diff import parse_diff
 from duckfix.patches import FileContext
+from duckfix.review_settings import ReviewSettings
 
 pytest.importorskip("tree_sitter_cpp")
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from duckfix.cluster_limit import actor_name
-from duckfix.config import LLMSettings, ReviewSettings
+from duckfix.config import LLMSettings
 from duckfix.datasets.builder.build import BuildSpec
 from duckfix.datasets.chrysalis import load_chrysalis
 from duckfix.datasets.suites import load_suite
@@ -34,6 +34,7 @@ from duckfix.pipelines.dataset import build
 from duckfix.pipelines.debug import DebugContext
 from duckfix.pipelines.review.hls_dataset import measure
 from duckfix.remote_model import ModelRecipe
+from duckfix.review_settings import ReviewSettings
 from duckfix.runner import RunOptions
 from duckfix.store import open_store
 

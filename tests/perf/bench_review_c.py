@@ -79,9 +79,9 @@ def _median(run: Callable[[], object], repeats: int) -> float:
 
 def main(repeats: int = REPEATS) -> None:
     from duckfix.agents.review_checks import c_warnings
-    from duckfix.config import ReviewSettings
     from duckfix.pipelines.review.context import gather
     from duckfix.pipelines.review.inputs import from_range, open_repo
+    from duckfix.review_settings import ReviewSettings
 
     with tempfile.TemporaryDirectory(prefix="duckfix-bench-review-c-") as tmp:
         root = Path(tmp)

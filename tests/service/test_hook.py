@@ -585,3 +585,49 @@ def test_json_says_what_was_found_and_whether_the_push_is_blocked(repo: Repo) ->
     assert json.loads(nothing.stdout) | {"patches": [], "blocked": False} == json.loads(
         nothing.stdout
     )
+
+
+# -- the hook's own start: no click, no pydantic, the same settings --------------------------
+
+
+def test_a_push_is_reviewed_without_importing_click_or_pydantic(repo: Repo, tmp_path: Path) -> None:
+    base = repo.head()
+    repo.commit("notes.md", "# Notes\n\nA line of prose.\n", "Add notes")
+    tip = repo.commit("calc.py", CLEAN + "x = 1   \n", "Add a trailing space")
+    line = f"refs/heads/main {tip} refs/heads/main {base}\n"
+    seen = tmp_path / "modules.txt"
+    # The command as `python -m duckfix` runs it, with what it imported written at exit.
+    code = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: open({str(seen)!r}, 'w').write('\\n'.join(sys.modules)))\n"
+        "sys.argv = ['duckfix', 'hook', 'pre-push', 'origin', 'url']\n"
+        "from duckfix.service.entry import main\nmain()\n"
+    )
+    done = repo.run(sys.executable, "-c", code, input=line)
+    assert done.returncode == 0, done.stderr
+    assert "hygiene/trailing-whitespace" in done.stderr, "the warning is shown"
+    imported = set(seen.read_text().split())
+    assert {"duckfix.agents.review_checks.hygiene", "duckfix.agents.review_checks.python_lint",
+            "duckfix.service.hook_run"} <= imported  # fmt: skip
+    assert not {"click", "pydantic", "pydantic_core"} & imported
+
+
+def test_the_hook_reads_the_review_settings_and_says_what_is_wrong_with_them(repo: Repo) -> None:
+    base = repo.head()
+    tip = repo.commit("calc.py", CLEAN + "# " + "x" * 30 + "\n", "Add a comment")
+    line = f"refs/heads/main {tip} refs/heads/main {base}\n"
+    (repo.path / "duckfix.toml").write_text("[review]\nmax_line_length = 20\nblock_on = 'note'\n")
+    done = repo.duckfix("hook", "pre-push", "origin", str(repo.remote), input=line)
+    assert done.returncode == 1, "a line over 20 columns is a note, and notes block"
+    assert "at or above 'note' (review.block_on)" in done.stderr
+    bad = repo.duckfix("hook", "pre-push", input=line, DUCKFIX_REVIEW__MAX_LINE_LENGTH="0")
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == (
+        "Error: setting review.max_line_length (from env): Input should be greater than 0"
+    )
+    review = repo.duckfix(
+        "review", "--range", f"{base}..{tip}", DUCKFIX_REVIEW__MAX_LINE_LENGTH="0"
+    )
+    assert review.returncode == 2 and bad.stderr == review.stderr, "the same message"
+    typo = repo.duckfix("hook", "pre-push", input=line, DUCKFIX_REVIEW__MAX_LINE_LENGHT="10")
+    assert "DUCKFIX_REVIEW__MAX_LINE_LENGHT" in typo.stderr, "a stray variable is still named"

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from duckfix.coverage import summarize
+from duckfix.findings import record_dict
 from duckfix.pipelines.review.render.report import SEVERITIES, TOOL_NAME, Report
 
 __all__ = ["json_document", "render_json"]
@@ -18,9 +19,9 @@ def _patch(report: Report) -> dict[str, Any]:
         "commits": [
             {"sha": c.sha, "subject": c.subject, "author": c.author} for c in report.commits
         ],
-        "findings": [finding.model_dump(mode="json") for finding in report.findings],
+        "findings": [record_dict(finding) for finding in report.findings],
         "counts": report.counts(),
-        "coverage": [c.model_dump(mode="json") for c in summarize(report.coverage, report.checks)],
+        "coverage": [record_dict(c) for c in summarize(report.coverage, report.checks)],
         "omitted": list(report.omitted),
     }
 
@@ -34,7 +35,7 @@ def json_document(reports: Sequence[Report], label: str | None = None) -> dict[s
     is summed over the patches; ``patches`` holds one object per patch
     (``label``, ``commits``, ``findings``, ``counts``, ``coverage``, ``omitted``).
     Keys come in a fixed order, every finding has every field of
-    :class:`~duckfix.models.Finding` (None included), every severity a count.
+    :class:`~duckfix.findings.Finding` (None included), every severity a count.
     """
     patches = [_patch(r) for r in reports]
     findings = [
@@ -56,7 +57,7 @@ def json_document(reports: Sequence[Report], label: str | None = None) -> dict[s
         "findings": findings,
         "counts": counts,
         "checks": checks,
-        "coverage": [c.model_dump(mode="json") for c in summarize(runs, checks)],
+        "coverage": [record_dict(c) for c in summarize(runs, checks)],
         "omitted": omitted,
         "patches": patches,
     }

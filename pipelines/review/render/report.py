@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from duckfix import __version__
 from duckfix.coverage import CheckRun, coverage_line
 from duckfix.diff import FileChange
-from duckfix.models import Finding, Severity
+from duckfix.findings import Finding, Severity
 from duckfix.patches import COMMIT_MSG, CommitInfo
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import quote
 
 from duckfix.coverage import summarize
-from duckfix.models import Finding
+from duckfix.findings import Finding, record_dict
 from duckfix.patches import COMMIT_MSG
 from duckfix.pipelines.review.render.report import TOOL_NAME, Report, SourceLines, plural
 
@@ -81,7 +81,7 @@ def render_sarif(report: Report, *, code_scanning: bool = False) -> str:
         notifications.append(notification)
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
-    coverage = [c.model_dump(mode="json") for c in summarize(report.coverage, report.checks)]
+    coverage = [record_dict(c) for c in summarize(report.coverage, report.checks)]
     run: dict[str, Any] = {
         "tool": {"driver": driver},
         "invocations": [invocation],

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from duckfix.agents.review_checks.c_flags import setup_for
-from duckfix.config import CReviewSettings
+from duckfix.review_settings import CReviewSettings
 
 NONE = CReviewSettings()
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from duckfix.agents.review_checks import FILE_CHECKS, run_file_checks
-from duckfix.config import ReviewSettings
 from duckfix.diff import parse_diff
-from duckfix.models import Finding
+from duckfix.findings import Finding
 from duckfix.patches import FileContext
+from duckfix.review_settings import ReviewSettings
 
 from tests.pipelines.review.gitrepo import GitRepo
 

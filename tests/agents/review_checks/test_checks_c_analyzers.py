@@ -9,6 +9,7 @@ documented output formats check the rest everywhere.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -18,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from duckfix.agents.review_checks.c_analyzers import Diagnostic, parse_diagnostics
-from duckfix.config import ReviewSettings
 from duckfix.pipelines.review.inputs import from_range, open_repo
 from duckfix.pipelines.review.run import ReviewOutcome, run_review
+from duckfix.review_settings import ReviewSettings
 
 from tests.pipelines.review.gitrepo import GitRepo
 
@@ -65,7 +66,7 @@ def make_repo(tmp_path: Path, config: dict[str, str]) -> GitRepo:
 
 def review(repo: GitRepo, checks: tuple[str, ...] = SETTINGS.checks) -> ReviewOutcome:
     git = open_repo(repo.root)
-    settings = SETTINGS.model_copy(update={"checks": checks})
+    settings = dataclasses.replace(SETTINGS, checks=checks)
     return run_review(from_range(git, "HEAD~1..HEAD"), settings, git)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from pathlib import Path
@@ -11,10 +12,10 @@ import pytest
 
 from duckfix import sandbox
 from duckfix.agents.review_checks import c_warnings
-from duckfix.config import CReviewSettings
 from duckfix.errors import CheckNotRun, SandboxError
 from duckfix.hls_headers import hls_include
 from duckfix.models import RunResult
+from duckfix.review_settings import CReviewSettings
 
 from tests.agents.review_checks.test_checks import SETTINGS, by_line, make_ctx
 
@@ -92,7 +93,7 @@ def test_an_error_on_an_added_line_counts_only_with_the_projects_flags(tmp_path:
     # With flags guessed here, an error may be the guess's: the check did not run.
     with pytest.raises(CheckNotRun, match=r"missing_symbol.*flags: best effort"):
         c_warnings.check(make_ctx(tmp_path / "r", "f.c", "", new), SETTINGS)
-    own = SETTINGS.model_copy(update={"c": CReviewSettings(flags=("-std=c11",))})
+    own = dataclasses.replace(SETTINGS, c=CReviewSettings(flags=("-std=c11",)))
     found = c_warnings.check(make_ctx(tmp_path / "s", "f.c", "", new), own)
     assert [(f.line, f.severity, f.category) for f in found] == [(3, "error", "c/error")]
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from duckfix.agents.review_checks.checkpatch import parse_output
-from duckfix.config import ReviewSettings
 from duckfix.patches import CommitInfo
 from duckfix.pipelines.review.inputs import from_range, from_text, open_repo
 from duckfix.pipelines.review.run import run_review
+from duckfix.review_settings import ReviewSettings
 
 from tests.pipelines.review.gitrepo import GitRepo
 

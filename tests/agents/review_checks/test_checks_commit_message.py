@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from duckfix.agents.review_checks import commit_message
-from duckfix.config import ReviewSettings
-from duckfix.models import Finding
+from duckfix.findings import Finding
 from duckfix.patches import COMMIT_MSG, CommitInfo
+from duckfix.review_settings import ReviewSettings
 
 from tests.agents.review_checks.test_checks import SETTINGS
 from tests.pipelines.review.gitrepo import GitRepo

@@ -15,7 +15,7 @@ import pytest
 from duckfix.agents.review_checks import hls
 from duckfix.agents.review_checks.hls_parse import evaluate, parse, split_pragma
 from duckfix.errors import CheckNotRun
-from duckfix.models import Finding
+from duckfix.findings import Finding
 
 from tests.agents.review_checks.test_checks import SETTINGS, make_ctx
 

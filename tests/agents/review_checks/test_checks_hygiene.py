@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from duckfix.agents.review_checks import hygiene
-from duckfix.config import ReviewSettings
+from duckfix.review_settings import ReviewSettings
 
 from tests.agents.review_checks.test_checks import SETTINGS, by_line, make_ctx
 

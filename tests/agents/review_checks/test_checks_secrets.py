@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from duckfix.agents.review_checks import secrets
-from duckfix.models import Finding
+from duckfix.findings import Finding
 
 from tests.agents.review_checks.test_checks import SETTINGS, make_ctx
 

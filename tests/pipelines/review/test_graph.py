@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from duckfix.config import ReviewSettings
 from duckfix.llm import FakeProvider, LLMClient, Message
 from duckfix.pipelines.review.graph import ReviewContext, review_patch
 from duckfix.pipelines.review.inputs import from_range, open_repo
 from duckfix.pipelines.review.run import run_review
+from duckfix.review_settings import ReviewSettings
 
 from tests.pipelines.review.gitrepo import GitRepo
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from duckfix.config import ReviewSettings
 from duckfix.datasets.chrysalis import ChrysalisBug, ChrysalisDataset, LineRange, apply_bug
 from duckfix.diff import parse_diff
 from duckfix.pipelines.review import hls_dataset
@@ -16,6 +15,7 @@ from duckfix.pipelines.review.hls_dataset import (
     measure,
     review_bug,
 )
+from duckfix.review_settings import ReviewSettings
 
 # A vendor header that is not installed: gcc cannot check the file, the hls check still can.
 PACK = """\

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from duckfix.config import ReviewSettings
+import dataclasses
+
 from duckfix.diff import parse_diff
-from duckfix.models import Finding
+from duckfix.findings import Finding
 from duckfix.patches import COMMIT_MSG, CommitInfo, Review
 from duckfix.pipelines.review.context import enclosing_function
 from duckfix.pipelines.review.merge import merge, same_finding
+from duckfix.review_settings import ReviewSettings
 
 C_SOURCE = """\
 #include <stdio.h>
@@ -79,8 +81,9 @@ def test_findings_off_the_diff_are_dropped_and_counted() -> None:
 
 def test_duplicates_collapse_to_the_most_severe_with_a_suggestion() -> None:
     a = f(14, "note", "python/W291", "trailing whitespace")
-    b = f(14, "warning", "hygiene/trailing-whitespace", "line ends in spaces").model_copy(
-        update={"suggestion": "        total--;"}
+    b = dataclasses.replace(
+        f(14, "warning", "hygiene/trailing-whitespace", "line ends in spaces"),
+        suggestion="        total--;",
     )
     c = f(14, "error", "model/bug", "total is decremented once per element, undoing the sum")
     d = f(14, "warning", "model/bug", "Total is decremented for every element, undoing the sum!")

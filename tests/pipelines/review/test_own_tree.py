@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-from duckfix.config import CReviewSettings, ReviewSettings
 from duckfix.pipelines.review.inputs import from_range, open_repo
 from duckfix.pipelines.review.run import ReviewOutcome, run_review
+from duckfix.review_settings import CReviewSettings, ReviewSettings
 
 from tests.pipelines.review.gitrepo import GitRepo
 
@@ -20,7 +21,7 @@ SETTINGS = ReviewSettings(checks=("hygiene", "python", "c", "commit"))
 
 def review(repo: GitRepo, spec: str = "HEAD~1..HEAD", **settings: object) -> ReviewOutcome:
     git = open_repo(repo.root)
-    return run_review(from_range(git, spec), SETTINGS.model_copy(update=settings), git)
+    return run_review(from_range(git, spec), dataclasses.replace(SETTINGS, **settings), git)
 
 
 def categories(outcome: ReviewOutcome) -> set[tuple[str, int, str]]:

@@ -17,7 +17,7 @@ from rich.console import Console
 
 import duckfix.pipelines.review.render as render
 from duckfix.diff import parse_diff
-from duckfix.models import Finding
+from duckfix.findings import Finding, finding_from_dict
 from duckfix.patches import COMMIT_MSG, CommitInfo, Review
 from duckfix.pipelines.review.render import (
     Report,
@@ -259,7 +259,7 @@ def test_json_round_trips_counts_and_findings() -> None:
     assert doc["counts"] == {"error": 1, "warning": 2, "note": 1}
     assert doc["counts"] == report().counts()
     assert all(f.pop("patch") == 0 for f in doc["findings"])
-    assert [Finding.model_validate(f) for f in doc["findings"]] == findings()
+    assert [finding_from_dict(f) for f in doc["findings"]] == findings()
     (patch,) = doc["patches"]
     assert patch["label"] == doc["label"] and patch["counts"] == doc["counts"]
     assert doc["checks"] == ["hygiene", "python", "commit"]

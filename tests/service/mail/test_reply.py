@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from duckfix.config import MailSettings
-from duckfix.models import Finding
+from duckfix.findings import Finding
 from duckfix.patches import COMMIT_MSG
 from duckfix.service.mail.model import MailMessage, Subject
 from duckfix.service.mail.reply import (

@@ -21,7 +21,7 @@ import pytest
 
 from duckfix.config import MailSettings
 from duckfix.errors import ConfigError, JobError
-from duckfix.models import Finding
+from duckfix.findings import Finding
 from duckfix.service.mail.model import MailMessage, Subject
 from duckfix.service.mail.reply import compose_reply
 from duckfix.service.mail.send import (
