@@ -357,6 +357,9 @@ def replace_var(site: Site) -> Iterator[Edit]:
         return
     scope = file.scope(here[0])
     what = "replace `{old}` with `{new}` on line {line}"
+    # A value read wrong is a commoner slip than a wrong name bound: the
+    # assignment targets' replacements come after the reads'.
+    targets: list[Edit] = []
     for node in nodes:
         where = file.parents.get(id(node))
         if where is not None and isinstance(where[0], ast.Call) and where[1] == "func":
@@ -366,8 +369,15 @@ def replace_var(site: Site) -> Iterator[Edit]:
             if node.id in pool:
                 kind = node.id in scope.collections
                 pool = {n: v for n, v in pool.items() if (n in scope.collections) == kind}
+                read = isinstance(node.ctx, ast.Load)
                 for name in nearest(pool, line, node.id):
-                    yield file.replace("replace-var", node, name, ATOM, what)
+                    if read and not _bound_before(file, node, scope.bound_at.get(name)):
+                        continue
+                    edit = file.replace("replace-var", node, name, ATOM, what)
+                    if read:
+                        yield edit
+                    else:
+                        targets.append(edit)
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             attrs = scope.attrs.get(node.value.id, {})
             start, end = file.span(node)
@@ -378,6 +388,7 @@ def replace_var(site: Site) -> Iterator[Edit]:
             for attr in nearest(attrs, line, node.attr):
                 text = f"replace `{base}.{node.attr}` with `{base}.{attr}` on line {line}"
                 yield Edit("replace-var", ((start, end, attr),), text)
+    yield from targets
     # A variable used twice on a line is often wrong in both places (a copied line).
     uses: dict[str, list[ast.Name]] = {}
     for node in nodes:
@@ -389,10 +400,33 @@ def replace_var(site: Site) -> Iterator[Edit]:
         kind = name in scope.collections
         pool = {n: v for n, v in scope.names.items() if (n in scope.collections) == kind}
         for other in nearest(pool, line, name):
+            bound = scope.bound_at.get(other)
+            if not all(_bound_before(file, u, bound) for u in same if isinstance(u.ctx, ast.Load)):
+                continue
             parts = tuple((*file.span(u), other) for u in same)
             yield Edit(
                 "replace-var", parts, f"replace every `{name}` with `{other}` on line {line}"
             )
+
+
+def _bound_before(file: File, node: ast.Name, first: int | None) -> bool:
+    """Whether a variable first bound on line ``first`` may hold a value where ``node`` reads.
+
+    Read on its binding line or above, it is not bound yet (``UnboundLocalError``
+    whenever the line runs), unless a loop around the read also holds the
+    binding, which a later pass then sees. Names bound elsewhere (comprehension
+    targets) are taken as bound.
+    """
+    if first is None or first < node.lineno:
+        return True
+    where = file.parents.get(id(node))
+    while where is not None:
+        parent = where[0]
+        loop = isinstance(parent, (ast.For, ast.AsyncFor, ast.While))
+        if loop and parent.lineno <= first <= (parent.end_lineno or parent.lineno):
+            return True
+        where = file.parents.get(id(parent))
+    return False
 
 
 def _replaceable(file: File, node: ast.Name) -> bool:

@@ -243,6 +243,42 @@ def test_replace_var_every_use_on_a_line() -> None:
     assert "    a[mid], a[mid] = a[mid], a[mid]" in got
 
 
+def test_replace_var_reads_only_names_already_bound_and_targets_last() -> None:
+    # A checksum over the wrong buffer: `header` read where `payload` was meant.
+    program = src("""
+        def checksum(header, payload):
+            digest = _fold(header[1:])
+            trailer = payload[-4:]
+            return digest ^ _fold(trailer[0:])
+    """)
+    # `trailer` is not bound yet where line 2 reads: reading it there raises
+    # every time, so it never replaces `header`.
+    assert line_of(at(program, 2), "replace-var", 2) == ["    digest = _fold(payload[1:])"]
+    program = src("""
+        def checksum(header, payload):
+            digest = _fold(header)
+            size = len(header) + len(payload)
+            return digest % size
+    """)
+    # The value read is replaced first, the name bound (`size` for `digest`) after.
+    got = line_of(at(program, 2), "replace-var", 2)
+    assert got == ["    digest = _fold(payload)", "    size = _fold(header)"]
+
+
+def test_replace_var_reads_a_name_a_loop_binds_further_down() -> None:
+    program = src("""
+        def running(xs):
+            out = []
+            for x in xs:
+                out.append(x + carry)
+                carry = x
+            return out
+    """)
+    got = line_of(at(program, 4), "replace-var", 4)
+    assert "        out.append(x + x)" in got  # `x` for `carry`, and the reverse:
+    assert "        out.append(carry + carry)" in got  # bound on the loop's next pass
+
+
 def test_replace_attribute_of_the_same_object() -> None:
     program = src("""
         class Box:
