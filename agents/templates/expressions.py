@@ -343,11 +343,59 @@ def swap_args(site: Site) -> Iterator[Edit]:
         # Every pair of a short list; neighbours only in a long one.
         n = len(items)
         pairs = [(i, j) for i in range(n) for j in range(i + 1, n) if n <= 4 or j == i + 1]
+        calls = _same_calls(site, node) if isinstance(node, ast.Call) else []
         for i, j in pairs:
             a, b = items[i], items[j]
             if file.text(a) != file.text(b):
                 what = f"swap the {kind} `{short(file.text(a))}` and `{short(file.text(b))}`"
                 yield _swap(file, "swap-args", a, b, f"{what} on line {line}")
+                if calls:
+                    yield _swap_everywhere(file, calls, i, j, f"{what} of every call to")
+
+
+def _same_calls(site: Site, call: ast.Call) -> list[ast.Call]:
+    """The calls of the same function with as many arguments in the scope of ``call``, itself
+    included, when there are others and none holds another; else none.
+
+    A helper whose parameters a caller has in the wrong order is most often
+    called wrong everywhere (each call written from the same belief), and one
+    call swapped alone may fix no test at all, so it would never be paired.
+    """
+    file = site.file
+    if site.stmt is None:
+        return []
+    root = site.stmt.scope if site.stmt.scope is not None else file.tree
+    name = file.text(call.func)
+    same = [
+        n
+        for n in ast.walk(root)
+        if isinstance(n, ast.Call)
+        and len(n.args) == len(call.args)
+        and not n.keywords
+        and not any(isinstance(a, ast.Starred) for a in n.args)
+        and file.text(n.func) == name
+    ]
+    spans = sorted(file.span(n) for n in same)
+    if len(same) < 2 or any(a[1] > b[0] for a, b in pairwise(spans)):
+        return []
+    return same
+
+
+def _swap_everywhere(file: File, calls: list[ast.Call], i: int, j: int, what: str) -> Edit:
+    parts: list[tuple[int, int, str]] = []
+    for call in calls:
+        a, b = call.args[i], call.args[j]
+        parts += _swap(file, "swap-args", a, b, "").parts
+    name = short(file.text(calls[0].func))
+    lines = sorted({c.lineno for c in calls})
+    where = f"line{'s' if len(lines) > 1 else ''} {_listed(lines)}"
+    return Edit("swap-args", tuple(sorted(parts)), f"{what} `{name}` ({where})")
+
+
+def _listed(lines: list[int]) -> str:
+    if len(lines) == 1:
+        return str(lines[0])
+    return ", ".join(map(str, lines[:-1])) + f" and {lines[-1]}"
 
 
 def replace_var(site: Site) -> Iterator[Edit]:

@@ -216,6 +216,43 @@ def test_swap_args_elements_and_indices() -> None:
     assert line_of(at("r = f(*a, b)\n", 1), "swap-args", 1) == []
 
 
+SCALED = src("""
+    def _scaled(value, factor):
+        return value * factor
+
+
+    def area(width, height, scale):
+        w = _scaled(scale, width)
+        h = _scaled(scale, height)
+        return w * h
+""")
+
+
+def test_swap_args_of_every_call_to_one_helper() -> None:
+    cands = at(SCALED, 6)
+    everywhere = [c for c in cands if "every call" in c.description]
+    assert [c.description for c in everywhere] == [
+        "swap the arguments `scale` and `width` of every call to `_scaled` (lines 6 and 7)"
+    ]
+    text = cands.text(everywhere[0])
+    assert "w = _scaled(width, scale)" in text and "h = _scaled(height, scale)" in text
+    # Right after the one-call swap at the line, as the same template.
+    swaps = [c.description for c in cands if c.template == "swap-args"]
+    assert swaps.index(everywhere[0].description) == 1
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        SCALED.replace("    h = _scaled(scale, height)\n", "    h = height * scale\n"),  # one call
+        SCALED.replace("_scaled(scale, height)", "_scaled(scale, height, 2)"),  # another arity
+        SCALED.replace("_scaled(scale, width)", "_scaled(_scaled(scale, 2), width)"),  # nested
+    ],
+)
+def test_swap_args_of_every_call_needs_like_calls_apart(program: str) -> None:
+    assert not [c for c in at(program, 6) if "every call" in c.description]
+
+
 def test_replace_var_with_scope_and_kind() -> None:
     program = src("""
         def f(xs, i, j):
