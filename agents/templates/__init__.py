@@ -26,6 +26,8 @@ swap-args           0.60   two call arguments, tuple elements or nested indices
 replace-var         0.55   a variable (or ``obj.attr``) -> another one of the same
                            kind in scope; every use of it on the line at once
 return-value        0.55   return an operand, another variable, another literal
+return-if           0.50   ``return E`` in a loop of a predicate -> ``if E: return
+                           True`` (or ``if not E: return False``)
 bitwise-op          0.50   ``& | ^ << >>``
 swap-operands       0.50   ``a - b`` -> ``b - a``, ``x in s`` -> ``s in x``
 drop-clause         0.45   ``a and b`` -> ``a``
@@ -76,6 +78,7 @@ from duckfix.agents.templates.expressions import (
     negate_value,
     off_by_one,
     replace_var,
+    return_if,
     return_value,
     swap_args,
     swap_operands,
@@ -112,6 +115,7 @@ PRIORS: Mapping[str, float] = MappingProxyType(
         "swap-args": 0.60,
         "replace-var": 0.55,
         "return-value": 0.55,
+        "return-if": 0.50,
         "bitwise-op": 0.50,
         "swap-operands": 0.50,
         "drop-clause": 0.45,
@@ -213,7 +217,8 @@ def generate(
 
 _TEMPLATES: tuple[Callable[[Site], Iterator[Edit]], ...] = (
     compare_op, off_by_one, negate, bool_op, arith_op, init_value, swap_args,
-    replace_var, return_value, bitwise_op, swap_operands, drop_clause, delete, negate_value,
+    replace_var, return_value, return_if, bitwise_op, swap_operands, drop_clause, delete,
+    negate_value,
     define_var, dedent, indent, move, insert_control, insert_guard, insert_reset, insert,
     insert_adapted,
     duplicate,

@@ -16,6 +16,7 @@ from duckfix.agents.templates.spans import (
     ATOM,
     BIN_PREC,
     COMPREHENSIONS,
+    DEFS,
     Edit,
     File,
     _prec,  # private: templates name their own locals `prec`
@@ -33,6 +34,7 @@ __all__ = [
     "negate_value",
     "off_by_one",
     "replace_var",
+    "return_if",
     "return_value",
     "swap_args",
     "swap_operands",
@@ -612,6 +614,58 @@ def return_value(site: Site) -> Iterator[Edit]:
     for text, prec in options:
         what = "return `{new}` instead of `{old}` on line {line}"
         yield file.replace("return-value", value, text, prec, what)
+
+
+def return_if(site: Site) -> Iterator[Edit]:
+    """``return E`` in a loop of a predicate -> ``if E: return True`` (or ``if not E: return
+    False``): the loop goes on to its next item unless ``E`` decides.
+
+    Returning a recursive call's or a check's result at once ends the loop at
+    its first item, whatever that item says (a depth-first search that gives up
+    after the first neighbour). Made only in a function that returns ``True`` or
+    ``False`` elsewhere, the literal the edit returns.
+    """
+    file, line, s = site.file, site.line, site.stmt
+    if s is None or not isinstance(s.node, ast.Return) or s.node.value is None:
+        return
+    value = s.node.value
+    if isinstance(value, ast.Constant) or not file.whole(s.node) or not _in_loop(file, s.node):
+        return
+    literals = _returned_bools(s.scope if s.scope is not None else file.tree, s.node)
+    text = file.text(value)
+    start, end = file.span(s.node)
+    margin = file.lines[line - 1][: len(file.lines[line - 1]) - len(file.lines[line - 1].lstrip())]
+    inner = margin + ("\t" if margin.startswith("\t") else "    ")
+    plain = isinstance(value, (ast.Name, ast.Call, ast.Attribute, ast.Subscript))
+    for literal, test in ((True, text), (False, f"not {text}" if plain else f"not ({text})")):
+        if literal in literals:
+            body = f"if {test}:{file.newline}{inner}return {literal}"
+            what = f"return `{short(text)}` only when it is {literal} on line {line}"
+            yield Edit("return-if", ((start, end, body),), what)
+
+
+def _in_loop(file: File, node: ast.stmt) -> bool:
+    where = file.parents.get(id(node))
+    while where is not None and not isinstance(where[0], DEFS):
+        if isinstance(where[0], (ast.For, ast.AsyncFor, ast.While)):
+            return True
+        where = file.parents.get(id(where[0]))
+    return False
+
+
+def _returned_bools(root: ast.AST, but: ast.Return) -> set[bool]:
+    """The bool literals the function ``root`` returns itself (not its nested functions)."""
+    out: set[bool] = set()
+    stack = list(ast.iter_child_nodes(root))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (*DEFS, ast.Lambda)):
+            continue
+        returned = node.value if isinstance(node, ast.Return) and node is not but else None
+        if isinstance(returned, ast.Constant) and isinstance(returned.value, bool):
+            out.add(returned.value)
+        stack.extend(ast.iter_child_nodes(node))
+    return out
 
 
 def drop_clause(site: Site) -> Iterator[Edit]:

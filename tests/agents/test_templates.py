@@ -253,6 +253,41 @@ def test_swap_args_of_every_call_needs_like_calls_apart(program: str) -> None:
     assert not [c for c in at(program, 6) if "every call" in c.description]
 
 
+def test_return_if_in_a_loop_of_a_predicate() -> None:
+    # A search that gives up after the first neighbour it recurses into.
+    program = src("""
+        def reachable(graph, start, goal, seen):
+            if start == goal:
+                return True
+            seen.add(start)
+            for nxt in graph[start]:
+                if nxt not in seen:
+                    return reachable(graph, nxt, goal, seen)
+            return False
+    """)
+    cands = at(program, 7)
+    got = [cands.text(c) for c in cands if c.template == "return-if"]
+    assert [t.splitlines()[6:8] for t in got] == [
+        ["            if reachable(graph, nxt, goal, seen):", "                return True"],
+        ["            if not reachable(graph, nxt, goal, seen):", "                return False"],
+    ]
+    for text in got:
+        ast.parse(text)
+
+
+@pytest.mark.parametrize(
+    ("program", "line"),
+    [
+        # Not in a loop: the return is where the function ends anyway.
+        ("def ok(xs):\n    if not xs:\n        return False\n    return check(xs)\n", 4),
+        # Not a predicate: no True or False to return instead.
+        ("def first(xs):\n    for x in xs:\n        return f(x)\n    return None\n", 3),
+    ],
+)
+def test_return_if_needs_a_loop_and_a_predicate(program: str, line: int) -> None:
+    assert not [c for c in at(program, line) if c.template == "return-if"]
+
+
 def test_replace_var_with_scope_and_kind() -> None:
     program = src("""
         def f(xs, i, j):
