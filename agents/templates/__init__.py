@@ -30,6 +30,8 @@ return-if           0.50   ``return E`` in a loop of a predicate -> ``if E: retu
                            True`` (or ``if not E: return False``)
 bitwise-op          0.50   ``& | ^ << >>``
 swap-operands       0.50   ``a - b`` -> ``b - a``, ``x in s`` -> ``s in x``
+swap-chars          0.40   two adjacent characters of a short string literal
+                           transposed: ``"DC"`` -> ``"CD"``
 drop-clause         0.45   ``a and b`` -> ``a``
 delete-stmt         0.45   the statement (or block) removed, ``pass`` if it was alone
 negate-value        0.40   an assigned or returned truth value -> ``not (...)``
@@ -81,6 +83,7 @@ from duckfix.agents.templates.expressions import (
     return_if,
     return_value,
     swap_args,
+    swap_chars,
     swap_operands,
 )
 from duckfix.agents.templates.inserts import (
@@ -118,6 +121,7 @@ PRIORS: Mapping[str, float] = MappingProxyType(
         "return-if": 0.50,
         "bitwise-op": 0.50,
         "swap-operands": 0.50,
+        "swap-chars": 0.40,
         "drop-clause": 0.45,
         "delete-stmt": 0.45,
         "negate-value": 0.40,
@@ -217,8 +221,8 @@ def generate(
 
 _TEMPLATES: tuple[Callable[[Site], Iterator[Edit]], ...] = (
     compare_op, off_by_one, negate, bool_op, arith_op, init_value, swap_args,
-    replace_var, return_value, return_if, bitwise_op, swap_operands, drop_clause, delete,
-    negate_value,
+    replace_var, return_value, return_if, bitwise_op, swap_operands, swap_chars, drop_clause,
+    delete, negate_value,
     define_var, dedent, indent, move, insert_control, insert_guard, insert_reset, insert,
     insert_adapted,
     duplicate,

@@ -37,6 +37,7 @@ __all__ = [
     "return_if",
     "return_value",
     "swap_args",
+    "swap_chars",
     "swap_operands",
 ]
 
@@ -666,6 +667,32 @@ def _returned_bools(root: ast.AST, but: ast.Return) -> set[bool]:
             out.add(returned.value)
         stack.extend(ast.iter_child_nodes(node))
     return out
+
+
+_SHORT_TEXT = 8
+"""Longest string literal whose adjacent characters ``swap-chars`` transposes."""
+
+
+def swap_chars(site: Site) -> Iterator[Edit]:
+    """Two adjacent characters of a short string literal transposed: ``"DC"`` -> ``"CD"``.
+
+    The typing slip no other template undoes; short literals only (symbols,
+    separators, codes), so a line of prose does not give dozens of candidates.
+    """
+    file, line = site.file, site.line
+    for node in site.nodes:
+        if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+            continue
+        text, value = file.text(node), node.value
+        plain = len(text) == len(value) + 2 and text[0] == text[-1] and text[0] in "'\""
+        if not plain or "\\" in text or not 2 <= len(value) <= _SHORT_TEXT:
+            continue
+        start, end = file.span(node)
+        for i in range(len(value) - 1):
+            if value[i] != value[i + 1]:
+                new = value[:i] + value[i + 1] + value[i] + value[i + 2 :]
+                what = f"transpose `{value[i : i + 2]}` in {text} on line {line}"
+                yield Edit("swap-chars", ((start + 1, end - 1, new),), what)
 
 
 def drop_clause(site: Site) -> Iterator[Edit]:

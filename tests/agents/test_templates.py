@@ -288,6 +288,28 @@ def test_return_if_needs_a_loop_and_a_predicate(program: str, line: int) -> None
     assert not [c for c in at(program, line) if c.template == "return-if"]
 
 
+def test_swap_chars_transposes_a_short_literal() -> None:
+    program = 'def distance(n):\n    return f"{n} " + "mk"\n'
+    got = line_of(at(program, 2), "swap-chars", 2)
+    assert got == ['    return f"{n} " + "km"']
+    program = "def sep():\n    return ':-='\n"
+    assert line_of(at(program, 2), "swap-chars", 2) == ["    return '-:='", "    return ':=-'"]
+
+
+@pytest.mark.parametrize(
+    "literal",
+    [
+        '"a line of prose, far too long"',  # longer than a symbol or a code
+        '"\\n;"',  # an escape: its text is not its value
+        '"aa"',  # transposing equal characters changes nothing
+        '"""ab"""',  # triple quoted
+        "b'ab'",  # bytes
+    ],
+)
+def test_swap_chars_leaves_other_literals_alone(literal: str) -> None:
+    assert line_of(at(f"def f():\n    return {literal}\n", 2), "swap-chars", 2) == []
+
+
 def test_replace_var_with_scope_and_kind() -> None:
     program = src("""
         def f(xs, i, j):
