@@ -11,12 +11,13 @@ passes are where its behaviour is believed right: a patch whose output differs
 from the original's there changed behaviour no failing test asked to change,
 and one that raises or loops where the original returned broke something. Each
 such input counts against the patch (a crash twice), and the patches are tried
-in order of fewest counts, the fixer's own preference (the smallest edit) among
-equals. When plausible patches give different outputs on some derived input,
-the result says so.
+in order of fewest counts; among equals, one that makes no operation idle
+(``x // 1``, ``a == a``: :mod:`duckfix.agents.degenerate`) before one that
+does, then the fixer's own preference (the smallest edit). When plausible
+patches give different outputs on some derived input, the result says so.
 
 Tasks tested only by pytest files or C benches have no inputs to derive: their
-patches keep the fixer's order.
+patches keep the fixer's order, those that make an operation idle last.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from duckfix.agents.degenerate import introduced
 from duckfix.models import Task, TestCase, TestOutcome, TestSet
 from duckfix.runner import RunOptions, run_tests
 
@@ -50,6 +52,8 @@ class PatchComparison(BaseModel):
     """Per patch: derived inputs near passing cases whose output differs from the original's."""
     crashed: list[int] = Field(default_factory=list)
     """Per patch: derived inputs on which it raised or looped where the original returned."""
+    idle: list[int] = Field(default_factory=list)
+    """Per patch: operations it makes do nothing (``x // 1``), which break ties."""
     disagree: int = 0
     """Derived inputs on which the patches' outputs differ among themselves."""
     inputs: int = 0
@@ -131,7 +135,8 @@ def compare_patches(
     workers: int = 2,
 ) -> PatchComparison:
     """Order ``patches`` (whole programs) by how little they change off the failing tests' path."""
-    plain = PatchComparison(order=list(range(len(patches))))
+    idle = [introduced(program, p) for p in patches]
+    plain = PatchComparison(order=sorted(range(len(patches)), key=lambda i: idle[i] > 0), idle=idle)
     cases = task.visible.cases
     if not cases or task.language != "python" or not patches:
         return plain
@@ -164,7 +169,9 @@ def compare_patches(
         crashed.append(
             sum(b[0] == "crash" and o[0] == "ok" for b, o in zip(behaviour, original, strict=True))
         )
-    order = sorted(range(len(patches)), key=lambda i: (changed[i] + _CRASH * crashed[i], i))
+    order = sorted(
+        range(len(patches)), key=lambda i: (changed[i] + _CRASH * crashed[i], idle[i] > 0, i)
+    )
     split = [i for i in range(len(derived)) if len({f[i] for f in found}) > 1]
     example = ""
     if split:
@@ -177,6 +184,7 @@ def compare_patches(
         order=order,
         changed=changed,
         crashed=crashed,
+        idle=idle,
         disagree=len(split),
         inputs=len(derived),
         example=example,

@@ -26,8 +26,12 @@ swap-args           0.60   two call arguments, tuple elements or nested indices
 replace-var         0.55   a variable (or ``obj.attr``) -> another one of the same
                            kind in scope; every use of it on the line at once
 return-value        0.55   return an operand, another variable, another literal
+return-if           0.50   ``return E`` in a loop of a predicate -> ``if E: return
+                           True`` (or ``if not E: return False``)
 bitwise-op          0.50   ``& | ^ << >>``
 swap-operands       0.50   ``a - b`` -> ``b - a``, ``x in s`` -> ``s in x``
+swap-chars          0.40   two adjacent characters of a short string literal
+                           transposed: ``"DC"`` -> ``"CD"``
 drop-clause         0.45   ``a and b`` -> ``a``
 delete-stmt         0.45   the statement (or block) removed, ``pass`` if it was alone
 negate-value        0.40   an assigned or returned truth value -> ``not (...)``
@@ -76,8 +80,10 @@ from duckfix.agents.templates.expressions import (
     negate_value,
     off_by_one,
     replace_var,
+    return_if,
     return_value,
     swap_args,
+    swap_chars,
     swap_operands,
 )
 from duckfix.agents.templates.inserts import (
@@ -112,8 +118,10 @@ PRIORS: Mapping[str, float] = MappingProxyType(
         "swap-args": 0.60,
         "replace-var": 0.55,
         "return-value": 0.55,
+        "return-if": 0.50,
         "bitwise-op": 0.50,
         "swap-operands": 0.50,
+        "swap-chars": 0.40,
         "drop-clause": 0.45,
         "delete-stmt": 0.45,
         "negate-value": 0.40,
@@ -213,7 +221,8 @@ def generate(
 
 _TEMPLATES: tuple[Callable[[Site], Iterator[Edit]], ...] = (
     compare_op, off_by_one, negate, bool_op, arith_op, init_value, swap_args,
-    replace_var, return_value, bitwise_op, swap_operands, drop_clause, delete, negate_value,
+    replace_var, return_value, return_if, bitwise_op, swap_operands, swap_chars, drop_clause,
+    delete, negate_value,
     define_var, dedent, indent, move, insert_control, insert_guard, insert_reset, insert,
     insert_adapted,
     duplicate,

@@ -16,6 +16,7 @@ from duckfix.agents.templates.spans import (
     ATOM,
     BIN_PREC,
     COMPREHENSIONS,
+    DEFS,
     Edit,
     File,
     _prec,  # private: templates name their own locals `prec`
@@ -33,8 +34,10 @@ __all__ = [
     "negate_value",
     "off_by_one",
     "replace_var",
+    "return_if",
     "return_value",
     "swap_args",
+    "swap_chars",
     "swap_operands",
 ]
 
@@ -343,11 +346,59 @@ def swap_args(site: Site) -> Iterator[Edit]:
         # Every pair of a short list; neighbours only in a long one.
         n = len(items)
         pairs = [(i, j) for i in range(n) for j in range(i + 1, n) if n <= 4 or j == i + 1]
+        calls = _same_calls(site, node) if isinstance(node, ast.Call) else []
         for i, j in pairs:
             a, b = items[i], items[j]
             if file.text(a) != file.text(b):
                 what = f"swap the {kind} `{short(file.text(a))}` and `{short(file.text(b))}`"
                 yield _swap(file, "swap-args", a, b, f"{what} on line {line}")
+                if calls:
+                    yield _swap_everywhere(file, calls, i, j, f"{what} of every call to")
+
+
+def _same_calls(site: Site, call: ast.Call) -> list[ast.Call]:
+    """The calls of the same function with as many arguments in the scope of ``call``, itself
+    included, when there are others and none holds another; else none.
+
+    A helper whose parameters a caller has in the wrong order is most often
+    called wrong everywhere (each call written from the same belief), and one
+    call swapped alone may fix no test at all, so it would never be paired.
+    """
+    file = site.file
+    if site.stmt is None:
+        return []
+    root = site.stmt.scope if site.stmt.scope is not None else file.tree
+    name = file.text(call.func)
+    same = [
+        n
+        for n in ast.walk(root)
+        if isinstance(n, ast.Call)
+        and len(n.args) == len(call.args)
+        and not n.keywords
+        and not any(isinstance(a, ast.Starred) for a in n.args)
+        and file.text(n.func) == name
+    ]
+    spans = sorted(file.span(n) for n in same)
+    if len(same) < 2 or any(a[1] > b[0] for a, b in pairwise(spans)):
+        return []
+    return same
+
+
+def _swap_everywhere(file: File, calls: list[ast.Call], i: int, j: int, what: str) -> Edit:
+    parts: list[tuple[int, int, str]] = []
+    for call in calls:
+        a, b = call.args[i], call.args[j]
+        parts += _swap(file, "swap-args", a, b, "").parts
+    name = short(file.text(calls[0].func))
+    lines = sorted({c.lineno for c in calls})
+    where = f"line{'s' if len(lines) > 1 else ''} {_listed(lines)}"
+    return Edit("swap-args", tuple(sorted(parts)), f"{what} `{name}` ({where})")
+
+
+def _listed(lines: list[int]) -> str:
+    if len(lines) == 1:
+        return str(lines[0])
+    return ", ".join(map(str, lines[:-1])) + f" and {lines[-1]}"
 
 
 def replace_var(site: Site) -> Iterator[Edit]:
@@ -357,6 +408,9 @@ def replace_var(site: Site) -> Iterator[Edit]:
         return
     scope = file.scope(here[0])
     what = "replace `{old}` with `{new}` on line {line}"
+    # A value read wrong is a commoner slip than a wrong name bound: the
+    # assignment targets' replacements come after the reads'.
+    targets: list[Edit] = []
     for node in nodes:
         where = file.parents.get(id(node))
         if where is not None and isinstance(where[0], ast.Call) and where[1] == "func":
@@ -366,8 +420,15 @@ def replace_var(site: Site) -> Iterator[Edit]:
             if node.id in pool:
                 kind = node.id in scope.collections
                 pool = {n: v for n, v in pool.items() if (n in scope.collections) == kind}
+                read = isinstance(node.ctx, ast.Load)
                 for name in nearest(pool, line, node.id):
-                    yield file.replace("replace-var", node, name, ATOM, what)
+                    if read and not _bound_before(file, node, scope.bound_at.get(name)):
+                        continue
+                    edit = file.replace("replace-var", node, name, ATOM, what)
+                    if read:
+                        yield edit
+                    else:
+                        targets.append(edit)
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             attrs = scope.attrs.get(node.value.id, {})
             start, end = file.span(node)
@@ -378,6 +439,7 @@ def replace_var(site: Site) -> Iterator[Edit]:
             for attr in nearest(attrs, line, node.attr):
                 text = f"replace `{base}.{node.attr}` with `{base}.{attr}` on line {line}"
                 yield Edit("replace-var", ((start, end, attr),), text)
+    yield from targets
     # A variable used twice on a line is often wrong in both places (a copied line).
     uses: dict[str, list[ast.Name]] = {}
     for node in nodes:
@@ -389,10 +451,33 @@ def replace_var(site: Site) -> Iterator[Edit]:
         kind = name in scope.collections
         pool = {n: v for n, v in scope.names.items() if (n in scope.collections) == kind}
         for other in nearest(pool, line, name):
+            bound = scope.bound_at.get(other)
+            if not all(_bound_before(file, u, bound) for u in same if isinstance(u.ctx, ast.Load)):
+                continue
             parts = tuple((*file.span(u), other) for u in same)
             yield Edit(
                 "replace-var", parts, f"replace every `{name}` with `{other}` on line {line}"
             )
+
+
+def _bound_before(file: File, node: ast.Name, first: int | None) -> bool:
+    """Whether a variable first bound on line ``first`` may hold a value where ``node`` reads.
+
+    Read on its binding line or above, it is not bound yet (``UnboundLocalError``
+    whenever the line runs), unless a loop around the read also holds the
+    binding, which a later pass then sees. Names bound elsewhere (comprehension
+    targets) are taken as bound.
+    """
+    if first is None or first < node.lineno:
+        return True
+    where = file.parents.get(id(node))
+    while where is not None:
+        parent = where[0]
+        loop = isinstance(parent, (ast.For, ast.AsyncFor, ast.While))
+        if loop and parent.lineno <= first <= (parent.end_lineno or parent.lineno):
+            return True
+        where = file.parents.get(id(parent))
+    return False
 
 
 def _replaceable(file: File, node: ast.Name) -> bool:
@@ -530,6 +615,84 @@ def return_value(site: Site) -> Iterator[Edit]:
     for text, prec in options:
         what = "return `{new}` instead of `{old}` on line {line}"
         yield file.replace("return-value", value, text, prec, what)
+
+
+def return_if(site: Site) -> Iterator[Edit]:
+    """``return E`` in a loop of a predicate -> ``if E: return True`` (or ``if not E: return
+    False``): the loop goes on to its next item unless ``E`` decides.
+
+    Returning a recursive call's or a check's result at once ends the loop at
+    its first item, whatever that item says (a depth-first search that gives up
+    after the first neighbour). Made only in a function that returns ``True`` or
+    ``False`` elsewhere, the literal the edit returns.
+    """
+    file, line, s = site.file, site.line, site.stmt
+    if s is None or not isinstance(s.node, ast.Return) or s.node.value is None:
+        return
+    value = s.node.value
+    if isinstance(value, ast.Constant) or not file.whole(s.node) or not _in_loop(file, s.node):
+        return
+    literals = _returned_bools(s.scope if s.scope is not None else file.tree, s.node)
+    text = file.text(value)
+    start, end = file.span(s.node)
+    margin = file.lines[line - 1][: len(file.lines[line - 1]) - len(file.lines[line - 1].lstrip())]
+    inner = margin + ("\t" if margin.startswith("\t") else "    ")
+    plain = isinstance(value, (ast.Name, ast.Call, ast.Attribute, ast.Subscript))
+    for literal, test in ((True, text), (False, f"not {text}" if plain else f"not ({text})")):
+        if literal in literals:
+            body = f"if {test}:{file.newline}{inner}return {literal}"
+            what = f"return `{short(text)}` only when it is {literal} on line {line}"
+            yield Edit("return-if", ((start, end, body),), what)
+
+
+def _in_loop(file: File, node: ast.stmt) -> bool:
+    where = file.parents.get(id(node))
+    while where is not None and not isinstance(where[0], DEFS):
+        if isinstance(where[0], (ast.For, ast.AsyncFor, ast.While)):
+            return True
+        where = file.parents.get(id(where[0]))
+    return False
+
+
+def _returned_bools(root: ast.AST, but: ast.Return) -> set[bool]:
+    """The bool literals the function ``root`` returns itself (not its nested functions)."""
+    out: set[bool] = set()
+    stack = list(ast.iter_child_nodes(root))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (*DEFS, ast.Lambda)):
+            continue
+        returned = node.value if isinstance(node, ast.Return) and node is not but else None
+        if isinstance(returned, ast.Constant) and isinstance(returned.value, bool):
+            out.add(returned.value)
+        stack.extend(ast.iter_child_nodes(node))
+    return out
+
+
+_SHORT_TEXT = 8
+"""Longest string literal whose adjacent characters ``swap-chars`` transposes."""
+
+
+def swap_chars(site: Site) -> Iterator[Edit]:
+    """Two adjacent characters of a short string literal transposed: ``"DC"`` -> ``"CD"``.
+
+    The typing slip no other template undoes; short literals only (symbols,
+    separators, codes), so a line of prose does not give dozens of candidates.
+    """
+    file, line = site.file, site.line
+    for node in site.nodes:
+        if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+            continue
+        text, value = file.text(node), node.value
+        plain = len(text) == len(value) + 2 and text[0] == text[-1] and text[0] in "'\""
+        if not plain or "\\" in text or not 2 <= len(value) <= _SHORT_TEXT:
+            continue
+        start, end = file.span(node)
+        for i in range(len(value) - 1):
+            if value[i] != value[i + 1]:
+                new = value[:i] + value[i + 1] + value[i] + value[i + 2 :]
+                what = f"transpose `{value[i : i + 2]}` in {text} on line {line}"
+                yield Edit("swap-chars", ((start + 1, end - 1, new),), what)
 
 
 def drop_clause(site: Site) -> Iterator[Edit]:

@@ -70,6 +70,8 @@ class _Scope:
     """Those of them used as collections or objects: a plain value never replaces one."""
     attrs: dict[str, dict[str, list[int]]]
     """Base variable -> attribute (never called) -> lines where it occurs."""
+    bound_at: dict[str, int]
+    """Variable -> the first line that binds it (a parameter: its own line)."""
 
 
 class File:
@@ -287,7 +289,8 @@ class File:
                 outer = self.info[id(root)].scope
                 if isinstance(outer, ast.ClassDef):
                     owner = outer
-            self._scopes[key] = _Scope(*_names(root), _attrs(owner))
+            names, collections, bound_at = _names(root)
+            self._scopes[key] = _Scope(names, collections, _attrs(owner), bound_at)
         return self._scopes[key]
 
 
@@ -394,11 +397,13 @@ def short(text: str, width: int = 40) -> str:
 # --- scopes ------------------------------------------------------------------------------
 
 
-def _names(root: ast.AST) -> tuple[dict[str, list[int]], set[str]]:
+def _names(root: ast.AST) -> tuple[dict[str, list[int]], set[str], dict[str, int]]:
     """Variables bound in ``root``'s own body (nested functions, classes and lambdas aside),
-    and which of them are used as collections or objects rather than plain values."""
+    which of them are used as collections or objects rather than plain values, and the
+    first line that binds each."""
     lines: dict[str, list[int]] = {}
     bound: set[str] = set()
+    first: dict[str, int] = {}
     excluded: set[str] = set()
     collections: set[str] = set()
     stack: list[ast.AST] = [
@@ -428,14 +433,18 @@ def _names(root: ast.AST) -> tuple[dict[str, list[int]], set[str]]:
             lines.setdefault(node.id, []).append(node.lineno)
             if not isinstance(node.ctx, ast.Load):
                 bound.add(node.id)
+                first[node.id] = min(first.get(node.id, node.lineno), node.lineno)
         elif isinstance(node, ast.arg):
             lines.setdefault(node.arg, []).append(node.lineno)
             bound.add(node.arg)
+            first[node.arg] = min(first.get(node.arg, node.lineno), node.lineno)
         elif isinstance(node, ast.ExceptHandler) and node.name:
             lines.setdefault(node.name, []).append(node.lineno)
             bound.add(node.name)
+            first[node.name] = min(first.get(node.name, node.lineno), node.lineno)
         stack.extend(ast.iter_child_nodes(node))
-    return {name: lines[name] for name in sorted(bound - excluded)}, collections
+    kept = sorted(bound - excluded)
+    return {name: lines[name] for name in kept}, collections, {n: first[n] for n in kept}
 
 
 _COLLECTION_CALLS = frozenset({"len", "enumerate", "reversed", "sorted", "zip", "iter"})

@@ -61,3 +61,59 @@ def test_patches_that_agree_everywhere_keep_the_fixers_order() -> None:
     found = compare_patches(task, task.buggy, [{"clip.py": same}, {"clip.py": RIGHT}], ["case 1"],
                             FAST)  # fmt: skip
     assert found.order == [0, 1] and found.disagree == 0 and found.example == ""
+
+
+CUBE_ROOT = '''\
+def cube_root(n):
+    """The largest r with r ** 3 <= n, for an int n >= 0, by bisection."""
+    low, high = 0, n
+    while low < high:
+        mid = (low + high) // 2
+        if mid ** 3 <= n:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+'''
+# Both pass the visible tests and agree on every input near them; the first
+# halves nothing, so its bisection walks down one by one and never ends on a
+# large n (the fixer lists it first: it is the smaller edit).
+LINEAR = CUBE_ROOT.replace("(low + high) // 2", "(low + high) // 1")
+ROUNDED_UP = CUBE_ROOT.replace("(low + high) // 2", "(low + high + 1) // 2")
+
+
+def cube_root_task() -> Task:
+    cases = [(0, 0), (1, 1), (7, 1), (8, 2), (26, 2), (28, 3)]
+    return Task(
+        id="cube_root", entry_point="cube_root", program="cube_root.py",
+        buggy={"cube_root.py": CUBE_ROOT},
+        visible=TestSet(cases=[
+            TestCase(args=[n], expected=r, name=f"case {i + 1}") for i, (n, r) in enumerate(cases)
+        ]),
+    )  # fmt: skip
+
+
+def test_among_patches_that_agree_one_that_makes_an_operation_idle_goes_last() -> None:
+    task = cube_root_task()
+    patches = [{"cube_root.py": LINEAR}, {"cube_root.py": ROUNDED_UP}]
+    found = compare_patches(task, task.buggy, patches, ["case 3", "case 5"], FAST, workers=2)
+    assert found.disagree == 0 and found.changed == [0, 0] and found.crashed == [0, 0]
+    assert found.idle == [1, 0]
+    assert found.order == [1, 0]
+
+
+def test_an_idle_operation_only_breaks_ties() -> None:
+    # The idle patch is the right one here (the halving was the bug): what the
+    # derived inputs show still decides, the idle operation only among equals.
+    task = clip_task()
+    idle = CLIP.replace("x > limit + 1", "x > limit * 1")
+    found = compare_patches(task, task.buggy, [{"clip.py": HARD_CODED}, {"clip.py": idle}],
+                            ["case 1"], FAST)  # fmt: skip
+    assert found.idle == [0, 1] and found.order == [1, 0]
+
+
+def test_without_derived_inputs_idle_patches_still_go_last() -> None:
+    task = cube_root_task().model_copy(update={"visible": TestSet()})
+    patches = [{"cube_root.py": LINEAR}, {"cube_root.py": ROUNDED_UP}]
+    found = compare_patches(task, task.buggy, patches, [], FAST)
+    assert found.order == [1, 0] and found.inputs == 0

@@ -216,6 +216,100 @@ def test_swap_args_elements_and_indices() -> None:
     assert line_of(at("r = f(*a, b)\n", 1), "swap-args", 1) == []
 
 
+SCALED = src("""
+    def _scaled(value, factor):
+        return value * factor
+
+
+    def area(width, height, scale):
+        w = _scaled(scale, width)
+        h = _scaled(scale, height)
+        return w * h
+""")
+
+
+def test_swap_args_of_every_call_to_one_helper() -> None:
+    cands = at(SCALED, 6)
+    everywhere = [c for c in cands if "every call" in c.description]
+    assert [c.description for c in everywhere] == [
+        "swap the arguments `scale` and `width` of every call to `_scaled` (lines 6 and 7)"
+    ]
+    text = cands.text(everywhere[0])
+    assert "w = _scaled(width, scale)" in text and "h = _scaled(height, scale)" in text
+    # Right after the one-call swap at the line, as the same template.
+    swaps = [c.description for c in cands if c.template == "swap-args"]
+    assert swaps.index(everywhere[0].description) == 1
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        SCALED.replace("    h = _scaled(scale, height)\n", "    h = height * scale\n"),  # one call
+        SCALED.replace("_scaled(scale, height)", "_scaled(scale, height, 2)"),  # another arity
+        SCALED.replace("_scaled(scale, width)", "_scaled(_scaled(scale, 2), width)"),  # nested
+    ],
+)
+def test_swap_args_of_every_call_needs_like_calls_apart(program: str) -> None:
+    assert not [c for c in at(program, 6) if "every call" in c.description]
+
+
+def test_return_if_in_a_loop_of_a_predicate() -> None:
+    # A search that gives up after the first neighbour it recurses into.
+    program = src("""
+        def reachable(graph, start, goal, seen):
+            if start == goal:
+                return True
+            seen.add(start)
+            for nxt in graph[start]:
+                if nxt not in seen:
+                    return reachable(graph, nxt, goal, seen)
+            return False
+    """)
+    cands = at(program, 7)
+    got = [cands.text(c) for c in cands if c.template == "return-if"]
+    assert [t.splitlines()[6:8] for t in got] == [
+        ["            if reachable(graph, nxt, goal, seen):", "                return True"],
+        ["            if not reachable(graph, nxt, goal, seen):", "                return False"],
+    ]
+    for text in got:
+        ast.parse(text)
+
+
+@pytest.mark.parametrize(
+    ("program", "line"),
+    [
+        # Not in a loop: the return is where the function ends anyway.
+        ("def ok(xs):\n    if not xs:\n        return False\n    return check(xs)\n", 4),
+        # Not a predicate: no True or False to return instead.
+        ("def first(xs):\n    for x in xs:\n        return f(x)\n    return None\n", 3),
+    ],
+)
+def test_return_if_needs_a_loop_and_a_predicate(program: str, line: int) -> None:
+    assert not [c for c in at(program, line) if c.template == "return-if"]
+
+
+def test_swap_chars_transposes_a_short_literal() -> None:
+    program = 'def distance(n):\n    return f"{n} " + "mk"\n'
+    got = line_of(at(program, 2), "swap-chars", 2)
+    assert got == ['    return f"{n} " + "km"']
+    program = "def sep():\n    return ':-='\n"
+    assert line_of(at(program, 2), "swap-chars", 2) == ["    return '-:='", "    return ':=-'"]
+
+
+@pytest.mark.parametrize(
+    "literal",
+    [
+        '"a line of prose, far too long"',  # longer than a symbol or a code
+        '"\\n;"',  # an escape: its text is not its value
+        '"aa"',  # transposing equal characters changes nothing
+        '"""ab"""',  # triple quoted
+        "b'ab'",  # bytes
+    ],
+)
+def test_swap_chars_leaves_other_literals_alone(literal: str) -> None:
+    assert line_of(at(f"def f():\n    return {literal}\n", 2), "swap-chars", 2) == []
+
+
 def test_replace_var_with_scope_and_kind() -> None:
     program = src("""
         def f(xs, i, j):
@@ -241,6 +335,42 @@ def test_replace_var_every_use_on_a_line() -> None:
     program = "def f(a, lo, mid):\n    a[lo], a[mid] = a[mid], a[lo]\n"
     got = line_of(at(program, 2), "replace-var", 2)
     assert "    a[mid], a[mid] = a[mid], a[mid]" in got
+
+
+def test_replace_var_reads_only_names_already_bound_and_targets_last() -> None:
+    # A checksum over the wrong buffer: `header` read where `payload` was meant.
+    program = src("""
+        def checksum(header, payload):
+            digest = _fold(header[1:])
+            trailer = payload[-4:]
+            return digest ^ _fold(trailer[0:])
+    """)
+    # `trailer` is not bound yet where line 2 reads: reading it there raises
+    # every time, so it never replaces `header`.
+    assert line_of(at(program, 2), "replace-var", 2) == ["    digest = _fold(payload[1:])"]
+    program = src("""
+        def checksum(header, payload):
+            digest = _fold(header)
+            size = len(header) + len(payload)
+            return digest % size
+    """)
+    # The value read is replaced first, the name bound (`size` for `digest`) after.
+    got = line_of(at(program, 2), "replace-var", 2)
+    assert got == ["    digest = _fold(payload)", "    size = _fold(header)"]
+
+
+def test_replace_var_reads_a_name_a_loop_binds_further_down() -> None:
+    program = src("""
+        def running(xs):
+            out = []
+            for x in xs:
+                out.append(x + carry)
+                carry = x
+            return out
+    """)
+    got = line_of(at(program, 4), "replace-var", 4)
+    assert "        out.append(x + x)" in got  # `x` for `carry`, and the reverse:
+    assert "        out.append(carry + carry)" in got  # bound on the loop's next pass
 
 
 def test_replace_attribute_of_the_same_object() -> None:
