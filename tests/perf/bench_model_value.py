@@ -16,17 +16,17 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from importlib.util import find_spec
 
-from duckfix.config import LLMSettings, default_home
+from duckfix.config import LLMSettings
 from duckfix.datasets.suites import load_suite
 from duckfix.llm import make_client
-from duckfix.model_catalog import find, model_path
 from duckfix.models import Task
 from duckfix.pipelines.agent_value import summarize_agents
 from duckfix.pipelines.bench import BenchContext, BenchResult, run_bench
 from duckfix.pipelines.debug import DebugContext
 from duckfix.runner import RunOptions
+
+from tests.perf import local_model
 
 CATEGORIES = ("missing-statement", "infinite-loop")
 MAX_CANDIDATES = 400
@@ -40,11 +40,10 @@ def _run(tasks: list[Task], context: DebugContext) -> tuple[list[BenchResult], f
 
 
 def main() -> None:
-    name = os.environ.get("DUCKFIX_PERF_MODEL", "qwen2.5-coder-0.5b")
-    path = model_path(find(name), default_home())
-    if find_spec("llama_cpp") is None or path is None:
-        print(f"skipped: needs the local extra and `duckfix models install {name}`")
+    found = local_model()
+    if found is None:
         return
+    name, path = found
     wanted = {t for t in os.environ.get("DUCKFIX_PERF_TASKS", "").split(",") if t}
     tasks = sorted(
         (t for t in load_suite("builtin") if t.category in CATEGORIES),

@@ -19,19 +19,19 @@ from __future__ import annotations
 import json
 import os
 import time
-from importlib.util import find_spec
 from pathlib import Path
 
 from duckfix.agents.llm_reviewer import review_with_model
 from duckfix.agents.reviewer import review_patch
-from duckfix.config import LLMSettings, default_home
+from duckfix.config import LLMSettings
 from duckfix.datasets.suites import load_suite
 from duckfix.llm import make_client
-from duckfix.model_catalog import find, model_path
 from duckfix.models import Patch, Task
 from duckfix.pipelines.bench import BenchContext, run_bench
 from duckfix.pipelines.debug import DebugContext
 from duckfix.runner import RunOptions, run_tests
+
+from tests.perf import local_model
 
 
 def apply_diff(sources: dict[str, str], diff: str) -> dict[str, str]:
@@ -69,11 +69,10 @@ def _plausible(tasks: dict[str, Task]) -> list[dict[str, object]]:
 
 
 def main() -> None:
-    name = os.environ.get("DUCKFIX_PERF_MODEL", "qwen2.5-coder-0.5b")
-    path = model_path(find(name), default_home())
-    if find_spec("llama_cpp") is None or path is None:
-        print(f"skipped: needs the local extra and `duckfix models install {name}`")
+    found = local_model()
+    if found is None:
         return
+    name, path = found
     tasks = {t.id: t for t in load_suite("builtin")}
     rows = _plausible(tasks)
     settings = LLMSettings(
