@@ -74,7 +74,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.util import find_spec
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -109,6 +109,8 @@ __all__ = [
     "propose",
     "read_answer",
 ]
+
+R = TypeVar("R")
 
 PRIOR = 0.5
 """The prior of a model candidate, on the templates' scale."""
@@ -378,13 +380,13 @@ def read_answer(text: str) -> tuple[str, list[Proposal]]:
 def _ask(
     client: LLMClient,
     request: list[Message],
-    readable: Callable[[str], bool],
+    read: Callable[[str], R | None],
     repair: str,
     *,
     max_tokens: int,
     seed: int | None,
-) -> str | None:
-    """The answer to ``request``, after one repair turn if it cannot be read; None if neither.
+) -> R | None:
+    """``read`` of the answer to ``request``, after one repair turn if it reads as None.
 
     Counted in the client's replies like a structured answer, so the bench's
     well-formed figures cover the fixer too.
@@ -394,9 +396,10 @@ def _ask(
         answer = client.complete(
             convo, agent=_AGENT, temperature=TEMPERATURE, max_tokens=max_tokens, seed=seed
         )
-        if readable(answer.text):
+        found = read(answer.text)
+        if found is not None:
             client.count_reply(_AGENT, "repaired" if attempt else "well_formed")
-            return answer.text
+            return found
         convo += [
             {"role": "assistant", "content": answer.text},
             {"role": "user", "content": repair},
@@ -896,8 +899,9 @@ def _propose_c(
         )
         name = function.name
 
-        def readable(reply: str, name: str = name) -> bool:
-            return any(_c_definition(code, name) is not None for code in _c_blocks(reply))
+        def readable(reply: str, name: str = name) -> str | None:
+            ok = any(_c_definition(code, name) is not None for code in _c_blocks(reply))
+            return reply if ok else None
 
         try:
             text = _ask(
@@ -965,10 +969,10 @@ def propose(
             key_variables=key_variables, sample=sample, samples=samples,
         )  # fmt: skip
         try:
-            text = _ask(
+            proposals = _ask(
                 client,
                 request,
-                lambda reply: bool(read_answer(reply)[1]),
+                lambda reply: read_answer(reply)[1] or None,
                 _REPAIR,
                 max_tokens=answer_tokens(longest),
                 seed=(round_ - 1) * samples + sample,
@@ -976,7 +980,7 @@ def propose(
         except LLMError:
             break
         taken = 0
-        for proposal in read_answer(text)[1] if text is not None else ():
+        for proposal in proposals or ():
             if holding and not _holds_a_suspect(holding, proposal, default_path):
                 continue  # steered to the suspects: a rewrite of another function is dropped
             candidate = _candidate(program, proposal, default_path, suspects)
