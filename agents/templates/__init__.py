@@ -43,7 +43,9 @@ insert-control      0.30   ``continue``, ``break``, ``return`` (a value another
                            ``return`` gives, or a variable) inserted
 insert-guard        0.30   ``if not xs: return v`` at the top of the function, or
                            another function's one-line guard, adapted
-insert-reset        0.30   ``xs[i] = 0`` inserted, for an element read nearby
+insert-reset        0.30   ``xs[i] = 0`` inserted, for an element read nearby or
+                           the one at a loop's variable
+insert-push         0.30   ``xs.append(v)`` for a list popped but never added to
 insert-stmt         0.25   a statement of the same function copied before / after
 insert-adapted      0.20   a statement of another function copied, or one with a
                            name replaced by another of the same kind
@@ -91,6 +93,7 @@ from duckfix.agents.templates.inserts import (
     insert_adapted,
     insert_control,
     insert_guard,
+    insert_push,
     insert_reset,
 )
 from duckfix.agents.templates.sites import Site, anchor, nodes
@@ -132,6 +135,7 @@ PRIORS: Mapping[str, float] = MappingProxyType(
         "insert-control": 0.30,
         "insert-guard": 0.30,
         "insert-reset": 0.30,
+        "insert-push": 0.30,
         "insert-stmt": 0.25,
         "insert-adapted": 0.20,
         "duplicate-stmt": 0.20,
@@ -223,8 +227,8 @@ _TEMPLATES: tuple[Callable[[Site], Iterator[Edit]], ...] = (
     compare_op, off_by_one, negate, bool_op, arith_op, init_value, swap_args,
     replace_var, return_value, return_if, bitwise_op, swap_operands, swap_chars, drop_clause,
     delete, negate_value,
-    define_var, dedent, indent, move, insert_control, insert_guard, insert_reset, insert,
-    insert_adapted,
+    define_var, dedent, indent, move, insert_control, insert_guard, insert_reset, insert_push,
+    insert, insert_adapted,
     duplicate,
 )  # fmt: skip
 

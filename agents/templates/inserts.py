@@ -16,8 +16,10 @@ statement, after it, or at the top of its block):
   for a parameter used as a collection with what the function returns
   elsewhere (or its empty value), and the one-line guards of the file's other
   functions (``if n < 0: return 0``), their names adapted to this one's;
-- ``insert-reset``: ``xs[i] = 0`` for an element a nearby line reads, with the
-  value the list was filled with;
+- ``insert-reset``: ``xs[i] = 0`` for an element a nearby line reads, or the
+  element at a loop's variable, with a value the list was filled with;
+- ``insert-push``: ``xs.append(v)`` for a list the function pops but never adds
+  to, ``v`` a loop variable or a nearby plain name;
 - ``insert-adapted``: a short statement of another function of the file whose
   names all exist here, as it is (``self._data.move_to_end(key)`` from ``get``
   into ``put``), or a statement of this function or another with one name
@@ -46,6 +48,7 @@ __all__ = [
     "insert_adapted",
     "insert_control",
     "insert_guard",
+    "insert_push",
     "insert_reset",
     "spots",
 ]
@@ -158,7 +161,7 @@ def _unbound(file: File, function: ast.AST) -> dict[str, ast.Name]:
     next turn looks the same; the candidates it brings cost one validation each.
     """
     params = _bound(function) - _stored(function)
-    known = params | _module_names(file.tree) | _BUILTINS
+    known = params | _module_names(file.tree) | _BUILTINS | _enclosing_names(file, function)
     stores: dict[str, tuple[int, int]] = {}
     for node in ast.walk(function):
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
@@ -177,6 +180,34 @@ def _unbound(file: File, function: ast.AST) -> dict[str, ast.Name]:
         if first is None or (node.lineno, node.col_offset) < (first.lineno, first.col_offset):
             found[node.id] = node
     return found
+
+
+def _enclosing_names(file: File, function: ast.AST) -> set[str]:
+    """Names the functions around a nested one bind: its closure, not unbound names."""
+    names: set[str] = set()
+    where = file.parents.get(id(function))
+    while where is not None:
+        node = where[0]
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names |= _bound(node)
+        where = file.parents.get(id(node))
+    return names
+
+
+def _sizes(file: File, s: Stmt, function: ast.AST) -> list[str]:
+    """Numbers a table could be sized by: the function's parameters and the names its
+    top-level statements bind before ``s``, nearest first, then ``len`` of a collection."""
+    early: set[str] = set()
+    if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        a = function.args
+        early |= {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)}
+        for stmt in function.body:
+            if stmt.lineno < s.node.lineno and isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                early |= {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)} & _stored(stmt)
+    scope = file.scope(s)
+    pool = {n: v for n, v in scope.names.items() if n in early and n not in scope.collections}
+    sizes = nearest(pool, s.node.lineno)[:2]
+    return sizes + [f"len({c})" for c in sorted(scope.collections) if c in scope.names][:1]
 
 
 def _stored(function: ast.AST) -> set[str]:
@@ -225,22 +256,93 @@ def _uses(function: ast.AST, name: str) -> set[str]:
     return kinds
 
 
+def _unread_params(function: ast.AST) -> list[str]:
+    """Parameters the function never reads: what a left-out first statement read."""
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return []
+    a = function.args
+    params = [p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs) if p.arg != "self"]
+    read = {
+        n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
+    return [p for p in params if p not in read]
+
+
+def _element_reads(function: ast.AST, s: Stmt, name: str) -> list[str]:
+    """``xs[i]`` for a list ``xs`` subscripted beside ``name`` (compared with it, assigned it)
+    and ``i`` a loop variable of a ``for`` around ``s``: the element a loop's turn reads."""
+    lists: list[str] = []
+    for node in ast.walk(function):
+        if not isinstance(node, (ast.Compare, ast.Assign)):
+            continue
+        parts = list(ast.walk(node))
+        if not any(isinstance(n, ast.Name) and n.id == name for n in parts):
+            continue
+        lists += [
+            n.value.id
+            for n in parts
+            if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id != name
+        ]
+    loops = [
+        n.target.id
+        for n in ast.walk(function)
+        if isinstance(n, (ast.For, ast.AsyncFor))
+        and isinstance(n.target, ast.Name)
+        and n.lineno <= s.node.lineno <= (n.end_lineno or n.lineno)
+    ]
+    return [f"{xs}[{i}]" for xs in dict.fromkeys(lists) for i in reversed(loops)]
+
+
+def _stored_into(function: ast.AST, name: str) -> bool:
+    """Whether ``name[...]`` is assigned to: a table of a size fixed before the loop."""
+    for node in ast.walk(function):
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AugAssign)
+            else []
+        )
+        for t in targets:
+            for sub in ast.walk(t):
+                if (
+                    isinstance(sub, ast.Subscript)
+                    and isinstance(sub.value, ast.Name)
+                    and sub.value.id == name
+                ):
+                    return True
+    return False
+
+
 def _values_for(file: File, s: Stmt, function: ast.AST, name: str) -> list[str]:
     """Values to give an unbound variable, those that fit its uses first."""
     uses = _uses(function, name)
     values: list[str] = []
+    unread = _unread_params(function)
+    if uses & {"[]", "iterated"} or any(u.startswith(".") for u in uses):
+        values += [v for p in unread for v in (f"list({p})", p)]
+    elif "number" in uses:
+        values += _element_reads(function, s, name)[:2]
     if uses & {".append", ".extend", ".pop", ".insert", "iterated"}:
         values += ["[]"]
     if ".add" in uses:
         values += ["set()"]
     if uses & {".get", ".items", ".keys", ".values", ".setdefault"}:
         values += ["{}"]
+    scope = file.scope(s)
+    if "[]" in uses and _stored_into(function, name):
+        sizes = _sizes(file, s, function)
+        values += [f"[0] * {n}" for n in sizes] + [f"[0] * ({n} + 1)" for n in sizes]
     if "[]" in uses:
         values += ["{}", "[]"]
-    scope = file.scope(s)
     if "number" in uses or not uses:
         values += ["0", "1"]
-        values += [f"len({c})" for c in sorted(scope.collections) if c in scope.names][:2]
+        values += [
+            v
+            for c in sorted(scope.collections)
+            if c in scope.names
+            for v in (f"len({c})", f"len({c}) - 1")
+        ][:4]
     kind = bool(uses & {"[]", "iterated"} or any(u.startswith(".") for u in uses))
     pool = {n: v for n, v in scope.names.items() if (n in scope.collections) == kind}
     near = nearest(pool, s.node.lineno, name)[:3]
@@ -278,13 +380,18 @@ def define_var(site: Site) -> Iterator[Edit]:
         places.append(
             Spot(s.node.lineno, file.indent(s.node.lineno), f"before line {s.node.lineno}")
         )
+    assignments: list[tuple[str, str]] = []
     if len(here) == 1:
         name = here[0]
         assignments = [(f"{name} = {v}", name) for v in _values_for(file, s, function, name)]
-    else:
+    if len(here) == 1 and len(missing) == 2:
+        # Two names left unbound are often one statement left out
+        # (``lo, hi = 0, len(xs) - 1``): neither alone gets the function through.
+        here = sorted(missing, key=lambda n: (missing[n].lineno, missing[n].col_offset))
+    if len(here) > 1:
         pair = here[:2]
         pools = [_values_for(file, s, function, n)[:4] for n in pair]
-        assignments = [
+        assignments += [
             (f"{pair[0]}, {pair[1]} = {a}, {b}", ", ".join(pair))
             for a, b in itertools.product(*pools)
         ]
@@ -462,9 +569,68 @@ def insert_reset(site: Site) -> Iterator[Edit]:
             continue
         for value in fills[node.value.id]:
             seen.setdefault(f"{file.text(node)} = {value}", None)
+            # The element a loop's turn is about, where the read nearby is offset from it
+            # (``dp[t] = True`` once ``dp[t - x]`` is).
+            for index in _loop_variables(function, s):
+                seen.setdefault(f"{node.value.id}[{index}] = {value}", None)
     for text in seen:
         for spot in spots(file, s):
             yield _insert(file, "insert-reset", spot, text, f"insert `{text}` {spot.words}")
+
+
+def _loop_variables(function: ast.AST, s: Stmt) -> list[str]:
+    """The names ``for`` loops around ``s`` bind, innermost first."""
+    loops = [
+        n
+        for n in ast.walk(function)
+        if isinstance(n, (ast.For, ast.AsyncFor))
+        and isinstance(n.target, ast.Name)
+        and n.lineno <= s.node.lineno <= (n.end_lineno or n.lineno)
+    ]
+    return [n.target.id for n in sorted(loops, key=lambda n: -n.lineno)]  # type: ignore[attr-defined]
+
+
+# ----- insert-push -----
+
+
+def insert_push(site: Site) -> Iterator[Edit]:
+    """``xs.append(v)`` for a list the function takes from (``pop``, ``xs[-1]``) but never
+    adds to: a stack or queue whose push was left out."""
+    file, s = site.file, site.stmt
+    if s is None or isinstance(s.node, DEFS) or is_elif(file, s.node):
+        return
+    function = _function(file, s)
+    if function is None:
+        return
+    taken: set[str] = set()
+    added: set[str] = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.attr in ("pop", "popleft"):
+                taken.add(node.value.id)
+            elif node.attr in ("append", "appendleft", "extend", "insert", "add"):
+                added.add(node.value.id)
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and isinstance(node.ctx, ast.Store)
+        ):
+            added.add(node.value.id)
+    stacks = sorted(taken - added)
+    if not stacks:
+        return
+    scope = file.scope(s)
+    line = s.node.lineno
+    loops = _loop_variables(function, s)
+    plain = {n: v for n, v in scope.names.items() if n not in scope.collections}
+    values = list(dict.fromkeys([*loops, *nearest(plain, line)[:_SWAPS]]))
+    for stack in stacks:
+        for value in values:
+            if value == stack:
+                continue
+            text = f"{stack}.append({value})"
+            for spot in spots(file, s):
+                yield _insert(file, "insert-push", spot, text, f"insert `{text}` {spot.words}")
 
 
 def _element_values(function: ast.AST) -> dict[str, list[str]]:
@@ -476,7 +642,8 @@ def _element_values(function: ast.AST) -> dict[str, list[str]]:
             continue
         target, value = node.targets[0], node.value
         if isinstance(target, ast.Name) and isinstance(value, ast.BinOp):
-            for side in (value.left, value.right):
+            # ``[0] * n``, and each part of ``[True] + [False] * n``.
+            for side in ast.walk(value):
                 if isinstance(side, ast.List) and len(side.elts) == 1:
                     element = side.elts[0]
                     if isinstance(element, ast.Constant):

@@ -622,3 +622,124 @@ def test_a_large_file_gets_the_candidates_its_suspect_function_alone_would() -> 
     assert [c.template for c in inside] == [c.template for c in alone]
     assert [inside.text(c)[len(filler) : -len(filler)] for c in inside] == sources(alone)
     assert all(c.end - c.start < 200 for c in inside)  # an edit, not a copy of the file
+
+
+# ----- a left-out statement: what define-var, insert-reset and insert-push offer -----
+
+
+def inserted(cands: Found, template: str) -> set[str]:
+    """The statements ``template`` inserts, stripped."""
+    out = set()
+    for c in cands:
+        if c.template == template:
+            old = cands.files[c.path].splitlines()
+            new = cands.text(c).splitlines()
+            out |= {line.strip() for line in new if line not in old}
+    return out
+
+
+def test_define_var_sizes_a_table_by_a_parameter_or_an_earlier_name() -> None:
+    program = src("""
+        def stairs(steps, stride):
+            width = stride * 2
+            for k in range(1, steps + 1):
+                ways[k] = ways[k - 1] + (ways[k - width] if k >= width else 1)
+            return ways[steps]
+    """)
+    made = inserted(at(program, 4), "define-var")
+    assert {"ways = [0] * (steps + 1)", "ways = [0] * steps", "ways = [0] * width"} <= made
+    assert not any("[0] * k" in m for m in made)  # a loop's variable sizes nothing
+
+
+def test_define_var_reads_a_parameter_nothing_else_reads() -> None:
+    program = src("""
+        def flip_pairs(pairs):
+            out = []
+            for a, b in todo:
+                out.append((b, a))
+            return out
+    """)
+    made = inserted(at(program, 3), "define-var")
+    assert {"todo = list(pairs)", "todo = pairs"} <= made
+
+
+def test_define_var_takes_the_element_a_loop_turn_is_about() -> None:
+    program = src("""
+        def clamp_down(levels):
+            out = list(levels)
+            for i in range(1, len(out)):
+                if out[i - 1] < cur:
+                    out[i] = out[i - 1]
+            return out
+    """)
+    assert "cur = out[i]" in inserted(at(program, 4), "define-var")
+
+
+def test_define_var_binds_two_left_out_names_in_one_statement() -> None:
+    program = src("""
+        def valley(depths):
+            while left < right:
+                mid = (left + right) // 2
+                if depths[mid] > depths[mid + 1]:
+                    left = mid + 1
+                else:
+                    right = mid
+            return left
+    """)
+    made = inserted(at(program, 2), "define-var")
+    assert "left, right = 0, len(depths) - 1" in made
+
+
+def test_define_var_leaves_a_closures_names_alone() -> None:
+    program = src("""
+        def reach(graph, start):
+            seen = set()
+
+            def walk(node):
+                seen.add(node)
+                for nxt in graph.get(node, []):
+                    if nxt not in seen:
+                        walk(nxt)
+                return marker
+
+            walk(start)
+            return seen
+    """)
+    made = inserted(at(program, 5, 9), "define-var")
+    assert made and all(m.startswith("marker = ") for m in made)
+
+
+def test_insert_reset_sets_the_element_at_a_loops_variable() -> None:
+    program = src("""
+        def can_pay(coins, amount):
+            ok = [True] + [False] * amount
+            for c in coins:
+                for total in range(amount, 0, -1):
+                    if c <= total and ok[total - c]:
+                        pass
+            return ok[amount]
+    """)
+    made = inserted(at(program, 5), "insert-reset")
+    assert {"ok[total] = True", "ok[total - c] = True", "ok[total] = False"} <= made
+
+
+def test_insert_push_for_a_stack_popped_but_never_pushed() -> None:
+    program = src("""
+        def depth_ok(tokens):
+            stack = []
+            for tok in tokens:
+                if tok == "<":
+                    pass
+                elif tok == ">":
+                    if not stack:
+                        return False
+                    stack.pop()
+            return not stack
+    """)
+    cands = at(program, 4)
+    made = inserted(cands, "insert-push")
+    assert "stack.append(tok)" in made
+    fixed = program.replace("            pass\n", "            stack.append(tok)\n")
+    assert fixed in sources(cands, "insert-push")
+    # A list the function already adds to gets no push.
+    assert not inserted(at(program.replace("pass", "stack.append(1)"), 4), "insert-push")
