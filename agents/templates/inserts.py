@@ -168,8 +168,12 @@ def _unbound(file: File, function: ast.AST) -> dict[str, ast.Name]:
             where = _store_position(file, node)
             stores[node.id] = min(stores.get(node.id, where), where)
     found: dict[str, ast.Name] = {}
+    # ``total += x`` reads ``total`` before it binds it.
+    augmented = {id(n.target) for n in ast.walk(function) if isinstance(n, ast.AugAssign)}
     for node in ast.walk(function):
-        if not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)):
+        if not (
+            isinstance(node, ast.Name) and (isinstance(node.ctx, ast.Load) or id(node) in augmented)
+        ):
             continue
         if node.id in known or (node.id in _bound(function) and node.id not in stores):
             continue
@@ -207,7 +211,29 @@ def _sizes(file: File, s: Stmt, function: ast.AST) -> list[str]:
     scope = file.scope(s)
     pool = {n: v for n, v in scope.names.items() if n in early and n not in scope.collections}
     sizes = nearest(pool, s.node.lineno)[:2]
-    return sizes + [f"len({c})" for c in sorted(scope.collections) if c in scope.names][:1]
+    return sizes + [f"len({c})" for c in _collections_near(file, s)][:1]
+
+
+def _collections_near(file: File, s: Stmt) -> list[str]:
+    """The collections in scope, nearest to ``s`` first."""
+    scope = file.scope(s)
+    pool = {n: v for n, v in scope.names.items() if n in scope.collections}
+    return nearest(pool, s.node.lineno)
+
+
+def _lengths(file: File, s: Stmt, function: ast.AST) -> list[str]:
+    """``len(xs)``, ``len(xs) - 1``, and ``len(xs[0])`` for a grid ``xs[r][c]``."""
+    grids = {
+        n.value.value.id
+        for n in ast.walk(function)
+        if isinstance(n, ast.Subscript)
+        and isinstance(n.value, ast.Subscript)
+        and isinstance(n.value.value, ast.Name)
+    }
+    out: list[str] = []
+    for c in _collections_near(file, s):
+        out += [f"len({c})", f"len({c}) - 1"] + ([f"len({c}[0])"] if c in grids else [])
+    return out
 
 
 def _stored(function: ast.AST) -> set[str]:
@@ -337,12 +363,7 @@ def _values_for(file: File, s: Stmt, function: ast.AST, name: str) -> list[str]:
         values += ["{}", "[]"]
     if "number" in uses or not uses:
         values += ["0", "1"]
-        values += [
-            v
-            for c in sorted(scope.collections)
-            if c in scope.names
-            for v in (f"len({c})", f"len({c}) - 1")
-        ][:4]
+        values += _lengths(file, s, function)[:4]
     kind = bool(uses & {"[]", "iterated"} or any(u.startswith(".") for u in uses))
     pool = {n: v for n, v in scope.names.items() if (n in scope.collections) == kind}
     near = nearest(pool, s.node.lineno, name)[:3]
@@ -354,7 +375,7 @@ def _values_for(file: File, s: Stmt, function: ast.AST, name: str) -> list[str]:
         values += [f"list({c})" for c in near[:1]]
     self_attrs = scope.attrs.get("self", {})
     values += [f"self.{a}" for a in self_attrs if a.strip("_") == name or a.endswith(name)]
-    values += [f"len({c})" for c in sorted(scope.collections) if c in scope.names][:2]
+    values += [f"len({c})" for c in _collections_near(file, s)][:2]
     values += ["0", "1", "None", "[]", "-1", '""', "True", "False"]
     return list(dict.fromkeys(values))[:_VALUES_PER_NAME]
 
@@ -390,7 +411,7 @@ def define_var(site: Site) -> Iterator[Edit]:
         here = sorted(missing, key=lambda n: (missing[n].lineno, missing[n].col_offset))
     if len(here) > 1:
         pair = here[:2]
-        pools = [_values_for(file, s, function, n)[:4] for n in pair]
+        pools = [_values_for(file, s, function, n)[:5] for n in pair]
         assignments += [
             (f"{pair[0]}, {pair[1]} = {a}, {b}", ", ".join(pair))
             for a, b in itertools.product(*pools)

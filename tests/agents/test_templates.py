@@ -743,3 +743,27 @@ def test_insert_push_for_a_stack_popped_but_never_pushed() -> None:
     assert fixed in sources(cands, "insert-push")
     # A list the function already adds to gets no push.
     assert not inserted(at(program.replace("pass", "stack.append(1)"), 4), "insert-push")
+
+
+def test_define_var_for_a_total_only_ever_added_to() -> None:
+    program = src("""
+        def score(marks):
+            for m in marks:
+                if m > 0:
+                    points += m
+            return points
+    """)
+    assert "points = 0" in inserted(at(program, 4), "define-var")
+
+
+def test_define_var_measures_both_sides_of_a_grid() -> None:
+    program = src("""
+        def border_sum(grid):
+            total = 0
+            for r in range(height):
+                for c in range(width):
+                    if r in (0, height - 1) or c in (0, width - 1):
+                        total += grid[r][c]
+            return total
+    """)
+    assert "height, width = len(grid), len(grid[0])" in inserted(at(program, 5), "define-var")
