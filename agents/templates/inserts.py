@@ -309,14 +309,8 @@ def _element_reads(function: ast.AST, s: Stmt, name: str) -> list[str]:
             for n in parts
             if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id != name
         ]
-    loops = [
-        n.target.id
-        for n in ast.walk(function)
-        if isinstance(n, (ast.For, ast.AsyncFor))
-        and isinstance(n.target, ast.Name)
-        and n.lineno <= s.node.lineno <= (n.end_lineno or n.lineno)
-    ]
-    return [f"{xs}[{i}]" for xs in dict.fromkeys(lists) for i in reversed(loops)]
+    loops = _loop_variables(function, s)
+    return [f"{xs}[{i}]" for xs in dict.fromkeys(lists) for i in loops]
 
 
 def _stored_into(function: ast.AST, name: str) -> bool:
@@ -569,13 +563,20 @@ def _collection_names(d: Stmt) -> set[str]:
 # ----- insert-reset -----
 
 
-def insert_reset(site: Site) -> Iterator[Edit]:
+def _statement_in_function(site: Site) -> tuple[File, Stmt, ast.AST] | None:
+    """The site's file, statement and function, when the site is a plain statement of one."""
     file, s = site.file, site.stmt
     if s is None or isinstance(s.node, DEFS) or is_elif(file, s.node):
-        return
+        return None
     function = _function(file, s)
-    if function is None:
+    return None if function is None else (file, s, function)
+
+
+def insert_reset(site: Site) -> Iterator[Edit]:
+    found = _statement_in_function(site)
+    if found is None:
         return
+    file, s, function = found
     line = s.node.lineno
     fills = _element_values(function)
     seen: dict[str, None] = {}
@@ -615,14 +616,12 @@ def _loop_variables(function: ast.AST, s: Stmt) -> list[str]:
 
 
 def insert_push(site: Site) -> Iterator[Edit]:
-    """``xs.append(v)`` for a list the function takes from (``pop``, ``xs[-1]``) but never
-    adds to: a stack or queue whose push was left out."""
-    file, s = site.file, site.stmt
-    if s is None or isinstance(s.node, DEFS) or is_elif(file, s.node):
+    """``xs.append(v)`` for a list the function pops but never adds to: a stack or queue
+    whose push was left out."""
+    found = _statement_in_function(site)
+    if found is None:
         return
-    function = _function(file, s)
-    if function is None:
-        return
+    file, s, function = found
     taken: set[str] = set()
     added: set[str] = set()
     for node in ast.walk(function):
