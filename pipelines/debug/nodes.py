@@ -169,11 +169,13 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     if tried >= ctx.max_candidates:
         if state.pending:
             return compare_now
-        return _give_up(f"the budget of {ctx.max_candidates} candidates is spent", rejected)
+        return _end_search(
+            state, _give_up(f"the budget of {ctx.max_candidates} candidates is spent", rejected)
+        )
     if _out_of_time(state, ctx):
         if state.pending:
             return compare_now
-        return _spent(ctx, _after(tried), rejected)
+        return _end_search(state, _spent(ctx, _after(tried), rejected))
     rounds = state.llm_rounds
     if ctx.llm_first and rounds == 0 and _needs_rerank(state, ctx, rounds):
         return {"rerank": True}
@@ -208,21 +210,20 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         made["deferred"] = []
         batch = queue[state.next_index : state.next_index + min(ctx.workers, room)]
     if not queue and not _may_ask(ctx, rounds):
-        return _give_up(_nothing_applies(rounds), 0) | _rounds(state, rounds)
+        return _end_search(state, _give_up(_nothing_applies(rounds), 0)) | _rounds(state, rounds)
     while not batch and _may_ask(ctx, rounds):
         if _out_of_time(state, ctx):
-            return _spent(ctx, _after(tried), rejected) | _rounds(state, rounds)
+            return _end_search(state, _spent(ctx, _after(tried), rejected)) | _rounds(state, rounds)
         if _needs_rerank(state, ctx, rounds):
             return {"queue": queue, "rerank": True} | _rounds(state, rounds)
         queue = queue + _ask_model(state, ctx, queue, rounds)
         rounds += 1
         batch = queue[state.next_index : state.next_index + min(ctx.workers, room)]
     if not queue:
-        return _give_up(_nothing_applies(rounds), 0) | _rounds(state, rounds)
+        return _end_search(state, _give_up(_nothing_applies(rounds), 0)) | _rounds(state, rounds)
     if not batch:
-        return _give_up(f"all {len(queue)} candidates were tried", rejected) | _rounds(
-            state, rounds
-        )
+        ended = _give_up(f"all {len(queue)} candidates were tried", rejected)
+        return _end_search(state, ended) | _rounds(state, rounds)
     update: Update = {"queue": queue, "batch": batch, "next_index": state.next_index + len(batch)}
     return update | made | _rounds(state, rounds)
 
@@ -341,6 +342,30 @@ def _give_up(why: str, rejected: int) -> Update:
     return {"status": "not_fixed", "stop_reason": why, "batch": []}
 
 
+def _end_search(state: DebugState, give_up: Update) -> Update:
+    """Give up, unless a patch only the model reviewer objected to is left: take that one.
+
+    A small model's objection is often wrong (it vetoed correct fixes that pass
+    every test); it may send the search on, but it never makes a run fix less
+    than the offline run, which would have accepted the patch.
+    """
+    if not state.objected or give_up.get("status") != "not_fixed":
+        return give_up
+    return {
+        "pending": state.objected[:1],
+        "objected": state.objected[1:],
+        "objections": state.objections[1:],
+        "overruled": True,
+        "batch": [],
+        "window": 0,
+        "review_notes": [
+            *state.review_notes,
+            f"the model reviewer objected ({state.objections[0]}), but the search found no"
+            " other patch that passes the visible tests, so this one is kept",
+        ],
+    }
+
+
 @timed
 def validate(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     """Run the round's candidates against the visible tests, in parallel."""
@@ -448,10 +473,11 @@ def review(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     files = candidate_files(program, best.candidate)
     patch = Patch.from_sources(program, files)
     verdict = review_patch(state.task, program, files)
-    update: Update = {}
+    update: Update = {"overruled": False} if state.overruled else {}
     if (
         verdict.verdict == "accept"
         and _chat_model(ctx)
+        and not state.overruled
         and state.model_rejections < ctx.llm_review_rounds
         and not _out_of_time(state, ctx)
     ):
@@ -459,6 +485,8 @@ def review(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         verdict = review_with_model(ctx.llm, state.task, patch, state.baseline.outcomes)
         if verdict.verdict == "reject":
             update["model_rejections"] = state.model_rejections + 1
+            update["objected"] = [*state.objected, best]
+            update["objections"] = [*state.objections, "; ".join(verdict.reasons)]
         if verdict.notes:
             update["review_notes"] = state.review_notes + verdict.notes
     if verdict.verdict == "reject":

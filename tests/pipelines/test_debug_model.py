@@ -261,3 +261,25 @@ def test_fixed_by_names_the_accepted_patch_not_the_last_plausible_one() -> None:
     later = values["attempts"][-1].model_copy(update={"template": "replace-var"})
     result = result_of({**values, "attempts": [*values["attempts"], later]})
     assert result.fixed_by == accepted == "llm"
+
+
+def test_a_patch_only_the_model_objected_to_is_kept_when_nothing_else_passes() -> None:
+    # The 1.5B vetoed correct fixes with reasons that sounded grounded; a run
+    # with a model must never fix less than the offline run would.
+    wrong = json.dumps(
+        {
+            "verdict": "reject",
+            "concern": "side_effect",
+            "reason": "lower() changes the caller's string",
+            "evidence": "s = s.lower()",
+        }
+    )
+    script, llm = agent_model(fixer=[proposals(VOWELS_FIXED_FUNCTION)], reviewer=[wrong] * 3)
+    ctx = dataclasses.replace(CONTEXT, llm=llm, llm_rounds=1)
+    result = debug_task(vowels_task(), None, ctx)
+    assert result.status == "fixed", result.stop_reason
+    assert result.fix is not None and result.fix["vowels.py"] == VOWELS_FIXED_FUNCTION
+    rejected = [a for a in result.attempts if a.outcome == "rejected"]
+    assert len(rejected) == 1 and "caller's string" in rejected[0].reason
+    assert any("caller's string" in n and "kept" in n for n in result.review_notes)
+    assert len(script.asked["reviewer"]) == 1  # not asked again about the same patch
