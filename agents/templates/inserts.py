@@ -161,6 +161,10 @@ def _unbound(file: File, function: ast.AST) -> dict[str, ast.Name]:
     next turn looks the same; the candidates it brings cost one validation each.
     """
     params = _bound(function) - _stored(function)
+    if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        # A parameter is bound on entry, however often the body assigns it again.
+        a = function.args
+        params |= {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg) if p}
     known = params | _module_names(file.tree) | _BUILTINS | _enclosing_names(file, function)
     stores: dict[str, tuple[int, int]] = {}
     for node in ast.walk(function):

@@ -767,3 +767,15 @@ def test_define_var_measures_both_sides_of_a_grid() -> None:
             return total
     """)
     assert "height, width = len(grid), len(grid[0])" in inserted(at(program, 5), "define-var")
+
+
+def test_define_var_knows_a_parameter_the_body_assigns_again() -> None:
+    program = src("""
+        def halve_until_odd(n, steps):
+            n //= 1
+            while n % 2 == 0:
+                n >>= 1
+                steps += 1
+            return n, steps
+    """)
+    assert not inserted(at(program, 2, 3, 4, 5), "define-var")
