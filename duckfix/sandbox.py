@@ -654,7 +654,7 @@ class _Spawner:
         folder, _ = _run_tree(_UID_BASE, ())
         scripts = {f"{folder}/{rel}": source for rel, source in _WARM_SCRIPTS.items()}
         argv = [sys.executable, "-P", "-s", script, str(fd), "--preload", ",".join(self.preload)]
-        return [*argv, json.dumps(scripts)], env
+        return [*argv, json.dumps(scripts), json.dumps(_WARM_PYTEST_OPTIONS)], env
 
     def _connect(self) -> socket.socket:
         if self._sock is not None and self._owner == os.getpid():
@@ -723,6 +723,19 @@ atexit.register(_WARM_SPAWNER.close)
 
 
 _WARM_SCRIPTS: dict[str, str] = {}
+
+
+_WARM_PYTEST_OPTIONS: list[str] = []
+
+
+def warm_pytest(options: Sequence[str]) -> None:
+    """The options warm runs' pytest sessions start with (``-q``, the plugins they block).
+
+    The warm spawner rehearses a session with them and prepares the configuration
+    such sessions start from, once (``warm_exec``); a session with other options
+    makes its own, as a new interpreter would.
+    """
+    _WARM_PYTEST_OPTIONS[:] = list(options)
 
 
 def warm_script(rel: str, source: str) -> None:

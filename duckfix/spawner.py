@@ -529,7 +529,7 @@ def serve(control_fd: int) -> None:
 __all__ = ["serve"]
 
 
-def _load_warm(modules: list[str], scripts: dict[str, str]) -> Any:
+def _load_warm(modules: list[str], scripts: dict[str, str], pytest_options: list[str]) -> Any:
     """``warm_exec`` from beside this file, under a name no program's module can take."""
     import importlib.util
 
@@ -538,7 +538,7 @@ def _load_warm(modules: list[str], scripts: dict[str, str]) -> Any:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.preload(modules, scripts)
+    module.preload(modules, scripts, pytest_options)
     return module
 
 
@@ -547,5 +547,6 @@ if __name__ == "__main__":
     # control socket's end-of-file tells us the caller is gone, whatever killed it.
     if len(sys.argv) > 2 and sys.argv[2] == "--preload":
         scripts = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {}
-        _WARM = _load_warm([m for m in sys.argv[3].split(",") if m], scripts)
+        pytest_options = json.loads(sys.argv[5]) if len(sys.argv) > 5 else []
+        _WARM = _load_warm([m for m in sys.argv[3].split(",") if m], scripts, pytest_options)
     serve(int(sys.argv[1]))

@@ -428,3 +428,58 @@ def test_warm_and_cold_runs_give_the_same_outcomes() -> None:
             a = run_tests(task, "visible", options=cold, trace=trace)
             b = run_tests(task, "visible", options=FAST, trace=trace)
             assert _seen(a) == _seen(b)
+
+
+# A session as a run sees it: its folder, temporary folder, configuration and
+# modules, none of them the warm spawner's own (which rehearsed a session and
+# prepared a configuration before forking).
+SESSION_PROBE = """\
+import os, sys, tempfile
+
+from head import head
+
+
+def test_the_session_is_the_runs_own(pytestconfig, tmp_path, capsys):
+    print("seen")
+    assert capsys.readouterr().out == "seen\\n"
+    assert tempfile.gettempdir() == "/tmp" or os.path.realpath(tempfile.gettempdir()) != "/"
+    assert str(pytestconfig.invocation_params.dir) == os.getcwd()
+    assert pytestconfig.rootpath == pytestconfig.invocation_params.dir
+    assert pytestconfig.getoption("confcutdir") == "."
+    assert not [m for m in sys.modules if "rehearsal" in m]
+    assert "spoiled" not in str(pytestconfig.getini("markers"))
+    assert os.environ.get("DUCKFIX_REHEARSAL") is None
+    assert tmp_path.is_dir() and head([1, 2], 1) == [1]
+"""
+
+SPOILER = """\
+import _pytest.config
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "spoiled: left by another run")
+    _pytest.config.get_config = None
+"""
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_each_pytest_session_starts_afresh(warm: bool) -> None:
+    import dataclasses
+
+    options = dataclasses.replace(FAST, warm=warm)
+    spoiler = make_task(
+        program=GOOD,
+        visible=TestSet(
+            pytest_files={
+                "tests/conftest.py": SPOILER,
+                "tests/test_spoil.py": "def test_spoiled(pytestconfig):\n"
+                '    assert "spoiled" in str(pytestconfig.getini("markers"))\n',
+            }
+        ),
+    )
+    probe = make_task(
+        program=GOOD, visible=TestSet(pytest_files={"tests/test_probe.py": SESSION_PROBE})
+    )
+    for task in (spoiler, probe, probe):
+        report = run_tests(task, "visible", options=options)
+        assert report.all_passed and len(report.outcomes) == 1, report.outcomes
