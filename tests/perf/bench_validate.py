@@ -2,14 +2,22 @@
 
 Cold: every run starts a new interpreter in the sandbox (and, for pytest tasks,
 imports pytest). Warm (the default): the run forks from a process that has
-pytest imported (``sandbox.run(warm=True)``), with the same isolation. Both
-sides validate the same candidates of the same tasks, alternating task by task;
-the ratio is what the issue's targets ask for (≥ 5x pytest, ≥ 3x JSON cases).
+pytest imported, a session rehearsed and its configuration prepared
+(``sandbox.run(warm=True)``), with the same isolation. Both sides validate the
+same candidates of the same tasks, alternating task by task; the ratio is what
+the issue's targets ask for (≥ 5x pytest, ≥ 3x JSON cases).
+
+Beside runs per second, the CPU milliseconds a run costs (this process and every
+process of the runs, the spawners included): on a machine other work is
+loading, wall-clock rates follow the load, CPU time much less.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
+import resource
 import time
 
 from duckfix.agents.fixer import validate_batch
@@ -46,34 +54,67 @@ def _setup(
     return candidates, failing, passing, scaled_to(options, report)
 
 
-def _rate(tasks: list[Task], options: RunOptions) -> tuple[float, float]:
-    """Validations per second (cold, warm) over ``tasks``."""
+def cpu_seconds() -> float:
+    """CPU seconds of this process and of its children so far, live ones included (the
+    sandbox's spawners, which reap every run)."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            with open(f"/proc/{entry.name}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            if int(fields[1]) == os.getpid():  # utime, stime, cutime, cstime
+                total += sum(int(f) for f in fields[11:15]) / tick
+    return total
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _rate(tasks: list[Task], options: RunOptions) -> tuple[tuple[float, float], ...]:
+    """(Validations per second, CPU ms per validation) over ``tasks``: cold, then warm."""
     seconds = {False: 0.0, True: 0.0}
+    cpu = {False: 0.0, True: 0.0}
     count = {False: 0, True: 0}
     for task in tasks:
         base = dataclasses.replace(options, warm=True)
         candidates, failing, passing, scaled = _setup(task, base)
         for warm in (False, True):
             opts = dataclasses.replace(scaled, warm=warm)
-            started = time.perf_counter()
+            started, used = time.perf_counter(), cpu_seconds()
             results = validate_batch(
                 task, dict(task.buggy), candidates, failing, passing, opts, WORKERS
             )
             seconds[warm] += time.perf_counter() - started
+            cpu[warm] += cpu_seconds() - used
             count[warm] += sum(r.runs for r in results)
-    return count[False] / seconds[False], count[True] / seconds[True]
+    return tuple((count[w] / seconds[w], 1000 * cpu[w] / count[w]) for w in (False, True))
 
 
 def main() -> None:
     options = RunOptions(case_timeout=2.0, hls_include=hls_include())
-    print(f"{'tests':12} {'cold runs/s':>11} {'warm runs/s':>11} {'ratio':>6}")
+    print(f"start: {load()}")
+    print(
+        f"{'tests':12} {'cold runs/s':>11} {'warm runs/s':>11} {'ratio':>6}"
+        f" {'cold cpu ms':>11} {'warm cpu ms':>11} {'ratio':>6}"
+    )
     for label, (suite, names) in TASKS.items():
         if suite == "hls" and options.hls_include is None:
             print(f"{label:12} skipped: the hls extra is not installed")
             continue
         tasks = [t for t in load_suite(suite) if t.id in names]
-        cold, warm = _rate(tasks, options)
-        print(f"{label:12} {cold:11.1f} {warm:11.1f} {warm / cold:6.2f}")
+        (cold, cold_cpu), (warm, warm_cpu) = _rate(tasks, options)
+        print(
+            f"{label:12} {cold:11.1f} {warm:11.1f} {warm / cold:6.2f}"
+            f" {cold_cpu:11.1f} {warm_cpu:11.1f} {cold_cpu / warm_cpu:6.2f}"
+        )
+    print(f"end: {load()}")
 
 
 if __name__ == "__main__":
