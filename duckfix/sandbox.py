@@ -910,7 +910,10 @@ def _drain(
             now = time.monotonic()
             if ended is not None and (not open_pipes or now >= grace_end):
                 return ended
-            if now >= deadline:
+            if ended is None and now >= deadline:
+                # Once the end is in, the run ended in time: its grace for the pipes
+                # (held by a straggler, say) may run past the deadline, and its
+                # channel is spent (a kill would wait on it for a second end).
                 return None
             wait = (grace_end if ended is not None else deadline) - now
             for key, _ in sel.select(max(wait, 0.0)):

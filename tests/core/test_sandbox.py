@@ -290,6 +290,26 @@ def test_plain_isolation_still_limits_and_times_out() -> None:
     assert ok.ok and ok.stdout == "hi\n"
 
 
+@pytest.mark.parametrize("warm", [False, True])
+def test_a_run_ending_as_its_deadline_nears_is_not_lost(warm: bool) -> None:
+    """A daemon of the run (its own session: plain mode cannot kill it) holds stdout and
+    prints; the program ends a moment before its deadline, whose grace for the pipes
+    runs past it. That run ended (or, on a slow machine, timed out): never an error."""
+    source = """
+        import os, sys, time
+        if os.fork() == 0:
+            os.setsid()
+            for _ in range(150):
+                print("daemon", flush=True)
+                time.sleep(0.01)
+            os._exit(0)
+        time.sleep(0.75)
+        """
+    result = py(source, limits=Limits(timeout=1), isolation="plain", warm=warm)
+    assert result.ended in ("exited", "timeout"), result.describe()
+    assert result.exit_code in (0, None)
+
+
 def test_bad_requests_are_clear_errors() -> None:
     with pytest.raises(SandboxError, match="empty"):
         sandbox.run([])
