@@ -538,6 +538,24 @@ def test_a_warm_run_is_as_isolated_as_a_cold_one() -> None:
     assert result.stdout.strip() == "[1, 2] True False"
 
 
+@needs_namespaces
+@pytest.mark.parametrize("warm", [False, True])
+def test_each_namespaced_run_has_a_pid_namespace_of_its_own_and_a_plain_run_none(
+    warm: bool,
+) -> None:
+    """A spawner forks each namespaced run straight into a new PID namespace, then
+    gives its next child its own again: runs in between must not share one."""
+    probe = "import os\nprint(os.getpid(), sum(p.isdigit() for p in os.listdir('/proc')))\n"
+    for isolation in ("namespaces", "plain", "namespaces", "namespaces", "plain"):
+        result = py(probe, isolation=isolation, warm=warm)
+        assert result.ok, result.stderr
+        pid, seen = map(int, result.stdout.split())
+        if isolation == "namespaces":
+            assert (pid, seen) == (2, 2)  # its PID 1 and itself, nothing of an earlier run
+        else:
+            assert pid > 2 and seen > 2  # the host's PID namespace
+
+
 @pytest.mark.parametrize(
     "source", ["def f(:\n", "def g():\n    raise KeyError('k')\n\ng()\n", "import nosuchmodule\n"]
 )
