@@ -652,7 +652,11 @@ class _Spawner:
         # not this file's folder on sys.path.
         env = scrub_env(None, home="/", tmp="/")
         folder, _ = _run_tree(_UID_BASE, ())
-        scripts = {f"{folder}/{rel}": source for rel, source in _WARM_SCRIPTS.items()}
+        scripts = {
+            f"{folder}/{rel}": source
+            for rel, (source, preload) in _WARM_SCRIPTS.items()
+            if preload == self.preload
+        }
         argv = [sys.executable, "-P", "-s", script, str(fd), "--preload", ",".join(self.preload)]
         return [*argv, json.dumps(scripts), json.dumps(_WARM_PYTEST_OPTIONS)], env
 
@@ -717,12 +721,24 @@ atexit.register(_SPAWNER.close)
 _WARM_MODULES = (
     "pytest", "ast", "json", "reprlib", "traceback", "itertools", "math", "types", "signal",
 )  # fmt: skip
-"""What the warm spawner imports once: pytest, and what the case harness imports."""
-_WARM_SPAWNER = _Spawner(preload=_WARM_MODULES)
-atexit.register(_WARM_SPAWNER.close)
+"""What a warm spawner imports once unless told otherwise: pytest, and what the
+case harness imports."""
+_WARM_SPAWNERS: dict[tuple[str, ...], _Spawner] = {}
+"""Warm spawners by what they preload, each started on first use."""
+_WARM_LOCK = threading.Lock()
 
 
-_WARM_SCRIPTS: dict[str, str] = {}
+def _warm_spawner(preload: tuple[str, ...]) -> _Spawner:
+    with _WARM_LOCK:
+        spawner = _WARM_SPAWNERS.get(preload)
+        if spawner is None:
+            spawner = _WARM_SPAWNERS[preload] = _Spawner(preload=preload)
+            atexit.register(spawner.close)
+        return spawner
+
+
+_WARM_SCRIPTS: dict[str, tuple[str, tuple[str, ...]]] = {}
+"""Run path of a script -> (where its source is now, what its warm spawner preloads)."""
 
 
 _WARM_PYTEST_OPTIONS: list[str] = []
@@ -738,13 +754,24 @@ def warm_pytest(options: Sequence[str]) -> None:
     _WARM_PYTEST_OPTIONS[:] = list(options)
 
 
-def warm_script(rel: str, source: str) -> None:
+def warm_script(rel: str, source: str, preload: Sequence[str] | None = None) -> None:
     """Have warm runs of the script at ``rel`` (in a run's copy) use code compiled once.
 
     ``source`` is where the script is now; a run whose ``rel`` holds other bytes
-    compiles its own, as a new interpreter would.
+    compiles its own, as a new interpreter would. ``preload`` names the modules
+    the script imports: its runs fork from a spawner that has just those loaded
+    (a smaller process forks faster); by default, one that has pytest too.
     """
-    _WARM_SCRIPTS[rel] = source
+    _WARM_SCRIPTS[rel] = (source, tuple(preload) if preload is not None else _WARM_MODULES)
+
+
+def _preload_for(inprocess: Mapping[str, Any]) -> tuple[str, ...]:
+    """What the spawner of a warm run preloads: its script's choice, or the default."""
+    if inprocess["mode"] == "script":
+        known = _WARM_SCRIPTS.get(os.path.normpath(str(inprocess["target"])))
+        if known is not None:
+            return known[1]
+    return _WARM_MODULES
 
 
 def _inprocess(argv: Sequence[str], exe: str) -> dict[str, object] | None:
@@ -828,7 +855,7 @@ def _supervise(
     spawner = _SPAWNER
     if req.warm and (inprocess := _inprocess(argv, exe)) is not None:
         request["inprocess"] = inprocess
-        spawner = _WARM_SPAWNER
+        spawner = _warm_spawner(_preload_for(inprocess))
     with contextlib.ExitStack() as stack:
         owned: list[int] = []  # our ends of the pipes, closed when the run is over
         theirs: list[int] = []  # the child's ends, closed once the spawner has them

@@ -430,6 +430,44 @@ def test_warm_and_cold_runs_give_the_same_outcomes() -> None:
             assert _seen(a) == _seen(b)
 
 
+def test_a_warm_case_run_has_no_more_modules_loaded_than_its_harness_needs() -> None:
+    """A JSON-case program sees no pytest in ``sys.modules``, warm or cold: its warm
+    runs fork from a spawner with just the harness's modules (smaller, faster to fork)."""
+    import dataclasses
+
+    source = (
+        "import sys\n\n"
+        "def loaded(prefix):\n"
+        "    return sorted(m for m in sys.modules if m.split('.')[0] == prefix)\n"
+    )
+    cases = [TestCase(args=["pytest"], expected=[]), TestCase(args=["_pytest"], expected=[])]
+    task = Task(id="loaded", entry_point="loaded", program="loaded.py",
+                buggy={"loaded.py": source}, visible=TestSet(cases=cases))  # fmt: skip
+    for warm in (False, True):
+        report = run_tests(task, "visible", options=dataclasses.replace(FAST, warm=warm))
+        assert report.all_passed, report.outcomes
+
+
+def test_the_case_harness_imports_only_what_its_warm_spawner_preloads() -> None:
+    import ast
+    from pathlib import Path
+
+    from duckfix import runner
+
+    harness = Path(runner.__file__).parent / "harness" / "cases.py"
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.parse(harness.read_text()).body
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    } | {
+        str(node.module).split(".")[0]
+        for node in ast.parse(harness.read_text()).body
+        if isinstance(node, ast.ImportFrom) and node.level == 0
+    }
+    assert imported - {"os", "sys", "time"} <= set(runner._CASES_MODULES)
+
+
 # A session as a run sees it: its folder, temporary folder, configuration and
 # modules, none of them the warm spawner's own (which rehearsed a session and
 # prepared a configuration before forking).
