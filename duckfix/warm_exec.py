@@ -69,6 +69,8 @@ def preload(
             _rehearse_pytest(options)
         with contextlib.suppress(Exception):
             _prepare_pytest_config(options)
+        with contextlib.suppress(Exception):
+            _prepare_pytest_fixtures()
     # What is loaded now stays: the collector of every run need not walk it again.
     gc.collect()
     gc.freeze()
@@ -173,6 +175,73 @@ def _prepare_pytest_config(options: list[str]) -> None:
         return config
 
     config_module.get_config = get_config
+
+
+def _prepare_pytest_fixtures() -> None:
+    """Have sessions find the fixtures of pytest's own plugins from lists made here.
+
+    At its start a session looks through every attribute of every plugin for
+    fixtures (``FixtureManager.parsefactories``): a quarter of a warm session,
+    and for pytest's own modules and plugin classes the same answer every time.
+    It is found here, once: a session is shown just the fixtures of such a
+    module, and skips an object of such a class that has none, as long as their
+    attributes are the very objects seen here (a conftest may have changed them:
+    then pytest looks through them as usual). Where pytest would warn about a
+    fixture behind a wrapper, it always looks for itself.
+    """
+    import inspect
+    import types
+
+    from _pytest import fixtures
+
+    manager: Any = fixtures.FixtureManager
+    parse = manager.parsefactories
+    if "holder" not in inspect.signature(parse).parameters:
+        return  # another pytest than the one this was written for: leave it be
+    fixture_type = fixtures.FixtureFunctionDefinition
+
+    def plain(value: object) -> bool:
+        wrapped = manager._find_wrapped_fixture_def(None, value)
+        return type(value) is not fixture_type and wrapped is None
+
+    modules: dict[int, tuple[types.ModuleType, dict[str, Any], types.ModuleType]] = {}
+    empty: dict[type, list[tuple[type, dict[str, Any]]]] = {}
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("_pytest") or not isinstance(module, types.ModuleType):
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, type) and value.__module__ == name:
+                bases = [b for b in value.__mro__ if b is not object]
+                if all(plain(v) for b in bases for v in list(vars(b).values())):
+                    empty[value] = [(b, dict(vars(b))) for b in bases]
+        names = [a for a, v in vars(module).items() if type(v) is fixture_type]
+        if all(type(v) is fixture_type or plain(v) for v in list(vars(module).values())):
+            shown = types.ModuleType(name)
+            shown.__dict__.update({a: module.__dict__[a] for a in names})
+            modules[id(module)] = (module, dict(vars(module)), shown)
+    unset = fixtures.NOTSET
+
+    def parsefactories(
+        self: Any, node_or_obj: Any = unset, nodeid: Any = unset, *, holder: Any = unset,
+        node: Any = unset,
+    ) -> None:  # fmt: skip
+        if holder is not unset:
+            known = modules.get(id(holder))
+            if known is not None and known[0] is holder and _same(vars(holder), known[1]):
+                holder = known[2]
+            elif (bases := empty.get(type(holder))) and all(_same(vars(b), d) for b, d in bases):
+                return None
+        return parse(self, node_or_obj, nodeid, holder=holder, node=node)
+
+    manager.parsefactories = parsefactories
+
+
+_ABSENT = object()
+
+
+def _same(now: Any, seen: dict[str, Any]) -> bool:
+    """Whether a namespace holds exactly the objects it held when ``seen`` was taken."""
+    return len(now) == len(seen) and all(now.get(k, _ABSENT) is v for k, v in seen.items())
 
 
 def _blocked_plugins(args: Any) -> list[str]:
