@@ -373,8 +373,11 @@ def _fork_in_new_pid_namespace(libc: ctypes.CDLL, own_pid_ns: int) -> int:
     except BaseException:
         libc.setns(own_pid_ns, _CLONE_NEWPID)
         raise
-    if pid != 0:
-        _check(libc.setns(own_pid_ns, _CLONE_NEWPID), "setns(pid) back to the spawner's own")
+    if pid != 0 and libc.setns(own_pid_ns, _CLONE_NEWPID) != 0:
+        err = ctypes.get_errno()
+        os.kill(pid, signal.SIGKILL)  # a run no one would watch: gone before it starts
+        os.waitpid(pid, 0)
+        raise SetupError(f"setns(pid) back to the spawner's own: {os.strerror(err)}")
     return pid
 
 
