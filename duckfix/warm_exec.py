@@ -192,7 +192,7 @@ def _prepare_pytest_fixtures() -> None:
     import inspect
     import types
 
-    from _pytest import fixtures
+    from _pytest import compat, fixtures
 
     manager: Any = fixtures.FixtureManager
     parse = manager.parsefactories
@@ -219,7 +219,7 @@ def _prepare_pytest_fixtures() -> None:
             shown = types.ModuleType(name)
             shown.__dict__.update({a: module.__dict__[a] for a in names})
             modules[id(module)] = (module, dict(vars(module)), shown)
-    unset = fixtures.NOTSET
+    unset = compat.NOTSET
 
     def parsefactories(
         self: Any, node_or_obj: Any = unset, nodeid: Any = unset, *, holder: Any = unset,
@@ -230,8 +230,8 @@ def _prepare_pytest_fixtures() -> None:
             if known is not None and known[0] is holder and _same(vars(holder), known[1]):
                 holder = known[2]
             elif (bases := empty.get(type(holder))) and all(_same(vars(b), d) for b, d in bases):
-                return None
-        return parse(self, node_or_obj, nodeid, holder=holder, node=node)
+                return
+        parse(self, node_or_obj, nodeid, holder=holder, node=node)
 
     manager.parsefactories = parsefactories
 
