@@ -2,9 +2,10 @@
 
 JSON cases go through ``_duckfix/cases.py`` (one process for all cases, a per-case
 alarm; after a crash it restarts at the next case). Pytest files go through
-pytest with ``_duckfix/pytest_plugin.py`` (a per-test alarm, one JSON line per
-test). The tests and the harness are laid out after the program, fresh for
-every run, so a candidate can never change what judges it.
+pytest, started by ``_duckfix/duckfix_pytest_plugin.py`` with itself as a plugin
+(a per-test alarm, one JSON line per test). The tests and the harness are laid
+out after the program, fresh for every run, so a candidate can never change what
+judges it.
 
 A run can be limited to some tests (``only``) and traced (``trace``): the
 harness then records, per test, the lines of the chosen files that ran and the
@@ -57,9 +58,17 @@ __all__ = [
 
 Side = Literal["visible", "hidden"]
 _SPEC = "_duckfix/spec.json"
-# The case and bench harnesses are the same bytes in every run: compiled once.
-for _rel in ("_duckfix/cases.py", "_duckfix/cbench.py"):
-    sandbox.warm_script(_rel, str(Path(__file__).parent / "harness" / Path(_rel).name))
+_PYTEST_SCRIPT = "_duckfix/duckfix_pytest_plugin.py"
+_CASES_MODULES = ("ast", "itertools", "json", "reprlib", "signal", "traceback", "types")
+"""What ``cases.py`` imports, beyond what every interpreter has loaded (os, sys, time):
+its warm runs fork from a process with just these, a third of one with pytest."""
+# The harnesses are the same bytes in every run: compiled once.
+for _rel, _name, _preload in (
+    ("_duckfix/cases.py", "cases.py", _CASES_MODULES),
+    ("_duckfix/cbench.py", "cbench.py", None),
+    (_PYTEST_SCRIPT, "pytest_plugin.py", None),
+):
+    sandbox.warm_script(_rel, str(Path(__file__).parent / "harness" / _name), _preload)
 _PYTEST_INI = "_duckfix/pytest.ini"
 _TRACE_SPEC = "_duckfix/trace.json"
 _STARTUP = 10.0  # seconds a run may spend starting before its cases
@@ -745,15 +754,16 @@ def _run_pytest(
         _PYTEST_INI: "[pytest]\npythonpath = ..\n",  # relative to the ini: the root
     }
     secret = secrets.token_hex(16)
-    env = {"PYTHONPATH": "_duckfix", "DUCKFIX_TEST_TIMEOUT": str(options.case_timeout)}
+    env = {"DUCKFIX_TEST_TIMEOUT": str(options.case_timeout)}
     if trace is not None:
         files[_TRACE_SPEC] = trace.model_dump_json()
         env["DUCKFIX_TRACE"] = _TRACE_SPEC
     argv = [
-        # -P: the working folder is not on sys.path while pytest starts; --confcutdir
-        # puts the run's root back in reach of conftest.py discovery.
-        sys.executable, "-P", "-m", "pytest", "-q", "-c", _PYTEST_INI, "--rootdir=.",
-        "--confcutdir=.", "-p", "duckfix_pytest_plugin", *_PYTEST_OFF, *targets,
+        # The plugin starts pytest (its folder, _duckfix/, first on sys.path, the
+        # working folder not on it); --confcutdir puts the run's root back in reach
+        # of conftest.py discovery.
+        sys.executable, _PYTEST_SCRIPT, "-q", *_PYTEST_OFF, "-c", _PYTEST_INI,
+        "--rootdir=.", "--confcutdir=.", *targets,
     ]  # fmt: skip
     run = sandbox.run(
         argv,
@@ -819,3 +829,4 @@ _PYTEST_OFF = [
 """pytest's plugins a test run does not need: each costs a session a few ms (two
 garbage collections at its end, for the exception ones), and none touches a verdict.
 A test's own fixtures (tmp_path, monkeypatch, capsys, caplog) stay."""
+sandbox.warm_pytest(["-q", *_PYTEST_OFF])

@@ -652,9 +652,13 @@ class _Spawner:
         # not this file's folder on sys.path.
         env = scrub_env(None, home="/", tmp="/")
         folder, _ = _run_tree(_UID_BASE, ())
-        scripts = {f"{folder}/{rel}": source for rel, source in _WARM_SCRIPTS.items()}
+        scripts = {
+            f"{folder}/{rel}": source
+            for rel, (source, preload) in _WARM_SCRIPTS.items()
+            if preload == self.preload
+        }
         argv = [sys.executable, "-P", "-s", script, str(fd), "--preload", ",".join(self.preload)]
-        return [*argv, json.dumps(scripts)], env
+        return [*argv, json.dumps(scripts), json.dumps(_WARM_PYTEST_OPTIONS)], env
 
     def _connect(self) -> socket.socket:
         if self._sock is not None and self._owner == os.getpid():
@@ -717,21 +721,57 @@ atexit.register(_SPAWNER.close)
 _WARM_MODULES = (
     "pytest", "ast", "json", "reprlib", "traceback", "itertools", "math", "types", "signal",
 )  # fmt: skip
-"""What the warm spawner imports once: pytest, and what the case harness imports."""
-_WARM_SPAWNER = _Spawner(preload=_WARM_MODULES)
-atexit.register(_WARM_SPAWNER.close)
+"""What a warm spawner imports once unless told otherwise: pytest, and what the
+case harness imports."""
+_WARM_SPAWNERS: dict[tuple[str, ...], _Spawner] = {}
+"""Warm spawners by what they preload, each started on first use."""
+_WARM_LOCK = threading.Lock()
 
 
-_WARM_SCRIPTS: dict[str, str] = {}
+def _warm_spawner(preload: tuple[str, ...]) -> _Spawner:
+    with _WARM_LOCK:
+        spawner = _WARM_SPAWNERS.get(preload)
+        if spawner is None:
+            spawner = _WARM_SPAWNERS[preload] = _Spawner(preload=preload)
+            atexit.register(spawner.close)
+        return spawner
 
 
-def warm_script(rel: str, source: str) -> None:
+_WARM_SCRIPTS: dict[str, tuple[str, tuple[str, ...]]] = {}
+"""Run path of a script -> (where its source is now, what its warm spawner preloads)."""
+
+
+_WARM_PYTEST_OPTIONS: list[str] = []
+
+
+def warm_pytest(options: Sequence[str]) -> None:
+    """The options warm runs' pytest sessions start with (``-q``, the plugins they block).
+
+    The warm spawner rehearses a session with them and prepares the configuration
+    such sessions start from, once (``warm_exec``); a session with other options
+    makes its own, as a new interpreter would.
+    """
+    _WARM_PYTEST_OPTIONS[:] = list(options)
+
+
+def warm_script(rel: str, source: str, preload: Sequence[str] | None = None) -> None:
     """Have warm runs of the script at ``rel`` (in a run's copy) use code compiled once.
 
     ``source`` is where the script is now; a run whose ``rel`` holds other bytes
-    compiles its own, as a new interpreter would.
+    compiles its own, as a new interpreter would. ``preload`` names the modules
+    the script imports: its runs fork from a spawner that has just those loaded
+    (a smaller process forks faster); by default, one that has pytest too.
     """
-    _WARM_SCRIPTS[rel] = source
+    _WARM_SCRIPTS[rel] = (source, tuple(preload) if preload is not None else _WARM_MODULES)
+
+
+def _preload_for(inprocess: Mapping[str, Any]) -> tuple[str, ...]:
+    """What the spawner of a warm run preloads: its script's choice, or the default."""
+    if inprocess["mode"] == "script":
+        known = _WARM_SCRIPTS.get(os.path.normpath(str(inprocess["target"])))
+        if known is not None:
+            return known[1]
+    return _WARM_MODULES
 
 
 def _inprocess(argv: Sequence[str], exe: str) -> dict[str, object] | None:
@@ -815,7 +855,7 @@ def _supervise(
     spawner = _SPAWNER
     if req.warm and (inprocess := _inprocess(argv, exe)) is not None:
         request["inprocess"] = inprocess
-        spawner = _WARM_SPAWNER
+        spawner = _warm_spawner(_preload_for(inprocess))
     with contextlib.ExitStack() as stack:
         owned: list[int] = []  # our ends of the pipes, closed when the run is over
         theirs: list[int] = []  # the child's ends, closed once the spawner has them
@@ -897,7 +937,10 @@ def _drain(
             now = time.monotonic()
             if ended is not None and (not open_pipes or now >= grace_end):
                 return ended
-            if now >= deadline:
+            if ended is None and now >= deadline:
+                # Once the end is in, the run ended in time: its grace for the pipes
+                # (held by a straggler, say) may run past the deadline, and its
+                # channel is spent (a kill would wait on it for a second end).
                 return None
             wait = (grace_end if ended is not None else deadline) - now
             for key, _ in sel.select(max(wait, 0.0)):

@@ -14,14 +14,16 @@ environment) that does the forking:
 - the server forks the child, which sets up isolation and execs; the server
   sends back ``{"pid"}`` (or ``{"error"}``), then ``{"status", "cpu"}`` when the
   child ends, and kills the child's process group if the caller goes away first;
+  it waits on no run, so one run's set-up never holds up another's;
 - the server ends when the caller's end of the control socket closes.
 
-In namespaces mode the child builds the run's whole file system from an
-allow-list (see ``_build_root``): a size-capped tmpfs becomes the root, the
-allowed host folders are bind-mounted read-only into it, and ``pivot_root``
-leaves the host's tree behind. Its PID 1 (``_init``) mounts a fresh ``/proc``,
-starts the program as an unprivileged uid, and when the program ends kills
-whatever is left, gives up root and copies out the files to collect.
+In namespaces mode the child is born PID 1 of a new PID namespace and builds
+the run's whole file system from an allow-list (see ``_build_root``): a
+size-capped tmpfs becomes the root, the allowed host folders are bind-mounted
+read-only into it, and ``pivot_root`` leaves the host's tree behind. Then, as
+the run's init (``_init``), it mounts a fresh ``/proc``, starts the program as
+an unprivileged uid, and when the program ends kills whatever is left, gives up
+root and copies out the files to collect.
 """
 
 import contextlib
@@ -249,7 +251,8 @@ def _exec_program(req: dict[str, Any], errpipe: int) -> NoReturn:
 
 
 def _init(req: dict[str, Any], errpipe: int, status_w: int, out_fd: int) -> NoReturn:
-    """PID 1 of the run's namespace: start the program, reap orphans, report its end.
+    """PID 1 of the run's namespace, once its root is built: start the program, reap
+    orphans, report its end.
 
     The program is not PID 1 itself, so signals it does not handle act as usual.
     When it ends, everything else left in the namespace is killed, the files to
@@ -287,7 +290,8 @@ def _init(req: dict[str, Any], errpipe: int, status_w: int, out_fd: int) -> NoRe
             _drop_to(req["uid"])
             _collect(out_fd, root["work"], list(root["collect"]), int(root["collect_bytes"]))
     # The run is over: its output pipes end here, before this namespace is torn
-    # down, and the spawner reports the end as soon as it reads this line.
+    # down (when this process exits), and the spawner reports the end as soon as
+    # it reads this line.
     for fd in range(3):
         with contextlib.suppress(OSError):
             os.close(fd)
@@ -303,7 +307,11 @@ def _child(
     errpipe: int,
     status_w: int,
 ) -> NoReturn:
-    """Between the spawner's fork and the program's exec. Never returns."""
+    """Between the spawner's fork and the program's exec. Never returns.
+
+    In namespaces mode this process is born PID 1 of the run's new PID namespace
+    (the spawner forks it so): it builds the run's root, then stays as its init.
+    """
     try:
         # Python ignores these in itself; an exec'd program must get the defaults
         # (as subprocess's restore_signals does).
@@ -326,6 +334,8 @@ def _child(
             os.chdir(req["cwd"])
             os.close(status_w)
             _exec_program(req, errpipe)
+        if os.getpid() != 1:
+            raise SetupError("the run's first process is not PID 1 of a new PID namespace")
         layout_fd, out_fd = extra[0], extra[1]
         # IPC: System V segments and semaphores would outlive the run on the host and
         # let runs talk to each other; UTS: a fixed host name, the same on every machine.
@@ -339,24 +349,9 @@ def _child(
         os.close(layout_fd)
         _loopback_up()
         os.chdir(req["cwd"])
-        if libc.unshare(_CLONE_NEWPID) != 0:
-            _check(-1, "unshare(pid)")
-        init = os.fork()  # the first child in a new PID namespace is its PID 1
-        if init == 0:
-            _init(req, errpipe, status_w, out_fd)
-        # The spawner waits for this PID 1 to be gone, which the kernel allows only
-        # once every process of the namespace is: then the run has left nothing.
-        os.write(status_w, f"{init}\n".encode())
-        os.close(errpipe)
-        os.close(status_w)
-        os.close(out_fd)
-        for fd in range(nfds):  # the program's pipes are its PID 1's to hold, not ours
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        _, status = os.waitpid(init, 0)
-        os._exit(0 if status == 0 else 1)
     except BaseException as exc:
         _report_error(errpipe, exc)
+    _init(req, errpipe, status_w, out_fd)
 
 
 def _send(sock: socket.socket, obj: dict[str, Any]) -> None:
@@ -364,91 +359,80 @@ def _send(sock: socket.socket, obj: dict[str, Any]) -> None:
         sock.send(json.dumps(obj).encode())
 
 
-def _start(
-    libc: ctypes.CDLL, req: dict[str, Any], fds: list[int], chan: socket.socket
-) -> tuple[int, int] | None:
-    """Fork the child; once the program has exec'd, return (pid, status pipe)."""
-    err_r, err_w = os.pipe2(os.O_CLOEXEC)
-    status_r, status_w = os.pipe2(os.O_CLOEXEC)
-    pid = os.fork()
-    if pid == 0:
-        os.close(err_r)
-        os.close(status_r)
-        _child(libc, req, fds, err_w, status_w)
-    os.close(err_w)
-    os.close(status_w)
-    for fd in fds:
-        os.close(fd)
-    error = b""
-    while chunk := os.read(err_r, 4096):  # end of file: exec happened (close-on-exec)
-        error += chunk
-    os.close(err_r)
-    if error:
+def _fork_in_new_pid_namespace(libc: ctypes.CDLL, own_pid_ns: int) -> int:
+    """``os.fork``, with the child PID 1 of a PID namespace of its own.
+
+    ``unshare(CLONE_NEWPID)`` gives this process's next child a new namespace;
+    ``setns`` back to our own then gives later children ours again (a plain run's,
+    or the next run's new one). The run's first process being its PID 1 spares a
+    fork of this process per run: an intermediate that would unshare for it.
+    """
+    _check(libc.unshare(_CLONE_NEWPID), "unshare(pid)")
+    try:
+        pid = os.fork()
+    except BaseException:
+        libc.setns(own_pid_ns, _CLONE_NEWPID)
+        raise
+    if pid != 0 and libc.setns(own_pid_ns, _CLONE_NEWPID) != 0:
+        err = ctypes.get_errno()
+        os.kill(pid, signal.SIGKILL)  # a run no one would watch: gone before it starts
         os.waitpid(pid, 0)
-        os.close(status_r)
-        _send(chan, {"error": error.decode(errors="replace")})
-        return None
-    _send(chan, {"pid": pid})
-    return pid, status_r
+        raise SetupError(f"setns(pid) back to the spawner's own: {os.strerror(err)}")
+    return pid
 
 
-def _init_pidfd(status_r: int) -> tuple[int | None, bytes]:
-    """A pidfd on the run's PID 1 (named on the status pipe's first line), and what follows."""
-    os.set_blocking(status_r, False)
+def _read_some(fd: int) -> bytes | None:
+    """What a non-blocking pipe holds: None if nothing yet, empty at its end."""
     try:
-        data = os.read(status_r, 4096)
+        return os.read(fd, 4096)
     except BlockingIOError:
-        return None, b""
-    head, _, rest = data.partition(b"\n")
-    if not head.strip().isdigit():
-        return None, data
-    try:
-        return os.pidfd_open(int(head)), rest
-    except OSError:  # already gone
-        return None, rest
-
-
-def _end(status: int, usage: Any, status_r: int, init_fd: int | None, early: bytes) -> Any:
-    """How the run ended: its PID 1's report if there is one, else the child's own status."""
-    if init_fd is not None:
-        # Killed from outside, the namespace dies with its PID 1; wait for that.
-        select.select([init_fd], [], [], 10)
-        os.close(init_fd)
-    data = early
-    with contextlib.suppress(OSError):
-        data += os.read(status_r, 4096)
-    os.close(status_r)
-    try:
-        return json.loads(data)
-    except ValueError:
-        return {"status": status, "cpu": usage.ru_utime + usage.ru_stime}
-
-
-def _kill(pgid: int) -> None:
-    with contextlib.suppress(OSError):
-        os.killpg(pgid, signal.SIGKILL)
+        return None
+    except OSError:
+        return b""
 
 
 class _Run:
-    """One run the spawner watches: its child, the caller's channel, its status pipe."""
+    """One run the spawner watches: its child, the caller's channel, the child's pipes.
 
-    def __init__(self, pid: int, chan: socket.socket, status_r: int) -> None:
-        self.pid, self.chan, self.status_r = pid, chan, status_r
-        self.init_fd, self.early = _init_pidfd(status_r)
+    A run starts when the child's error pipe ends: empty, the program has exec'd
+    (the caller is sent ``{"pid"}``); with bytes, it could not start (``{"error"}``).
+    In the meantime the spawner serves other requests.
+    """
+
+    def __init__(self, pid: int, chan: socket.socket, err_r: int, status_r: int) -> None:
+        self.pid, self.chan, self.err_r, self.status_r = pid, chan, err_r, status_r
+        self.pidfd = os.pidfd_open(pid)
+        self.error = b""
+        self.failed = False
+        self.status = b""
         self.reported = False
+        os.set_blocking(err_r, False)
+        os.set_blocking(status_r, False)
+
+    def read_error(self) -> bool:
+        """Take what the error pipe holds; whether it has ended (the start is decided)."""
+        while chunk := _read_some(self.err_r):
+            self.error += chunk
+        if chunk is None:
+            return False
+        os.close(self.err_r)
+        self.err_r = -1
+        if self.error:
+            self.failed = True
+            _send(self.chan, {"error": self.error.decode(errors="replace")})
+        else:
+            _send(self.chan, {"pid": self.pid})
+        return True
 
     def read_status(self) -> bool:
         """Take what the status pipe holds; report the end if it is all there. Whether done."""
-        try:
-            chunk = os.read(self.status_r, 4096)
-        except BlockingIOError:
+        chunk = _read_some(self.status_r)
+        if chunk is None:
             return False
-        except OSError:
-            chunk = b""
-        self.early += chunk
-        if self.init_fd is not None and not self.reported:
+        self.status += chunk
+        if not self.reported and not self.failed:
             try:
-                end = json.loads(self.early)
+                end = json.loads(self.status)
             except ValueError:
                 end = None
             if isinstance(end, dict) and "status" in end:
@@ -457,79 +441,133 @@ class _Run:
                 self.reported = True
         return not chunk or self.reported
 
+    def ended(self, status: int, usage: Any) -> None:
+        """The child is reaped (in namespaces mode, so is all of the run): tell the caller."""
+        if self.err_r >= 0 and not self.read_error():
+            # Every holder of the error pipe should be gone with the child.
+            os.close(self.err_r)
+            self.err_r, self.failed = -1, True
+            _send(self.chan, {"error": "the run ended before its program started"})
+        if not self.reported and not self.failed:
+            self.read_status()  # what its PID 1 wrote, if it got that far
+            if not self.reported:  # killed from outside (timeout): the child's own status
+                _send(self.chan, {"status": status, "cpu": usage.ru_utime + usage.ru_stime})
+        os.close(self.status_r)
+        os.close(self.pidfd)
+        self.chan.close()
+
+
+def _start(
+    libc: ctypes.CDLL, req: dict[str, Any], fds: list[int], chan: socket.socket, own_pid_ns: int
+) -> _Run | None:
+    """Fork the child; the run to watch, or None (the caller has been told why)."""
+    try:
+        err_r, err_w = os.pipe2(os.O_CLOEXEC)
+        status_r, status_w = os.pipe2(os.O_CLOEXEC)
+    except OSError as exc:
+        for fd in fds:
+            os.close(fd)
+        _send(chan, {"error": f"cannot start the run: {exc}"})
+        return None
+    try:
+        pid = _fork_in_new_pid_namespace(libc, own_pid_ns) if req["namespaces"] else os.fork()
+    except (OSError, SetupError) as exc:
+        for fd in (err_r, err_w, status_r, status_w, *fds):
+            os.close(fd)
+        _send(chan, {"error": f"cannot start the run: {exc}"})
+        return None
+    if pid == 0:
+        os.close(err_r)
+        os.close(status_r)
+        _child(libc, req, fds, err_w, status_w)
+    os.close(err_w)
+    os.close(status_w)
+    for fd in fds:
+        os.close(fd)
+    return _Run(pid, chan, err_r, status_r)
+
+
+def _kill(pgid: int) -> None:
+    with contextlib.suppress(OSError):
+        os.killpg(pgid, signal.SIGKILL)
+
 
 def serve(control_fd: int) -> None:
     """Serve requests on ``control_fd`` until the caller closes it.
 
-    One event loop: the control socket brings requests; a run's status pipe
+    One event loop: the control socket brings requests; a run's error pipe
+    says when its program has started (or why it could not); its status pipe
     brings its PID 1's report of the end (sent on at once: the namespaces are
-    torn down after it, off the caller's clock); each child's pidfd says when
-    it is gone (then we reap it, and report if its PID 1 did not); and each
+    torn down after it, off the caller's clock); its child's pidfd says when it
+    is gone (then we reap it, and report if its PID 1 did not); and its
     channel's end-of-file says its caller gave up (then nothing would enforce
-    the timeout: kill).
+    the timeout: kill). No step waits on a run, so runs start side by side.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the caller decides when we stop
     libc = _libc()
+    own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
     control = socket.socket(fileno=control_fd)
     poller = select.poll()
     poller.register(control, select.POLLIN)
-    by_pidfd: dict[int, _Run] = {}
-    by_status: dict[int, _Run] = {}
-    by_chan: dict[int, int] = {}  # channel fd -> pid
+    runs: dict[int, _Run] = {}  # by pid
+    watched: dict[int, tuple[str, _Run]] = {}  # fd -> (what it is, its run)
+
+    def watch(fd: int, what: str, run: _Run) -> None:
+        watched[fd] = (what, run)
+        poller.register(fd, select.POLLIN)
+
+    def unwatch(fd: int) -> None:
+        if watched.pop(fd, None) is not None:
+            poller.unregister(fd)
+
     while True:
         for fd, _event in poller.poll():
             if fd == control.fileno():
                 data, fds, _flags, _addr = socket.recv_fds(control, _MAX_MESSAGE, 16)
                 if not data:
-                    for run in by_pidfd.values():
+                    for run in runs.values():
                         _kill(run.pid)
                     return
                 chan = socket.socket(fileno=fds[0])
-                started = _start(libc, json.loads(data), fds[1:], chan)
+                started = _start(libc, json.loads(data), fds[1:], chan, own_pid_ns)
                 if started is None:
                     chan.close()
                     continue
-                run = _Run(*started[:1], chan, started[1])
-                pidfd = os.pidfd_open(run.pid)
-                by_pidfd[pidfd] = run
-                by_chan[chan.fileno()] = run.pid
-                poller.register(pidfd, select.POLLIN)
-                poller.register(chan, select.POLLIN)
-                if run.init_fd is not None:
-                    by_status[run.status_r] = run
-                    poller.register(run.status_r, select.POLLIN)
-            elif fd in by_status:
-                if by_status[fd].read_status():
-                    poller.unregister(fd)
-                    del by_status[fd]
-            elif fd in by_pidfd:
-                run = by_pidfd.pop(fd)
-                poller.unregister(fd)
-                os.close(fd)
-                _, status, usage = os.wait4(run.pid, 0)
+                runs[started.pid] = started
+                watch(started.err_r, "error", started)
+                watch(started.pidfd, "gone", started)
+                watch(started.chan.fileno(), "caller", started)
+                continue
+            if fd not in watched:
+                continue  # handled earlier in this round (its run ended)
+            what, run = watched[fd]
+            if what == "error":
+                if run.read_error():
+                    unwatch(fd)
+                    if not run.failed:
+                        watch(run.status_r, "status", run)
+            elif what == "status":
+                if run.read_status():
+                    unwatch(fd)
+            elif what == "gone":
+                done, status, usage = os.wait4(run.pid, os.WNOHANG)
+                if done == 0:
+                    continue  # not yet: a stale event of a number since reused
                 _kill(run.pid)  # stragglers left in its process group (plain isolation)
-                if by_chan.pop(run.chan.fileno(), None) is not None:
-                    poller.unregister(run.chan)
-                if by_status.pop(run.status_r, None) is not None:
-                    poller.unregister(run.status_r)
-                if run.reported:
-                    if run.init_fd is not None:
-                        os.close(run.init_fd)
-                    os.close(run.status_r)
-                else:
-                    _send(run.chan, _end(status, usage, run.status_r, run.init_fd, run.early))
-                run.chan.close()
-            elif fd in by_chan:
+                for other in (run.err_r, run.status_r, run.chan.fileno(), run.pidfd):
+                    unwatch(other)
+                run.ended(status, usage)
+                del runs[run.pid]
+            elif what == "caller":
                 # The caller closed its end: it died or gave up on this run.
-                _kill(by_chan[fd])
-                poller.unregister(fd)
-                del by_chan[fd]
+                _kill(run.pid)
+                unwatch(fd)
 
 
 __all__ = ["serve"]
 
 
-def _load_warm(modules: list[str], scripts: dict[str, str]) -> Any:
+def _load_warm(modules: list[str], scripts: dict[str, str], pytest_options: list[str]) -> Any:
     """``warm_exec`` from beside this file, under a name no program's module can take."""
     import importlib.util
 
@@ -538,7 +576,7 @@ def _load_warm(modules: list[str], scripts: dict[str, str]) -> Any:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.preload(modules, scripts)
+    module.preload(modules, scripts, pytest_options)
     return module
 
 
@@ -547,5 +585,6 @@ if __name__ == "__main__":
     # control socket's end-of-file tells us the caller is gone, whatever killed it.
     if len(sys.argv) > 2 and sys.argv[2] == "--preload":
         scripts = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {}
-        _WARM = _load_warm([m for m in sys.argv[3].split(",") if m], scripts)
+        pytest_options = json.loads(sys.argv[5]) if len(sys.argv) > 5 else []
+        _WARM = _load_warm([m for m in sys.argv[3].split(",") if m], scripts, pytest_options)
     serve(int(sys.argv[1]))

@@ -1,7 +1,10 @@
 """A pytest plugin loaded in the sandbox: a per-test alarm, one JSON line per test outcome.
 
-Loaded with ``-p duckfix_pytest_plugin`` (``_duckfix/`` on PYTHONPATH) before any
-test module, conftest or program is imported. It reads the run's secret from
+Run as the session's script (``python _duckfix/duckfix_pytest_plugin.py ARGS``): it
+starts pytest with itself registered as a plugin, before any test module, conftest
+or program is imported. (Registered as an object, not named with ``-p``: pytest
+would read every installed distribution's entry points to look the name up, and
+rewrite this file's asserts, on every run.) It reads the run's secret from
 descriptor 4 at once and closes it, then writes each test's outcome, and last
 ``{"session": "finished"}``, as JSON lines on descriptor 3 (the run's report
 channel), each carrying the secret. duckfix counts only such lines, and a run
@@ -19,6 +22,7 @@ import importlib.util
 import json
 import os
 import signal
+import sys
 
 import pytest
 
@@ -176,3 +180,8 @@ def pytest_collectreport(report):
 
 def pytest_sessionfinish(session, exitstatus):
     _emit({"session": "finished", "exitstatus": int(exitstatus)})
+
+
+if __name__ == "__main__":
+    # As ``python -m pytest`` ends (its console_main), with this module as a plugin.
+    raise SystemExit(int(pytest.main(sys.argv[1:], plugins=[sys.modules[__name__]])))

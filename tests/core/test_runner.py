@@ -14,6 +14,11 @@ GOOD = "def head(xs, n):\n    return xs[:n]\n"
 BUGGY = "def head(xs, n):\n    return xs[:n - 1]\n"
 
 
+def good_with_pytest(files: dict[str, str]) -> Task:
+    """The fixed program with these pytest files as its visible tests."""
+    return make_task(program=GOOD, visible=TestSet(pytest_files=files))
+
+
 def make_task(program: str = BUGGY, **tests: TestSet) -> Task:
     cases = [
         TestCase(args=[[1, 2, 3], 2], expected=[1, 2], name="c1"),
@@ -428,3 +433,135 @@ def test_warm_and_cold_runs_give_the_same_outcomes() -> None:
             a = run_tests(task, "visible", options=cold, trace=trace)
             b = run_tests(task, "visible", options=FAST, trace=trace)
             assert _seen(a) == _seen(b)
+
+
+# A conftest that gives pytest's own plugins (a module, a plugin class) new fixtures:
+# the session it is part of finds them; the next run's session does not.
+INJECTOR = """\
+import pytest
+import _pytest.tmpdir
+from _pytest.terminal import TerminalReporter
+
+
+@pytest.fixture
+def from_module():
+    return "module"
+
+
+class WithFixture:
+    @pytest.fixture
+    def from_class(self):
+        return "class"
+
+
+_pytest.tmpdir.from_module = from_module
+TerminalReporter.from_class = WithFixture.__dict__["from_class"]
+"""
+USES_INJECTED = (
+    "def test_injected(from_module, from_class):\n"
+    "    assert (from_module, from_class) == ('module', 'class')\n"
+)
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_fixtures_a_run_gives_pytests_plugins_are_its_own(warm: bool) -> None:
+    import dataclasses
+
+    options = dataclasses.replace(FAST, warm=warm)
+    injected = good_with_pytest(
+        {"tests/conftest.py": INJECTOR, "tests/test_uses.py": USES_INJECTED}
+    )
+    bare = good_with_pytest({"tests/test_uses.py": USES_INJECTED})
+    for _ in range(2):
+        assert run_tests(injected, "visible", options=options).all_passed
+        report = run_tests(bare, "visible", options=options)
+        assert [o.status for o in report.outcomes] == ["error"], report.outcomes
+        assert "fixture 'from_module' not found" in report.outcomes[0].message
+
+
+def test_a_warm_case_run_has_no_more_modules_loaded_than_its_harness_needs() -> None:
+    """A JSON-case program sees no pytest in ``sys.modules``, warm or cold: its warm
+    runs fork from a spawner with just the harness's modules (smaller, faster to fork)."""
+    import dataclasses
+
+    source = (
+        "import sys\n\n"
+        "def loaded(prefix):\n"
+        "    return sorted(m for m in sys.modules if m.split('.')[0] == prefix)\n"
+    )
+    cases = [TestCase(args=["pytest"], expected=[]), TestCase(args=["_pytest"], expected=[])]
+    task = Task(id="loaded", entry_point="loaded", program="loaded.py",
+                buggy={"loaded.py": source}, visible=TestSet(cases=cases))  # fmt: skip
+    for warm in (False, True):
+        report = run_tests(task, "visible", options=dataclasses.replace(FAST, warm=warm))
+        assert report.all_passed, report.outcomes
+
+
+def test_the_case_harness_imports_only_what_its_warm_spawner_preloads() -> None:
+    import ast
+    from pathlib import Path
+
+    from duckfix import runner
+
+    harness = Path(runner.__file__).parent / "harness" / "cases.py"
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.parse(harness.read_text()).body
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    } | {
+        str(node.module).split(".")[0]
+        for node in ast.parse(harness.read_text()).body
+        if isinstance(node, ast.ImportFrom) and node.level == 0
+    }
+    assert imported - {"os", "sys", "time"} <= set(runner._CASES_MODULES)
+
+
+# A session as a run sees it: its folder, temporary folder, configuration and
+# modules, none of them the warm spawner's own (which rehearsed a session and
+# prepared a configuration before forking).
+SESSION_PROBE = """\
+import os, sys, tempfile
+
+from head import head
+
+
+def test_the_session_is_the_runs_own(pytestconfig, tmp_path, capsys):
+    print("seen")
+    assert capsys.readouterr().out == "seen\\n"
+    assert tempfile.gettempdir() == "/tmp" or os.path.realpath(tempfile.gettempdir()) != "/"
+    assert str(pytestconfig.invocation_params.dir) == os.getcwd()
+    assert pytestconfig.rootpath == pytestconfig.invocation_params.dir
+    assert pytestconfig.getoption("confcutdir") == "."
+    assert not [m for m in sys.modules if "rehearsal" in m]
+    assert "spoiled" not in str(pytestconfig.getini("markers"))
+    assert os.environ.get("DUCKFIX_REHEARSAL") is None
+    assert tmp_path.is_dir() and head([1, 2], 1) == [1]
+"""
+
+SPOILER = """\
+import _pytest.config
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "spoiled: left by another run")
+    _pytest.config.get_config = None
+"""
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_each_pytest_session_starts_afresh(warm: bool) -> None:
+    import dataclasses
+
+    options = dataclasses.replace(FAST, warm=warm)
+    spoiler = good_with_pytest(
+        {
+            "tests/conftest.py": SPOILER,
+            "tests/test_spoil.py": "def test_spoiled(pytestconfig):\n"
+            '    assert "spoiled" in str(pytestconfig.getini("markers"))\n',
+        }
+    )
+    probe = good_with_pytest({"tests/test_probe.py": SESSION_PROBE})
+    for task in (spoiler, probe, probe):
+        report = run_tests(task, "visible", options=options)
+        assert report.all_passed and len(report.outcomes) == 1, report.outcomes

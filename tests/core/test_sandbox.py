@@ -290,6 +290,26 @@ def test_plain_isolation_still_limits_and_times_out() -> None:
     assert ok.ok and ok.stdout == "hi\n"
 
 
+@pytest.mark.parametrize("warm", [False, True])
+def test_a_run_ending_as_its_deadline_nears_is_not_lost(warm: bool) -> None:
+    """A daemon of the run (its own session: plain mode cannot kill it) holds stdout and
+    prints; the program ends a moment before its deadline, whose grace for the pipes
+    runs past it. That run ended (or, on a slow machine, timed out): never an error."""
+    source = """
+        import os, sys, time
+        if os.fork() == 0:
+            os.setsid()
+            for _ in range(150):
+                print("daemon", flush=True)
+                time.sleep(0.01)
+            os._exit(0)
+        time.sleep(0.75)
+        """
+    result = py(source, limits=Limits(timeout=1), isolation="plain", warm=warm)
+    assert result.ended in ("exited", "timeout"), result.describe()
+    assert result.exit_code in (0, None)
+
+
 def test_bad_requests_are_clear_errors() -> None:
     with pytest.raises(SandboxError, match="empty"):
         sandbox.run([])
@@ -516,6 +536,24 @@ def test_a_warm_run_is_as_isolated_as_a_cold_one() -> None:
     )
     assert result.ok, result.stderr
     assert result.stdout.strip() == "[1, 2] True False"
+
+
+@needs_namespaces
+@pytest.mark.parametrize("warm", [False, True])
+def test_each_namespaced_run_has_a_pid_namespace_of_its_own_and_a_plain_run_none(
+    warm: bool,
+) -> None:
+    """A spawner forks each namespaced run straight into a new PID namespace, then
+    gives its next child its own again: runs in between must not share one."""
+    probe = "import os\nprint(os.getpid(), sum(p.isdigit() for p in os.listdir('/proc')))\n"
+    for isolation in ("namespaces", "plain", "namespaces", "namespaces", "plain"):
+        result = py(probe, isolation=isolation, warm=warm)
+        assert result.ok, result.stderr
+        pid, seen = map(int, result.stdout.split())
+        if isolation == "namespaces":
+            assert (pid, seen) == (2, 2)  # its PID 1 and itself, nothing of an earlier run
+        else:
+            assert pid > 2 and seen > 2  # the host's PID namespace
 
 
 @pytest.mark.parametrize(
