@@ -11,6 +11,11 @@ Sampling: :func:`propose` sends ``samples`` requests at a temperature above zero
 each with its own seed (numbered across rounds) and a "proposal set k of n"
 line, so each is a new sample with its own cache key: a batch run replays every
 sample from the response cache instead of getting the first one ``n`` times.
+The samples do not depend on each other, so up to ``parallel`` of them are in
+flight at once (still under the client's concurrency limit); their answers are
+read in sample order whatever order they land in, so the candidates are the
+same as one at a time. In a batch run this keeps the model busy at the end,
+when the last task's samples would otherwise go one by one.
 
 What small models need (FixAgent's lessons): the answer starts with the bug
 stated in one sentence (``Bug: ...``, a rubber duck), and asks for one minimal
@@ -71,7 +76,8 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, TypeVar
@@ -887,35 +893,37 @@ def _propose_c(
     attempts: Sequence[str],
     samples: int,
     round_: int,
+    parallel: int = 1,
 ) -> list[Candidate]:
     """Chat requests about the functions holding the suspects, taken in turn, one per sample."""
     functions = _c_enclosing_functions(program, suspects)
     seen: set[tuple[str, int, int, str]] = set()
     out: list[Candidate] = []
-    for sample in range(1, samples + 1) if functions else ():
-        function = functions[(sample - 1) % len(functions)]
+
+    def ask(index: int) -> str | None:
+        function = functions[index % len(functions)]
         request = _build_c_messages(
-            task, program, function, suspects, failing, attempts, sample=sample, samples=samples
+            task, program, function, suspects, failing, attempts, sample=index + 1, samples=samples
         )
         name = function.name
 
-        def readable(reply: str, name: str = name) -> str | None:
+        def readable(reply: str) -> str | None:
             ok = any(_c_definition(code, name) is not None for code in _c_blocks(reply))
             return reply if ok else None
 
-        try:
-            text = _ask(
-                client,
-                request,
-                readable,
-                f"That answer has no complete definition of {name} in a ```cpp block. "
-                f"Reply again with the whole corrected function {name}, from its first "
-                "line to its closing brace, in one ```cpp block.",
-                max_tokens=answer_tokens(function.source),
-                seed=(round_ - 1) * samples + sample,
-            )
-        except LLMError:
-            break
+        return _ask(
+            client,
+            request,
+            readable,
+            f"That answer has no complete definition of {name} in a ```cpp block. "
+            f"Reply again with the whole corrected function {name}, from its first "
+            "line to its closing brace, in one ```cpp block.",
+            max_tokens=answer_tokens(function.source),
+            seed=(round_ - 1) * samples + index + 1,
+        )
+
+    for index, text in enumerate(_in_order(ask, samples if functions else 0, parallel)):
+        function = functions[index % len(functions)]
         if text is None:
             continue
         rationale = _c_rationale(text)
@@ -931,6 +939,32 @@ def _propose_c(
     return out
 
 
+def _in_order(ask: Callable[[int], R], count: int, parallel: int) -> Iterator[R]:
+    """``ask(0)``, ``ask(1)``, ... ``ask(count - 1)``, up to ``parallel`` at once, in that order.
+
+    Stops at the first model error: what came before it is kept, samples not
+    yet sent are not sent, and answers after it are dropped (as if asked one
+    at a time).
+    """
+    if parallel <= 1 or count <= 1:
+        for index in range(count):
+            try:
+                yield ask(index)
+            except LLMError:
+                return
+        return
+    pool = ThreadPoolExecutor(max_workers=min(parallel, count), thread_name_prefix="duckfix-sample")
+    futures = [pool.submit(ask, index) for index in range(count)]
+    try:
+        for future in futures:
+            try:
+                yield future.result()
+            except LLMError:
+                return
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def propose(
     client: LLMClient,
     task: Task,
@@ -941,14 +975,17 @@ def propose(
     samples: int = 3,
     round_: int = 1,
     key_variables: Sequence[KeyVariableLike] = (),
+    parallel: int = 1,
 ) -> list[Candidate]:
     """Model candidates for the program, in the order proposed, each unique and compilable.
 
     ``attempts`` are earlier failed fixes in words (what was tried, why it failed,
     and the explainer's account of what the change did);
-    ``round_`` counts the times the model was asked in this run, from 1.
-    Never raises a model error: on one it returns the candidates gathered so far.
-    For a C or HLS task without tree-sitter-cpp installed there are none.
+    ``round_`` counts the times the model was asked in this run, from 1;
+    ``parallel``: samples in flight at once (chat models; the order of the
+    candidates does not depend on it).
+    Never raises a model error: on one it returns the candidates of the samples
+    before it. For a C or HLS task without tree-sitter-cpp installed there are none.
     """
     c = task.language in _C_LANGUAGES
     if c and (find_spec("tree_sitter") is None or find_spec("tree_sitter_cpp") is None):
@@ -956,29 +993,31 @@ def propose(
     if client.style == "completion":
         return _propose_by_completion(client, program, suspects, failing, samples, round_, c)
     if c:
-        return _propose_c(client, task, program, suspects, failing, attempts, samples, round_)
+        return _propose_c(
+            client, task, program, suspects, failing, attempts, samples, round_, parallel
+        )
     shown = shown_files(task, program, suspects)
     default_path = shown[0] if shown else task.program
     holding = _enclosing_functions(program, suspects[:_MAX_SUSPECTS], limit=_MAX_SUSPECTS)
     longest = max((f.source for f in holding), key=len, default=program.get(default_path, ""))
     seen: set[tuple[str, int, int, str]] = set()
     out: list[Candidate] = []
-    for sample in range(1, samples + 1):
+
+    def ask(index: int) -> list[Proposal] | None:
         request = build_messages(
             task, program, suspects, failing, attempts,
-            key_variables=key_variables, sample=sample, samples=samples,
+            key_variables=key_variables, sample=index + 1, samples=samples,
         )  # fmt: skip
-        try:
-            proposals = _ask(
-                client,
-                request,
-                lambda reply: read_answer(reply)[1] or None,
-                _REPAIR,
-                max_tokens=answer_tokens(longest),
-                seed=(round_ - 1) * samples + sample,
-            )
-        except LLMError:
-            break
+        return _ask(
+            client,
+            request,
+            lambda reply: read_answer(reply)[1] or None,
+            _REPAIR,
+            max_tokens=answer_tokens(longest),
+            seed=(round_ - 1) * samples + index + 1,
+        )
+
+    for proposals in _in_order(ask, samples, parallel):
         taken = 0
         for proposal in proposals or ():
             if holding and not _holds_a_suspect(holding, proposal, default_path):

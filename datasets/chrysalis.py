@@ -60,8 +60,10 @@ __all__ = [
     "changed_lines",
     "dataset_root",
     "decode_text",
+    "design_bugs",
     "load_chrysalis",
     "read_text",
+    "scan_chrysalis",
 ]
 
 DATASET_FOLDER = "HLS_Bug_Dataset"
@@ -293,23 +295,50 @@ def load_chrysalis(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Chrysal
     ``max_bytes``, or any of these in a design's ``Source_Code`` folder (the
     compiler reads its headers).
     """
+    found = scan_chrysalis(path, max_bytes=max_bytes)
+    with SafeFolder(found.root, max_bytes=max_bytes, what=_WHAT) as root:
+        bugs = [bug for design in found.designs for bug in _design_bugs(root, design)]
+    return found.model_copy(update={"bugs": bugs})
+
+
+def scan_chrysalis(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ChrysalisDataset:
+    """The dataset at ``path`` as :func:`load_chrysalis` gives it, but without its bugs.
+
+    Only folders are listed (and the README read): no bug file or source is
+    opened, so a driver can hand the designs to workers that read them
+    (:func:`design_bugs`). Raises as :func:`load_chrysalis` does for ``path``.
+    """
     _check_given(path)
     with SafeFolder(path, max_bytes=max_bytes, what=_WHAT) as given:
-        return _load(given, path)
+        return _scan(given, path)
 
 
-def _load(given: SafeFolder, path: Path) -> ChrysalisDataset:
+def design_bugs(
+    root: Path,
+    design: ChrysalisDesign,
+    bug_files: list[str] | None = None,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> list[ChrysalisBug]:
+    """The bugs of ``design`` (of the dataset whose ``HLS_Bug_Dataset`` folder is ``root``).
+
+    ``bug_files``: only these of its bug files (default: all). The design's
+    folder is walked from ``root`` by the same rules as :func:`load_chrysalis`,
+    so a link put there after the scan is refused too.
+    """
+    with SafeFolder(root, max_bytes=max_bytes, what=_WHAT) as given:
+        return _design_bugs(given, design, bug_files)
+
+
+def _scan(given: SafeFolder, path: Path) -> ChrysalisDataset:
     base = _base(given)
     root = path / base if base else path
     problems: list[str] = []
     title = _title(given, base)
     designs: list[ChrysalisDesign] = []
-    bugs: list[ChrysalisBug] = []
     for suite, design in _design_folders(given, base):
         name = design.rsplit("/", 1)[-1]
         source = _source_file(given, design)
-        if source is not None:
-            given.check_tree(f"{design}/{SOURCE_FOLDER}")
         bug_dir = f"{design}/{BUGS_FOLDER}"
         bug_files: list[str] = []
         if given.kind(bug_dir) == "folder":
@@ -325,24 +354,34 @@ def _load(given: SafeFolder, path: Path) -> ChrysalisDataset:
         )
         if not bug_files:
             problems.append(f"{suite}/{name}: no {BUGS_FOLDER}/*.txt bug files")
-            continue
-        original: str | None = None
-        missing: str | None = None
-        if source is None:
-            missing = f"{SOURCE_FOLDER}/{name}.cpp not found"
-        else:
-            original = decode_text(given.read_bytes(source))
-        where = {
-            "suite": suite,
-            "design": name,
-            "source_name": source.rsplit("/", 1)[-1] if source else f"{name}.cpp",
-            "source_dir": path / design / SOURCE_FOLDER,
-            "original_source": original,
-        }
-        for bug_file in bug_files:
-            text = decode_text(given.read_bytes(f"{bug_dir}/{bug_file}"))
-            bugs += _bugs_of(bug_file, text, where, missing)
-    return ChrysalisDataset(root=root, title=title, designs=designs, bugs=bugs, problems=problems)
+    return ChrysalisDataset(root=root, title=title, designs=designs, bugs=[], problems=problems)
+
+
+def _design_bugs(
+    root: SafeFolder, design: ChrysalisDesign, bug_files: list[str] | None = None
+) -> list[ChrysalisBug]:
+    """Read and apply ``design``'s bugs; ``root`` is the ``HLS_Bug_Dataset`` folder."""
+    rel = f"{design.suite}/{design.name}"
+    if design.source is not None:
+        root.check_tree(f"{rel}/{SOURCE_FOLDER}")
+    original: str | None = None
+    missing: str | None = None
+    if design.source is None:
+        missing = f"{SOURCE_FOLDER}/{design.name}.cpp not found"
+    else:
+        original = decode_text(root.read_bytes(f"{rel}/{SOURCE_FOLDER}/{design.source.name}"))
+    where = {
+        "suite": design.suite,
+        "design": design.name,
+        "source_name": design.source.name if design.source else f"{design.name}.cpp",
+        "source_dir": root.path / rel / SOURCE_FOLDER,
+        "original_source": original,
+    }
+    bugs: list[ChrysalisBug] = []
+    for bug_file in design.bug_files if bug_files is None else bug_files:
+        text = decode_text(root.read_bytes(f"{rel}/{BUGS_FOLDER}/{bug_file}"))
+        bugs += _bugs_of(bug_file, text, where, missing)
+    return bugs
 
 
 # --- bug files ----------------------------------------------------------------------

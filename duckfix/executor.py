@@ -10,6 +10,13 @@ root driver gets namespaces and unprivileged uids on every node it starts).
 Results come back as they land, in completion order, so the caller writes each
 to the store at once and a run that loses its driver resumes by run id.
 
+Both keep twice as many items in flight as may run (:data:`WINDOW`): a worker
+that finishes starts on one already waiting for it, instead of idling while
+its result travels back and the caller hands out the next. On Ray, what may
+run is fixed by a placement group of ``jobs`` bundles (the items' needs) that
+every item of the map is scheduled into, so the extra items wait in the
+cluster, not on a second worker.
+
 Without an address a local Ray is started with ``jobs`` CPUs, its temp and log
 folders in a temp folder of its own, and both are stopped and removed on close.
 """
@@ -30,6 +37,7 @@ from duckfix.errors import ExecutorError, UsageError
 from duckfix.extras import missing_extra
 
 __all__ = [
+    "WINDOW",
     "Executor",
     "ExecutorName",
     "LocalExecutor",
@@ -101,12 +109,12 @@ class LocalExecutor:
 def _windowed(
     submit: Callable[..., Future[R]], fn: Callable[[T], R], items: Iterable[T], jobs: int
 ) -> Iterator[R]:
-    """Submit items ``jobs`` at a time; yield each result as it lands (errors raise)."""
+    """Keep ``WINDOW x jobs`` items submitted; yield each result as it lands (errors raise)."""
     pending: set[Future[R]] = set()
     source = iter(items)
     for item in source:
         pending.add(submit(fn, item))
-        if len(pending) >= max(1, jobs):
+        if len(pending) >= WINDOW * max(1, jobs):
             break
     while pending:
         done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -117,6 +125,8 @@ def _windowed(
                 pending.add(submit(fn, nxt))
 
 
+WINDOW = 2
+"""Items in flight per item that may run: the next one is waiting when a worker finishes."""
 _END: Any = object()
 _SHORT = 20
 
@@ -169,9 +179,9 @@ class RayExecutor:
                 raise ExecutorError(f"cannot start {where}: {type(exc).__name__}: {exc}") from exc
         self._task = ray.remote(_apply)
 
-    def _submit(self, needs: Needs, fn: Callable[..., Any], *args: Any) -> Any:
+    def _submit(self, needs: Needs, fn: Callable[..., Any], *args: Any, **more: Any) -> Any:
         options = {"num_cpus": needs.cpus, "memory": needs.memory_mb * 2**20, "max_retries": 0}
-        return self._task.options(**options).remote(fn, *args)
+        return self._task.options(**options, **more).remote(fn, *args)
 
     def _get(self, ref: Any) -> Any:
         try:
@@ -185,6 +195,26 @@ class RayExecutor:
         except self._ray.exceptions.RayError as exc:
             raise ExecutorError(f"a Ray task was lost: {type(exc).__name__}: {exc}") from exc
 
+    @contextmanager
+    def _reserved(self, needs: Needs, jobs: int) -> Iterator[tuple[dict[str, Any], int]]:
+        """A placement group of ``jobs`` bundles of ``needs`` (fewer if the cluster is smaller):
+        the scheduling option that puts an item into it, and how many bundles it has."""
+        from ray.util.placement_group import placement_group, remove_placement_group
+        from ray.util.scheduling_strategies import PlacementGroupSchedulingStrategy
+
+        bundle = {"CPU": needs.cpus, "memory": needs.memory_mb * 2**20}
+        have: dict[str, float] = self._ray.cluster_resources()  # type: ignore[no-untyped-call]
+        # More bundles than the whole cluster holds would never be placed, and the run would wait.
+        fits = min(
+            (int(have[k] // v) for k, v in bundle.items() if v > 0 and k in have), default=jobs
+        )
+        slots = max(1, min(jobs, fits))
+        group = placement_group([bundle] * slots, strategy="SPREAD")
+        try:
+            yield {"scheduling_strategy": PlacementGroupSchedulingStrategy(group)}, slots
+        finally:
+            remove_placement_group(group)  # also ends what still runs in it
+
     def map_unordered(
         self, fn: Callable[[T], R], items: Iterable[T], jobs: int, needs: Needs = Needs()
     ) -> Iterator[R]:
@@ -192,20 +222,21 @@ class RayExecutor:
         shipped = ray.put(fn)  # once, not once per item
         pending: list[Any] = []
         source = iter(items)
-        try:
-            for item in source:
-                pending.append(self._submit(needs, shipped, item))
-                if len(pending) >= max(1, jobs):
-                    break
-            while pending:
-                done, pending = ray.wait(pending, num_returns=1)
-                yield self._get(done[0])
-                nxt = next(source, _END)
-                if nxt is not _END:
-                    pending.append(self._submit(needs, shipped, nxt))
-        finally:
-            for ref in pending:  # the caller stopped early (an error, Ctrl-C)
-                ray.cancel(ref, force=True)
+        with self._reserved(needs, max(1, jobs)) as (placed, slots):
+            try:
+                for item in source:
+                    pending.append(self._submit(needs, shipped, item, **placed))
+                    if len(pending) >= WINDOW * slots:
+                        break
+                while pending:
+                    done, pending = ray.wait(pending, num_returns=1)
+                    yield self._get(done[0])
+                    nxt = next(source, _END)
+                    if nxt is not _END:
+                        pending.append(self._submit(needs, shipped, nxt, **placed))
+            finally:
+                for ref in pending:  # the caller stopped early (an error, Ctrl-C)
+                    ray.cancel(ref, force=True)
 
     def call(self, fn: Callable[..., R], *args: Any, needs: Needs = Needs()) -> R:
         result: R = self._get(self._submit(needs, fn, *args))

@@ -804,6 +804,11 @@ class LLMClient:
         self.deadline: float | None = None
         """When the run must end, on the ``time.monotonic()`` clock (see :meth:`until`)."""
 
+    @property
+    def concurrency(self) -> int:
+        """Requests this client may have in flight at once (its endpoint's limit)."""
+        return self._concurrency
+
     def for_task(self, task_id: str) -> LLMClient:
         """A client for one task of the run: same model, budget, cache and limits, its own usage.
 

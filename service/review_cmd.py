@@ -320,18 +320,27 @@ def _measure_hls_dataset(
     where: tuple[str | None, str | None],
 ) -> None:
     """Review each bug of a Chrysalis dataset with the rule checks; print counts per category."""
-    from duckfix.datasets.chrysalis import load_chrysalis
+    from duckfix.datasets.chrysalis import scan_chrysalis
     from duckfix.errors import UsageError
-    from duckfix.pipelines.review.hls_dataset import dataset_checks, measure, render_table
+    from duckfix.pipelines.review.hls_dataset import dataset_checks, measure_folder, render_table
     from duckfix.service.jobs import executor_for, executor_settings, max_file_bytes
 
     if fmt not in ("terminal", "json"):
         raise UsageError(f"--hls-dataset reports as terminal or json, not {fmt}")
     settings, _ = state.settings(**{"review.checks": checks}, **executor_settings(*where))
-    dataset = load_chrysalis(path.expanduser(), max_bytes=max_file_bytes(settings))
+    max_bytes = max_file_bytes(settings)
+    # Only the folders are listed here; the workers read and apply the bugs they review.
+    dataset = scan_chrysalis(path.expanduser(), max_bytes=max_bytes)
     names = dataset_checks(settings.review, chosen=checks is not None)
     with executor_for(settings) as executor:
-        report = measure(dataset, settings.review, names, jobs=settings.jobs, executor=executor)
+        report = measure_folder(
+            dataset,
+            settings.review,
+            names,
+            jobs=settings.jobs,
+            executor=executor,
+            max_bytes=max_bytes,
+        )
     if fmt == "json":
         text = report.model_dump_json(indent=2)
         if output:

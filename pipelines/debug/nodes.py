@@ -327,6 +327,7 @@ def _ask_model(
         samples=ctx.llm_samples,
         round_=rounds + 1,
         key_variables=state.key_variables,
+        parallel=ctx.llm.concurrency,  # the samples are independent: keep the model's slots busy
     )
     queued = {c.key for c in queue}
     return [c for c in found if c.key not in queued]

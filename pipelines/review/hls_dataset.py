@@ -21,17 +21,25 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import re
 import time
 from collections import Counter
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from duckfix.coverage import CheckRun
 from duckfix.datasets.builder.categories import CATEGORIES
-from duckfix.datasets.chrysalis import ChrysalisBug, ChrysalisDataset, LineRange
+from duckfix.datasets.chrysalis import (
+    ChrysalisBug,
+    ChrysalisDataset,
+    ChrysalisDesign,
+    LineRange,
+    design_bugs,
+)
 from duckfix.diff import parse_diff
 from duckfix.executor import Executor, LocalExecutor, Needs
 from duckfix.findings import Finding
@@ -39,9 +47,12 @@ from duckfix.patches import FileContext, Review
 from duckfix.pipelines.review.context import enclosing_functions
 from duckfix.pipelines.review.run import ReviewOutcome, check_file, finish
 from duckfix.review_settings import ReviewSettings
+from duckfix.safe_files import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from duckfix.source_tree import SourceTree
 
 __all__ = [
     "BugResult",
@@ -50,6 +61,7 @@ __all__ = [
     "bug_diff",
     "dataset_checks",
     "measure",
+    "measure_folder",
     "render_table",
     "review_bug",
 ]
@@ -59,6 +71,7 @@ NEEDED_CHECKS = ("c", "hls")
 _NOT_FILE_CHECKS = {"model", "commit"}  # no model here, and the diffs carry no commit
 _PRAGMA = re.compile(r"^\s*#\s*pragma\b", re.IGNORECASE)
 _ORDER = {c.name: i for i, c in enumerate(CATEGORIES)}
+T = TypeVar("T")
 
 
 class _Model(BaseModel):
@@ -127,6 +140,9 @@ class DatasetReport(_Model):
     problems: list[str] = Field(default_factory=list)
     bugs: list[BugResult]
     seconds: float = 0.0
+    part_seconds: float = 0.0
+    """The reviews' own time, summed over the parts wherever they ran (seconds above is the
+    run's wall clock): their ratio is how many workers were busy on average."""
 
 
 def dataset_checks(settings: ReviewSettings, *, chosen: bool = False) -> list[str]:
@@ -159,8 +175,17 @@ def _ended(text: str) -> str:
     return text if text.endswith("\n") or not text else text + "\n"
 
 
-def review_bug(bug: ChrysalisBug, settings: ReviewSettings, names: Sequence[str]) -> BugResult:
-    """Review the diff that injects ``bug`` with the rule checks ``names``; never raises."""
+def review_bug(
+    bug: ChrysalisBug,
+    settings: ReviewSettings,
+    names: Sequence[str],
+    tree: SourceTree | None = None,
+) -> BugResult:
+    """Review the diff that injects ``bug`` with the rule checks ``names``; never raises.
+
+    ``tree``: the design's ``Source_Code`` folder as the checks read it, when the
+    caller reviews several bugs of one design (its file list is then read once).
+    """
     result = BugResult(
         suite=bug.suite,
         design=bug.design,
@@ -176,7 +201,7 @@ def review_bug(bug: ChrysalisBug, settings: ReviewSettings, names: Sequence[str]
     if not bug.applied or bug.faulty_source is None or bug.changed is None:
         return result
     try:
-        kept, result.unchecked = _review(bug, settings, names)
+        kept, result.unchecked = _review(bug, settings, names, tree)
     except Exception as exc:  # one odd design must not end a run over the whole dataset
         result.reason = f"not reviewed: {type(exc).__name__}: {exc}"
         return result
@@ -189,7 +214,7 @@ def review_bug(bug: ChrysalisBug, settings: ReviewSettings, names: Sequence[str]
 
 
 def _review(
-    bug: ChrysalisBug, settings: ReviewSettings, names: Sequence[str]
+    bug: ChrysalisBug, settings: ReviewSettings, names: Sequence[str], tree: SourceTree | None
 ) -> tuple[list[Finding], list[str]]:
     """The findings on the bug's diff, and the checks that could not run on it."""
     assert bug.faulty_source is not None
@@ -205,7 +230,7 @@ def _review(
     runs: list[CheckRun] = []
     for change in review.files:
         enclosing = enclosing_functions(change.path, text, change.hunks)
-        ctx = FileContext(change, text, enclosing, bug.source_dir)
+        ctx = FileContext(change, text, enclosing, bug.source_dir, tree=tree)
         found, said, ran = check_file(ctx, settings, names)
         findings += found
         notes += said
@@ -232,12 +257,63 @@ def _on_line(line: int, changed: LineRange, faulty: list[str]) -> bool:
 
 _PER_TASK = 64
 """Bugs per remote task at most: a bug takes milliseconds, a Ray task's round trip about one."""
+_FILES_PER_TASK = 16
+"""Bug files per remote task at most, when the workers read them (a file holds a bug or a few)."""
+_SHARES = 4
+"""A part is at most 1/(_SHARES x jobs) of what is left: parts shrink towards the end, so
+no worker is left with a long last part while the others idle."""
+
+Part = tuple[int, list[T]]
+"""A part's number (its place in the report's order) and its units."""
 
 
-def _review_bugs(
-    bugs: Sequence[tuple[int, ChrysalisBug]], settings: ReviewSettings, names: Sequence[str]
-) -> list[tuple[int, BugResult]]:
-    return [(i, review_bug(bug, settings, names)) for i, bug in bugs]
+def _parts(units: Sequence[T], jobs: int, cap: int) -> Iterator[Part[T]]:
+    """``units`` in order, in consecutive parts of at most ``cap``, shrinking as they run out.
+
+    A generator: the executor takes the next part when a worker has room, so a
+    part's size follows what is left at that moment.
+    """
+    at = number = 0
+    while at < len(units):
+        size = max(1, min(cap, (len(units) - at) // (_SHARES * max(1, jobs))))
+        yield number, list(units[at : at + size])
+        at += size
+        number += 1
+
+
+Landed = tuple[int, list[BugResult], float]
+"""What a part gives back: its number, its bugs' results, and the seconds it took."""
+
+
+def _review_loaded(
+    part: Part[ChrysalisBug], settings: ReviewSettings, names: Sequence[str]
+) -> Landed:
+    started = time.perf_counter()
+    number, bugs = part
+    results = [review_bug(bug, settings, names) for bug in bugs]
+    return number, results, time.perf_counter() - started
+
+
+def _review_read(
+    part: Part[tuple[ChrysalisDesign, str]],
+    root: Path,
+    max_bytes: int,
+    settings: ReviewSettings,
+    names: Sequence[str],
+) -> Landed:
+    """Read and review a part's bug files; runs on the worker, next to the files."""
+    from duckfix.source_tree import SourceTree
+
+    started = time.perf_counter()
+    number, units = part
+    results: list[BugResult] = []
+    for design, files in itertools.groupby(units, key=lambda unit: unit[0]):
+        wanted = [name for _, name in files]
+        bugs = design_bugs(root, design, wanted, max_bytes=max_bytes)
+        # One listing of the design's folder for all its bugs, not one git call per bug.
+        tree = SourceTree.worktree(bugs[0].source_dir) if bugs and bugs[0].source_dir else None
+        results += [review_bug(bug, settings, names, tree) for bug in bugs]
+    return number, results, time.perf_counter() - started
 
 
 def measure(
@@ -247,23 +323,56 @@ def measure(
     jobs: int = 2,
     executor: Executor | None = None,
 ) -> DatasetReport:
-    """Review every bug of ``dataset`` (``jobs`` at once) and count the results per category.
+    """Review every bug of a loaded ``dataset`` (``jobs`` at once); count the results per category.
 
     ``names``: the file checks to run (default: :func:`dataset_checks`).
     ``executor``: where the reviews run (threads here by default); a remote one
-    gets the bugs in batches, and needs each design's folder at the same path.
+    gets the bugs in parts, and needs each design's folder at the same path.
     """
     started = time.monotonic()
     checks = list(names) if names is not None else dataset_checks(settings)
     executor = executor or LocalExecutor()
-    numbered = list(enumerate(dataset.bugs))
-    size = 1
-    if executor.remote:  # a few batches per worker, so results still stream and balance
-        size = max(1, min(_PER_TASK, len(numbered) // (4 * max(1, jobs))))
-    batches = [numbered[i : i + size] for i in range(0, len(numbered), size)]
-    review = functools.partial(_review_bugs, settings=settings, names=checks)
-    landed = [r for batch in executor.map_unordered(review, batches, jobs, Needs()) for r in batch]
-    results = [result for _, result in sorted(landed, key=lambda pair: pair[0])]
+    parts = _parts(dataset.bugs, jobs, _PER_TASK if executor.remote else 1)
+    review = functools.partial(_review_loaded, settings=settings, names=checks)
+    landed = executor.map_unordered(review, parts, jobs, Needs())
+    return _report(dataset, checks, landed, started)
+
+
+def measure_folder(
+    dataset: ChrysalisDataset,
+    settings: ReviewSettings,
+    names: Sequence[str] | None = None,
+    jobs: int = 2,
+    executor: Executor | None = None,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> DatasetReport:
+    """Review every bug of a dataset as :func:`scan_chrysalis` gives it (folders listed only).
+
+    Each part names bug files of a design, and the worker reads, applies and
+    reviews them, so the driver's time does not grow with the bugs. A remote
+    ``executor`` needs the dataset at the same path on every worker (one node,
+    or a shared file system). A file the loader's rules refuse raises as
+    :func:`load_chrysalis` does, from whichever worker read it.
+    """
+    started = time.monotonic()
+    checks = list(names) if names is not None else dataset_checks(settings)
+    executor = executor or LocalExecutor()
+    units = [(design, name) for design in dataset.designs for name in design.bug_files]
+    parts = _parts(units, jobs, _FILES_PER_TASK if executor.remote else 1)
+    review = functools.partial(
+        _review_read, root=dataset.root, max_bytes=max_bytes, settings=settings, names=checks
+    )
+    landed = executor.map_unordered(review, parts, jobs, Needs())
+    return _report(dataset, checks, landed, started)
+
+
+def _report(
+    dataset: ChrysalisDataset, checks: list[str], landed: Iterable[Landed], started: float
+) -> DatasetReport:
+    """Count the parts' results per category, in the dataset's order, whoever finished first."""
+    numbered = sorted(landed, key=lambda part: part[0])
+    results = [result for _, part, _ in numbered for result in part]
     rows: dict[str, CategoryRow] = {}
     total = CategoryRow(category="total", kind="")
     unchecked: Counter[str] = Counter()
@@ -291,6 +400,7 @@ def measure(
         problems=problems,
         bugs=results,
         seconds=round(time.monotonic() - started, 3),
+        part_seconds=round(sum(seconds for _, _, seconds in numbered), 3),
     )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from duckfix.agents.fixer import validate
 from duckfix.agents.llm_fixer import Proposal, apply_c_proposal, apply_proposal, propose
 from duckfix.datasets.folder import load_task
 from duckfix.errors import LLMRequestError
-from duckfix.llm import Budget, FakeProvider, LLMClient
+from duckfix.llm import Budget, FakeProvider, LLMClient, Message
 from duckfix.models import Suspect, Task, TestOutcome
 from duckfix.runner import RunOptions, run_tests
 
@@ -504,3 +506,37 @@ def test_the_fixer_is_steered_to_the_function_holding_the_suspects() -> None:
     assert [c.description.split(":")[0] for c in found] == ["LRU.put"]
     user = fake.history[0][0][1]["content"]
     assert "The top suspect lines are in `LRU.put` (lru.py lines 13-16)" in user
+
+
+def test_parallel_samples_are_in_flight_together_and_read_in_sample_order() -> None:
+    task = vowels_task()
+    together = threading.Barrier(3, timeout=10)  # passes only with 3 requests in flight at once
+    upper = VOWELS_FIXED_FUNCTION.replace("s.lower()", "s.casefold()")
+
+    def model(messages: list[Message]) -> str:
+        together.wait()
+        first = "answer 1 of 3" in messages[-1]["content"]
+        if first:
+            time.sleep(0.3)  # the first sample lands last
+        return answer(VOWELS_FIXED_FUNCTION if first else upper)
+
+    fake = FakeProvider(responder=model)
+    llm = LLMClient(fake, concurrency=3)
+    found = propose(llm, task, task.buggy, SUSPECTS, FAILING, [], samples=3, parallel=3)
+    assert [c.apply(VOWELS) for c in found] == [VOWELS_FIXED_FUNCTION, VOWELS.replace(
+        '    n = 0\n', '    s = s.casefold()\n    n = 0\n')]  # fmt: skip
+    assert sorted(params["seed"] for _, params in fake.history) == [1, 2, 3]
+
+    def failing_on(sample: int) -> FakeProvider:
+        def model(messages: list[Message]) -> str | Exception:
+            if f"answer {sample} of 2" in messages[-1]["content"]:
+                return LLMRequestError("HTTP 400: bad request")
+            return answer(VOWELS_FIXED_FUNCTION)
+
+        return FakeProvider(responder=model)
+
+    # A model error keeps the samples before it and drops those after, as one at a time does.
+    for sample, kept in ((2, [VOWELS_FIXED_FUNCTION]), (1, [])):
+        llm = LLMClient(failing_on(sample), concurrency=2, sleep=lambda _: None)
+        found = propose(llm, task, task.buggy, SUSPECTS, FAILING, [], samples=2, parallel=2)
+        assert [c.apply(VOWELS) for c in found] == kept

@@ -24,8 +24,10 @@ from duckfix.datasets.chrysalis import (
     apply_bug,
     category_of,
     changed_lines,
+    design_bugs,
     load_chrysalis,
     read_text,
+    scan_chrysalis,
 )
 from duckfix.errors import NotFoundError, TaskError
 
@@ -250,6 +252,33 @@ def test_odd_entries_and_a_design_without_bug_files(root: Path) -> None:
     did = bugs["Extra/shift/bug_DID.txt[0]"]
     assert did.applied and did.match == "exact" and did.changed == LineRange(start=4, end=4)
     assert data.problems == ["Extra/empty: no Bugs/*.txt bug files"]
+
+
+def test_a_scan_lists_the_designs_and_each_design_reads_its_own_bugs(root: Path) -> None:
+    loaded = load_chrysalis(root)
+    # The scan opens no bug file: one that became unreadable still lists.
+    (root / "Extra/shift/Bugs/bug_SHFT.txt").write_text("{ not json")
+    scanned = scan_chrysalis(root)
+    assert scanned.bugs == [] and scanned.designs == loaded.designs
+    assert (scanned.root, scanned.title, scanned.problems) == (root, TITLE, [])
+    vadd = next(d for d in scanned.designs if d.name == "vadd")
+    assert design_bugs(root, vadd) == [b for b in loaded.bugs if b.design == "vadd"]
+    (only,) = design_bugs(root, vadd, ["bug_OOB.txt"])
+    assert only.label == "Kernels/vadd/bug_OOB.txt[0]" and only.applied
+    shift = next(d for d in scanned.designs if d.name == "shift")
+    (unreadable,) = design_bugs(root, shift, ["bug_SHFT.txt"])
+    assert not unreadable.applied and "not valid JSON" in str(unreadable.reason)
+
+
+def test_a_link_put_in_after_the_scan_is_refused_where_the_bugs_are_read(
+    root: Path, tmp_path: Path
+) -> None:
+    scanned = scan_chrysalis(root)
+    (secret := tmp_path / "secret.h").write_text("int secret;\n")
+    (root / "Kernels/vadd/Source_Code/secret.h").symlink_to(secret)
+    vadd = next(d for d in scanned.designs if d.name == "vadd")
+    with pytest.raises(TaskError, match=r"Source_Code/secret\.h: a symbolic link"):
+        design_bugs(root, vadd)
 
 
 @pytest.mark.parametrize(

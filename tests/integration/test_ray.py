@@ -11,12 +11,14 @@ give on Ray what they give locally.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -108,14 +110,23 @@ def _fail(_: int) -> None:
     raise SandboxError("the sandbox could not start")
 
 
+def _span(_: int) -> tuple[float, float]:
+    started = time.time()
+    time.sleep(0.2)
+    return started, time.time()
+
+
 def test_the_sandbox_keeps_its_isolation_inside_a_worker(address: str) -> None:
     executor = RayExecutor(address)
     try:
         runs = list(executor.map_unordered(_probe, range(4), jobs=2))
         with pytest.raises(SandboxError, match="could not start"):
             executor.call(_fail, 0)  # a task's own error, as if it ran here
+        # Two items in flight, yet one at a time on this 2-CPU cluster: jobs is what runs.
+        spans = sorted(executor.map_unordered(_span, range(4), jobs=1))
     finally:
         executor.close()
+    assert all(end <= start for (_, end), (start, _) in itertools.pairwise(spans))
     assert len(runs) == 4
     assert {pid for pid, _, _ in runs} - {os.getpid()}, "ran in worker processes"
     assert os.getpid() not in {pid for pid, _, _ in runs}
@@ -226,7 +237,7 @@ def test_review_hls_dataset_on_a_local_ray_it_starts_and_removes(
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
         doc: dict[str, object] = json.loads(done.stdout)  # nothing of Ray's on stdout
-        del doc["seconds"]
+        del doc["seconds"], doc["part_seconds"]  # the clock's, not the review's
         return doc
 
     assert review("--executor", "ray") == review()

@@ -10,7 +10,10 @@ answer comes from the cache, so it must send zero requests.
 Scaling: ``review --hls-dataset`` over a toy dataset copied many times and
 ``dataset build`` over built-in programs, each on a local Ray of 1 and of 2
 worker CPUs, the arms interleaved and repeated so that other load on the
-machine falls on both alike.
+machine falls on both alike. The review is timed as the CLI runs it: the
+driver lists the folders, the workers read, apply and review the bugs. Per
+item, the bench prints the driver's CPU and the workers' own time (the parts'
+seconds): the driver's share is what bounds the speed-up.
 """
 
 from __future__ import annotations
@@ -26,13 +29,13 @@ from typing import Any
 from duckfix.cluster_limit import actor_name
 from duckfix.config import LLMSettings
 from duckfix.datasets.builder.build import BuildSpec
-from duckfix.datasets.chrysalis import load_chrysalis
+from duckfix.datasets.chrysalis import scan_chrysalis
 from duckfix.datasets.suites import load_suite
 from duckfix.executor import Executor, LocalExecutor, RayExecutor
 from duckfix.pipelines.bench import BenchContext, run_bench
 from duckfix.pipelines.dataset import build
 from duckfix.pipelines.debug import DebugContext
-from duckfix.pipelines.review.hls_dataset import measure
+from duckfix.pipelines.review.hls_dataset import measure_folder
 from duckfix.remote_model import ModelRecipe
 from duckfix.review_settings import ReviewSettings
 from duckfix.runner import RunOptions
@@ -156,12 +159,13 @@ def _warm_one(_: int) -> int:
 
 
 def scaling(home: Path) -> None:
-    dataset = load_chrysalis(_big_hls_dataset(home / "hls"))
+    folder = _big_hls_dataset(home / "hls")
     programs = sorted(load_suite("builtin"), key=lambda t: t.id)[:PROGRAMS]
     settings = ReviewSettings()
     times: dict[tuple[str, int], list[float]] = {}
-    applied = sum(b.applied for b in dataset.bugs)
-    items = {"review --hls-dataset": applied, "dataset build": 0}
+    driver: dict[tuple[str, int], list[float]] = {}
+    worker: dict[tuple[str, int], list[float]] = {}
+    items = {"review --hls-dataset": 0, "dataset build": 0}
     # One local Ray of 2 CPUs for both arms: 1 worker is 1 task at a time on it, 2 are 2
     # (a Ray start on this loaded machine takes long and sometimes times out).
     executor = RayExecutor(None, cpus=2)
@@ -169,32 +173,45 @@ def scaling(home: Path) -> None:
         _warm(executor, 2)
         for repeat in range(REPEATS):
             for workers in (1, 2) if repeat % 2 == 0 else (2, 1):
-                started = time.perf_counter()
-                measure(dataset, settings, jobs=workers, executor=executor)
+                started, cpu = time.perf_counter(), time.process_time()
+                report = measure_folder(scan_chrysalis(folder), settings, jobs=workers,
+                                        executor=executor)  # fmt: skip
                 seconds = time.perf_counter() - started
-                times.setdefault(("review --hls-dataset", workers), []).append(seconds)
+                key = ("review --hls-dataset", workers)
+                times.setdefault(key, []).append(seconds)
+                driver.setdefault(key, []).append(time.process_time() - cpu)
+                worker.setdefault(key, []).append(report.part_seconds)
+                items["review --hls-dataset"] = report.total.applied  # the reviewed ones
                 spec = BuildSpec(
                     suite="builtin", language="python", per_program=3, seed=repeat,
                     out=home / f"ds-{repeat}-{workers}",
                 )  # fmt: skip
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 summary = build(programs, spec, RunOptions(), jobs=workers, executor=executor)
                 built = time.perf_counter() - started
-                times.setdefault(("dataset build", workers), []).append(built)
+                key = ("dataset build", workers)
+                times.setdefault(key, []).append(built)
+                driver.setdefault(key, []).append(time.process_time() - cpu)
                 items["dataset build"] = summary.validated
                 print(f"  run {repeat + 1}, {workers} worker(s): review {seconds:.2f} s, "
-                      f"dataset build {built:.2f} s")  # fmt: skip
+                      f"dataset build {built:.2f} s (load {os.getloadavg()[0]:.1f})")  # fmt: skip
     finally:
         executor.close()
     load = os.getloadavg()[0]
-    print(f"1 and 2 Ray workers, interleaved, {REPEATS} runs each "
+    print(f"1 and 2 Ray workers, interleaved, {REPEATS} runs each, size {SIZE} "
           f"(machine shared: load average {load:.1f}); median seconds:")  # fmt: skip
     for job, count in items.items():
         one = statistics.median(times[(job, 1)])
         two = statistics.median(times[(job, 2)])
+        per = 1000 / max(1, count)
+        mine = per * statistics.median(driver[(job, 1)] + driver[(job, 2)])
+        theirs = ""
+        if (job, 1) in worker:
+            busy = per * statistics.median(worker[(job, 1)] + worker[(job, 2)])
+            theirs = f", on the workers {busy:.1f} ms"
         print(f"  {job:21}: 1 worker {one:6.2f} s, 2 workers {two:6.2f} s, speed-up "
-              f"{one / two:.2f}x ({count} items; {1000 * one / max(1, count):.1f} ms per item "
-              f"on one worker)")  # fmt: skip
+              f"{one / two:.2f}x ({count} items; per item: {per * one:.1f} ms on one worker, "
+              f"driver CPU {mine:.2f} ms{theirs})")  # fmt: skip
 
 
 def main() -> None:

@@ -6,16 +6,26 @@ from pathlib import Path
 
 import pytest
 
-from duckfix.datasets.chrysalis import ChrysalisBug, ChrysalisDataset, LineRange, apply_bug
+from duckfix.datasets.chrysalis import (
+    ChrysalisBug,
+    ChrysalisDataset,
+    LineRange,
+    apply_bug,
+    load_chrysalis,
+    scan_chrysalis,
+)
 from duckfix.diff import parse_diff
 from duckfix.pipelines.review import hls_dataset
 from duckfix.pipelines.review.hls_dataset import (
     bug_diff,
     dataset_checks,
     measure,
+    measure_folder,
     review_bug,
 )
 from duckfix.review_settings import ReviewSettings
+
+from tests.datasets.test_chrysalis import build_dataset
 
 # A vendor header that is not installed: gcc cannot check the file, the hls check still can.
 PACK = """\
@@ -92,3 +102,23 @@ def test_checks_always_include_c_and_hls_unless_named() -> None:
     settings = ReviewSettings(checks=("hygiene", "commit", "model"))
     assert dataset_checks(settings) == ["hygiene", "c", "hls"]
     assert dataset_checks(settings, chosen=True) == ["hygiene"]
+
+
+def test_workers_that_read_the_bugs_report_what_a_loaded_dataset_gives(tmp_path: Path) -> None:
+    root = build_dataset(tmp_path)
+    settings = ReviewSettings()
+    loaded = measure(load_chrysalis(root), settings, ["hls"], jobs=2)
+    read = measure_folder(scan_chrysalis(root), settings, ["hls"], jobs=2)
+    shown = {"seconds", "part_seconds"}  # the clock's, not the review's
+    assert read.model_dump(exclude=shown) == loaded.model_dump(exclude=shown)
+    assert [b.category for b in read.bugs if b.on_line] == ["SHFT", "FND", "APT", "FND"]
+    assert read.part_seconds > 0
+
+
+def test_parts_cover_every_unit_in_order_and_shrink_towards_the_end() -> None:
+    parts = list(hls_dataset._parts(list(range(1000)), jobs=2, cap=64))
+    assert [n for n, _ in parts] == list(range(len(parts)))
+    assert [u for _, units in parts for u in units] == list(range(1000))
+    sizes = [len(units) for _, units in parts]
+    assert sizes[0] == 64 and sizes == sorted(sizes, reverse=True) and sizes[-1] == 1
+    assert [len(u) for _, u in hls_dataset._parts(list(range(5)), jobs=2, cap=64)] == [1] * 5
