@@ -40,6 +40,12 @@ def accept() -> str:
     return json.dumps({"verdict": "accept"})
 
 
+def objection(concern: str, reason: str, evidence: str) -> str:
+    return json.dumps(
+        {"verdict": "reject", "concern": concern, "reason": reason, "evidence": evidence}
+    )
+
+
 def test_the_model_fixes_what_the_templates_cannot() -> None:
     task = vowels_task()
     script, llm = agent_model(fixer=[proposals(VOWELS_FIXED_FUNCTION)])
@@ -124,13 +130,10 @@ def test_the_model_localizer_points_the_templates_at_a_new_line() -> None:
 
 def test_the_reviewer_sends_an_overfit_back_and_the_fixer_hears_why() -> None:
     task = vowels_task()
-    reject = json.dumps(
-        {
-            "verdict": "reject",
-            "concern": "overfitting",
-            "reason": "only the capitals in the tests are lowered; U is forgotten",
-            "evidence": 's = s.replace("A", "a")',
-        }
+    reject = objection(
+        "overfitting",
+        "only the capitals in the tests are lowered; U is forgotten",
+        's = s.replace("A", "a")',
     )
     script, llm = agent_model(
         fixer=[proposals(OVERFIT), proposals(VOWELS_FIXED_FUNCTION)],
@@ -148,14 +151,7 @@ def test_the_reviewer_sends_an_overfit_back_and_the_fixer_hears_why() -> None:
 
 
 def test_an_ungrounded_objection_is_noted_not_acted_on() -> None:
-    made_up = json.dumps(
-        {
-            "verdict": "reject",
-            "concern": "side_effect",
-            "reason": "it deletes files",
-            "evidence": "os.remove(path)",
-        }
-    )
+    made_up = objection("side_effect", "it deletes files", "os.remove(path)")
     _, llm = agent_model(fixer=[proposals(VOWELS_FIXED_FUNCTION)], reviewer=[made_up])
     result = debug_task(vowels_task(), None, dataclasses.replace(CONTEXT, llm=llm))
     assert result.status == "fixed"
@@ -164,9 +160,7 @@ def test_an_ungrounded_objection_is_noted_not_acted_on() -> None:
 
 
 def test_review_rounds_are_capped() -> None:
-    reject = json.dumps(
-        {"verdict": "reject", "concern": "other", "reason": "no", "evidence": "n = 0"}
-    )
+    reject = objection("other", "no", "n = 0")
     script, llm = agent_model(fixer=[proposals(OVERFIT)], reviewer=[reject] * 5)
     ctx = dataclasses.replace(CONTEXT, llm=llm, llm_review_rounds=0)
     result = debug_task(vowels_task(), None, ctx)
@@ -266,14 +260,7 @@ def test_fixed_by_names_the_accepted_patch_not_the_last_plausible_one() -> None:
 def test_a_patch_only_the_model_objected_to_is_kept_when_nothing_else_passes() -> None:
     # The 1.5B vetoed correct fixes with reasons that sounded grounded; a run
     # with a model must never fix less than the offline run would.
-    wrong = json.dumps(
-        {
-            "verdict": "reject",
-            "concern": "side_effect",
-            "reason": "lower() changes the caller's string",
-            "evidence": "s = s.lower()",
-        }
-    )
+    wrong = objection("side_effect", "lower() changes the caller's string", "s = s.lower()")
     script, llm = agent_model(fixer=[proposals(VOWELS_FIXED_FUNCTION)], reviewer=[wrong] * 3)
     ctx = dataclasses.replace(CONTEXT, llm=llm, llm_rounds=1)
     result = debug_task(vowels_task(), None, ctx)
