@@ -45,6 +45,7 @@ OTHER_VARIABLES: dict[str, str] = {
     "DUCKFIX_TRACE": "the pytest plugin's tracing spec (sandbox only)",
     "DUCKFIX_SECRET_FD": "where a C bench reads its secret (sandbox only)",
     "DUCKFIX_REPORT_FD": "where a C bench reports its cases (sandbox only)",
+    "DUCKFIX_REHEARSAL": "set, and unset again, by the warm spawner's rehearsal session",
 }
 """``DUCKFIX_*`` variables duckfix reads on purpose that are not settings."""
 
