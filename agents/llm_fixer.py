@@ -327,6 +327,9 @@ def apply_proposal(source: str, proposal: Proposal) -> str | None:
 
 _BUG = re.compile(r"^[\W_]*bug[\W_]*:[ \t]*(\S.*?)[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _OPEN_FENCE = re.compile(r"^`{3,}[ \t]*[\w+#-]*[ \t]*\n", re.MULTILINE)
+_PROMPT_CHARS = 8000
+"""A bound on a fixer prompt's text besides the program and the attempts: the
+instructions, failing tests, key variables and suspects."""
 _REPAIR = (
     "That answer has no complete Python function in a ```python block. Reply again in "
     'the form asked: the line "Bug: ...", then the whole corrected function, from its '
@@ -965,6 +968,18 @@ def _in_order(ask: Callable[[int], R], count: int, parallel: int) -> Iterator[R]
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _round_at_most(
+    program: dict[str, str], attempts: Sequence[str], samples: int
+) -> tuple[int, int]:
+    """Calls and tokens a round of ``samples`` can take at most: each sample and its
+    repair turn, every prompt counted as the whole program, the attempts and the
+    instructions, a character a token (a token is rarely shorter)."""
+    code = sum(len(text) for text in program.values())
+    prompt = code + sum(len(a) for a in attempts) + _PROMPT_CHARS
+    answer = answer_tokens(max(program.values(), key=len, default=""))
+    return 2 * samples, 2 * samples * (2 * prompt + 2 * answer)
+
+
 def propose(
     client: LLMClient,
     task: Task,
@@ -982,11 +997,15 @@ def propose(
     ``attempts`` are earlier failed fixes in words (what was tried, why it failed,
     and the explainer's account of what the change did);
     ``round_`` counts the times the model was asked in this run, from 1;
-    ``parallel``: samples in flight at once (chat models; the order of the
-    candidates does not depend on it).
+    ``parallel``: samples in flight at once (chat models, and only when the run's
+    budget cannot run out; the order of the candidates does not depend on it).
     Never raises a model error: on one it returns the candidates of the samples
     before it. For a C or HLS task without tree-sitter-cpp installed there are none.
     """
+    if parallel > 1 and not client.budget.covers(*_round_at_most(program, attempts, samples)):
+        # A budget that could run out mid-round must stop at the same sample every
+        # time, as the cache replays it: the samples go in order, one at a time.
+        parallel = 1
     c = task.language in _C_LANGUAGES
     if c and (find_spec("tree_sitter") is None or find_spec("tree_sitter_cpp") is None):
         return []  # the `hls` extra is not installed: no function can be found

@@ -546,6 +546,21 @@ class Budget:
             price_completion=settings.price_completion,
         )
 
+    def covers(self, calls: int, tokens: int) -> bool:
+        """Whether ``calls`` more calls of ``tokens`` tokens in all fit in what is left.
+
+        Calls sent together may run out only if they do not: which of them got
+        the last call would be a race, and a replay from the cache could stop
+        elsewhere than the run did.
+        """
+        price = max(self.price_prompt, self.price_completion) / 1e6
+        with self._lock:
+            return (
+                (self.max_calls is None or self.calls + calls <= self.max_calls)
+                and (self.max_tokens is None or self.tokens + tokens <= self.max_tokens)
+                and (self.max_cost is None or self.cost + tokens * price <= self.max_cost)
+            )
+
     def reserve(self, *, paid: bool = True) -> None:
         """Count one call about to be sent, or raise :class:`BudgetExhausted`.
 

@@ -501,11 +501,6 @@ class LocalProvider(OpenAIProvider):
     log, instead of a retryable connection error that retries could not cure.
     """
 
-    one_at_a_time = True
-    """llama-cpp-python's server answers one request at a time: samples sent together
-    only queue there, and in CI they made a run's fixer requests differ from its
-    repeat's (the cached repeat then asked again)."""
-
     def __init__(self, *, server: LocalServer, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.server = server

@@ -327,8 +327,7 @@ def _ask_model(
         samples=ctx.llm_samples,
         round_=rounds + 1,
         key_variables=state.key_variables,
-        # The samples are independent: keep the model's slots busy, where it has several.
-        parallel=1 if getattr(ctx.llm.provider, "one_at_a_time", False) else ctx.llm.concurrency,
+        parallel=ctx.llm.concurrency,  # the samples are independent: keep the model's slots busy
     )
     queued = {c.key for c in queue}
     return [c for c in found if c.key not in queued]

@@ -526,6 +526,11 @@ def test_parallel_samples_are_in_flight_together_and_read_in_sample_order() -> N
     assert [c.apply(VOWELS) for c in found] == [VOWELS_FIXED_FUNCTION, VOWELS.replace(
         '    n = 0\n', '    s = s.casefold()\n    n = 0\n')]  # fmt: skip
     assert sorted(params["seed"] for _, params in fake.history) == [1, 2, 3]
+    # The default budget has room for the round: the samples still go together.
+    together.reset()
+    fake = FakeProvider(responder=model)
+    llm = LLMClient(fake, concurrency=3, budget=Budget(max_calls=500, max_tokens=2_000_000))
+    assert len(propose(llm, task, task.buggy, SUSPECTS, FAILING, [], samples=3, parallel=3)) == 2
 
     def failing_on(sample: int) -> FakeProvider:
         def model(messages: list[Message]) -> str | Exception:
@@ -540,3 +545,26 @@ def test_parallel_samples_are_in_flight_together_and_read_in_sample_order() -> N
         llm = LLMClient(failing_on(sample), concurrency=2, sleep=lambda _: None)
         found = propose(llm, task, task.buggy, SUSPECTS, FAILING, [], samples=2, parallel=2)
         assert [c.apply(VOWELS) for c in found] == kept
+
+
+def test_with_a_call_budget_the_samples_go_in_order_one_at_a_time() -> None:
+    # With samples in flight together, which one got the run's last call was a
+    # race, and the cached repeat of a run asked for a sample the run never had.
+    task = vowels_task()
+    in_flight, most = [0], [0]
+    lock = threading.Lock()
+
+    def model(messages: list[Message]) -> str:
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        time.sleep(0.1)
+        with lock:
+            in_flight[0] -= 1
+        return answer(VOWELS_FIXED_FUNCTION)
+
+    fake = FakeProvider(responder=model)
+    llm = LLMClient(fake, concurrency=3, budget=Budget(max_calls=2))
+    propose(llm, task, task.buggy, SUSPECTS, FAILING, [], samples=3, parallel=3)
+    assert most[0] == 1
+    assert [params["seed"] for _, params in fake.history] == [1, 2]
