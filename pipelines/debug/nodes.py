@@ -76,8 +76,9 @@ def _out_of_time(state: DebugState, ctx: DebugContext) -> bool:
     return ctx.deadline.remaining() <= _startup(state, ctx)
 
 
-def _spent(ctx: DebugContext, during: str, rejected: int = 0) -> Update:
-    return _give_up(f"the budget of {ctx.max_seconds:g} seconds is spent {during}", rejected)
+def _spent(state: DebugState, ctx: DebugContext, during: str, rejected: int = 0) -> Update:
+    why = f"the budget of {ctx.max_seconds:g} seconds is spent {during}"
+    return _give_up(state, why, rejected)
 
 
 @timed
@@ -89,7 +90,7 @@ def reproduce(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     if ctx.deadline is not None:
         options = ctx.deadline.options(ctx.options, state.task, tests=count_tests(state.task))
     if options is None:
-        return {"program": program} | _spent(ctx, "before the tests could run")
+        return {"program": program} | _spent(state, ctx, "before the tests could run")
     report = run_tests(state.task, "visible", program, options)
     update: Update = {"program": program, "baseline": report}
     # A test that ran out of its cut time still failed; a compile cut short
@@ -97,7 +98,7 @@ def reproduce(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     cut = options is not ctx.options and any(compile_ran_out(o) for o in report.outcomes)
     if ctx.deadline is not None and (ctx.deadline.passed or cut):
         # Tests cut short by the budget say nothing about the program.
-        return update | _spent(ctx, "while running the visible tests")
+        return update | _spent(state, ctx, "while running the visible tests")
     if not report.outcomes:
         update |= {"status": "not_fixed", "stop_reason": "the program has no visible tests"}
     elif (why := uncollected(report)) is not None:
@@ -135,7 +136,7 @@ def localize_node(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     if ctx.deadline is not None and (located.cut_short or _out_of_time(state, ctx)):
         if update.get("pending"):
             return update  # a plausible patch found as the budget ran out is still reviewed
-        return update | _spent(ctx, "while localizing the fault")
+        return update | _spent(state, ctx, "while localizing the fault")
     if not located.suspects:
         update |= {
             "status": "not_fixed",
@@ -169,13 +170,12 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     if tried >= ctx.max_candidates:
         if state.pending:
             return compare_now
-        return _end_search(
-            state, _give_up(f"the budget of {ctx.max_candidates} candidates is spent", rejected)
-        )
+        why = f"the budget of {ctx.max_candidates} candidates is spent"
+        return _give_up(state, why, rejected)
     if _out_of_time(state, ctx):
         if state.pending:
             return compare_now
-        return _end_search(state, _spent(ctx, _after(tried), rejected))
+        return _spent(state, ctx, _after(tried), rejected)
     rounds = state.llm_rounds
     if ctx.llm_first and rounds == 0 and _needs_rerank(state, ctx, rounds):
         return {"rerank": True}
@@ -188,7 +188,7 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
             # The queue may be cut short: it is not kept, so a resume makes it again.
             if state.pending:
                 return compare_now
-            return _spent(ctx, "while making candidate patches", rejected)
+            return _spent(state, ctx, "while making candidate patches", rejected)
         queue = unique(queue + [c for c in fresh if c.key not in done])
         made = {"generated": True}
         if state.pending:  # plausible mutants: their lines' other candidates first
@@ -210,20 +210,20 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         made["deferred"] = []
         batch = queue[state.next_index : state.next_index + min(ctx.workers, room)]
     if not queue and not _may_ask(ctx, rounds):
-        return _end_search(state, _give_up(_nothing_applies(rounds), 0)) | _rounds(state, rounds)
+        return _give_up(state, _nothing_applies(rounds), 0) | _rounds(state, rounds)
     while not batch and _may_ask(ctx, rounds):
         if _out_of_time(state, ctx):
-            return _end_search(state, _spent(ctx, _after(tried), rejected)) | _rounds(state, rounds)
+            return _spent(state, ctx, _after(tried), rejected) | _rounds(state, rounds)
         if _needs_rerank(state, ctx, rounds):
             return {"queue": queue, "rerank": True} | _rounds(state, rounds)
         queue = queue + _ask_model(state, ctx, queue, rounds)
         rounds += 1
         batch = queue[state.next_index : state.next_index + min(ctx.workers, room)]
     if not queue:
-        return _end_search(state, _give_up(_nothing_applies(rounds), 0)) | _rounds(state, rounds)
+        return _give_up(state, _nothing_applies(rounds), 0) | _rounds(state, rounds)
     if not batch:
-        ended = _give_up(f"all {len(queue)} candidates were tried", rejected)
-        return _end_search(state, ended) | _rounds(state, rounds)
+        ended = _give_up(state, f"all {len(queue)} candidates were tried", rejected)
+        return ended | _rounds(state, rounds)
     update: Update = {"queue": queue, "batch": batch, "next_index": state.next_index + len(batch)}
     return update | made | _rounds(state, rounds)
 
@@ -337,34 +337,31 @@ def _sanitized(message: str) -> bool:
     return "Sanitizer" in message or "runtime error:" in message
 
 
-def _give_up(why: str, rejected: int) -> Update:
-    if rejected:
-        why += f"; {rejected} plausible patch(es) were rejected by review"
-    return {"status": "not_fixed", "stop_reason": why, "batch": []}
-
-
-def _end_search(state: DebugState, give_up: Update) -> Update:
-    """Give up, unless a patch only the model reviewer objected to is left: take that one.
+def _give_up(state: DebugState, why: str, rejected: int) -> Update:
+    """End the run not fixed, unless a patch only the model reviewer objected to is left:
+    then that one goes back to review, to be kept.
 
     A small model's objection is often wrong (it vetoed correct fixes that pass
     every test); it may send the search on, but it never makes a run fix less
     than the offline run, which would have accepted the patch.
     """
-    if not state.objected or give_up.get("status") != "not_fixed":
-        return give_up
-    return {
-        "pending": state.objected[:1],
-        "objected": state.objected[1:],
-        "objections": state.objections[1:],
-        "overruled": True,
-        "batch": [],
-        "window": 0,
-        "review_notes": [
-            *state.review_notes,
-            f"the model reviewer objected ({state.objections[0]}), but the search found no"
-            " other patch that passes the visible tests, so this one is kept",
-        ],
-    }
+    if state.objected:
+        kept, objection = state.objected[0]
+        return {
+            "pending": [kept],
+            "objected": state.objected[1:],
+            "overruled": True,
+            "batch": [],
+            "window": 0,
+            "review_notes": [
+                *state.review_notes,
+                f"the model reviewer objected ({objection}), but the search found no"
+                " other patch that passes the visible tests, so this one is kept",
+            ],
+        }
+    if rejected:
+        why += f"; {rejected} plausible patch(es) were rejected by review"
+    return {"status": "not_fixed", "stop_reason": why, "batch": []}
 
 
 @timed
@@ -385,7 +382,7 @@ def validate(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         )  # fmt: skip
     if options is None:  # no time left for a run: the batch waits for a resume
         rewound = {"next_index": state.next_index - len(state.batch)}
-        return rewound | _spent(ctx, _after(_count_tried(state)))
+        return rewound | _spent(state, ctx, _after(_count_tried(state)))
     results = validate_batch(
         state.task, _program(state), state.batch, failing, passing, options, ctx.workers
     )
@@ -400,7 +397,7 @@ def validate(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         if cut is not None:
             update = {"next_index": state.next_index - (len(results) - cut)}
             results = results[:cut]
-            update |= _spent(ctx, _after(_count_tried(state) + len(results)))
+            update |= _spent(state, ctx, _after(_count_tried(state) + len(results)))
     attempts = [
         Attempt.tried(v.candidate, v.plausible, v.failed, v.seconds, False) for v in results
     ]
@@ -408,7 +405,7 @@ def validate(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     pending = choose([*state.pending, *found])
     if pending and update:
         # A plausible patch found as the budget ran out is still reviewed.
-        update = {k: v for k, v in update.items() if k not in ("status", "stop_reason")}
+        update = {"next_index": update["next_index"]}
     search = pair_up(state, results, update.get("next_index", state.next_index))
     if found and not state.pending:
         search = after_plausible(state, ctx, found, search)
@@ -486,8 +483,7 @@ def review(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         verdict = review_with_model(ctx.llm, state.task, patch, state.baseline.outcomes)
         if verdict.verdict == "reject":
             update["model_rejections"] = state.model_rejections + 1
-            update["objected"] = [*state.objected, best]
-            update["objections"] = [*state.objections, "; ".join(verdict.reasons)]
+            update["objected"] = [*state.objected, (best, "; ".join(verdict.reasons))]
         if verdict.notes:
             update["review_notes"] = state.review_notes + verdict.notes
     if verdict.verdict == "reject":

@@ -113,11 +113,9 @@ class DebugState(DebugInput):
     """The fixer wants the model localizer to re-rank before its next model round."""
     model_rejections: int = 0
     """Plausible patches the model reviewer sent back."""
-    objected: list[Validation] = field(default_factory=list)
+    objected: list[tuple[Validation, str]] = field(default_factory=list)
     """Plausible patches the offline checks accepted and only the model reviewer objected
-    to, with its reasons: the first is kept if the search finds nothing it accepts."""
-    objections: list[str] = field(default_factory=list)
-    """The model reviewer's reason for each patch in ``objected``."""
+    to, with its reason: the first is kept if the search finds nothing it accepts."""
     overruled: bool = False
     """The patch under review is one the model objected to, taken back because the search
     found nothing else: it is accepted without asking the model again."""
