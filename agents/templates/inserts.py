@@ -111,14 +111,18 @@ def _function(file: File, s: Stmt) -> ast.FunctionDef | ast.AsyncFunctionDef | N
 # ----- define-var -----
 
 
+def _params(function: ast.AST, *, packed: bool = True) -> list[str]:
+    """A function's parameter names, in order; ``*args`` and ``**kwargs`` if ``packed``."""
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return []
+    a = function.args
+    named = [*a.posonlyargs, *a.args, *a.kwonlyargs]
+    return [p.arg for p in (*named, a.vararg, a.kwarg) if p] if packed else [p.arg for p in named]
+
+
 def _bound(function: ast.AST) -> set[str]:
     """Names a function binds: parameters, targets, imports, nested definitions, globals."""
-    names: set[str] = set()
-    if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        a = function.args
-        for arg in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg]:
-            if arg is not None:
-                names.add(arg.arg)
+    names = set(_params(function))
     for node in ast.walk(function):
         if node is function:
             continue
@@ -160,11 +164,9 @@ def _unbound(file: File, function: ast.AST) -> dict[str, ast.Name]:
     ``UnboundLocalError``). A loop that binds a name late in its body for its
     next turn looks the same; the candidates it brings cost one validation each.
     """
-    params = _bound(function) - _stored(function)
-    if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        # A parameter is bound on entry, however often the body assigns it again.
-        a = function.args
-        params |= {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg) if p}
+    bound = _bound(function)
+    # A parameter is bound on entry, however often the body assigns it again.
+    params = bound - _stored(function) | set(_params(function))
     known = params | _module_names(file.tree) | _BUILTINS | _enclosing_names(file, function)
     stores: dict[str, tuple[int, int]] = {}
     for node in ast.walk(function):
@@ -179,7 +181,7 @@ def _unbound(file: File, function: ast.AST) -> dict[str, ast.Name]:
             isinstance(node, ast.Name) and (isinstance(node.ctx, ast.Load) or id(node) in augmented)
         ):
             continue
-        if node.id in known or (node.id in _bound(function) and node.id not in stores):
+        if node.id in known or (node.id in bound and node.id not in stores):
             continue
         bound_at = stores.get(node.id)
         if bound_at is not None and (node.lineno, node.col_offset) >= bound_at:
@@ -205,13 +207,10 @@ def _enclosing_names(file: File, function: ast.AST) -> set[str]:
 def _sizes(file: File, s: Stmt, function: ast.AST) -> list[str]:
     """Numbers a table could be sized by: the function's parameters and the names its
     top-level statements bind before ``s``, nearest first, then ``len`` of a collection."""
-    early: set[str] = set()
-    if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        a = function.args
-        early |= {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)}
-        for stmt in function.body:
-            if stmt.lineno < s.node.lineno and isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-                early |= {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)} & _stored(stmt)
+    early = set(_params(function, packed=False))
+    for stmt in getattr(function, "body", []):
+        if stmt.lineno < s.node.lineno and isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            early |= _stored(stmt)
     scope = file.scope(s)
     pool = {n: v for n, v in scope.names.items() if n in early and n not in scope.collections}
     sizes = nearest(pool, s.node.lineno)[:2]
@@ -288,14 +287,10 @@ def _uses(function: ast.AST, name: str) -> set[str]:
 
 def _unread_params(function: ast.AST) -> list[str]:
     """Parameters the function never reads: what a left-out first statement read."""
-    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return []
-    a = function.args
-    params = [p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs) if p.arg != "self"]
     read = {
         n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
     }
-    return [p for p in params if p not in read]
+    return [p for p in _params(function, packed=False) if p != "self" and p not in read]
 
 
 def _element_reads(function: ast.AST, s: Stmt, name: str) -> list[str]:
@@ -317,25 +312,15 @@ def _element_reads(function: ast.AST, s: Stmt, name: str) -> list[str]:
     return [f"{xs}[{i}]" for xs in dict.fromkeys(lists) for i in loops]
 
 
-def _stored_into(function: ast.AST, name: str) -> bool:
-    """Whether ``name[...]`` is assigned to: a table of a size fixed before the loop."""
-    for node in ast.walk(function):
-        targets = (
-            node.targets
-            if isinstance(node, ast.Assign)
-            else [node.target]
-            if isinstance(node, ast.AugAssign)
-            else []
-        )
-        for t in targets:
-            for sub in ast.walk(t):
-                if (
-                    isinstance(sub, ast.Subscript)
-                    and isinstance(sub.value, ast.Name)
-                    and sub.value.id == name
-                ):
-                    return True
-    return False
+def _stored_into(function: ast.AST) -> set[str]:
+    """Names whose elements are assigned (``xs[i] = v``, ``xs[i] += v``)."""
+    return {
+        n.value.id
+        for n in ast.walk(function)
+        if isinstance(n, ast.Subscript)
+        and isinstance(n.ctx, ast.Store)
+        and isinstance(n.value, ast.Name)
+    }
 
 
 def _values_for(file: File, s: Stmt, function: ast.AST, name: str) -> list[str]:
@@ -354,7 +339,7 @@ def _values_for(file: File, s: Stmt, function: ast.AST, name: str) -> list[str]:
     if uses & {".get", ".items", ".keys", ".values", ".setdefault"}:
         values += ["{}"]
     scope = file.scope(s)
-    if "[]" in uses and _stored_into(function, name):
+    if "[]" in uses and name in _stored_into(function):  # a table sized before its loop
         sizes = _sizes(file, s, function)
         values += [f"[0] * {n}" for n in sizes] + [f"[0] * ({n} + 1)" for n in sizes]
     if "[]" in uses:
@@ -607,13 +592,13 @@ def insert_reset(site: Site) -> Iterator[Edit]:
 def _loop_variables(function: ast.AST, s: Stmt) -> list[str]:
     """The names ``for`` loops around ``s`` bind, innermost first."""
     loops = [
-        n
+        (n.lineno, n.target.id)
         for n in ast.walk(function)
         if isinstance(n, (ast.For, ast.AsyncFor))
         and isinstance(n.target, ast.Name)
         and n.lineno <= s.node.lineno <= (n.end_lineno or n.lineno)
     ]
-    return [n.target.id for n in sorted(loops, key=lambda n: -n.lineno)]  # type: ignore[attr-defined]
+    return [name for _, name in sorted(loops, reverse=True)]
 
 
 # ----- insert-push -----
@@ -627,19 +612,13 @@ def insert_push(site: Site) -> Iterator[Edit]:
         return
     file, s, function = found
     taken: set[str] = set()
-    added: set[str] = set()
+    added = _stored_into(function)
     for node in ast.walk(function):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             if node.attr in ("pop", "popleft"):
                 taken.add(node.value.id)
             elif node.attr in ("append", "appendleft", "extend", "insert", "add"):
                 added.add(node.value.id)
-        elif (
-            isinstance(node, ast.Subscript)
-            and isinstance(node.value, ast.Name)
-            and isinstance(node.ctx, ast.Store)
-        ):
-            added.add(node.value.id)
     stacks = sorted(taken - added)
     if not stacks:
         return
