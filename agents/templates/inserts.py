@@ -40,7 +40,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from duckfix.agents.templates.sites import Site, is_elif, nearest
-from duckfix.agents.templates.spans import DEFS, LINE, Edit, File, Stmt, short
+from duckfix.agents.templates.spans import (
+    COMPREHENSIONS,
+    DEFS,
+    LINE,
+    Edit,
+    File,
+    Stmt,
+    own_nodes,
+    short,
+)
 
 __all__ = [
     "Spot",
@@ -51,6 +60,8 @@ __all__ = [
     "insert_push",
     "insert_reset",
     "spots",
+    "unbound",
+    "unread_params",
 ]
 
 _BUILTINS = frozenset(dir(builtins))
@@ -155,7 +166,7 @@ def _module_names(tree: ast.Module) -> set[str]:
     return names
 
 
-def _unbound(file: File, function: ast.AST) -> dict[str, ast.Name]:
+def unbound(file: File, function: ast.AST) -> dict[str, ast.Name]:
     """Names the function reads before anything binds them -> their first read.
 
     Either nothing binds the name (a ``NameError``), or its first read comes
@@ -163,25 +174,30 @@ def _unbound(file: File, function: ast.AST) -> dict[str, ast.Name]:
     assignment included (``value = value * base + digit``, ``n += 1``: an
     ``UnboundLocalError``). A loop that binds a name late in its body for its
     next turn looks the same; the candidates it brings cost one validation each.
+    Functions defined inside are left to their own call: their names are theirs.
     """
     bound = _bound(function)
     # A parameter is bound on entry, however often the body assigns it again.
     params = bound - _stored(function) | set(_params(function))
     known = params | _module_names(file.tree) | _BUILTINS | _enclosing_names(file, function)
+    own = list(own_nodes(function))
     stores: dict[str, tuple[int, int]] = {}
-    for node in ast.walk(function):
+    for node in own:
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
             where = _store_position(file, node)
             stores[node.id] = min(stores.get(node.id, where), where)
     found: dict[str, ast.Name] = {}
     # ``total += x`` reads ``total`` before it binds it.
-    augmented = {id(n.target) for n in ast.walk(function) if isinstance(n, ast.AugAssign)}
-    for node in ast.walk(function):
+    augmented = {id(n.target) for n in own if isinstance(n, ast.AugAssign)}
+    in_comprehension = _comprehension_reads(own)
+    for node in own:
         if not (
             isinstance(node, ast.Name) and (isinstance(node.ctx, ast.Load) or id(node) in augmented)
         ):
             continue
         if node.id in known or (node.id in bound and node.id not in stores):
+            continue
+        if id(node) in in_comprehension:
             continue
         bound_at = stores.get(node.id)
         if bound_at is not None and (node.lineno, node.col_offset) >= bound_at:
@@ -190,6 +206,18 @@ def _unbound(file: File, function: ast.AST) -> dict[str, ast.Name]:
         if first is None or (node.lineno, node.col_offset) < (first.lineno, first.col_offset):
             found[node.id] = node
     return found
+
+
+def _comprehension_reads(nodes: list[ast.AST]) -> set[int]:
+    """The reads of names a comprehension around them binds (``d`` of ``[d for d in xs]``)."""
+    out: set[int] = set()
+    for node in nodes:
+        if isinstance(node, COMPREHENSIONS):
+            targets = {
+                n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)
+            }
+            out |= {id(n) for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in targets}
+    return out
 
 
 def _enclosing_names(file: File, function: ast.AST) -> set[str]:
@@ -285,7 +313,7 @@ def _uses(function: ast.AST, name: str) -> set[str]:
     return kinds
 
 
-def _unread_params(function: ast.AST) -> list[str]:
+def unread_params(function: ast.AST) -> list[str]:
     """Parameters the function never reads: what a left-out first statement read."""
     read = {
         n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
@@ -327,7 +355,7 @@ def _values_for(file: File, s: Stmt, function: ast.AST, name: str) -> list[str]:
     """Values to give an unbound variable, those that fit its uses first."""
     uses = _uses(function, name)
     values: list[str] = []
-    unread = _unread_params(function)
+    unread = unread_params(function)
     if uses & {"[]", "iterated"} or any(u.startswith(".") for u in uses):
         values += [v for p in unread for v in (f"list({p})", p)]
     elif "number" in uses:
@@ -370,7 +398,7 @@ def define_var(site: Site) -> Iterator[Edit]:
     function = _function(file, s)
     if function is None:
         return
-    missing = _unbound(file, function)
+    missing = unbound(file, function)
     here = [n for n in missing if any(
         isinstance(x, ast.Name) and x.id == n for x in site.nodes
     )]  # fmt: skip

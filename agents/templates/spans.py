@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ __all__ = [
     "File",
     "Stmt",
     "compiles",
+    "own_nodes",
     "short",
 ]
 
@@ -329,6 +331,21 @@ def _header_end(node: ast.stmt) -> int:
 
 DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of a function's own body, not those of functions, classes or lambdas in it.
+
+    Their names are theirs: a nested function's parameter is no name of the outer one.
+    """
+    todo = deque(ast.iter_child_nodes(scope))  # breadth first, in ast.walk's order
+    while todo:
+        node = todo.popleft()
+        yield node
+        if not isinstance(node, (*DEFS, ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(node))
+
+
 ATOM = 16
 BIN_PREC: dict[type[ast.operator], int] = {
     ast.BitOr: 7, ast.BitXor: 8, ast.BitAnd: 9, ast.LShift: 10, ast.RShift: 10,

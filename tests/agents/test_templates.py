@@ -779,3 +779,21 @@ def test_define_var_knows_a_parameter_the_body_assigns_again() -> None:
             return n, steps
     """)
     assert not inserted(at(program, 2, 3, 4, 5), "define-var")
+
+
+def test_define_var_leaves_comprehension_and_nested_parameters_alone() -> None:
+    program = src("""
+        def finite(n, rows):
+            def root(x):
+                while parent[x] != x:
+                    x = parent[x]
+                return x
+
+            parent = list(range(n))
+            cells = [[None if d < 0 else d for d in row] for row in rows]
+            return cells, root(0), limit
+    """)
+    made = inserted(at(program, 4, 8, 9), "define-var")
+    # Only the name nothing binds: not `d` or `row` (the comprehension binds them)
+    # nor `x` (the nested function's own parameter, rebound in its loop).
+    assert made and all(m.startswith("limit = ") for m in made)
