@@ -84,7 +84,9 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from duckfix.agents.clues import clues
 from duckfix.agents.prompting import clip, data, messages, outcome_text, shown_files, stable
+from duckfix.agents.rewrite_parts import smaller_rewrites
 from duckfix.agents.templates import Candidate
 from duckfix.agents.templates.c_edits import C_SUFFIXES
 from duckfix.agents.templates.candidate import changed_span
@@ -200,13 +202,15 @@ def build_messages(
     )
     recent = "\n".join("- " + clip(a, 400) for a in attempts[-_MAX_ATTEMPTS:])
     tried = data("earlier attempts", recent) if attempts else "(none yet)"
+    focus = _enclosing_functions(program, suspects)
     fields = {
         "language": task.language,
         "program": files,
         "failing": failed or "(no failing test output)",
         "variables": data("key variables", variables) if variables else "(none recorded)",
         "suspects": suspect_lines or "(none)",
-        "focus": _focus_text(_enclosing_functions(program, suspects)),
+        "focus": _focus_text(focus),
+        "clues": _clues_text(program, focus),
         "attempts": tried,
         "sample": sample,
         "samples": samples,
@@ -242,6 +246,15 @@ def _focus_text(functions: Sequence[_Function]) -> str:
         f"The top suspect lines are in {named}. Fix that function; change another one "
         "only if the failing input shows the bug cannot be there."
     )
+
+
+def _clues_text(program: dict[str, str], functions: Sequence[_Function]) -> str:
+    found = [
+        f"- in `{f.name}`: {clue}"
+        for f in functions
+        for clue in clues(f.path, program[f.path], f.first)
+    ]
+    return "\n".join(found) or "(nothing unusual)"
 
 
 def answer_tokens(code: str) -> int:
@@ -655,21 +668,40 @@ def _candidate(
             span = (found.start, found.end) if found else None
     if new is None or new == old:
         return None
-    start, end, replacement = changed_span(old, new)
-    line = old.count("\n", 0, start) + 1
     rationale = " ".join(proposal.rationale.split()) or f"rewrote {proposal.function}"
+    description = f"{proposal.function}: {clip(rationale, 200)}"
+    candidate = _edit(path, old, new, description, 0.0)
+    first, last = span or (candidate.line, candidate.line)
+    return candidate.model_copy(update={"score": _score(suspects, path, first, last)})
+
+
+def _edit(path: str, old: str, new: str, description: str, score: float) -> Candidate:
+    start, end, replacement = changed_span(old, new)
     return Candidate(
         path=path,
-        line=line,
+        line=old.count("\n", 0, start) + 1,
         template="llm",
-        description=f"{proposal.function}: {clip(rationale, 200)}",
+        description=description,
         start=start,
         end=end,
         replacement=replacement,
         prior=PRIOR,
-        score=_score(suspects, path, *(span or (line, line))),
+        score=score,
         size=max(end - start, len(replacement)),
     )
+
+
+def _smaller(program: dict[str, str], candidate: Candidate) -> list[Candidate]:
+    """Each change of a Python rewrite alone, and its additions only (:mod:`rewrite_parts`)."""
+    if candidate.path.endswith(C_SUFFIXES):
+        return []
+    old = program[candidate.path]
+    function = candidate.description.split(":", 1)[0]
+    return [
+        _edit(candidate.path, old, text, f"{function}: {what}", candidate.score)
+        for text, what in smaller_rewrites(old, candidate.apply(old))
+        if compiles(text, candidate.path)
+    ]
 
 
 COMPLETION_STOP = ("\n# ", "\ndef ", "\nclass ", "\nif __name__", "\n\n\n", "\n```")
@@ -1036,6 +1068,7 @@ def propose(
             seed=(round_ - 1) * samples + index + 1,
         )
 
+    smaller: list[Candidate] = []
     for proposals in _in_order(ask, samples, parallel):
         taken = 0
         for proposal in proposals or ():
@@ -1046,9 +1079,15 @@ def propose(
                 continue
             seen.add(candidate.key)
             out.append(candidate)
+            smaller += _smaller(program, candidate)
             taken += 1
             if taken == MAX_PROPOSALS:
                 break
+    # The rewrites as the model wrote them first, then their smaller versions.
+    for candidate in smaller:
+        if candidate.key not in seen:
+            seen.add(candidate.key)
+            out.append(candidate)
     return out
 
 

@@ -74,6 +74,22 @@ def test_a_canned_answer_becomes_a_correct_candidate() -> None:
     assert llm.replies == {"fixer": {"well_formed": 1}}
 
 
+def test_a_rewrite_that_dropped_a_line_is_also_tried_with_the_line_kept() -> None:
+    # A small model's habit: the left-out statement written in place of its neighbour.
+    spoiled = VOWELS_FIXED_FUNCTION.replace("    n = 0\n", "")
+    assert "s = s.lower()" in spoiled and "n = 0" not in spoiled
+    task = vowels_task()
+    found = propose(client(answer(spoiled)), task, task.buggy, SUSPECTS, FAILING, [], samples=1)
+    assert [c.description.split(": ", 1)[1] for c in found] == [
+        BUG,
+        "its added lines, every other line kept",
+    ]
+    whole, kept = (c.apply(VOWELS) for c in found)
+    assert not run_tests(task, "hidden", {"vowels.py": whole}, RunOptions()).all_passed
+    assert kept == VOWELS_FIXED_FUNCTION
+    assert run_tests(task, "hidden", {"vowels.py": kept}, RunOptions()).all_passed
+
+
 def test_an_answer_in_json_is_read_too() -> None:
     task = vowels_task()
     found = propose(client(reply(right())), task, task.buggy, SUSPECTS, FAILING, [], samples=1)
@@ -446,6 +462,19 @@ def test_the_prompt_asks_for_the_bug_first_and_shows_inputs_and_values() -> None
     assert "`count_vowels` (vowels.py lines 1-" in user
     # max_tokens sized to the function it rewrites, not the model's whole context.
     assert 200 < params["max_tokens"] < 400
+    assert "## What the code itself shows\n\n(nothing unusual)" in user
+
+
+def test_the_prompt_says_what_the_suspect_function_itself_shows() -> None:
+    # A counted branch left empty: the model is told so, with the line.
+    emptied = VOWELS.replace("            n += 1\n", "            pass\n")
+    task = vowels_task().model_copy(update={"buggy": {"vowels.py": emptied}})
+    fake = FakeProvider()
+    fake.enqueue([reply(right())])
+    propose(LLMClient(fake), task, task.buggy, SUSPECTS, FAILING, [], samples=1)
+    user = fake.history[0][0][1]["content"]
+    clue = "- in `count_vowels`: line 6: the body of the `if` at line 5 does nothing"
+    assert clue in user.split("## What the code itself shows")[1].split("##")[0]
 
 
 LRU = """\
