@@ -155,8 +155,8 @@ def _mutant_budget(ctx: DebugContext) -> int:
 def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     """Pick the next round of candidates, or stop when the budget or the ideas run out.
 
-    Template candidates come first. Once they are all tried (or before them, with
-    ``llm_first``) and the context has a model, the run goes back to the
+    Template candidates come first. Once they are all tried or have spent the
+    candidate budget (or before them, with ``llm_first``) and the context has a model, the run goes back to the
     localizer, which re-ranks the suspects with the failed attempts in view (new
     suspect lines bring new template candidates), and then asks the model fixer,
     at most ``llm_rounds`` times per run.
@@ -170,8 +170,7 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     if tried >= ctx.max_candidates:
         if state.pending:
             return compare_now
-        why = f"the budget of {ctx.max_candidates} candidates is spent"
-        return _give_up(state, why, rejected)
+        return _past_budget(state, ctx, rejected)
     if _out_of_time(state, ctx):
         if state.pending:
             return compare_now
@@ -226,6 +225,28 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         return ended | _rounds(state, rounds)
     update: Update = {"queue": queue, "batch": batch, "next_index": state.next_index + len(batch)}
     return update | made | _rounds(state, rounds)
+
+
+def _past_budget(state: DebugState, ctx: DebugContext, rejected: int) -> Update:
+    """The templates spent the candidate budget: the model's candidates, which it does
+    not count, still run, its rounds asked for first if it has any left."""
+    queue, rounds, at = state.queue, state.llm_rounds, state.next_index
+    left = [i for i in range(at, len(queue)) if queue[i].template == "llm"]
+    if not left and _may_ask(ctx, rounds):
+        if _out_of_time(state, ctx):
+            return _spent(state, ctx, _after(_count_tried(state)), rejected)
+        if _needs_rerank(state, ctx, rounds):
+            return {"rerank": True}
+        queue = queue[:at] + _ask_model(state, ctx, queue, rounds) + queue[at:]
+        rounds += 1
+        left = [i for i in range(at, len(queue)) if queue[i].template == "llm"]
+    taken = left[: ctx.workers]
+    if not taken:
+        why = f"the budget of {ctx.max_candidates} candidates is spent"
+        return _give_up(state, why, rejected) | _rounds(state, rounds)
+    # Templates between them are skipped for good: the budget has no room for them.
+    batch = [queue[i] for i in taken]
+    return {"queue": queue, "batch": batch, "next_index": taken[-1] + 1} | _rounds(state, rounds)
 
 
 def _count_tried(state: DebugState) -> int:

@@ -66,6 +66,20 @@ def test_the_model_fixes_what_the_templates_cannot() -> None:
     assert result.explanation is not None and result.explanation.source == "offline"
 
 
+def test_templates_that_spend_the_budget_still_leave_the_model_its_round() -> None:
+    # A budget the templates spend before they run out: the model is asked after
+    # them all the same (its candidates are not counted), and its fix is taken.
+    script, llm = agent_model(fixer=[proposals(VOWELS_FIXED_FUNCTION)])
+    offline = debug_task(vowels_task(), None, dataclasses.replace(CONTEXT, max_candidates=3))
+    assert offline.status == "not_fixed" and offline.candidates == 3
+    small = dataclasses.replace(CONTEXT, llm=llm, max_candidates=3)
+    result = debug_task(vowels_task(), None, small)
+    assert result.status == "fixed", result.stop_reason
+    assert [a.template for a in result.attempts if not a.mutant][-1] == "llm"
+    assert sum(a.template != "llm" for a in result.attempts) == 3
+    assert len(script.asked["fixer"]) == 1
+
+
 def test_llm_first_asks_localizer_and_fixer_once_the_mutants_ran() -> None:
     script, llm = agent_model(fixer=[proposals(VOWELS_FIXED_FUNCTION)])
     result = debug_task(vowels_task(), None, dataclasses.replace(CONTEXT, llm=llm, llm_first=True))
