@@ -30,6 +30,8 @@ __all__ = [
 ]
 
 FORMATS = ("terminal", "json", "sarif", "b4")
+_HLS_RUN = "hls-review"
+"""The store's kind of a ``--hls-dataset`` run."""
 MAX_PATCH_BYTES = 64 * 1024 * 1024
 """A patch file or stdin larger than this is refused: no reviewable series is that big,
 and every stage after this one would hold it in memory."""
@@ -72,6 +74,12 @@ and every stage after this one would hold it in memory."""
     type=click.Path(path_type=Path),
     help="Measure instead: which bugs of a Chrysalis HLS_Bug_Dataset folder the checks flag.",
 )
+@click.option(
+    "--resume",
+    "resume_id",
+    metavar="RUN_ID",
+    help="With --hls-dataset: continue a stopped measurement, skipping the bugs it has.",
+)
 @executor_options
 @click.pass_obj
 def review(
@@ -91,6 +99,7 @@ def review(
     hls_dataset: Path | None,
     executor: str | None,
     ray_address: str | None,
+    resume_id: str | None = None,
     server: str | None = None,
 ) -> None:
     """Review PATCH files (diffs or patch e-mails, - for stdin), --range A..B, or --staged.
@@ -113,10 +122,11 @@ def review(
     if hls_dataset is not None:
         if patches or rev_range or staged:
             raise UsageError("--hls-dataset is reviewed on its own: drop PATCH, --range, --staged")
-        _measure_hls_dataset(state, hls_dataset, fmt, output, checks, (executor, ray_address))
+        where = (executor, ray_address)
+        _measure_hls_dataset(state, hls_dataset, fmt, output, checks, where, resume_id)
         return
-    if executor or ray_address:
-        raise UsageError("--executor and --ray-address go with --hls-dataset")
+    if executor or ray_address or resume_id:
+        raise UsageError("--executor, --ray-address and --resume go with --hls-dataset")
     if explain_conventions:
         _explain_conventions(state, repo, rev_range)
         return
@@ -318,12 +328,31 @@ def _measure_hls_dataset(
     output: Path | None,
     checks: str | None,
     where: tuple[str | None, str | None],
+    resume_id: str | None,
 ) -> None:
-    """Review each bug of a Chrysalis dataset with the rule checks; print counts per category."""
+    """Review each bug of a Chrysalis dataset with the rule checks; print counts per category.
+
+    A recorded run: each bug file's results are stored as they land, so a run
+    stopped midway continues with ``--resume`` (the checks it ran with are kept).
+    """
+    import shlex
+
     from duckfix.datasets.chrysalis import scan_chrysalis
-    from duckfix.errors import UsageError
-    from duckfix.pipelines.review.hls_dataset import dataset_checks, measure_folder, render_table
-    from duckfix.service.jobs import executor_for, executor_settings, max_file_bytes
+    from duckfix.errors import NotFoundError, UsageError
+    from duckfix.pipelines.review.hls_dataset import (
+        BugResult,
+        dataset_checks,
+        measure_folder,
+        render_table,
+    )
+    from duckfix.service.jobs import (
+        announce_run,
+        ends_on_error,
+        executor_for,
+        executor_settings,
+        max_file_bytes,
+    )
+    from duckfix.store import open_store
 
     if fmt not in ("terminal", "json"):
         raise UsageError(f"--hls-dataset reports as terminal or json, not {fmt}")
@@ -332,7 +361,33 @@ def _measure_hls_dataset(
     # Only the folders are listed here; the workers read and apply the bugs they review.
     dataset = scan_chrysalis(path.expanduser(), max_bytes=max_bytes)
     names = dataset_checks(settings.review, chosen=checks is not None)
-    with executor_for(settings) as executor:
+    target = str(dataset.root.resolve())
+    store = open_store(settings.database)
+    done: dict[str, list[BugResult]] = {}
+    if resume_id is not None:
+        record = store.get_run(resume_id)
+        if record.kind != _HLS_RUN:
+            raise NotFoundError(f"run {resume_id} is a {record.kind} run, not a --hls-dataset run")
+        if record.target != target:
+            raise UsageError(f"run {resume_id} measured {record.target}, not {target}")
+        if checks is not None and names != record.config["checks"]:
+            raise UsageError(
+                f"run {resume_id} ran the checks {','.join(record.config['checks'])}: "
+                "resume it without --checks"
+            )
+        names = list(record.config["checks"])
+        for item, (_status, data) in store.results(resume_id).items():
+            done[item] = [BugResult.model_validate(bug) for bug in data["bugs"]]
+        run_id = resume_id
+    else:
+        run_id = store.start_run(_HLS_RUN, target, {"checks": names})
+    again = f"review --hls-dataset {shlex.quote(str(path))}"
+    announce_run(run_id, resume=again)
+
+    def keep(key: str, results: list[BugResult]) -> None:
+        store.record(run_id, key, "ok", {"bugs": [r.model_dump(mode="json") for r in results]})
+
+    with ends_on_error(store, run_id, resume=again), executor_for(settings) as executor:
         report = measure_folder(
             dataset,
             settings.review,
@@ -340,7 +395,10 @@ def _measure_hls_dataset(
             jobs=settings.jobs,
             executor=executor,
             max_bytes=max_bytes,
+            done=done,
+            keep=keep,
         )
+    store.finish_run(run_id, "ok")
     if fmt == "json":
         text = report.model_dump_json(indent=2)
         if output:

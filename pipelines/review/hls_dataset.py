@@ -25,7 +25,7 @@ import itertools
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -64,6 +64,7 @@ __all__ = [
     "measure_folder",
     "render_table",
     "review_bug",
+    "unit_key",
 ]
 
 NEEDED_CHECKS = ("c", "hls")
@@ -338,6 +339,15 @@ def measure(
     return _report(dataset, checks, landed, started)
 
 
+def unit_key(design: ChrysalisDesign, bug_file: str) -> str:
+    """How a bug file is named in a recorded run: ``suite/design/file``."""
+    return f"{design.suite}/{design.name}/{bug_file}"
+
+
+Kept = Callable[[str, list[BugResult]], None]
+"""Called in the driver with a bug file's key and its bugs' results, as each lands."""
+
+
 def measure_folder(
     dataset: ChrysalisDataset,
     settings: ReviewSettings,
@@ -346,6 +356,8 @@ def measure_folder(
     executor: Executor | None = None,
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    done: Mapping[str, list[BugResult]] | None = None,
+    keep: Kept | None = None,
 ) -> DatasetReport:
     """Review every bug of a dataset as :func:`scan_chrysalis` gives it (folders listed only).
 
@@ -354,17 +366,43 @@ def measure_folder(
     ``executor`` needs the dataset at the same path on every worker (one node,
     or a shared file system). A file the loader's rules refuse raises as
     :func:`load_chrysalis` does, from whichever worker read it.
+
+    ``done``: results of bug files an earlier run reviewed (by :func:`unit_key`),
+    which are not reviewed again; ``keep`` is told each file's results as they
+    land, so that a run stopped midway can resume. The report is the same.
     """
     started = time.monotonic()
     checks = list(names) if names is not None else dataset_checks(settings)
     executor = executor or LocalExecutor()
+    done = done or {}
     units = [(design, name) for design in dataset.designs for name in design.bug_files]
-    parts = _parts(units, jobs, _FILES_PER_TASK if executor.remote else 1)
+    todo = [unit for unit in units if unit_key(*unit) not in done]
+    sent: dict[int, list[tuple[ChrysalisDesign, str]]] = {}
+
+    def parts() -> Iterator[Part[tuple[ChrysalisDesign, str]]]:
+        for number, part in _parts(todo, jobs, _FILES_PER_TASK if executor.remote else 1):
+            sent[number] = part
+            yield number, part
+
     review = functools.partial(
         _review_read, root=dataset.root, max_bytes=max_bytes, settings=settings, names=checks
     )
-    landed = executor.map_unordered(review, parts, jobs, Needs())
-    return _report(dataset, checks, landed, started)
+    by_file: dict[str, list[BugResult]] = dict(done)
+    seconds = 0.0
+    for number, results, spent in executor.map_unordered(review, parts(), jobs, Needs()):
+        seconds += spent
+        for design, name in sent.pop(number):
+            key = unit_key(design, name)
+            found = [
+                r
+                for r in results
+                if (r.suite, r.design, r.bug_file) == (design.suite, design.name, name)
+            ]
+            by_file[key] = found
+            if keep is not None:
+                keep(key, found)
+    results = [r for unit in units for r in by_file.get(unit_key(*unit), [])]
+    return _report(dataset, checks, [(0, results, seconds)], started)
 
 
 def _report(

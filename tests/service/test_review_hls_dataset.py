@@ -84,3 +84,67 @@ def test_bad_input_is_one_line_and_exit_2(
     assert done.returncode == 2, done.stderr
     assert message in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def _run_id(stderr: str) -> str:
+    line = next(x for x in stderr.splitlines() if x.startswith("duckfix: run "))
+    return line.split()[2]
+
+
+def test_a_stopped_run_resumes_with_only_the_bug_files_it_lacks(root: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    home = tmp_path / "home"
+    first = duckfix(["--hls-dataset", str(root), "--json", "--checks", "hls"], home)
+    assert first.returncode == 0, first.stderr
+    run_id = _run_id(first.stderr)
+    assert f"resume with: duckfix review --hls-dataset {root} --resume {run_id}" in first.stderr
+    # As if the run had stopped before two bug files landed.
+    with sqlite3.connect(home / "duckfix.db") as db:
+        rows = db.execute("SELECT item FROM results WHERE run_id = ?", (run_id,))
+        items = {item for (item,) in rows}
+        assert len(items) == 7 and "Kernels/vadd/bug_FND.txt" in items
+        db.execute(
+            "DELETE FROM results WHERE run_id = ? AND item IN (?, ?)",
+            (run_id, "Kernels/vadd/bug_FND.txt", "Extra/shift/bug_SHFT.txt"),
+        )
+        db.execute("UPDATE runs SET status = 'interrupted' WHERE id = ?", (run_id,))
+    # A file already reviewed is not read again: spoiling it changes nothing;
+    # one it lacks is read afresh.
+    (root / "Kernels/matmul/Bugs/bug_INIT.txt").write_text("{", encoding="utf-8")
+    (root / "Extra/shift/Bugs/bug_SHFT.txt").write_text("{", encoding="utf-8")
+    again = duckfix(["--hls-dataset", str(root), "--json", "--resume", run_id], home)
+    assert again.returncode == 0, again.stderr
+    before, after = json.loads(first.stdout), json.loads(again.stdout)
+    assert after["checks"] == ["hls"]  # the run's own checks, kept
+    bugs = {(b["design"], b["bug_file"]): b for b in after["bugs"]}
+    assert bugs[("matmul", "bug_INIT.txt")]["applied"]
+    assert not bugs[("shift", "bug_SHFT.txt")]["applied"]
+    assert bugs[("vadd", "bug_FND.txt")]["on_line"]
+    assert [(b["design"], b["bug_file"]) for b in after["bugs"]] == [
+        (b["design"], b["bug_file"]) for b in before["bugs"]
+    ]
+    with sqlite3.connect(home / "duckfix.db") as db:
+        ((status,),) = db.execute("SELECT status FROM runs WHERE id = ?", (run_id,))
+        assert status == "ok"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--resume", "{run}"], "--resume go with --hls-dataset"),
+        (["--hls-dataset", "{other}", "--resume", "{run}"], "measured"),
+        (["--hls-dataset", "{root}", "--resume", "{run}", "--checks", "c"], "without --checks"),
+        (["--hls-dataset", "{root}", "--resume", "run-nope"], "run-nope"),
+    ],
+)
+def test_a_resume_that_does_not_fit_is_refused(
+    root: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    home = tmp_path / "home"
+    first = duckfix(["--hls-dataset", str(root), "--json", "--checks", "hls"], home)
+    other = build_dataset(tmp_path / "other")
+    filled = [a.format(run=_run_id(first.stderr), root=root, other=other) for a in args]
+    done = duckfix(filled, home)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr
