@@ -9,6 +9,11 @@ run, :class:`Slots` (an async semaphore), and every worker's client holds one of
 its slots around each request (:class:`ClusterLimit`): any number of tasks run,
 ``concurrency`` requests are in flight cluster-wide.
 
+The same actor keeps the run's budget (``llm.max_calls``, ``max_tokens``,
+``max_cost``): each worker's client reserves its calls and charges its tokens
+there (:class:`ClusterBudget`), so a Ray run spends what a local run of the
+same settings may, not that much per worker process.
+
 A slot is released when the request ends, on errors and on cancellation alike.
 A holder that cannot release it (its worker process was killed: a forced cancel,
 a lost node) loses it when its lease runs out, a request's timeout and a margin
@@ -28,7 +33,10 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
-__all__ = ["ClusterLimit", "Slots", "actor_name"]
+from duckfix.errors import BudgetExhausted
+from duckfix.llm import Budget
+
+__all__ = ["ClusterBudget", "ClusterLimit", "Slots", "actor_name", "budget_limits"]
 
 LEASE_MARGIN = 30.0
 """Seconds past a request's timeout before a slot its holder never released is reclaimed."""
@@ -46,9 +54,10 @@ class Slots:
     does (:class:`~duckfix.llm.OldestFirst`, which says why).
     """
 
-    def __init__(self, limit: int, lease: float) -> None:
+    def __init__(self, limit: int, lease: float, budget: dict[str, Any] | None = None) -> None:
         self.limit = limit
         self.lease = lease
+        self._budget = Budget(**(budget or {}))
         self._held: dict[str, float] = {}  # token -> when its lease ends
         self._waiting: list[tuple[float, int, str, asyncio.Future[None]]] = []
         self._turn = itertools.count()
@@ -76,6 +85,26 @@ class Slots:
                     heapq.heapify(self._waiting)
                     break
         self._grant()
+
+    def reserve(self, paid: bool) -> str | None:
+        """Count one call of the run, or say why the budget refuses it."""
+        try:
+            self._budget.reserve(paid=paid)
+        except BudgetExhausted as exc:
+            return str(exc)
+        return None
+
+    def charge(self, prompt_tokens: int, completion_tokens: int, paid: bool) -> None:
+        """Add what a finished call of the run used."""
+        self._budget.charge(prompt_tokens, completion_tokens, paid=paid)
+
+    def covers(self, calls: int, tokens: int) -> bool:
+        """Whether the run's budget has room for ``calls`` more calls of ``tokens`` in all."""
+        return self._budget.covers(calls, tokens)
+
+    def spent(self) -> tuple[int, int, float]:
+        """The run's calls, tokens and money so far."""
+        return self._budget.calls, self._budget.tokens, self._budget.cost
 
     def stats(self) -> dict[str, int]:
         """Slots lent now, the most lent at once, and how many were ever granted."""
@@ -142,3 +171,49 @@ class ClusterLimit:
             yield
         finally:
             actor.release.remote(token)
+
+
+def budget_limits(budget: Budget) -> dict[str, Any]:
+    """What the run's :class:`Slots` needs to keep ``budget`` (its limits and prices)."""
+    return {
+        "max_calls": budget.max_calls,
+        "max_tokens": budget.max_tokens,
+        "max_cost": budget.max_cost,
+        "price_prompt": budget.price_prompt,
+        "price_completion": budget.price_completion,
+    }
+
+
+class ClusterBudget(Budget):
+    """A worker's view of the run's budget, which the run's :class:`Slots` actor keeps.
+
+    Every call is reserved and charged at the actor (a round trip of about a
+    millisecond, beside a model call's seconds), so the limits hold for the
+    whole cluster; this object's own counts are this process's share.
+    """
+
+    def __init__(self, limit: ClusterLimit, budget: Budget) -> None:
+        super().__init__(**budget_limits(budget))
+        self._limit = limit
+
+    def covers(self, calls: int, tokens: int) -> bool:
+        import ray
+
+        covered: bool = ray.get(self._limit._handle().covers.remote(calls, tokens))
+        return covered
+
+    def reserve(self, *, paid: bool = True) -> None:
+        import ray
+
+        refused = ray.get(self._limit._handle().reserve.remote(paid))
+        if refused is not None:
+            raise BudgetExhausted(f"{refused} (the whole Ray run's)")
+        with self._lock:
+            self.calls += 1
+
+    def charge(self, prompt_tokens: int, completion_tokens: int = 0, *, paid: bool = True) -> None:
+        import ray
+
+        # Waited for: the next reservation must see these tokens.
+        ray.get(self._limit._handle().charge.remote(prompt_tokens, completion_tokens, paid))
+        super().charge(prompt_tokens, completion_tokens, paid=paid)

@@ -73,10 +73,11 @@ class Executor(Protocol):
     def call(self, fn: Callable[..., R], *args: Any, needs: Needs = Needs()) -> R: ...
 
     def model_limit(
-        self, name: str, limit: int, lease: float
+        self, name: str, limit: int, lease: float, budget: dict[str, Any] | None = None
     ) -> AbstractContextManager[str | None]:
-        """For the block, a model-concurrency limit all items share, by name (None: the
-        process's own limit is shared already)."""
+        """For the block, a model-concurrency limit and budget all items share, by name
+        (None: the process's own are shared already). ``budget``: its limits, as
+        :func:`~duckfix.cluster_limit.budget_limits` gives them."""
         ...
 
     def close(self) -> None: ...
@@ -98,7 +99,7 @@ class LocalExecutor:
         return fn(*args)
 
     def model_limit(
-        self, name: str, limit: int, lease: float
+        self, name: str, limit: int, lease: float, budget: dict[str, Any] | None = None
     ) -> AbstractContextManager[str | None]:
         return nullcontext(None)  # the items are threads sharing this process's limit
 
@@ -243,7 +244,9 @@ class RayExecutor:
         return result
 
     @contextmanager
-    def model_limit(self, name: str, limit: int, lease: float) -> Iterator[str | None]:
+    def model_limit(
+        self, name: str, limit: int, lease: float, budget: dict[str, Any] | None = None
+    ) -> Iterator[str | None]:
         # Needs no CPU of its own: it only counts. Many waiters at once, one per
         # request waiting anywhere in the cluster.
         from duckfix.cluster_limit import Slots
@@ -251,7 +254,7 @@ class RayExecutor:
         actor = (
             self._ray.remote(Slots)
             .options(name=name, num_cpus=0, max_concurrency=10_000, max_restarts=0)
-            .remote(limit, lease)
+            .remote(limit, lease, budget)
         )
         try:
             yield name

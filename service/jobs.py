@@ -93,7 +93,8 @@ def model_recipe(
 
 @contextlib.contextmanager
 def shared_model_limit(settings: Settings, executor: Executor, run_id: str) -> Iterator[str | None]:
-    """For the run, its ``llm.concurrency`` limit shared by all its worker processes, by name.
+    """For the run, its ``llm.concurrency`` limit and budget shared by all its worker
+    processes, by name.
 
     None on the local executor (its threads share the process's limit) and
     without a model. On Ray: more tasks than the limit may run, and the limit
@@ -102,11 +103,14 @@ def shared_model_limit(settings: Settings, executor: Executor, run_id: str) -> I
     if settings.llm.provider == "none":
         yield None
         return
-    from duckfix.cluster_limit import LEASE_MARGIN, actor_name
+    from duckfix.cluster_limit import LEASE_MARGIN, actor_name, budget_limits
+    from duckfix.llm import Budget
 
     lease = settings.llm.timeout + LEASE_MARGIN
-    with executor.model_limit(actor_name(run_id), settings.llm.concurrency, lease) as name:
-        yield name
+    budget = budget_limits(Budget.from_settings(settings.llm))
+    name = actor_name(run_id)
+    with executor.model_limit(name, settings.llm.concurrency, lease, budget) as held:
+        yield held
 
 
 def only_tasks(tasks: Sequence[Task], only: Sequence[str], suite: str) -> list[Task]:

@@ -52,3 +52,20 @@ def test_a_waiter_that_gives_up_leaves_its_place_and_a_dead_holder_loses_its_slo
 
 def test_each_run_has_its_own_limit() -> None:
     assert actor_name("bench-1") != actor_name("bench-2")
+
+
+def test_the_actor_keeps_the_runs_budget_for_every_worker() -> None:
+    from duckfix.cluster_limit import budget_limits
+    from duckfix.llm import Budget
+
+    limits = budget_limits(Budget(2, 100, max_cost=1.0, price_prompt=10_000.0))
+    slots = Slots(limit=1, lease=60, budget=limits)
+    assert slots.covers(2, 100) and not slots.covers(3, 0) and not slots.covers(1, 101)
+    assert slots.reserve(paid=True) is None
+    slots.charge(40, 10, paid=True)  # 0.4 of the money limit
+    assert slots.spent() == (1, 50, 0.4)
+    assert not slots.covers(1, 51)
+    assert slots.reserve(paid=False) is None  # a cache hit counts as a call, costs nothing
+    refused = slots.reserve(paid=True)
+    assert refused == "LLM budget spent: 2 of 2 calls"
+    assert slots.spent() == (2, 50, 0.4)

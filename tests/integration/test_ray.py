@@ -172,6 +172,24 @@ def test_bench_on_ray_from_the_server_and_the_cli_equals_local_and_reruns_from_t
     assert store.get_run(run_id).status == "ok"
 
 
+def test_the_call_budget_holds_for_the_whole_ray_run(
+    address: str, home: Path, suite: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each task alone would make more than 3 calls; two run at once in two
+    # worker processes, each with a client of its own. The run may make 3.
+    monkeypatch.setenv("DUCKFIX_LLM__MAX_CALLS", "3")
+    args = ["--jobs", "2", "bench", str(suite), "--json", "--max-candidates", "12"]
+    args += ["--provider", "openai", "--llm-first", "--no-cache", "--ray-address", address]
+    with canned_server(0.3, generic_answer) as server:
+        monkeypatch.setenv("DUCKFIX_LLM__BASE_URL", server.base_url)
+        monkeypatch.setenv("DUCKFIX_LLM__MODEL", "test-model")
+        monkeypatch.setenv("DUCKFIX_LLM__CONCURRENCY", "2")
+        rows = _rows(_invoke(args))
+    assert server.requests == 3 and server.peak == 2
+    assert sum(int(r["llm_calls"]) for r in rows.values()) == 3
+    assert set(rows) == {"double", "unfixable"}  # a spent budget ends no task in error
+
+
 def _served_bench(
     address: str, suite: Path, folder: Path, database: str, concurrency: int
 ) -> dict[str, Any]:
