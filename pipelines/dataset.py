@@ -8,7 +8,7 @@ and ``propose``, the model's bugs of the requested categories.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from duckfix.agents.llm_injector import propose_bugs
 from duckfix.agents.review_checks import run_file_checks
@@ -96,6 +96,7 @@ def build(
     on_program: Callable[[ProgramResult], None] | None = None,
     force: bool = False,
     executor: Executor | None = None,
+    done: Mapping[str, ProgramResult] | None = None,
 ) -> Summary:
     """Build the dataset, with the review checks' verdict on each pair and the model's bugs.
 
@@ -112,4 +113,5 @@ def build(
         on_program=on_program,
         force=force,
         executor=executor,
+        done=done,
     )

@@ -22,7 +22,6 @@ def dataset() -> None:
 @click.option(
     "--from",
     "suite",
-    required=True,
     help="Suite of correct programs: builtin, hls, quixbugs:PATH, a folder.",
 )
 @click.option(
@@ -42,7 +41,6 @@ def dataset() -> None:
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    required=True,
     help="Folder to write (must be new or empty).",
 )
 @click.option("--force", is_flag=True, help="Replace a dataset this command wrote before in --out.")
@@ -63,15 +61,21 @@ def dataset() -> None:
 @click.option("--provider", help="LLM provider for --llm: none, openai or local.")
 @click.option("--no-cache", is_flag=True, help="Do not answer model requests from the cache.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option(
+    "--resume",
+    "resume_id",
+    metavar="RUN_ID",
+    help="Continue a stopped build with its own settings, skipping the programs it has.",
+)
 @executor_options
 @click.pass_obj
 def build_cmd(
     state: Any,
-    suite: str,
+    suite: str | None,
     language: str | None,
     per_program: int,
     seed: int,
-    out: Path,
+    out: Path | None,
     force: bool,
     only: tuple[str, ...],
     categories: tuple[str, ...],
@@ -79,6 +83,7 @@ def build_cmd(
     provider: str | None,
     no_cache: bool,
     as_json: bool,
+    resume_id: str | None,
     executor: str | None,
     ray_address: str | None,
 ) -> None:
@@ -87,7 +92,8 @@ def build_cmd(
     A logic bug is kept when its program still compiles and a visible test now
     fails (a hang counts only for INF); a pragma bug when the file still parses.
     Writes OUT/<id>/ task folders that `duckfix bench OUT` runs, OUT/pairs.jsonl
-    and OUT/summary.json. The same seed gives the same dataset.
+    and OUT/summary.json. The same seed gives the same dataset. Each program's
+    pairs are recorded as it lands: `--resume RUN_ID` finishes a stopped build.
     """
     import functools
 
@@ -96,7 +102,7 @@ def build_cmd(
     from duckfix.datasets.builder.build import BuildSpec, ProgramResult
     from duckfix.datasets.builder.categories import categories_for
     from duckfix.datasets.suites import load_suite
-    from duckfix.errors import UsageError
+    from duckfix.errors import NotFoundError, UsageError
     from duckfix.pipelines.dataset import build
     from duckfix.service.jobs import (
         announce_run,
@@ -115,6 +121,28 @@ def build_cmd(
     settings, _ = state.settings(
         **{"llm.provider": provider}, **executor_settings(executor, ray_address)
     )
+    store = open_store(settings.database)
+    done: dict[str, ProgramResult] | None = None
+    if resume_id is not None:
+        record = store.get_run(resume_id)
+        if record.kind != "dataset":
+            raise NotFoundError(f"run {resume_id} is a {record.kind} run, not a dataset build")
+        config = record.config
+        if suite is not None and suite != record.target:
+            raise UsageError(f"run {resume_id} built from {record.target!r}, not {suite!r}")
+        if out is not None and str(out.resolve()) != config["out"]:
+            raise UsageError(f"run {resume_id} writes to {config['out']}, not {out}")
+        suite, out, language = record.target, Path(config["out"]), config["language"]
+        seed, per_program = config["seed"], config["per_program"]
+        categories, llm_per_program = tuple(config["categories"]), config["llm"]
+        only = tuple(config.get("only", ())) or only
+        done = {
+            item: ProgramResult.model_validate(data)
+            for item, (_status, data) in store.results(resume_id).items()
+            if "task_id" in data  # a row of the whole result (older runs kept counts only)
+        }
+    elif suite is None or out is None:
+        raise UsageError("give --from SUITE and --out FOLDER (or --resume RUN_ID)")
     options = run_options(settings)
     loaded = load_suite(suite, options, max_bytes=max_file_bytes(settings))
     tasks = only_tasks(sorted(loaded, key=lambda t: t.id), only, suite)
@@ -136,13 +164,16 @@ def build_cmd(
         )
     if llm_per_program and settings.llm.provider == "none":
         raise UsageError("--llm needs a model: set llm.provider (or --provider openai|local)")
-    store = open_store(settings.database)
-    run_id = store.start_run(
-        "dataset", suite,
-        {"language": language, "seed": seed, "per_program": per_program, "out": str(out.resolve()),
-         "categories": list(categories), "llm": llm_per_program},
-    )  # fmt: skip
-    announce_run(run_id)
+    if resume_id is None:
+        run_id = store.start_run(
+            "dataset", suite,
+            {"language": language, "seed": seed, "per_program": per_program,
+             "out": str(out.resolve()), "categories": list(categories), "llm": llm_per_program,
+             "only": list(only)},
+        )  # fmt: skip
+    else:
+        run_id = resume_id
+    announce_run(run_id, resume="dataset build")
     spec = BuildSpec(
         suite=suite, language=language, per_program=per_program, seed=seed,
         out=out.resolve(), categories=list(categories),
@@ -150,9 +181,9 @@ def build_cmd(
     err = Console(stderr=True)
 
     def progress(result: ProgramResult) -> None:
+        # The whole result, pairs included: a resumed build writes them with the rest.
         store.record(run_id, result.task_id, "skipped" if result.skipped else "ok",
-                     {"kept": len(result.pairs), "validated": result.validated,
-                      "skipped": result.skipped, "seconds": result.seconds})  # fmt: skip
+                     result.model_dump(mode="json"))  # fmt: skip
         if as_json:
             return
         if result.skipped:
@@ -165,7 +196,7 @@ def build_cmd(
         )
 
     with (
-        ends_on_error(store, run_id),
+        ends_on_error(store, run_id, resume="dataset build"),
         executor_for(settings) as where,
         shared_model_limit(settings, where, run_id) as limit,
     ):
@@ -185,6 +216,7 @@ def build_cmd(
             on_program=progress,
             force=force,
             executor=where,
+            done=done,
         )
     store.finish_run(run_id, "ok")
     if as_json:

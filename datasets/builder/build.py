@@ -18,7 +18,7 @@ import random
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -163,20 +163,28 @@ def build_dataset(
     on_program: Callable[[ProgramResult], None] | None = None,
     force: bool = False,
     executor: Executor | None = None,
+    done: Mapping[str, ProgramResult] | None = None,
 ) -> Summary:
     """Build the dataset ``spec`` asks for from ``tasks``; write it under ``spec.out``.
 
     Programs go to ``executor`` (threads here by default), ``jobs`` at once;
     ``on_program`` hears of each here, as it lands. With a remote executor
-    ``propose`` and ``detect`` must pickle.
+    ``propose`` and ``detect`` must pickle. ``done``: the programs a stopped
+    run of the same spec built (a resume), not built again; their pairs are
+    written with the rest, into the folder that run began, as it left it.
+    The files are written once every program has landed.
     """
-    _prepare(spec.out, force)
+    if done is None:
+        _prepare(spec.out, force)
+    else:
+        spec.out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     one = functools.partial(
         _build_program, spec=spec, options=options, propose=propose, detect=detect
     )
-    landed: dict[str, ProgramResult] = {}
-    for result in (executor or LocalExecutor()).map_unordered(one, tasks, jobs):
+    landed: dict[str, ProgramResult] = dict(done or {})
+    todo = [t for t in tasks if t.id not in landed]
+    for result in (executor or LocalExecutor()).map_unordered(one, todo, jobs):
         landed[result.task_id] = result
         if on_program is not None:
             on_program(result)
@@ -203,6 +211,8 @@ def build_dataset(
                 total.rejected[reason] = total.rejected.get(reason, 0) + n
         categories[name] = total
     validated = sum(r.validated for r in results)
+    # Speed is this run's: what it validated in its own time (a resume's share).
+    new = sum(r.validated for r in results if r.task_id not in (done or {}))
     summary = Summary(
         spec=spec,
         programs=len(tasks),
@@ -211,7 +221,7 @@ def build_dataset(
         validated=validated,
         kept=len(pairs),
         seconds=round(seconds, 2),
-        validated_per_second=round(validated / seconds, 2) if seconds else 0.0,
+        validated_per_second=round(new / seconds, 2) if seconds else 0.0,
         categories=categories,
     )
     (spec.out / "summary.json").write_text(summary.model_dump_json(indent=2) + "\n", "utf-8")

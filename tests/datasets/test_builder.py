@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -212,6 +213,42 @@ def test_the_cli_builds_a_dataset_that_bench_runs(suite: Path, tmp_path: Path) -
     assert bench.returncode == 0, bench.stderr
     results = [json.loads(line) for line in bench.stdout.splitlines()]
     assert len(results) == 4 and all(r["status"] != "error" for r in results)
+
+
+def test_a_stopped_build_resumes_with_the_programs_it_lacks(suite: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    home, out = tmp_path / "home", tmp_path / "ds"
+    args = ["--from", str(suite), "--per-program", "2", "--seed", "3", "--out", str(out)]
+    first = _duckfix("dataset", "build", *args, "--json", home=home)
+    assert first.returncode == 0, first.stderr
+    run_id = json.loads(first.stdout)["run_id"]
+    assert f"(resume with: duckfix dataset build --resume {run_id})" in first.stderr
+    pairs = (out / "pairs.jsonl").read_text()
+    # As if the driver had died with one program landed: the files are written
+    # at the end, so the folder is as _prepare left it.
+    query = "SELECT item, data, created_at FROM results WHERE run_id = ? ORDER BY item"
+    with sqlite3.connect(home / "duckfix.db") as db:
+        (task, data, landed), _ = db.execute(query, (run_id,)).fetchall()
+        assert len(json.loads(data)["pairs"]) == 2  # the pairs themselves are recorded
+        db.execute("DELETE FROM results WHERE run_id = ? AND item != ?", (run_id, task))
+        db.execute("UPDATE runs SET status = 'interrupted' WHERE id = ?", (run_id,))
+    shutil.rmtree(out)
+    out.mkdir()
+    again = _duckfix("dataset", "build", "--resume", run_id, "--json", home=home)
+    assert again.returncode == 0, again.stderr
+    with sqlite3.connect(home / "duckfix.db") as db:
+        rows = db.execute(query, (run_id,)).fetchall()
+    assert len(rows) == 2 and rows[0] == (task, data, landed), "the landed one was not rebuilt"
+    summary = json.loads(again.stdout)
+    assert summary["run_id"] == run_id and summary["kept"] == 4
+    lines = (out / "pairs.jsonl").read_text().splitlines()
+    assert [json.loads(line) for line in lines] == [json.loads(p) for p in pairs.splitlines()]
+    assert summary["spec"]["seed"] == 3 and summary["spec"]["per_program"] == 2
+    refused = _duckfix("dataset", "build", "--resume", run_id, "--from", "builtin", home=home)
+    assert refused.returncode == 2 and "built from" in refused.stderr
+    neither = _duckfix("dataset", "build", "--per-program", "2", home=home)
+    assert neither.returncode == 2 and "give --from SUITE and --out FOLDER" in neither.stderr
 
 
 def test_the_cli_says_what_is_wrong_with_bad_input(tmp_path: Path) -> None:
