@@ -3,8 +3,11 @@
 The offline reviewer (:mod:`duckfix.agents.reviewer`) runs first and its
 rejections stand: the model is asked only about patches it accepted, and the
 model can only send a patch back, never pass one the offline checks rejected.
-A rejection is acted on only when it is *grounded*: its evidence quotes the
-code of a line the patch adds. A comment, a blank line or a line the patch
+A rejection is acted on only when it is *grounded*: it names its concern
+(overfitting, a side effect, ...) and its evidence quotes the code of a line
+the patch adds. The 1.5B coder rejected four correct fixes of the built-in
+suite in a row with the concern "none" and a reason that restated the prompt's
+list of concerns. A comment, a blank line or a line the patch
 does not add is no evidence (a small model vetoed the only correct fix it had
 written, citing the comment the fix added as a side effect): such an objection
 is kept as a note saying why it was ignored, so a model that imagines problems
@@ -159,8 +162,8 @@ def review_with_model(
     reason = " ".join(answer.reason.split()) or "no reason given"
     if answer.verdict == "accept":
         return PatchReview(verdict="accept", reasons=[])
-    if not grounded(answer.evidence, patch.diff, task.language):
-        why = _why_ignored(answer.evidence, patch.diff)
+    if answer.concern == "none" or not grounded(answer.evidence, patch.diff, task.language):
+        why = _why_ignored(answer.evidence, patch.diff, answer.concern)
         return PatchReview(
             verdict="accept",
             reasons=[],
@@ -173,7 +176,9 @@ def review_with_model(
     )
 
 
-def _why_ignored(evidence: str, diff: str) -> str:
+def _why_ignored(evidence: str, diff: str, concern: str) -> str:
+    if concern == "none":
+        return "it names no concern"
     quote = " ".join(evidence.split())
     if not quote:
         return "it quotes no line"

@@ -170,6 +170,19 @@ def test_grounding_needs_a_quote_of_an_added_line() -> None:
     assert not grounded("", FIX.diff) and not grounded("s", FIX.diff)
 
 
+def test_a_rejection_that_names_no_concern_is_noted_not_acted_on() -> None:
+    vague = json.dumps(
+        {"verdict": "reject", "concern": "none", "reason": "it changes the tests' behaviour",
+         "evidence": "s = s.lower()"}
+    )  # fmt: skip
+    llm = LLMClient(FakeProvider(responder=lambda _: vague))
+    review = review_with_model(llm, vowels_task(), FIX, FAILING)
+    assert review.verdict == "accept" and review.reasons == []
+    assert review.notes == [
+        "model objection ignored (it names no concern): none: it changes the tests' behaviour"
+    ]
+
+
 def test_a_model_error_accepts_with_a_note() -> None:
     llm = LLMClient(FakeProvider(), budget=Budget(max_calls=0))
     review = review_with_model(llm, vowels_task(), FIX, FAILING)
