@@ -336,11 +336,11 @@ def recorded_bench(
 
         with (
             executor_for(settings, executor) as where,
-            shared_model_limit(settings, where, run_id) as limit,
+            shared_model_limit(settings, where, run_id) as shared,
         ):
             context = BenchContext(
                 debug=debug_context, record=keep, started=hooks.started, executor=where,
-                model=model_recipe(settings, run_id, plan.no_cache, limit) if remote else None,
+                model=model_recipe(settings, run_id, plan.no_cache, shared) if remote else None,
             )  # fmt: skip
             new = run_bench(tasks, context, jobs, list(done))
     results = {**done, **new}

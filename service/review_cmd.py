@@ -122,8 +122,8 @@ def review(
     if hls_dataset is not None:
         if patches or rev_range or staged:
             raise UsageError("--hls-dataset is reviewed on its own: drop PATCH, --range, --staged")
-        where = (executor, ray_address)
-        _measure_hls_dataset(state, hls_dataset, fmt, output, checks, where, resume_id)
+        runs_on = (executor, ray_address)
+        _measure_hls_dataset(state, hls_dataset, fmt, output, checks, runs_on, resume_id)
         return
     if executor or ray_address or resume_id:
         raise UsageError("--executor, --ray-address and --resume go with --hls-dataset")

@@ -156,10 +156,11 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     """Pick the next round of candidates, or stop when the budget or the ideas run out.
 
     Template candidates come first. Once they are all tried or have spent the
-    candidate budget (or before them, with ``llm_first``) and the context has a model, the run goes back to the
-    localizer, which re-ranks the suspects with the failed attempts in view (new
-    suspect lines bring new template candidates), and then asks the model fixer,
-    at most ``llm_rounds`` times per run.
+    candidate budget (or before them, with ``llm_first``) and the context has a
+    model, the run goes back to the localizer, which re-ranks the suspects with
+    the failed attempts in view (new suspect lines bring new template
+    candidates), and then asks the model fixer, at most ``llm_rounds`` times per
+    run.
     """
     ctx = runtime.context
     tried = _count_tried(state)
