@@ -348,6 +348,12 @@ _REPAIR = (
     'the form asked: the line "Bug: ...", then the whole corrected function, from its '
     '"def" line to its last line, in one ```python block.'
 )
+_UNCHANGED = (
+    "That function is the same code as the program's (comments aside): it changes "
+    "nothing, so the failing tests still fail. Find the line that makes them fail and "
+    "change it, or add the statement that is missing. Reply in the same form: the line "
+    '"Bug: ...", then the whole corrected function in one ```python block.'
+)
 
 
 def _definitions(code: str, bug: str) -> list[Proposal]:
@@ -403,13 +409,14 @@ def _ask(
     client: LLMClient,
     request: list[Message],
     read: Callable[[str], R | None],
-    repair: str,
+    repair: str | Callable[[str], str],
     *,
     max_tokens: int,
     seed: int | None,
 ) -> R | None:
     """``read`` of the answer to ``request``, after one repair turn if it reads as None.
 
+    ``repair``: what the repair turn says, or a function of the answer that says it.
     Counted in the client's replies like a structured answer, so the bench's
     well-formed figures cover the fixer too.
     """
@@ -422,9 +429,10 @@ def _ask(
         if found is not None:
             client.count_reply(_AGENT, "repaired" if attempt else "well_formed")
             return found
+        said = repair if isinstance(repair, str) else repair(answer.text)
         convo += [
             {"role": "assistant", "content": answer.text},
-            {"role": "user", "content": repair},
+            {"role": "user", "content": said},
         ]
     client.count_reply(_AGENT, "invalid")
     return None
@@ -1062,8 +1070,8 @@ def propose(
         return _ask(
             client,
             request,
-            lambda reply: read_answer(reply)[1] or None,
-            _REPAIR,
+            lambda reply: _changing(program, read_answer(reply)[1], default_path) or None,
+            lambda reply: _UNCHANGED if read_answer(reply)[1] else _REPAIR,
             max_tokens=answer_tokens(longest),
             seed=(round_ - 1) * samples + index + 1,
         )
@@ -1089,6 +1097,30 @@ def propose(
             seen.add(candidate.key)
             out.append(candidate)
     return out
+
+
+def _changing(program: dict[str, str], proposals: list[Proposal], default: str) -> list[Proposal]:
+    """The proposals that change the program's code; comments and layout are no change.
+
+    A small model often returns the function as it was, a comment added (a third
+    of the 1.5B coder's samples on the missing-statement pairs): such an answer
+    gets the repair turn, which asks for a change.
+    """
+    out = []
+    for proposal in proposals:
+        old = program.get(proposal.path if proposal.path in program else default)
+        new = apply_proposal(old, proposal) if old is not None else None
+        # One that does not apply is not this check's to judge: it is dropped later.
+        if old is None or new is None or not _same_code(old, new):
+            out.append(proposal)
+    return out
+
+
+def _same_code(old: str, new: str) -> bool:
+    try:
+        return ast.dump(ast.parse(old)) == ast.dump(ast.parse(new))
+    except (SyntaxError, ValueError):
+        return False
 
 
 def _holds_a_suspect(holding: Sequence[_Function], proposal: Proposal, default: str) -> bool:

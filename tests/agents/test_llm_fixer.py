@@ -90,6 +90,20 @@ def test_a_rewrite_that_dropped_a_line_is_also_tried_with_the_line_kept() -> Non
     assert run_tests(task, "hidden", {"vowels.py": kept}, RunOptions()).all_passed
 
 
+def test_an_answer_that_changes_no_code_gets_a_repair_turn_asking_for_a_change() -> None:
+    # The function as it was, a comment added: a small model's frequent answer.
+    same = VOWELS.replace('        if ch in "aeiou":\n', '        if ch in "aeiou":  # fine\n')
+    task = vowels_task()
+    fake = FakeProvider()
+    fake.enqueue([answer(same), answer(VOWELS_FIXED_FUNCTION)])
+    llm = LLMClient(fake)
+    found = propose(llm, task, task.buggy, SUSPECTS, FAILING, [], samples=1)
+    assert [c.apply(VOWELS) for c in found] == [VOWELS_FIXED_FUNCTION]
+    ((second, _),) = fake.history[1:]
+    assert "changes nothing" in second[-1]["content"] and second[-2]["role"] == "assistant"
+    assert llm.replies == {"fixer": {"repaired": 1}}
+
+
 def test_an_answer_in_json_is_read_too() -> None:
     task = vowels_task()
     found = propose(client(reply(right())), task, task.buggy, SUSPECTS, FAILING, [], samples=1)
