@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -430,7 +430,20 @@ class Store:
 
     def record(self, run_id: str, item: str, status: str, data: dict[str, Any]) -> None:
         """Store (or replace) the result of one item of a run."""
-        params = {"r": run_id, "i": item, "s": status, "d": _dump(data), "t": _now()}
+        self.record_many(run_id, [(item, status, data)])
+
+    def record_many(self, run_id: str, rows: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+        """Store (or replace) the results of several items of a run, in one transaction.
+
+        One commit for a part's many small items (a Chrysalis part's bug files), not one each.
+        """
+        now = _now()
+        params = [
+            {"r": run_id, "i": item, "s": status, "d": _dump(data), "t": now}
+            for item, status, data in rows
+        ]
+        if not params:
+            return
         with self._begin() as conn:
             conn.execute(text("DELETE FROM results WHERE run_id = :r AND item = :i"), params)
             conn.execute(

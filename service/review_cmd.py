@@ -384,8 +384,13 @@ def _measure_hls_dataset(
     again = f"review --hls-dataset {shlex.quote(str(path))}"
     announce_run(run_id, resume=again)
 
-    def keep(key: str, results: list[BugResult]) -> None:
-        store.record(run_id, key, "ok", {"bugs": [r.model_dump(mode="json") for r in results]})
+    def keep(files: list[tuple[str, list[BugResult]]]) -> None:
+        # One commit a part: a part is up to 16 bug files.
+        rows = [
+            (key, "ok", {"bugs": [r.model_dump(mode="json") for r in found]})
+            for key, found in files
+        ]
+        store.record_many(run_id, rows)
 
     with ends_on_error(store, run_id, resume=again), executor_for(settings) as executor:
         report = measure_folder(

@@ -344,8 +344,8 @@ def unit_key(design: ChrysalisDesign, bug_file: str) -> str:
     return f"{design.suite}/{design.name}/{bug_file}"
 
 
-Kept = Callable[[str, list[BugResult]], None]
-"""Called in the driver with a bug file's key and its bugs' results, as each lands."""
+Kept = Callable[[list[tuple[str, list[BugResult]]]], None]
+"""Called in the driver as each part lands, with its bug files' keys and their bugs' results."""
 
 
 def measure_folder(
@@ -368,8 +368,9 @@ def measure_folder(
     :func:`load_chrysalis` does, from whichever worker read it.
 
     ``done``: results of bug files an earlier run reviewed (by :func:`unit_key`),
-    which are not reviewed again; ``keep`` is told each file's results as they
-    land, so that a run stopped midway can resume. The report is the same.
+    which are not reviewed again; ``keep`` is told each part's files and their
+    results as the part lands, so that a run stopped midway can resume. The
+    report is the same.
     """
     started = time.monotonic()
     checks = list(names) if names is not None else dataset_checks(settings)
@@ -391,16 +392,20 @@ def measure_folder(
     seconds = 0.0
     for number, results, spent in executor.map_unordered(review, parts(), jobs, Needs()):
         seconds += spent
-        for design, name in sent.pop(number):
-            key = unit_key(design, name)
-            found = [
-                r
-                for r in results
-                if (r.suite, r.design, r.bug_file) == (design.suite, design.name, name)
-            ]
-            by_file[key] = found
-            if keep is not None:
-                keep(key, found)
+        landed = [
+            (
+                unit_key(design, name),
+                [
+                    r
+                    for r in results
+                    if (r.suite, r.design, r.bug_file) == (design.suite, design.name, name)
+                ],
+            )
+            for design, name in sent.pop(number)
+        ]
+        by_file.update(landed)
+        if keep is not None:
+            keep(landed)
     results = [r for unit in units for r in by_file.get(unit_key(*unit), [])]
     return _report(dataset, checks, [(0, results, seconds)], started)
 

@@ -23,6 +23,11 @@ def exercise(store: Store) -> None:
         "gcd": ("bad", {"seconds": 0.7}),
         "lcm": ("bad", {"problems": ["x"]}),
     }
+    # Several at once, in one transaction, replacing as one by one does.
+    store.record_many(run_id, [("lcm", "ok", {"seconds": 0.1}), ("abs", "ok", {})])
+    store.record_many(run_id, [])
+    assert store.results(run_id)["lcm"] == ("ok", {"seconds": 0.1})
+    assert set(store.results(run_id)) == {"gcd", "lcm", "abs"}
     store.finish_run(run_id, "failed")
     record = store.get_run(run_id)
     assert record.status == "failed" and record.config == {"jobs": 2}
