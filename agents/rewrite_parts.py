@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
+from duckfix.agents.templates.spans import LINE
+
 __all__ = ["MAX_CHANGES", "smaller_rewrites"]
 
 MAX_CHANGES = 3
 """A rewrite with more separate changes than this is a rewrite, not a fix that slipped:
 its changes are not tried one by one."""
 
-_LINE = re.compile(r".*?(?:\r\n|\r|\n)|.+\Z", re.DOTALL)
 _TRAILING_COMMENT = re.compile(r"[ \t]+#[^'\"]*$")
 _ASSIGNED = re.compile(r"([\w.\[\], ]+?)\s*(?://|\*\*|<<|>>|[-+*/%&|^@])?=(?!=)")
 
@@ -38,8 +39,8 @@ def smaller_rewrites(old: str, new: str) -> list[tuple[str, str]]:
     The texts differ from ``old``, from ``new`` and from each other; they are not
     checked to compile.
     """
-    a: list[str] = _LINE.findall(old)
-    b: list[str] = _LINE.findall(new)
+    a: list[str] = LINE.findall(old)
+    b: list[str] = LINE.findall(new)
     a_code = [i for i, line in enumerate(a) if _key(line)]
     b_code = [j for j, line in enumerate(b) if _key(line)]
     matcher = SequenceMatcher(

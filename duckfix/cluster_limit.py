@@ -136,7 +136,8 @@ class ClusterLimit:
         self._actor: Any = None
         self._lock = threading.Lock()
 
-    def _handle(self) -> Any:
+    def actor(self) -> Any:
+        """The run's actor, found by name on first use."""
         with self._lock:
             if self._actor is None:
                 import ray
@@ -152,7 +153,7 @@ class ClusterLimit:
         """
         import ray
 
-        actor, token = self._handle(), uuid.uuid4().hex
+        actor, token = self.actor(), uuid.uuid4().hex
         waiting = actor.acquire.remote(token, priority)
         try:
             ray.get(waiting)
@@ -164,7 +165,7 @@ class ClusterLimit:
     @asynccontextmanager
     async def aslot(self, priority: float) -> AsyncIterator[None]:
         """:meth:`slot` without blocking the event loop."""
-        actor, token = self._handle(), uuid.uuid4().hex
+        actor, token = self.actor(), uuid.uuid4().hex
         waiting = actor.acquire.remote(token, priority)
         try:
             await waiting
@@ -199,13 +200,13 @@ class ClusterBudget(Budget):
     def covers(self, calls: int, tokens: int) -> bool:
         import ray
 
-        covered: bool = ray.get(self._limit._handle().covers.remote(calls, tokens))
+        covered: bool = ray.get(self._limit.actor().covers.remote(calls, tokens))
         return covered
 
     def reserve(self, *, paid: bool = True) -> None:
         import ray
 
-        refused = ray.get(self._limit._handle().reserve.remote(paid))
+        refused = ray.get(self._limit.actor().reserve.remote(paid))
         if refused is not None:
             raise BudgetExhausted(f"{refused} (the whole Ray run's)")
         with self._lock:
@@ -215,5 +216,5 @@ class ClusterBudget(Budget):
         import ray
 
         # Waited for: the next reservation must see these tokens.
-        ray.get(self._limit._handle().charge.remote(prompt_tokens, completion_tokens, paid))
+        ray.get(self._limit.actor().charge.remote(prompt_tokens, completion_tokens, paid))
         super().charge(prompt_tokens, completion_tokens, paid=paid)

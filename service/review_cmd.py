@@ -382,14 +382,15 @@ def _measure_hls_dataset(
     else:
         run_id = store.start_run(_HLS_RUN, target, {"checks": names})
     again = f"review --hls-dataset {shlex.quote(str(path))}"
-    kept: list[int] = []
+    announced = False
 
     def keep(files: list[tuple[str, list[BugResult]]]) -> None:
+        nonlocal announced
         # The id once there is something to resume: a file a worker refuses
         # (a link in the dataset) is then one line of error, as for bad input.
-        if not kept:
+        if not announced:
             announce_run(run_id, resume=again)
-        kept.append(len(files))
+            announced = True
         # One commit a part: a part is up to 16 bug files.
         rows = [
             (key, "ok", {"bugs": [r.model_dump(mode="json") for r in found]})
