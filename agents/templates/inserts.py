@@ -158,11 +158,11 @@ def _module_names(tree: ast.Module) -> set[str]:
         if isinstance(node, DEFS):
             names.add(node.name)
             continue
-        for sub in ast.walk(node):
+        for sub in ast.walk(node):  # `if TYPE_CHECKING:` and `try:` imports too
             if isinstance(sub, ast.Name) and not isinstance(sub.ctx, ast.Load):
                 names.add(sub.id)
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+            elif isinstance(sub, (ast.Import, ast.ImportFrom)):
+                names |= {(a.asname or a.name).split(".")[0] for a in sub.names}
     return names
 
 
@@ -189,7 +189,7 @@ def unbound(file: File, function: ast.AST) -> dict[str, ast.Name]:
     found: dict[str, ast.Name] = {}
     # ``total += x`` reads ``total`` before it binds it.
     augmented = {id(n.target) for n in own if isinstance(n, ast.AugAssign)}
-    in_comprehension = _comprehension_reads(own)
+    in_comprehension = _comprehension_reads(own) | _read_elsewhere(function, own)
     for node in own:
         if not (
             isinstance(node, ast.Name) and (isinstance(node.ctx, ast.Load) or id(node) in augmented)
@@ -206,6 +206,17 @@ def unbound(file: File, function: ast.AST) -> dict[str, ast.Name]:
         if first is None or (node.lineno, node.col_offset) < (first.lineno, first.col_offset):
             found[node.id] = node
     return found
+
+
+def _read_elsewhere(function: ast.AST, nodes: list[ast.AST]) -> set[int]:
+    """Reads that are not the body's: annotations (never run under ``from __future__ import
+    annotations``; a type-checking-only import is no missing statement) and the function's
+    defaults (run in the enclosing scope: a method's ``kind=SEPARATOR`` reads its class)."""
+    outside: list[ast.AST | None] = [n.annotation for n in nodes if isinstance(n, ast.arg)]
+    outside += [n.annotation for n in nodes if isinstance(n, ast.AnnAssign)]
+    if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        outside += [function.returns, *function.args.defaults, *function.args.kw_defaults]
+    return {id(sub) for node in outside if node is not None for sub in ast.walk(node)}
 
 
 def _comprehension_reads(nodes: list[ast.AST]) -> set[int]:
@@ -278,6 +289,9 @@ def _stored(function: ast.AST) -> set[str]:
 def _store_position(file: File, name: ast.Name) -> tuple[int, int]:
     """Where a binding takes effect: after its statement's value is read (the statement's end)."""
     where = file.parents.get(id(name))
+    if where is not None and isinstance(where[0], ast.NamedExpr):
+        walrus = where[0]  # `(x := f())` binds where it is written, not at the statement's end
+        return walrus.end_lineno or name.lineno, walrus.end_col_offset or 0
     while where is not None and not isinstance(where[0], ast.stmt):
         where = file.parents.get(id(where[0]))
     if where is None:

@@ -98,3 +98,25 @@ def test_only_the_function_at_the_line_and_never_a_broken_file() -> None:
     assert clues("p.py", text, 5) == []
     assert clues("p.py", text, 2) == []  # no function starts there
     assert clues("p.py", "def (:\n", 1) == []
+
+
+def test_type_checking_imports_annotations_defaults_and_a_walrus_are_no_missing_names() -> None:
+    # Shaped like a real project's module (cleo's application.py and table.py).
+    text = textwrap.dedent("""
+        from __future__ import annotations
+
+        from typing import TYPE_CHECKING
+
+        if TYPE_CHECKING:
+            from app.io import Output
+
+
+        class Finder:
+            LIMIT = 3
+
+            def find(self, registry, name: str, out: Output, limit: int = LIMIT) -> Output:
+                if name not in (known := registry.names()):
+                    raise KeyError(known)
+                return out
+    """).lstrip("\n")
+    assert clues("p.py", text, 12) == ["the parameter `limit` is never read"]
