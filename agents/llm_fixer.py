@@ -32,7 +32,10 @@ were trained to write. Every definition in the block is a proposal (a whole
 class yields one per method; the unchanged ones are dropped later); a model
 that answers with the JSON of :class:`Proposals` anyway is read too. An answer
 with no definition at all gets one repair turn, and the client counts it
-well-formed, repaired or invalid, as it does structured answers.
+well-formed, repaired or invalid, as it does structured answers. So does a
+Python answer that changes no code (comments and layout aside), and one that
+only makes a program a candidate already run made (a small model asked again
+writes its failed fix again): the repair turn says so and asks for another change.
 
 The prompt is the named template ``agents/prompts/fixer.txt``. The code under
 repair, the failing tests' output and the earlier failed attempts go in as data,
@@ -76,7 +79,7 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib.util import find_spec
@@ -353,6 +356,12 @@ _UNCHANGED = (
     "nothing, so the failing tests still fail. Find the line that makes them fail and "
     "change it, or add the statement that is missing. Reply in the same form: the line "
     '"Bug: ...", then the whole corrected function in one ```python block.'
+)
+_REPEATED = (
+    "That change was already tried, and the failing tests still failed with it (see "
+    '"Earlier fixes that failed"). Make a different change: another line, or a statement '
+    'that is missing. Reply in the same form: the line "Bug: ...", then the whole '
+    "corrected function in one ```python block."
 )
 
 
@@ -1031,11 +1040,14 @@ def propose(
     round_: int = 1,
     key_variables: Sequence[KeyVariableLike] = (),
     parallel: int = 1,
+    tried: Collection[tuple[str, int, int, str]] = (),
 ) -> list[Candidate]:
     """Model candidates for the program, in the order proposed, each unique and compilable.
 
     ``attempts`` are earlier failed fixes in words (what was tried, why it failed,
     and the explainer's account of what the change did);
+    ``tried``: the keys of the candidates already run (Python: an answer that only
+    repeats one of them gets the repair turn, which asks for a different change);
     ``round_`` counts the times the model was asked in this run, from 1;
     ``parallel``: samples in flight at once (chat models, and only when the run's
     budget cannot run out; the order of the candidates does not depend on it).
@@ -1061,6 +1073,17 @@ def propose(
     longest = max((f.source for f in holding), key=len, default=program.get(default_path, ""))
     seen: set[tuple[str, int, int, str]] = set()
     out: list[Candidate] = []
+    failed = _Failed(program, tried)
+
+    def fresh(reply: str) -> list[Proposal] | None:
+        changing = _changing(program, read_answer(reply)[1], default_path)
+        return [p for p in changing if not failed.repeats(p, default_path)] or None
+
+    def repair(reply: str) -> str:
+        proposals = read_answer(reply)[1]
+        if not proposals:
+            return _REPAIR
+        return _REPEATED if _changing(program, proposals, default_path) else _UNCHANGED
 
     def ask(index: int) -> list[Proposal] | None:
         request = build_messages(
@@ -1070,8 +1093,8 @@ def propose(
         return _ask(
             client,
             request,
-            lambda reply: _changing(program, read_answer(reply)[1], default_path) or None,
-            lambda reply: _UNCHANGED if read_answer(reply)[1] else _REPAIR,
+            fresh,
+            repair,
             max_tokens=answer_tokens(longest),
             seed=(round_ - 1) * samples + index + 1,
         )
@@ -1117,10 +1140,48 @@ def _changing(program: dict[str, str], proposals: list[Proposal], default: str) 
 
 
 def _same_code(old: str, new: str) -> bool:
+    return _code_of(old) == _code_of(new) is not None
+
+
+def _code_of(text: str) -> str | None:
+    """The code of a Python file without its comments and layout; None if it does not parse."""
     try:
-        return ast.dump(ast.parse(old)) == ast.dump(ast.parse(new))
+        return ast.dump(ast.parse(text))
     except (SyntaxError, ValueError):
-        return False
+        return None
+
+
+class _Failed:
+    """The programs the candidates already run made, compared as code (read once, when asked).
+
+    A small model asked again after its fix failed often writes the same fix (the
+    1.5B coder gave two of three samples of its second round word for word).
+    """
+
+    def __init__(self, program: dict[str, str], tried: Collection[tuple[str, int, int, str]]):
+        self._program, self._tried = program, tried
+        self._codes: dict[str, set[str]] | None = None
+
+    def repeats(self, proposal: Proposal, default: str) -> bool:
+        """Whether ``proposal`` makes a program a candidate already run made."""
+        path = proposal.path if proposal.path in self._program else default
+        old = self._program.get(path)
+        new = apply_proposal(old, proposal) if old is not None else None
+        if new is None or not self._tried:
+            return False
+        return _code_of(new) in self._made().get(path, set())
+
+    def _made(self) -> dict[str, set[str]]:
+        if self._codes is None:
+            self._codes = {}
+            for path, start, end, replacement in self._tried:
+                old = self._program.get(path)
+                if old is None:
+                    continue
+                code = _code_of(old[:start] + replacement + old[end:])
+                if code is not None:
+                    self._codes.setdefault(path, set()).add(code)
+        return self._codes
 
 
 def _holds_a_suspect(holding: Sequence[_Function], proposal: Proposal, default: str) -> bool:

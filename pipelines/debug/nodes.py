@@ -350,6 +350,7 @@ def _ask_model(
         round_=rounds + 1,
         key_variables=state.key_variables,
         parallel=ctx.llm.concurrency,  # the samples are independent: keep the model's slots busy
+        tried=tried_keys(state) | {c.key for c in queue[: state.next_index]},  # run already
     )
     queued = {c.key for c in queue}
     return [c for c in found if c.key not in queued]

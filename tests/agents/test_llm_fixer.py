@@ -104,6 +104,26 @@ def test_an_answer_that_changes_no_code_gets_a_repair_turn_asking_for_a_change()
     assert llm.replies == {"fixer": {"repaired": 1}}
 
 
+def test_an_answer_that_repeats_a_fix_already_run_gets_a_repair_turn() -> None:
+    # The first round's wrong fix, written again in the second round (a comment aside).
+    wrong = VOWELS.replace('"aeiou"', '"aeiouy"')
+    again = wrong.replace('        if ch in "aeiouy":\n', '        if ch in "aeiouy":  # y too\n')
+    task = vowels_task()
+    start = VOWELS.index('"aeiou"')
+    tried = {("vowels.py", start, start + len('"aeiou"'), '"aeiouy"')}
+    fake = FakeProvider()
+    fake.enqueue([answer(again), answer(VOWELS_FIXED_FUNCTION)])
+    llm = LLMClient(fake)
+    found = propose(llm, task, task.buggy, SUSPECTS, FAILING, [], samples=1, tried=tried)
+    assert [c.apply(VOWELS) for c in found] == [VOWELS_FIXED_FUNCTION]
+    ((second, _),) = fake.history[1:]
+    assert "already tried" in second[-1]["content"] and second[-2]["role"] == "assistant"
+    assert llm.replies == {"fixer": {"repaired": 1}}
+    # Without that run, the same answer is a fix to try, as it was.
+    first = propose(client(answer(again)), task, task.buggy, SUSPECTS, FAILING, [], samples=1)
+    assert [c.apply(VOWELS) for c in first] == [again]
+
+
 def test_an_answer_in_json_is_read_too() -> None:
     task = vowels_task()
     found = propose(client(reply(right())), task, task.buggy, SUSPECTS, FAILING, [], samples=1)

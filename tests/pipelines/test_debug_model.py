@@ -128,6 +128,18 @@ def test_the_next_round_hears_the_explainer_on_the_failed_model_fix() -> None:
     assert "s = s.upper()" in second  # what the failed change did, in its account
 
 
+def test_a_second_round_that_repeats_the_failed_fix_is_asked_for_another() -> None:
+    wrong = VOWELS_FIXED_FUNCTION.replace("    s = s.lower()\n", "    s = s.upper()\n")
+    script, llm = agent_model(
+        fixer=[proposals(wrong), proposals(wrong), proposals(VOWELS_FIXED_FUNCTION)]
+    )
+    ctx = dataclasses.replace(CONTEXT, llm=llm, llm_first=True, max_mutants=0)
+    result = debug_task(vowels_task(), None, ctx)
+    assert result.status == "fixed", result.stop_reason
+    assert len(script.asked["fixer"]) == 3
+    assert "already tried" in script.asked["fixer"][2][-1]["content"]
+
+
 def test_the_model_localizer_points_the_templates_at_a_new_line() -> None:
     # Line 6 (`n += 1`) is blamed by the model; templates there are tried
     # before the model fixer is asked, and the suspects carry its reason.
