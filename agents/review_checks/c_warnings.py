@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from duckfix.agents.review_checks.compile_ahead import ENV, Compile, take
 from duckfix.agents.review_checks.python_lint import NO_TEXT
 from duckfix.agents.review_checks.tool import run_sandboxed, sandbox_path
 from duckfix.errors import CheckNotRun
@@ -48,7 +49,7 @@ from duckfix.review_settings import ReviewSettings
 if TYPE_CHECKING:
     from duckfix.source_tree import SourceTree
 
-__all__ = ["CompileJob", "check", "plan_compile"]
+__all__ = ["CompileJob", "check", "compile_of", "plan_compile"]
 
 
 _C = {".c", ".h"}
@@ -93,12 +94,11 @@ def check(ctx: FileContext, settings: ReviewSettings) -> list[Finding]:
     change = ctx.change
     suffix = PurePosixPath(change.path).suffix.lower()
     added = change.added_lines
-    if suffix not in _C | _CXX or change.binary or not added:
+    if not _checked(ctx):
         return []
     if ctx.new_text is None:
         raise CheckNotRun(NO_TEXT)
-    cxx = suffix in _CXX or (suffix == ".h" and bool(_LOOKS_CXX.search(ctx.new_text)))
-    job = plan_compile(ctx, settings, cxx)
+    job = plan_compile(ctx, settings, _is_cxx(ctx.change.path, ctx.new_text))
     diags = _compile(job)
     fatal = next((d for d in diags if d.kind == "fatal error"), None)
     if fatal is not None:
@@ -147,6 +147,34 @@ def check(ctx: FileContext, settings: ReviewSettings) -> list[Finding]:
             )
         )
     return out
+
+
+def _checked(ctx: FileContext) -> bool:
+    change = ctx.change
+    suffix = PurePosixPath(change.path).suffix.lower()
+    return suffix in _C | _CXX and not change.binary and bool(change.added_lines)
+
+
+def _is_cxx(path: str, text: str) -> bool:
+    suffix = PurePosixPath(path).suffix.lower()
+    return suffix in _CXX or (suffix == ".h" and bool(_LOOKS_CXX.search(text)))
+
+
+def compile_of(ctx: FileContext, settings: ReviewSettings) -> Compile | None:
+    """The compiler run :func:`check` would make for ``ctx``, or None if it would make none.
+
+    For :func:`~duckfix.agents.review_checks.compile_ahead.compiled_ahead`: many
+    files' runs in one sandbox. Never raises; the check says why it cannot run.
+    """
+    if not _checked(ctx) or ctx.new_text is None:
+        return None
+    try:
+        job = plan_compile(ctx, settings, _is_cxx(ctx.change.path, ctx.new_text))
+        exe, json = _compiler(job)
+        command, read_only = _invocation(job, exe, json)
+    except Exception:  # the check itself will meet it again, and say so
+        return None
+    return Compile(tuple(command), job.stdin, tuple(read_only))
 
 
 def _header_noise(d: _Diag) -> bool:
@@ -277,6 +305,19 @@ _JSON_UNSUPPORTED: set[str] = set()
 
 
 def _compile(job: CompileJob) -> list[_Diag]:
+    exe, json = _compiler(job)
+    if json:
+        command, read_only = _invocation(job, exe, json=True)
+        stderr = _run(command, job, read_only)
+        if not ("fdiagnostics-format" in stderr and not stderr.lstrip().startswith("[")):
+            return _parse_json(stderr)
+        _JSON_UNSUPPORTED.add(exe)
+    command, read_only = _invocation(job, exe, json=False)
+    return _parse_text(_run(command, job, read_only))
+
+
+def _compiler(job: CompileJob) -> tuple[str, bool]:
+    """The compiler's path, and whether it is known to write JSON diagnostics."""
     import shutil
 
     name = "g++" if job.cxx else "gcc"
@@ -284,6 +325,11 @@ def _compile(job: CompileJob) -> list[_Diag]:
     exe = shutil.which(name, path=sandbox_path())
     if exe is None:
         raise CheckNotRun(f"{name} is not installed")
+    return exe, exe not in _JSON_UNSUPPORTED
+
+
+def _invocation(job: CompileJob, exe: str, json: bool) -> tuple[list[str], list[str]]:
+    """The command line and the folders it reads (real paths)."""
     options = ["-fsyntax-only", "-Wall", "-Wextra", "-Wno-unknown-pragmas"]
     # Real paths: the sandbox mounts a folder where it really is, not at a
     # symbolic link to it (the link may sit in a folder the sandbox covers).
@@ -298,19 +344,15 @@ def _compile(job: CompileJob) -> list[_Diag]:
             headers = os.path.realpath(headers)
             options += ["-isystem", headers]
             read_only.append(headers)
-    if exe not in _JSON_UNSUPPORTED:
-        command = [exe, "-fdiagnostics-format=json", *options, *job.arguments]
-        stderr = _run(command, job, read_only)
-        if not ("fdiagnostics-format" in stderr and not stderr.lstrip().startswith("[")):
-            return _parse_json(stderr)
-        _JSON_UNSUPPORTED.add(exe)
-    return _parse_text(_run([exe, *options, *job.arguments], job, read_only))
+    json_format = ["-fdiagnostics-format=json"] if json else []
+    return [exe, *json_format, *options, *job.arguments], read_only
 
 
 def _run(command: list[str], job: CompileJob, read_only: list[str]) -> str:
-    # The C locale keeps gcc's messages in English with ASCII quotes.
-    env = {"LC_ALL": "C"}
-    done = run_sandboxed(command, job.stdin, what="the compiler", read_only=read_only, env=env)
+    ahead = take(Compile(tuple(command), job.stdin, tuple(read_only)))
+    if ahead is not None:  # a batch of many files ran it already
+        return ahead
+    done = run_sandboxed(command, job.stdin, what="the compiler", read_only=read_only, env=ENV)
     return done.stderr
 
 

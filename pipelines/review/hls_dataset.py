@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from duckfix.agents.review_checks.c_warnings import compile_of
+from duckfix.agents.review_checks.compile_ahead import compiled_ahead
 from duckfix.coverage import CheckRun
 from duckfix.datasets.builder.categories import CATEGORIES
 from duckfix.datasets.chrysalis import (
@@ -218,6 +220,21 @@ def _review(
     bug: ChrysalisBug, settings: ReviewSettings, names: Sequence[str], tree: SourceTree | None
 ) -> tuple[list[Finding], list[str]]:
     """The findings on the bug's diff, and the checks that could not run on it."""
+    review, contexts = _contexts(bug, tree)
+    findings: list[Finding] = []
+    notes: list[str] = []
+    runs: list[CheckRun] = []
+    for ctx in contexts:
+        found, said, ran = check_file(ctx, settings, names)
+        findings += found
+        notes += said
+        runs += ran
+    outcome = finish(ReviewOutcome(review, checks=list(names)), findings, notes, settings, runs)
+    return outcome.findings, sorted({run.check for run in outcome.not_run})
+
+
+def _contexts(bug: ChrysalisBug, tree: SourceTree | None) -> tuple[Review, list[FileContext]]:
+    """The review of the bug's diff, and what the checks read of each file it changes."""
     assert bug.faulty_source is not None
     text = _ended(bug.faulty_source)
     review = Review(
@@ -226,18 +243,30 @@ def _review(
         repo=bug.source_dir,
         revision=None,  # the new text is handed over below, not read from anywhere
     )
-    findings: list[Finding] = []
-    notes: list[str] = []
-    runs: list[CheckRun] = []
-    for change in review.files:
-        enclosing = enclosing_functions(change.path, text, change.hunks)
-        ctx = FileContext(change, text, enclosing, bug.source_dir, tree=tree)
-        found, said, ran = check_file(ctx, settings, names)
-        findings += found
-        notes += said
-        runs += ran
-    outcome = finish(ReviewOutcome(review, checks=list(names)), findings, notes, settings, runs)
-    return outcome.findings, sorted({run.check for run in outcome.not_run})
+    contexts = [
+        FileContext(
+            change, text, enclosing_functions(change.path, text, change.hunks), bug.source_dir,
+            tree=tree,
+        )
+        for change in review.files
+    ]  # fmt: skip
+    return review, contexts
+
+
+def _review_design(
+    bugs: Sequence[ChrysalisBug],
+    settings: ReviewSettings,
+    names: Sequence[str],
+    tree: SourceTree | None = None,
+) -> list[BugResult]:
+    """Review bugs of one design: their compiles run first, all in one sandbox."""
+    runs = []
+    if "c" in names:
+        for bug in bugs:
+            if bug.applied and bug.faulty_source is not None and bug.changed is not None:
+                runs += [compile_of(ctx, settings) for ctx in _contexts(bug, tree)[1]]
+    with compiled_ahead([run for run in runs if run is not None]):
+        return [review_bug(bug, settings, names, tree) for bug in bugs]
 
 
 def _check_of(finding: Finding) -> str:
@@ -257,9 +286,10 @@ def _on_line(line: int, changed: LineRange, faulty: list[str]) -> bool:
 
 
 _PER_TASK = 64
-"""Bugs per remote task at most: a bug takes milliseconds, a Ray task's round trip about one."""
+"""Bugs per part at most: a bug takes milliseconds, a Ray task's round trip about one, and
+a part's bugs of one design are compiled in one sandbox."""
 _FILES_PER_TASK = 16
-"""Bug files per remote task at most, when the workers read them (a file holds a bug or a few)."""
+"""Bug files per part at most, when the workers read them (a file holds a bug or a few)."""
 _SHARES = 4
 """A part is at most 1/(_SHARES x jobs) of what is left: parts shrink towards the end, so
 no worker is left with a long last part while the others idle."""
@@ -291,7 +321,9 @@ def _review_loaded(
 ) -> Landed:
     started = time.perf_counter()
     number, bugs = part
-    results = [review_bug(bug, settings, names) for bug in bugs]
+    results: list[BugResult] = []
+    for _, same in itertools.groupby(bugs, key=lambda bug: bug.source_dir):
+        results += _review_design(list(same), settings, names)
     return number, results, time.perf_counter() - started
 
 
@@ -313,7 +345,7 @@ def _review_read(
         bugs = design_bugs(root, design, wanted, max_bytes=max_bytes)
         # One listing of the design's folder for all its bugs, not one git call per bug.
         tree = SourceTree.worktree(bugs[0].source_dir) if bugs and bugs[0].source_dir else None
-        results += [review_bug(bug, settings, names, tree) for bug in bugs]
+        results += _review_design(bugs, settings, names, tree)
     return number, results, time.perf_counter() - started
 
 
@@ -333,7 +365,7 @@ def measure(
     started = time.monotonic()
     checks = list(names) if names is not None else dataset_checks(settings)
     executor = executor or LocalExecutor()
-    parts = _parts(dataset.bugs, jobs, _PER_TASK if executor.remote else 1)
+    parts = _parts(dataset.bugs, jobs, _PER_TASK)
     review = functools.partial(_review_loaded, settings=settings, names=checks)
     landed = executor.map_unordered(review, parts, jobs, Needs())
     return _report(dataset, checks, landed, started)
@@ -381,7 +413,7 @@ def measure_folder(
     sent: dict[int, list[tuple[ChrysalisDesign, str]]] = {}
 
     def parts() -> Iterator[Part[tuple[ChrysalisDesign, str]]]:
-        for number, part in _parts(todo, jobs, _FILES_PER_TASK if executor.remote else 1):
+        for number, part in _parts(todo, jobs, _FILES_PER_TASK):
             sent[number] = part
             yield number, part
 

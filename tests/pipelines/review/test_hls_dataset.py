@@ -122,3 +122,34 @@ def test_parts_cover_every_unit_in_order_and_shrink_towards_the_end() -> None:
     sizes = [len(units) for _, units in parts]
     assert sizes[0] == 64 and sizes == sorted(sizes, reverse=True) and sizes[-1] == 1
     assert [len(u) for _, u in hls_dataset._parts(list(range(5)), jobs=2, cap=64)] == [1] * 5
+
+
+def test_a_designs_bugs_are_compiled_in_one_sandbox_with_the_same_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from duckfix import sandbox
+
+    root = build_dataset(tmp_path)
+    settings = ReviewSettings()
+    data = load_chrysalis(root)
+    alone = [review_bug(bug, settings, ["c"]) for bug in data.bugs]
+    assert any(r.findings for r in alone)  # the compiler has something to say
+    started: list[object] = []
+    real = sandbox.run
+    monkeypatch.setattr(sandbox, "run", lambda *a, **kw: started.append(a) or real(*a, **kw))
+    for report in (
+        measure(data, settings, ["c"], jobs=1),
+        measure_folder(scan_chrysalis(root), settings, ["c"], jobs=1),
+    ):
+        assert [r.model_dump() for r in report.bugs] == [r.model_dump() for r in alone]
+    applied = sum(r.applied for r in alone)
+    assert len(started) < 2 * applied  # parts this small still hold a design's bugs or two
+    started.clear()
+    bugs = [bug for bug in data.bugs if bug.applied]
+    by_design = [[bug for bug in bugs if bug.design == name] for name in ("vadd", "matmul")]
+    assert [len(same) for same in by_design] == [2, 3]
+    for same in by_design:
+        assert hls_dataset._review_design(same, settings, ["c"]) == [
+            r for r in alone if r.design == same[0].design and r.applied
+        ]
+    assert len(started) == 2  # one sandbox a design

@@ -1,0 +1,116 @@
+"""Many compiler runs in one sandbox, their output kept until the check that needs it asks.
+
+A sandboxed run costs some 8 ms to set up and tear down (namespaces, the run's
+root, a fresh uid) beside a ``gcc -fsyntax-only`` of a small kernel that takes
+about as long. Reviewing many versions of one tree (a dataset's bugs of one
+design) would pay that once per file; :func:`compiled_ahead` pays it once for
+all of them: a shell in one sandbox runs each compile with its own input file
+and error file, and each later :func:`take` of the same command and input gets
+its diagnostics without a run of its own.
+
+The isolation is the same as a single run's (one unprivileged uid, the read-only
+folders of every compile, nothing else of the host); the compiles share the
+run's folder, each in an empty folder of its own, as a single run's. What the batch
+could not finish (its time ran out, an output too big to keep, any sandbox error)
+is simply not kept: the check then runs that compile on its own, as without a batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+import shutil
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from duckfix.agents.review_checks.tool import OUTPUT_BYTES, TIMEOUT, sandbox_path
+
+__all__ = ["ENV", "Compile", "compiled_ahead", "take"]
+
+
+@dataclass(frozen=True)
+class Compile:
+    """One compiler run as the check would make it: the command, its stdin, what it reads."""
+
+    command: tuple[str, ...]
+    stdin: str
+    read_only: tuple[str, ...]
+
+
+ENV = {"LC_ALL": "C"}
+"""The environment of every compile: the C locale keeps gcc's messages in English with
+ASCII quotes, which the checks read."""
+_KILLED = b"137"  # 128 + SIGKILL: the shell's status of a compile that timeout stopped
+_kept: dict[Compile, str] = {}
+_lock = threading.Lock()
+
+
+def take(run: Compile) -> str | None:
+    """The stderr of ``run`` if a batch ran it (once: it is then forgotten), else None."""
+    with _lock:
+        return _kept.pop(run, None)
+
+
+@contextlib.contextmanager
+def compiled_ahead(runs: Sequence[Compile]) -> Iterator[None]:
+    """Run ``runs`` in one sandbox now; inside the block, :func:`take` gives their output.
+
+    Whatever is not taken is forgotten when the block ends.
+    """
+    done = _run_batch(list(dict.fromkeys(runs))) if len(runs) > 1 else {}
+    with _lock:
+        _kept.update(done)
+    try:
+        yield
+    finally:
+        with _lock:
+            for run in done:
+                _kept.pop(run, None)
+
+
+def _run_batch(runs: list[Compile]) -> dict[Compile, str]:
+    from duckfix import sandbox
+    from duckfix.errors import SandboxError
+
+    shell = shutil.which("sh", path=sandbox_path())
+    if shell is None or len(runs) < 2:
+        return {}
+    # Each compile gets the time a single run gets, no more: with coreutils'
+    # timeout, the batch may take that much per compile; without, that much in all.
+    stop = shutil.which("timeout", path=sandbox_path())
+    limit = f"{stop} -s KILL {TIMEOUT:g} " if stop else ""
+    # Each compile in an empty folder of its own, as a single run's (a source read
+    # from stdin finds quoted includes in the working folder first). Its exit status
+    # is written after it ends: its error file is whole then.
+    script = "".join(
+        f"mkdir r{i} && (cd r{i} && exec {limit}{shlex.join(run.command)}) < in{i} 2> err{i}; "
+        f"echo $? > end{i}\n"
+        for i, run in enumerate(runs)
+    )
+    files: dict[str, str | bytes] = {f"in{i}": run.stdin for i, run in enumerate(runs)}
+    files["batch.sh"] = script
+    read_only = sorted({folder for run in runs for folder in run.read_only})
+    names = [name for i in range(len(runs)) for name in (f"err{i}", f"end{i}")]
+    seconds = TIMEOUT * len(runs) if stop else TIMEOUT
+    limits = sandbox.Limits(timeout=seconds, output_bytes=OUTPUT_BYTES)
+    try:
+        result = sandbox.run(
+            [shell, "batch.sh"],
+            files=files,
+            limits=limits,
+            env=ENV,
+            read_only=read_only,
+            collect=names,
+        )
+    except SandboxError:
+        return {}
+    out: dict[Compile, str] = {}
+    for i, run in enumerate(runs):
+        err, end = result.files.get(f"err{i}"), result.files.get(f"end{i}", b"").strip()
+        # Unfinished, killed, or more than a single run keeps: that one runs alone,
+        # and says so as it would have.
+        if err is None or end in (b"", _KILLED) or len(err) > OUTPUT_BYTES:
+            continue
+        out[run] = err.decode("utf-8", errors="replace")
+    return out
