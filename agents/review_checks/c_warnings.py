@@ -18,7 +18,10 @@ The text is a patch's, and a patch names what the compiler reads
 (``#include "/root/.ssh/id_rsa"``), so gcc runs in :mod:`duckfix.sandbox`: one run
 per file, as an unprivileged uid, in an empty folder, seeing the reviewed tree
 and the include folders the build names read-only, and of the host nothing
-else but the compiler.
+else but the compiler. A caller about to review many files of one tree may run
+their compiles in one sandbox first (:func:`compile_of`, then
+:mod:`~duckfix.agents.review_checks.compile_ahead`); the check then takes its
+diagnostics from there.
 
 Kept: warnings (``warning``) and errors (``error``) in the file itself on added
 lines; notes are dropped. Category ``c/<flag without -W>`` (``c/unused-variable``)

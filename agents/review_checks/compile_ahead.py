@@ -21,6 +21,7 @@ import contextlib
 import shlex
 import shutil
 import threading
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -42,25 +43,36 @@ ENV = {"LC_ALL": "C"}
 """The environment of every compile: the C locale keeps gcc's messages in English with
 ASCII quotes, which the checks read."""
 _KILLED = b"137"  # 128 + SIGKILL: the shell's status of a compile that timeout stopped
-_kept: dict[Compile, str] = {}
+_kept: dict[Compile, tuple[str, int]] = {}
+"""Each compile run ahead: its stderr, and how many more times it may be taken."""
 _lock = threading.Lock()
 
 
 def take(run: Compile) -> str | None:
-    """The stderr of ``run`` if a batch ran it (once: it is then forgotten), else None."""
+    """The stderr of ``run`` if a batch ran it, else None.
+
+    Given as many times as the batch was asked for it (two bugs may make the
+    same file), then forgotten.
+    """
     with _lock:
-        return _kept.pop(run, None)
+        stderr, left = _kept.pop(run, ("", 0))
+        if left > 1:
+            _kept[run] = (stderr, left - 1)
+        return stderr if left else None
 
 
 @contextlib.contextmanager
 def compiled_ahead(runs: Sequence[Compile]) -> Iterator[None]:
     """Run ``runs`` in one sandbox now; inside the block, :func:`take` gives their output.
 
-    Whatever is not taken is forgotten when the block ends.
+    A compile asked for twice runs once. Whatever is not taken is forgotten when
+    the block ends.
     """
-    done = _run_batch(list(dict.fromkeys(runs))) if len(runs) > 1 else {}
+    wanted = Counter(runs)
+    done = _run_batch(list(wanted)) if len(wanted) > 1 else {}
     with _lock:
-        _kept.update(done)
+        for run, stderr in done.items():
+            _kept[run] = (stderr, wanted[run])
     try:
         yield
     finally:

@@ -7,8 +7,10 @@ requests per second; when validation dominates, the CPU bound is the same run
 against a server answering at once. Then the same run again: every
 answer comes from the cache, so it must send zero requests.
 
-Scaling: ``review --hls-dataset`` over a toy dataset copied many times and
-``dataset build`` over built-in programs, each on a local Ray of 1 and of 2
+Scaling: ``review --hls-dataset`` over a toy dataset copied many times (many
+designs of two or three bugs), the same over a few designs of many bugs each
+(a design's bugs are compiled in one sandbox), and ``dataset build`` over
+built-in programs, each on a local Ray of 1 and of 2
 worker CPUs, the arms interleaved and repeated so that other load on the
 machine falls on both alike. The review is timed as the CLI runs it: the
 driver lists the folders, the workers read, apply and review the bugs. Per
@@ -18,7 +20,9 @@ seconds): the driver's share is what bounds the speed-up.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -145,6 +149,44 @@ def _big_hls_dataset(parent: Path) -> Path:
     return root
 
 
+BUGS_A_DESIGN = 40
+"""The second review input's shape: few designs, many bugs each (a real dataset's many
+bugs of one kernel), where the first has many designs of two or three bugs each."""
+# One snippet of each toy design, and the faulty versions the bugs write in its place.
+_VARIED = {
+    "vadd": ("FND", "factor=4 dim=1", "factor={} dim=1"),
+    "matmul": ("FND", "type=complete dim=2", "type=cyclic factor={} dim=2"),
+    "shift": ("SHFT", "x << 4", "x << {}"),
+}
+
+
+def _hls_dataset_of_big_designs(parent: Path) -> Path:
+    """The toy designs, ``SIZE`` copies each, each with ``BUGS_A_DESIGN`` bugs of its own."""
+    root = build_dataset(parent)  # its README; its designs are replaced
+    for suite in {rel.split("/")[0] for rel in FILES}:
+        shutil.rmtree(root / suite)
+    for k in range(SIZE):
+        for rel, text in FILES.items():
+            suite, name, *rest = rel.split("/")
+            if rest[0] == "Bugs":
+                continue
+            if rest[-1] == f"{name}.cpp":  # a design's source is named after it
+                rest[-1] = f"{name}{k}.cpp"
+            source = root.joinpath(suite, f"{name}{k}", *rest)
+            source.parent.mkdir(parents=True, exist_ok=True)
+            source.write_text(f"// copy {k}\n{text}", encoding="utf-8")
+        for name, (code, original, faulty) in _VARIED.items():
+            suite = next(rel.split("/")[0] for rel in FILES if rel.split("/")[1] == name)
+            bugs = root / suite / f"{name}{k}" / "Bugs"
+            bugs.mkdir()
+            for j in range(BUGS_A_DESIGN):
+                spec = {"Error Type": code, "Original Code": original,
+                        "Faulty Code": faulty.format(j + 5)}  # fmt: skip
+                text = json.dumps({"Error Specification": [spec]}, indent=2)
+                (bugs / f"bug_{code}{j}.txt").write_text(text, encoding="utf-8")
+    return root
+
+
 def _warm(executor: Executor, workers: int) -> None:
     # Each worker imports duckfix once; that start-up is not what is compared.
     list(executor.map_unordered(_warm_one, range(4 * workers), workers))
@@ -159,13 +201,16 @@ def _warm_one(_: int) -> int:
 
 
 def scaling(home: Path) -> None:
-    folder = _big_hls_dataset(home / "hls")
+    reviews = {
+        "review --hls-dataset": _big_hls_dataset(home / "hls"),
+        f"  {BUGS_A_DESIGN} bugs a design": _hls_dataset_of_big_designs(home / "hls-big"),
+    }
     programs = sorted(load_suite("builtin"), key=lambda t: t.id)[:PROGRAMS]
     settings = ReviewSettings()
     times: dict[tuple[str, int], list[float]] = {}
     driver: dict[tuple[str, int], list[float]] = {}
     worker: dict[tuple[str, int], list[float]] = {}
-    items = {"review --hls-dataset": 0, "dataset build": 0}
+    items = {name: 0 for name in reviews} | {"dataset build": 0}
     # One local Ray of 2 CPUs for both arms: 1 worker is 1 task at a time on it, 2 are 2
     # (a Ray start on this loaded machine takes long and sometimes times out).
     executor = RayExecutor(None, cpus=2)
@@ -173,15 +218,17 @@ def scaling(home: Path) -> None:
         _warm(executor, 2)
         for repeat in range(REPEATS):
             for workers in (1, 2) if repeat % 2 == 0 else (2, 1):
-                started, cpu = time.perf_counter(), time.process_time()
-                report = measure_folder(scan_chrysalis(folder), settings, jobs=workers,
-                                        executor=executor)  # fmt: skip
-                seconds = time.perf_counter() - started
-                key = ("review --hls-dataset", workers)
-                times.setdefault(key, []).append(seconds)
-                driver.setdefault(key, []).append(time.process_time() - cpu)
-                worker.setdefault(key, []).append(report.part_seconds)
-                items["review --hls-dataset"] = report.total.applied  # the reviewed ones
+                took = []
+                for name, folder in reviews.items():
+                    started, cpu = time.perf_counter(), time.process_time()
+                    report = measure_folder(scan_chrysalis(folder), settings, jobs=workers,
+                                            executor=executor)  # fmt: skip
+                    took.append(f"{time.perf_counter() - started:.2f} s")
+                    key = (name, workers)
+                    times.setdefault(key, []).append(time.perf_counter() - started)
+                    driver.setdefault(key, []).append(time.process_time() - cpu)
+                    worker.setdefault(key, []).append(report.part_seconds)
+                    items[name] = report.total.applied  # the reviewed ones
                 spec = BuildSpec(
                     suite="builtin", language="python", per_program=3, seed=repeat,
                     out=home / f"ds-{repeat}-{workers}",
@@ -193,7 +240,7 @@ def scaling(home: Path) -> None:
                 times.setdefault(key, []).append(built)
                 driver.setdefault(key, []).append(time.process_time() - cpu)
                 items["dataset build"] = summary.validated
-                print(f"  run {repeat + 1}, {workers} worker(s): review {seconds:.2f} s, "
+                print(f"  run {repeat + 1}, {workers} worker(s): reviews {' and '.join(took)}, "
                       f"dataset build {built:.2f} s (load {os.getloadavg()[0]:.1f})")  # fmt: skip
     finally:
         executor.close()

@@ -58,9 +58,10 @@ def test_a_batch_gives_each_compile_what_a_single_run_gives(
         assert len(started) == 1  # one sandbox for the three
         assert [take(run) for run in runs] == expected
         assert [take(run) for run in runs] == [None] * 3  # each is given once
-    with compiled_ahead(runs):
-        pass
-    assert take(runs[0]) is None  # what was not taken is gone with the block
+    with compiled_ahead([*runs, runs[0]]):
+        assert len(started) == 2  # the one asked for twice runs once
+        assert [take(runs[0]), take(runs[0]), take(runs[0])] == [expected[0], expected[0], None]
+    assert take(runs[1]) is None  # what was not taken is gone with the block
 
 
 def test_each_compile_sees_an_empty_folder_as_a_single_run_does() -> None:
