@@ -253,20 +253,24 @@ def _contexts(bug: ChrysalisBug, tree: SourceTree | None) -> tuple[Review, list[
     return review, contexts
 
 
-def _review_design(
-    bugs: Sequence[ChrysalisBug],
+def _review_designs(
+    designs: Sequence[tuple[Sequence[ChrysalisBug], SourceTree | None]],
     settings: ReviewSettings,
     names: Sequence[str],
-    tree: SourceTree | None = None,
 ) -> list[BugResult]:
-    """Review bugs of one design: their compiles run first, all in one sandbox."""
+    """Review a part's bugs, design by design (with each design's folder as its ``tree``).
+
+    Their compiles run first, all in one sandbox: it sees every one of these
+    designs' folders, all of them the one dataset's, read-only.
+    """
     runs = []
     if "c" in names:
-        for bug in bugs:
-            if bug.applied and bug.faulty_source is not None and bug.changed is not None:
-                runs += [compile_of(ctx, settings) for ctx in _contexts(bug, tree)[1]]
+        for bugs, tree in designs:
+            for bug in bugs:
+                if bug.applied and bug.faulty_source is not None and bug.changed is not None:
+                    runs += [compile_of(ctx, settings) for ctx in _contexts(bug, tree)[1]]
     with compiled_ahead([run for run in runs if run is not None]):
-        return [review_bug(bug, settings, names, tree) for bug in bugs]
+        return [review_bug(bug, settings, names, tree) for bugs, tree in designs for bug in bugs]
 
 
 def _check_of(finding: Finding) -> str:
@@ -287,7 +291,7 @@ def _on_line(line: int, changed: LineRange, faulty: list[str]) -> bool:
 
 _PER_TASK = 64
 """Bugs per part at most: a bug takes milliseconds, a Ray task's round trip about one, and
-a part's bugs of one design are compiled in one sandbox."""
+a part's compiles run in one sandbox."""
 _FILES_PER_TASK = 16
 """Bug files per part at most, when the workers read them (a file holds a bug or a few)."""
 _SHARES = 4
@@ -321,9 +325,7 @@ def _review_loaded(
 ) -> Landed:
     started = time.perf_counter()
     number, bugs = part
-    results: list[BugResult] = []
-    for _, same in itertools.groupby(bugs, key=lambda bug: bug.source_dir):
-        results += _review_design(list(same), settings, names)
+    results = _review_designs([(bugs, None)], settings, names)
     return number, results, time.perf_counter() - started
 
 
@@ -339,14 +341,14 @@ def _review_read(
 
     started = time.perf_counter()
     number, units = part
-    results: list[BugResult] = []
+    designs: list[tuple[Sequence[ChrysalisBug], SourceTree | None]] = []
     for design, files in itertools.groupby(units, key=lambda unit: unit[0]):
         wanted = [name for _, name in files]
         bugs = design_bugs(root, design, wanted, max_bytes=max_bytes)
         # One listing of the design's folder for all its bugs, not one git call per bug.
         tree = SourceTree.worktree(bugs[0].source_dir) if bugs and bugs[0].source_dir else None
-        results += _review_design(bugs, settings, names, tree)
-    return number, results, time.perf_counter() - started
+        designs.append((bugs, tree))
+    return number, _review_designs(designs, settings, names), time.perf_counter() - started
 
 
 def measure(
