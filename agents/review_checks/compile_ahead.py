@@ -2,17 +2,18 @@
 
 A sandboxed run costs some 8 ms to set up and tear down (namespaces, the run's
 root, a fresh uid) beside a ``gcc -fsyntax-only`` of a small kernel that takes
-about as long. Reviewing many versions of one tree (a dataset's bugs of one
-design) would pay that once per file; :func:`compiled_ahead` pays it once for
+about as long. Reviewing many files (a dataset's bugs, a part of them at a
+time) would pay that once per file; :func:`compiled_ahead` pays it once for
 all of them: a shell in one sandbox runs each compile with its own input file
 and error file, and each later :func:`take` of the same command and input gets
 its diagnostics without a run of its own.
 
-The isolation is the same as a single run's (one unprivileged uid, the read-only
-folders of every compile, nothing else of the host); the compiles share the
-run's folder, each in an empty folder of its own, as a single run's. What the batch
-could not finish (its time ran out, an output too big to keep, any sandbox error)
-is simply not kept: the check then runs that compile on its own, as without a batch.
+The isolation is a single run's, over the batch: one unprivileged uid, of the
+host nothing but the system and the read-only folders of all its compiles (so a
+caller batches only compiles that may see each other's folders: one dataset's
+designs), each compile in an empty folder of its own. What the batch could not
+finish (its time ran out, an output too big to keep, any sandbox error) is
+simply not kept: the check then runs that compile on its own, as without a batch.
 """
 
 from __future__ import annotations
