@@ -83,7 +83,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib.util import find_spec
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -1073,17 +1073,15 @@ def propose(
     longest = max((f.source for f in holding), key=len, default=program.get(default_path, ""))
     seen: set[tuple[str, int, int, str]] = set()
     out: list[Candidate] = []
-    failed = _Failed(program, tried)
+    known = _Known(program, tried)
 
     def fresh(reply: str) -> list[Proposal] | None:
-        changing = _changing(program, read_answer(reply)[1], default_path)
-        return [p for p in changing if not failed.repeats(p, default_path)] or None
+        proposals = read_answer(reply)[1]
+        return [p for p in proposals if known.verdict(p, default_path) == "new"] or None
 
     def repair(reply: str) -> str:
-        proposals = read_answer(reply)[1]
-        if not proposals:
-            return _REPAIR
-        return _REPEATED if _changing(program, proposals, default_path) else _UNCHANGED
+        verdicts = {known.verdict(p, default_path) for p in read_answer(reply)[1]}
+        return _REPEATED if "repeated" in verdicts else _UNCHANGED if verdicts else _REPAIR
 
     def ask(index: int) -> list[Proposal] | None:
         request = build_messages(
@@ -1122,27 +1120,6 @@ def propose(
     return out
 
 
-def _changing(program: dict[str, str], proposals: list[Proposal], default: str) -> list[Proposal]:
-    """The proposals that change the program's code; comments and layout are no change.
-
-    A small model often returns the function as it was, a comment added (a third
-    of the 1.5B coder's samples on the missing-statement pairs): such an answer
-    gets the repair turn, which asks for a change.
-    """
-    out = []
-    for proposal in proposals:
-        old = program.get(proposal.path if proposal.path in program else default)
-        new = apply_proposal(old, proposal) if old is not None else None
-        # One that does not apply is not this check's to judge: it is dropped later.
-        if old is None or new is None or not _same_code(old, new):
-            out.append(proposal)
-    return out
-
-
-def _same_code(old: str, new: str) -> bool:
-    return _code_of(old) == _code_of(new) is not None
-
-
 def _code_of(text: str) -> str | None:
     """The code of a Python file without its comments and layout; None if it does not parse."""
     try:
@@ -1151,37 +1128,46 @@ def _code_of(text: str) -> str | None:
         return None
 
 
-class _Failed:
-    """The programs the candidates already run made, compared as code (read once, when asked).
+_Verdict = Literal["new", "unchanged", "repeated"]
 
-    A small model asked again after its fix failed often writes the same fix (the
-    1.5B coder gave two of three samples of its second round word for word).
+
+class _Known:
+    """The code the program has, and the code the candidates already run made (read on first use).
+
+    A small model often returns the function as it was, a comment added (a third
+    of the 1.5B coder's samples on the missing-statement pairs), and asked again
+    after its fix failed, often writes the same fix (two of three samples of its
+    second round, word for word): either answer gets the repair turn.
     """
 
     def __init__(self, program: dict[str, str], tried: Collection[tuple[str, int, int, str]]):
         self._program, self._tried = program, tried
-        self._codes: dict[str, set[str]] | None = None
+        self._codes: dict[str, tuple[str | None, set[str]]] = {}
 
-    def repeats(self, proposal: Proposal, default: str) -> bool:
-        """Whether ``proposal`` makes a program a candidate already run made."""
+    def verdict(self, proposal: Proposal, default: str) -> _Verdict:
+        """Whether ``proposal`` changes the code, leaves it as it is, or repeats a run one.
+
+        One that does not apply is not this check's to judge (it is dropped later): new.
+        """
         path = proposal.path if proposal.path in self._program else default
         old = self._program.get(path)
         new = apply_proposal(old, proposal) if old is not None else None
-        if new is None or not self._tried:
-            return False
-        return _code_of(new) in self._made().get(path, set())
+        code = _code_of(new) if new is not None else None
+        if code is None:
+            return "new"
+        now, made = self._code(path)
+        return "unchanged" if code == now else "repeated" if code in made else "new"
 
-    def _made(self) -> dict[str, set[str]]:
-        if self._codes is None:
-            self._codes = {}
-            for path, start, end, replacement in self._tried:
-                old = self._program.get(path)
-                if old is None:
-                    continue
-                code = _code_of(old[:start] + replacement + old[end:])
-                if code is not None:
-                    self._codes.setdefault(path, set()).add(code)
-        return self._codes
+    def _code(self, path: str) -> tuple[str | None, set[str]]:
+        if path not in self._codes:
+            old = self._program[path]
+            made = {
+                _code_of(old[:start] + replacement + old[end:])
+                for where, start, end, replacement in self._tried
+                if where == path
+            }
+            self._codes[path] = (_code_of(old), {code for code in made if code is not None})
+        return self._codes[path]
 
 
 def _holds_a_suspect(holding: Sequence[_Function], proposal: Proposal, default: str) -> bool:
