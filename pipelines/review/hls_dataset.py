@@ -19,6 +19,7 @@ Rendering is here too: a rich table for a terminal, and the report as JSON.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import itertools
@@ -183,11 +184,14 @@ def review_bug(
     settings: ReviewSettings,
     names: Sequence[str],
     tree: SourceTree | None = None,
+    *,
+    prepared: Prepared | None = None,
 ) -> BugResult:
     """Review the diff that injects ``bug`` with the rule checks ``names``; never raises.
 
     ``tree``: the design's ``Source_Code`` folder as the checks read it, when the
-    caller reviews several bugs of one design (its file list is then read once).
+    caller reviews several bugs of one design (its file list is then read once);
+    ``prepared``: the bug's review and file contexts, when the caller made them already.
     """
     result = BugResult(
         suite=bug.suite,
@@ -204,7 +208,7 @@ def review_bug(
     if not bug.applied or bug.faulty_source is None or bug.changed is None:
         return result
     try:
-        kept, result.unchecked = _review(bug, settings, names, tree)
+        kept, result.unchecked = _review(prepared or _contexts(bug, tree), settings, names)
     except Exception as exc:  # one odd design must not end a run over the whole dataset
         result.reason = f"not reviewed: {type(exc).__name__}: {exc}"
         return result
@@ -217,10 +221,10 @@ def review_bug(
 
 
 def _review(
-    bug: ChrysalisBug, settings: ReviewSettings, names: Sequence[str], tree: SourceTree | None
+    prepared: Prepared, settings: ReviewSettings, names: Sequence[str]
 ) -> tuple[list[Finding], list[str]]:
     """The findings on the bug's diff, and the checks that could not run on it."""
-    review, contexts = _contexts(bug, tree)
+    review, contexts = prepared
     findings: list[Finding] = []
     notes: list[str] = []
     runs: list[CheckRun] = []
@@ -233,7 +237,11 @@ def _review(
     return outcome.findings, sorted({run.check for run in outcome.not_run})
 
 
-def _contexts(bug: ChrysalisBug, tree: SourceTree | None) -> tuple[Review, list[FileContext]]:
+Prepared = tuple[Review, list[FileContext]]
+"""A bug's review of its diff, and what the checks read of each file it changes."""
+
+
+def _contexts(bug: ChrysalisBug, tree: SourceTree | None) -> Prepared:
     """The review of the bug's diff, and what the checks read of each file it changes."""
     assert bug.faulty_source is not None
     text = _ended(bug.faulty_source)
@@ -263,14 +271,21 @@ def _review_designs(
     Their compiles run first, all in one sandbox: it sees every one of these
     designs' folders, all of them the one dataset's, read-only.
     """
-    runs = []
-    if "c" in names:
-        for bugs, tree in designs:
-            for bug in bugs:
-                if bug.applied and bug.faulty_source is not None and bug.changed is not None:
-                    runs += [compile_of(ctx, settings) for ctx in _contexts(bug, tree)[1]]
+    prepared: dict[int, Prepared] = {}
+    for bugs, tree in designs:
+        for bug in bugs:
+            if bug.applied and bug.faulty_source is not None and bug.changed is not None:
+                with contextlib.suppress(Exception):  # review_bug meets it again, and says so
+                    prepared[id(bug)] = _contexts(bug, tree)
+    runs = [
+        compile_of(ctx, settings) for _, contexts in prepared.values() for ctx in contexts
+    ] if "c" in names else []  # fmt: skip
     with compiled_ahead([run for run in runs if run is not None]):
-        return [review_bug(bug, settings, names, tree) for bugs, tree in designs for bug in bugs]
+        return [
+            review_bug(bug, settings, names, tree, prepared=prepared.get(id(bug)))
+            for bugs, tree in designs
+            for bug in bugs
+        ]
 
 
 def _check_of(finding: Finding) -> str:
