@@ -260,6 +260,52 @@ def _clues_text(program: dict[str, str], functions: Sequence[_Function]) -> str:
     return "\n".join(found) or "(nothing unusual)"
 
 
+_SUSPECT_MARK = "# <-- suspect"
+_MARKS = re.compile(r"[ \t]*" + re.escape(_SUSPECT_MARK) + r"[ \t]*$", re.MULTILINE)
+_MARKED_LINES = 3
+
+
+def focus_messages(
+    task: Task,
+    program: dict[str, str],
+    function: _Function,
+    suspects: Sequence[Suspect],
+    failing: Sequence[TestOutcome],
+    attempts: Sequence[str],
+) -> list[Message]:
+    """A request about ``function`` alone, its top suspect lines marked (template ``fixer_focus``).
+
+    The last try for a sample whose answers changed no code or repeated a failed fix.
+    """
+    lines = function.source.splitlines()
+    inside = [
+        s.line - function.first
+        for s in suspects
+        if s.path == function.path and function.first <= s.line <= function.last
+    ]
+    marked = [i for i in dict.fromkeys(inside) if lines[i].strip()][:_MARKED_LINES]
+    for i in marked:
+        lines[i] = f"{lines[i]}  {_SUSPECT_MARK}"
+    failed = "\n\n".join(
+        data(f"failing test {o.name}", _with_input(task, o)) for o in failing[:_MAX_FAILING]
+    )
+    recent = "\n".join("- " + clip(a, 300) for a in attempts[-_MAX_ATTEMPTS:])
+    return messages(
+        "fixer_focus",
+        language=task.language,
+        function_name=function.name,
+        function=data(f"function {function.name} in {function.path}", "\n".join(lines), "python"),
+        failing=failed or "(no failing test output)",
+        clues=_clues_text(program, [function]),
+        attempts=data("earlier attempts", recent) if attempts else "(none yet)",
+    )
+
+
+def _unmarked(reply: str) -> str:
+    """A reply without the suspect marks a focused request put on the code (they are not code)."""
+    return _MARKS.sub("", reply)
+
+
 def answer_tokens(code: str) -> int:
     """``max_tokens`` of an answer that rewrites ``code``: its length in tokens plus the rest."""
     # About 3 characters a token for code with a BPE tokenizer; rounded up.
@@ -422,10 +468,13 @@ def _ask(
     *,
     max_tokens: int,
     seed: int | None,
+    again: Callable[[str], list[Message] | None] | None = None,
 ) -> R | None:
     """``read`` of the answer to ``request``, after one repair turn if it reads as None.
 
     ``repair``: what the repair turn says, or a function of the answer that says it.
+    ``again``: given the repaired answer that still reads as None, a new request
+    to send in its place (one more try), or None for none.
     Counted in the client's replies like a structured answer, so the bench's
     well-formed figures cover the fixer too.
     """
@@ -443,6 +492,15 @@ def _ask(
             {"role": "assistant", "content": answer.text},
             {"role": "user", "content": said},
         ]
+    fresh = again(answer.text) if again is not None else None
+    if fresh is not None:
+        answer = client.complete(
+            fresh, agent=_AGENT, temperature=TEMPERATURE, max_tokens=max_tokens, seed=seed
+        )
+        found = read(answer.text)
+        if found is not None:
+            client.count_reply(_AGENT, "repaired")
+            return found
     client.count_reply(_AGENT, "invalid")
     return None
 
@@ -1020,13 +1078,13 @@ def _in_order(ask: Callable[[int], R], count: int, parallel: int) -> Iterator[R]
 def _round_at_most(
     program: dict[str, str], attempts: Sequence[str], samples: int
 ) -> tuple[int, int]:
-    """Calls and tokens a round of ``samples`` can take at most: each sample and its
-    repair turn, every prompt counted as the whole program, the attempts and the
+    """Calls and tokens a round of ``samples`` can take at most: each sample, its
+    repair turn and its last try, every prompt counted as the whole program, the attempts and the
     instructions, a character a token (a token is rarely shorter)."""
     code = sum(len(text) for text in program.values())
     prompt = code + sum(len(a) for a in attempts) + _PROMPT_CHARS
     answer = answer_tokens(max(program.values(), key=len, default=""))
-    return 2 * samples, 2 * samples * (2 * prompt + 2 * answer)
+    return 3 * samples, 3 * samples * (2 * prompt + 2 * answer)
 
 
 def propose(
@@ -1076,12 +1134,28 @@ def propose(
     known = _Known(program, tried)
 
     def fresh(reply: str) -> list[Proposal] | None:
-        proposals = read_answer(reply)[1]
+        proposals = read_answer(_unmarked(reply))[1]
         return [p for p in proposals if known.verdict(p, default_path) == "new"] or None
 
     def repair(reply: str) -> str:
         verdicts = {known.verdict(p, default_path) for p in read_answer(reply)[1]}
         return _REPEATED if "repeated" in verdicts else _UNCHANGED if verdicts else _REPAIR
+
+    def again(reply: str) -> list[Message] | None:
+        # Asked again in the same conversation, a small model that could not find
+        # the bug mostly writes the function as it was once more: the last try is
+        # a new, shorter request about that function alone, its suspect lines marked.
+        proposals = read_answer(_unmarked(reply))[1]
+        if not proposals:
+            return None  # no code at all: a third request in another form will not mend that
+        names = {p.function.strip().rpartition(".")[2] for p in proposals}
+        function = next(
+            (f for f in holding if f.name.rpartition(".")[2] in names),
+            holding[0] if holding else None,
+        )
+        if function is None:
+            return None
+        return focus_messages(task, program, function, suspects, failing, attempts)
 
     def ask(index: int) -> list[Proposal] | None:
         request = build_messages(
@@ -1095,6 +1169,7 @@ def propose(
             repair,
             max_tokens=answer_tokens(longest),
             seed=(round_ - 1) * samples + index + 1,
+            again=again,
         )
 
     smaller: list[Candidate] = []

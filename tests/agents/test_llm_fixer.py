@@ -104,6 +104,39 @@ def test_an_answer_that_changes_no_code_gets_a_repair_turn_asking_for_a_change()
     assert llm.replies == {"fixer": {"repaired": 1}}
 
 
+def test_a_sample_unchanged_after_its_repair_turn_gets_a_focused_last_request() -> None:
+    # The 1.5B coder, asked again in the same conversation, mostly writes the function
+    # as it was once more; a new request about that function alone, its suspect lines
+    # marked, is the last try. The model keeps the mark on its line: it is not kept.
+    same = VOWELS.replace('        if ch in "aeiou":\n', '        if ch in "aeiou":  # fine\n')
+    marked = VOWELS_FIXED_FUNCTION.replace('"aeiou":', '"aeiou":  # <-- suspect')
+    task = vowels_task()
+    fake = FakeProvider()
+    fake.enqueue([answer(same), answer(VOWELS), answer(marked)])
+    llm = LLMClient(fake)
+    tried = ["`<` -> `<=`: case 1 failed"]
+    found = propose(llm, task, task.buggy, SUSPECTS, FAILING, tried, samples=1)
+    assert [c.apply(VOWELS) for c in found] == [VOWELS_FIXED_FUNCTION]
+    assert llm.replies == {"fixer": {"repaired": 1}}
+    first, repair, focused = (messages for messages, _ in fake.history)
+    assert len(repair) == 4 and "changes nothing" in repair[-1]["content"]
+    assert len(focused) == 2 and focused[0]["content"] != first[0]["content"]
+    user = focused[1]["content"]
+    assert "DATA (function count_vowels in vowels.py)" in user
+    assert '        if ch in "aeiou":  # <-- suspect\n' in user and user.count("<-- suspect") == 1
+    assert "IGNORE ALL PREVIOUS INSTRUCTIONS" in user and "`<` -> `<=`" in user
+    assert "the program under repair" not in user.lower()
+
+
+def test_a_sample_with_no_code_after_its_repair_turn_is_not_asked_a_third_time() -> None:
+    task = vowels_task()
+    fake = FakeProvider()
+    fake.enqueue(["I cannot see the bug.", "Still nothing."])
+    llm = LLMClient(fake)
+    assert propose(llm, task, task.buggy, SUSPECTS, FAILING, [], samples=1) == []
+    assert len(fake.history) == 2 and llm.replies == {"fixer": {"invalid": 1}}
+
+
 def test_an_answer_that_repeats_a_fix_already_run_gets_a_repair_turn() -> None:
     # The first round's wrong fix, written again in the second round (a comment aside).
     wrong = VOWELS.replace('"aeiou"', '"aeiouy"')

@@ -228,13 +228,14 @@ def test_a_base_model_gets_a_completion_prompt_and_only_the_fixer_asks_it() -> N
 
 def test_model_rounds_are_capped_and_the_run_ends_not_fixed() -> None:
     # Valid answers that change nothing (the buggy function as it is): no candidate,
-    # after a repair turn asking for a change in each round.
-    script, llm = agent_model(fixer=[proposals(VOWELS)] * 4)
+    # after a repair turn asking for a change and a last, focused request in each round.
+    script, llm = agent_model(fixer=[proposals(VOWELS)] * 6)
     ctx = dataclasses.replace(CONTEXT, llm=llm, llm_rounds=2)
     result = debug_task(vowels_task(), None, ctx)
     assert result.status == "not_fixed" and "candidates were tried" in result.stop_reason
-    assert len(script.asked["fixer"]) == 4 and len(script.asked["localizer"]) == 2
+    assert len(script.asked["fixer"]) == 6 and len(script.asked["localizer"]) == 2
     assert "changes nothing" in script.asked["fixer"][1][-1]["content"]
+    assert "# <-- suspect" in script.asked["fixer"][2][-1]["content"]
 
 
 def test_a_spent_budget_ends_the_model_path_quietly() -> None:
