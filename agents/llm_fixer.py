@@ -36,6 +36,10 @@ well-formed, repaired or invalid, as it does structured answers. So does a
 Python answer that changes no code (comments and layout aside), and one that
 only makes a program a candidate already run made (a small model asked again
 writes its failed fix again): the repair turn says so and asks for another change.
+A sample whose repaired answer still changes nothing, or still repeats, gets one
+last request in another form: that function alone, its top suspect lines marked
+(template ``agents/prompts/fixer_focus.txt``), since a small model asked again
+in the same conversation mostly writes the same function once more.
 
 The prompt is the named template ``agents/prompts/fixer.txt``. The code under
 repair, the failing tests' output and the earlier failed attempts go in as data,
@@ -63,7 +67,8 @@ bench cases and the earlier attempts, all as data; the model answers with the
 whole function in a ```` ```cpp ```` block, not JSON. The replacement must read
 as exactly that one function without a syntax error, and takes the old
 definition's byte span (as characters), so the rest of the file keeps its
-form. A base model gets the function under ``//`` comments and the fixed
+form; one that is the old function's code (comments and layout aside) gets the
+repair turn. A base model gets the function under ``//`` comments and the fixed
 version's signature up to the body's ``{``, and stops at the closing brace.
 The compile happens where every candidate's does: in the sandbox's validation.
 
@@ -589,6 +594,18 @@ def _c_find(text: str, name: str) -> _CSpan | None:
     return pick[0] if len(pick) == 1 else None
 
 
+def _c_tokens(text: str) -> tuple[str, ...]:
+    """The tokens of C/C++ ``text`` without its comments: its code, layout aside."""
+    from duckfix.agents.review_checks.hls_parse import walk
+
+    data_ = text.encode("utf-8", "surrogateescape")
+    return tuple(
+        data_[node.start_byte : node.end_byte].decode("utf-8", "surrogateescape")
+        for node in walk(_c_root(text))
+        if node.child_count == 0 and node.type != "comment"
+    )
+
+
 def _c_blocks(reply: str) -> list[str]:
     """The code blocks of a chat reply; the whole reply when it has none."""
     blocks = [m[2] for m in _FENCE.finditer(reply)]
@@ -1016,18 +1033,35 @@ def _propose_c(
             task, program, function, suspects, failing, attempts, sample=index + 1, samples=samples
         )
         name = function.name
+        old = _c_tokens(function.source)
+
+        def definitions(reply: str) -> list[str]:
+            return [d for code in _c_blocks(reply) if (d := _c_definition(code, name)) is not None]
 
         def readable(reply: str) -> str | None:
-            ok = any(_c_definition(code, name) is not None for code in _c_blocks(reply))
-            return reply if ok else None
+            found = definitions(reply)
+            return reply if any(_c_tokens(d) != old for d in found) else None
+
+        def repair(reply: str) -> str:
+            if definitions(reply):
+                return (
+                    f"That {name} is the same code as the program's (comments and layout "
+                    "aside): it changes nothing, so the failing cases still fail. Find the "
+                    "line that makes them fail and change it, or add the statement that is "
+                    f"missing. Reply again with the whole corrected function {name} in one "
+                    "```cpp block."
+                )
+            return (
+                f"That answer has no complete definition of {name} in a ```cpp block. "
+                f"Reply again with the whole corrected function {name}, from its first "
+                "line to its closing brace, in one ```cpp block."
+            )
 
         return _ask(
             client,
             request,
             readable,
-            f"That answer has no complete definition of {name} in a ```cpp block. "
-            f"Reply again with the whole corrected function {name}, from its first "
-            "line to its closing brace, in one ```cpp block.",
+            repair,
             max_tokens=answer_tokens(function.source),
             seed=(round_ - 1) * samples + index + 1,
         )

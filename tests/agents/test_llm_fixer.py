@@ -397,6 +397,29 @@ def test_a_c_candidate_is_found_spliced_and_validated(tmp_path: Path) -> None:
     assert not checked.plausible and "low" in checked.failed
 
 
+# The function as it is, a comment added and laid out anew: the same code.
+UNCHANGED_CLAMP = """\
+int clamp_add(int a, int b, int lo, int hi)
+{
+    int s = a + b;  // the sum
+    if (s > hi)
+        return hi;
+    return s;
+}"""
+
+
+def test_a_c_answer_that_changes_no_code_gets_a_repair_turn(tmp_path: Path) -> None:
+    task = clamp_task(tmp_path)
+    fake = FakeProvider()
+    fake.enqueue([fenced(UNCHANGED_CLAMP), fenced(CLAMP_FIXED_FUNCTION)])
+    llm = LLMClient(fake)
+    (c,) = propose(llm, task, task.buggy, C_SUSPECTS, C_FAILING, [], samples=1)
+    assert "if (s < lo) return lo;" in c.apply(CLAMP)
+    ((second, _),) = fake.history[1:]
+    assert "changes nothing" in second[-1]["content"] and second[-2]["role"] == "assistant"
+    assert llm.replies == {"fixer": {"repaired": 1}}
+
+
 def test_c_replies_that_are_not_the_function_are_rejected(tmp_path: Path) -> None:
     task = clamp_task(tmp_path)
     replies = [
@@ -407,12 +430,13 @@ def test_c_replies_that_are_not_the_function_are_rejected(tmp_path: Path) -> Non
         fenced("int limit = 3;\n" + CLAMP_FIXED_FUNCTION),
         fenced("struct S {\n" + CLAMP_FIXED_FUNCTION + "\n};"),
         fenced(CLAMP[CLAMP.index("int clamp_add") : CLAMP.index("\n\nint twice")]),  # unchanged
+        fenced(UNCHANGED_CLAMP),
     ]
     llm = client(*replies)
-    # Each unreadable answer gets one repair turn (the next reply here): three
-    # samples end invalid, the fourth is readable but changes nothing.
+    # Each unreadable answer gets one repair turn (the next reply here): the four
+    # samples end invalid, the last one's two answers readable but changing nothing.
     assert propose(llm, task, task.buggy, C_SUSPECTS, C_FAILING, [], samples=4) == []
-    assert llm.replies == {"fixer": {"invalid": 3, "well_formed": 1}}
+    assert llm.replies == {"fixer": {"invalid": 4}}
     # The file's #includes and comments around the function are dropped, not fatal.
     extra = fenced('#include "clamp.h"\n\n// fixed\n' + CLAMP_FIXED_FUNCTION)
     (c,) = propose(client(extra), task, task.buggy, C_SUSPECTS, C_FAILING, [], samples=1)
