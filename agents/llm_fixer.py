@@ -282,7 +282,9 @@ def focus_messages(
 
     The last try for a sample whose answers changed no code or repeated a failed fix.
     """
-    lines = function.source.splitlines()
+    # Split as the function was cut from its file, so a line's index is its offset
+    # from `first` (str.splitlines also splits at form feeds and other separators).
+    lines = [line.rstrip("\r\n") for line in _LINE.findall(function.source)]
     inside = [
         s.line - function.first
         for s in suspects
