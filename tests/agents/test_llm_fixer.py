@@ -90,37 +90,24 @@ def test_a_rewrite_that_dropped_a_line_is_also_tried_with_the_line_kept() -> Non
     assert run_tests(task, "hidden", {"vowels.py": kept}, RunOptions()).all_passed
 
 
-def test_an_answer_that_changes_no_code_gets_a_repair_turn_asking_for_a_change() -> None:
-    # The function as it was, a comment added: a small model's frequent answer.
-    same = VOWELS.replace('        if ch in "aeiou":\n', '        if ch in "aeiou":  # fine\n')
-    task = vowels_task()
-    fake = FakeProvider()
-    fake.enqueue([answer(same), answer(VOWELS_FIXED_FUNCTION)])
-    llm = LLMClient(fake)
-    found = propose(llm, task, task.buggy, SUSPECTS, FAILING, [], samples=1)
-    assert [c.apply(VOWELS) for c in found] == [VOWELS_FIXED_FUNCTION]
-    ((second, _),) = fake.history[1:]
-    assert "changes nothing" in second[-1]["content"] and second[-2]["role"] == "assistant"
-    assert llm.replies == {"fixer": {"repaired": 1}}
-
-
-def test_a_sample_unchanged_after_its_repair_turn_gets_a_focused_last_request() -> None:
-    # The 1.5B coder, asked again in the same conversation, mostly writes the function
-    # as it was once more; a new request about that function alone, its suspect lines
-    # marked, is the last try. The model keeps the mark on its line: it is not kept.
+def test_an_answer_that_changes_no_code_is_asked_again_about_that_function_alone() -> None:
+    # The function as it was, a comment added: a small model's frequent answer. Asked
+    # again in the same conversation, the 1.5B coder mostly wrote it once more; a new
+    # request about that function alone, its suspect lines marked, is the next try.
+    # The model keeps the mark on its line: it is not kept.
     same = VOWELS.replace('        if ch in "aeiou":\n', '        if ch in "aeiou":  # fine\n')
     marked = VOWELS_FIXED_FUNCTION.replace('"aeiou":', '"aeiou":  # <-- suspect')
     task = vowels_task()
     fake = FakeProvider()
-    fake.enqueue([answer(same), answer(VOWELS), answer(marked)])
+    fake.enqueue([answer(same), answer(marked)])
     llm = LLMClient(fake)
     tried = ["`<` -> `<=`: case 1 failed"]
     found = propose(llm, task, task.buggy, SUSPECTS, FAILING, tried, samples=1)
     assert [c.apply(VOWELS) for c in found] == [VOWELS_FIXED_FUNCTION]
     assert llm.replies == {"fixer": {"repaired": 1}}
-    first, repair, focused = (messages for messages, _ in fake.history)
-    assert len(repair) == 4 and "changes nothing" in repair[-1]["content"]
+    (first, first_params), (focused, focused_params) = fake.history
     assert len(focused) == 2 and focused[0]["content"] != first[0]["content"]
+    assert focused_params["seed"] == first_params["seed"]
     user = focused[1]["content"]
     assert "DATA (function count_vowels in vowels.py)" in user
     assert '        if ch in "aeiou":  # <-- suspect\n' in user and user.count("<-- suspect") == 1
@@ -128,8 +115,37 @@ def test_a_sample_unchanged_after_its_repair_turn_gets_a_focused_last_request() 
     assert "the program under repair" not in user.lower()
 
 
-def test_a_sample_with_no_code_after_its_repair_turn_is_not_asked_a_third_time() -> None:
+def test_a_focused_request_that_changes_nothing_is_sampled_once_more() -> None:
+    same = VOWELS.replace('        if ch in "aeiou":\n', '        if ch in "aeiou":  # fine\n')
     task = vowels_task()
+    fake = FakeProvider()
+    fake.enqueue([answer(same), answer(VOWELS), answer(VOWELS_FIXED_FUNCTION)])
+    llm = LLMClient(fake)
+    found = propose(llm, task, task.buggy, SUSPECTS, FAILING, [], samples=1)
+    assert [c.apply(VOWELS) for c in found] == [VOWELS_FIXED_FUNCTION]
+    assert llm.replies == {"fixer": {"repaired": 1}}
+    _, (focused, at), (again, again_at) = fake.history
+    assert again == focused and again_at["seed"] != at["seed"]
+    # Three answers that change nothing: the sample is invalid, and no fourth request.
+    fake = FakeProvider()
+    fake.enqueue([answer(same), answer(VOWELS), answer(same)])
+    llm = LLMClient(fake)
+    assert propose(llm, task, task.buggy, SUSPECTS, FAILING, [], samples=1) == []
+    assert len(fake.history) == 3 and llm.replies == {"fixer": {"invalid": 1}}
+
+
+def test_an_answer_with_no_code_gets_the_repair_turn_in_the_same_conversation() -> None:
+    task = vowels_task()
+    fake = FakeProvider()
+    fake.enqueue(["I cannot see the bug.", answer(VOWELS_FIXED_FUNCTION)])
+    llm = LLMClient(fake)
+    found = propose(llm, task, task.buggy, SUSPECTS, FAILING, [], samples=1)
+    assert [c.apply(VOWELS) for c in found] == [VOWELS_FIXED_FUNCTION]
+    ((second, _),) = fake.history[1:]
+    assert "no complete Python function" in second[-1]["content"]
+    assert second[-2] == {"role": "assistant", "content": "I cannot see the bug."}
+    assert llm.replies == {"fixer": {"repaired": 1}}
+    # Still no code after it: not asked a third time.
     fake = FakeProvider()
     fake.enqueue(["I cannot see the bug.", "Still nothing."])
     llm = LLMClient(fake)
@@ -137,7 +153,7 @@ def test_a_sample_with_no_code_after_its_repair_turn_is_not_asked_a_third_time()
     assert len(fake.history) == 2 and llm.replies == {"fixer": {"invalid": 1}}
 
 
-def test_an_answer_that_repeats_a_fix_already_run_gets_a_repair_turn() -> None:
+def test_an_answer_that_repeats_a_fix_already_run_is_asked_again() -> None:
     # The first round's wrong fix, written again in the second round (a comment aside).
     wrong = VOWELS.replace('"aeiou"', '"aeiouy"')
     again = wrong.replace('        if ch in "aeiouy":\n', '        if ch in "aeiouy":  # y too\n')
@@ -150,7 +166,7 @@ def test_an_answer_that_repeats_a_fix_already_run_gets_a_repair_turn() -> None:
     found = propose(llm, task, task.buggy, SUSPECTS, FAILING, [], samples=1, tried=tried)
     assert [c.apply(VOWELS) for c in found] == [VOWELS_FIXED_FUNCTION]
     ((second, _),) = fake.history[1:]
-    assert "already tried" in second[-1]["content"] and second[-2]["role"] == "assistant"
+    assert "# <-- suspect" in second[-1]["content"] and "already tried" in second[0]["content"]
     assert llm.replies == {"fixer": {"repaired": 1}}
     # Without that run, the same answer is a fix to try, as it was.
     first = propose(client(answer(again)), task, task.buggy, SUSPECTS, FAILING, [], samples=1)
