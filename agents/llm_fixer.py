@@ -500,20 +500,21 @@ def _ask(
         client.count_reply(_AGENT, "well_formed")
         return found
     seeds = [seed, None if seed is None else seed + _RESEED]
-    repaired = False
+    asked, repaired = request, False  # the request ``text`` answers
     for _ in range(2):
         fresh = again(text) if again is not None else None
         if fresh is not None:
-            text, found = ask(fresh, seeds.pop(0))
+            asked = fresh
+            text, found = ask(asked, seeds.pop(0))
         elif not repaired:
             repaired = True
             said = repair if isinstance(repair, str) else repair(text)
-            convo = [
-                *request,
+            asked = [
+                *asked,
                 {"role": "assistant", "content": text},
                 {"role": "user", "content": said},
             ]
-            text, found = ask(convo, seed)
+            text, found = ask(asked, seed)
         else:
             break
         if found is not None:

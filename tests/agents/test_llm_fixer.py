@@ -134,6 +134,24 @@ def test_a_focused_request_that_changes_nothing_is_sampled_once_more() -> None:
     assert len(fake.history) == 3 and llm.replies == {"fixer": {"invalid": 1}}
 
 
+def test_a_focused_answer_with_no_code_gets_the_repair_turn_in_its_own_conversation() -> None:
+    same = VOWELS.replace('        if ch in "aeiou":\n', '        if ch in "aeiou":  # fine\n')
+    task = vowels_task()
+    fake = FakeProvider()
+    fake.enqueue([answer(same), "The loop looks right to me.", answer(VOWELS_FIXED_FUNCTION)])
+    llm = LLMClient(fake)
+    found = propose(llm, task, task.buggy, SUSPECTS, FAILING, [], samples=1)
+    assert [c.apply(VOWELS) for c in found] == [VOWELS_FIXED_FUNCTION]
+    _, (focused, _), (repair, _) = fake.history
+    assert repair[:2] == focused and "# <-- suspect" in focused[-1]["content"]
+    assert repair[2:] == [
+        {"role": "assistant", "content": "The loop looks right to me."},
+        {"role": "user", "content": repair[3]["content"]},
+    ]
+    assert "no complete Python function" in repair[3]["content"]
+    assert llm.replies == {"fixer": {"repaired": 1}}
+
+
 def test_an_answer_with_no_code_gets_the_repair_turn_in_the_same_conversation() -> None:
     task = vowels_task()
     fake = FakeProvider()
