@@ -282,7 +282,7 @@ def focus_messages(
 ) -> list[Message]:
     """A request about ``function`` alone, its top suspect lines marked (template ``fixer_focus``).
 
-    The last try for a sample whose answers changed no code or repeated a failed fix.
+    Sent (twice at most) for a sample whose answer changed no code or repeated a failed fix.
     """
     # Split as the function was cut from its file, so a line's index is its offset
     # from `first` (str.splitlines also splits at form feeds and other separators).
@@ -1126,8 +1126,8 @@ def _in_order(ask: Callable[[int], R], count: int, parallel: int) -> Iterator[R]
 def _round_at_most(
     program: dict[str, str], attempts: Sequence[str], samples: int
 ) -> tuple[int, int]:
-    """Calls and tokens a round of ``samples`` can take at most: each sample, its
-    repair turn and its last try, every prompt counted as the whole program, the attempts and the
+    """Calls and tokens a round of ``samples`` can take at most: each sample and its
+    two more tries, every prompt counted as the whole program, the attempts and the
     instructions, a character a token (a token is rarely shorter)."""
     code = sum(len(text) for text in program.values())
     prompt = code + sum(len(a) for a in attempts) + _PROMPT_CHARS
@@ -1196,7 +1196,7 @@ def propose(
         # suspect lines marked, got a change 4 times of 6.
         proposals = read_answer(_unmarked(reply))[1]
         if not proposals:
-            return None  # no code at all: a third request in another form will not mend that
+            return None  # no code at all: the repair turn asks for the form
         names = {p.function.strip().rpartition(".")[2] for p in proposals}
         function = next(
             (f for f in holding if f.name.rpartition(".")[2] in names),
