@@ -14,33 +14,18 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from duckfix.agents.templates.inserts import unbound, unread_params
 from duckfix.agents.templates.spans import DEFS, File, own_nodes
 
-__all__ = ["Clue", "clues", "located_clues"]
+__all__ = ["clues"]
 
 _MAX_CLUES = 6
 _BLOCKS = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith)
 
 
-class Clue(NamedTuple):
-    """One fact, where it is, and the same in a few words for a comment on that line."""
-
-    line: int
-    """1-based line of the file the fact is about (a parameter's: the ``def`` line)."""
-    text: str
-    note: str
-
-
 def clues(path: str, source: str, first: int) -> list[str]:
     """Facts about the function defined at line ``first`` of ``source``, one sentence each."""
-    return [clue.text for clue in located_clues(path, source, first)]
-
-
-def located_clues(path: str, source: str, first: int) -> list[Clue]:
-    """:func:`clues`, each with its line and a short note for that line."""
     file = File.load(path, source)
     if file is None:
         return []
@@ -57,28 +42,21 @@ def located_clues(path: str, source: str, first: int) -> list[Clue]:
         return []
     found = [
         *_unbound(file, function),
-        *(
-            Clue(function.lineno, f"the parameter `{p}` is never read", f"`{p}` is never read")
-            for p in unread_params(function)
-        ),
+        *(f"the parameter `{p}` is never read" for p in unread_params(function)),
         *_idle_blocks(function),
         *_unread_locals(function),
     ]
     return found[:_MAX_CLUES]
 
 
-def _unbound(file: File, function: ast.AST) -> Iterator[Clue]:
+def _unbound(file: File, function: ast.AST) -> Iterator[str]:
     for name, node in sorted(unbound(file, function).items(), key=lambda i: i[1].lineno):
-        yield Clue(
-            node.lineno,
-            f"line {node.lineno} reads `{name}`, which nothing assigns before it",
-            f"nothing assigns `{name}` before this",
-        )
+        yield f"line {node.lineno} reads `{name}`, which nothing assigns before it"
 
 
-def _idle_blocks(function: ast.AST) -> Iterator[Clue]:
+def _idle_blocks(function: ast.AST) -> Iterator[str]:
     """Branches and loops whose whole body is ``pass`` (or ``...``): they do nothing."""
-    found: list[Clue] = []
+    found: list[tuple[int, str]] = []
     for node in own_nodes(function):
         if not isinstance(node, _BLOCKS):
             continue
@@ -86,9 +64,9 @@ def _idle_blocks(function: ast.AST) -> Iterator[Clue]:
             if block and all(_does_nothing(s) for s in block):
                 kind = type(node).__name__.lower().removeprefix("async")
                 at = block[0].lineno
-                text = f"line {at}: the {what} of the `{kind}` at line {node.lineno} does nothing"
-                found.append(Clue(at, text, f"this {what} does nothing"))
-    yield from sorted(found)
+                found.append((at, f"line {at}: the {what} of the `{kind}` at line {node.lineno}"))
+    for _, clue in sorted(found):
+        yield clue + " does nothing"
 
 
 def _does_nothing(statement: ast.stmt) -> bool:
@@ -99,7 +77,7 @@ def _does_nothing(statement: ast.stmt) -> bool:
     )
 
 
-def _unread_locals(function: ast.AST) -> Iterator[Clue]:
+def _unread_locals(function: ast.AST) -> Iterator[str]:
     """Plain local names assigned and never read (a value computed for nothing)."""
     nodes = list(own_nodes(function))
     read = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
@@ -120,8 +98,4 @@ def _unread_locals(function: ast.AST) -> Iterator[Clue]:
                 if name.id.startswith("_"):
                     continue  # the convention for a value thrown away
                 seen.add(name.id)
-                yield Clue(
-                    node.lineno,
-                    f"line {node.lineno} assigns `{name.id}`, which is never read",
-                    f"`{name.id}` is never read",
-                )
+                yield f"line {node.lineno} assigns `{name.id}`, which is never read"

@@ -92,7 +92,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from duckfix.agents.clues import clues, located_clues
+from duckfix.agents.clues import clues
 from duckfix.agents.prompting import clip, data, messages, outcome_text, shown_files, stable
 from duckfix.agents.rewrite_parts import smaller_rewrites
 from duckfix.agents.templates import Candidate
@@ -267,8 +267,8 @@ def _clues_text(program: dict[str, str], functions: Sequence[_Function]) -> str:
     return "\n".join(found) or "(nothing unusual)"
 
 
-_MARK = "# <-- "
-_MARKS = re.compile(r"[ \t]*" + re.escape(_MARK) + r".*$", re.MULTILINE)
+_SUSPECT_MARK = "# <-- suspect"
+_MARKS = re.compile(r"[ \t]*" + re.escape(_SUSPECT_MARK) + r"[ \t]*$", re.MULTILINE)
 _MARKED_LINES = 3
 
 
@@ -280,10 +280,9 @@ def focus_messages(
     failing: Sequence[TestOutcome],
     attempts: Sequence[str],
 ) -> list[Message]:
-    """A request about ``function`` alone, its top suspect lines and its clues' lines marked.
+    """A request about ``function`` alone, its top suspect lines marked (template ``fixer_focus``).
 
-    Template ``fixer_focus``; sent (twice at most) for a sample whose answer changed
-    no code or repeated a failed fix.
+    Sent (twice at most) for a sample whose answer changed no code or repeated a failed fix.
     """
     # Split as the function was cut from its file, so a line's index is its offset
     # from `first` (str.splitlines also splits at form feeds and other separators).
@@ -293,16 +292,9 @@ def focus_messages(
         for s in suspects
         if s.path == function.path and function.first <= s.line <= function.last
     ]
-    notes: dict[int, list[str]] = {}
-    for i in [i for i in dict.fromkeys(inside) if lines[i].strip()][:_MARKED_LINES]:
-        notes[i] = ["suspect"]
-    # What the code shows, on its own line too: the 1.5B coder read "the parameter
-    # `source` is never read" in a list below the code, and rewrote other lines.
-    for clue in located_clues(function.path, program[function.path], function.first):
-        if function.first <= clue.line <= function.last:
-            notes.setdefault(clue.line - function.first, []).append(clue.note)
-    for i, said in notes.items():
-        lines[i] = f"{lines[i]}  {_MARK}{'; '.join(said)}"
+    marked = [i for i in dict.fromkeys(inside) if lines[i].strip()][:_MARKED_LINES]
+    for i in marked:
+        lines[i] = f"{lines[i]}  {_SUSPECT_MARK}"
     failed = "\n\n".join(
         data(f"failing test {o.name}", _with_input(task, o)) for o in failing[:_MAX_FAILING]
     )
@@ -319,7 +311,7 @@ def focus_messages(
 
 
 def _unmarked(reply: str) -> str:
-    """A reply without the marks a focused request put on the code (they are not code)."""
+    """A reply without the suspect marks a focused request put on the code (they are not code)."""
     return _MARKS.sub("", reply)
 
 
