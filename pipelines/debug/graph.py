@@ -4,6 +4,9 @@ The localizer runs mutants as well as the traced tests; a plausible one goes
 to review like any other. Once a plausible patch is found, the fixer tries its
 line's other candidates, then ``compare`` orders the plausible ones by how
 little they change where no failing test asked (:mod:`duckfix.agents.overfit`).
+With ``llm_first``, the fixer first tries the template candidates an offline
+run would have tried before its own first plausible patch, so a model's
+plausible patch is weighed against that one rather than taken in its place.
 
 With a model, two loops feed the agents' outputs back: when the fixer runs out
 of candidates it goes back to the localizer (``relocalize``), which re-ranks the

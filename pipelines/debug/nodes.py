@@ -28,6 +28,7 @@ from duckfix.pipelines.debug.search import (
     after_plausible,
     alternatives_first,
     from_mutants,
+    offline_prefix,
     pair_up,
     tried_keys,
     unique,
@@ -160,17 +161,20 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     model, the run goes back to the localizer, which re-ranks the suspects with
     the failed attempts in view (new suspect lines bring new template
     candidates), and then asks the model fixer, at most ``llm_rounds`` times per
-    run.
+    run. Once a plausible patch is found, its line's other candidates run, and,
+    with ``llm_first``, the templates an offline run would have tried before its
+    first plausible patch; then the plausible patches are compared.
     """
     ctx = runtime.context
     tried = _count_tried(state)
     rejected = sum(a.outcome == "rejected" for a in state.attempts)
     compare_now: Update = {"batch": [], "window": 0}
     if state.pending and state.window <= 0:
-        return compare_now
-    if tried >= ctx.max_candidates:
+        return _check_offline(state, ctx)
+    # The offline order's check is bounded by that order's budget, not by this run's.
+    if tried >= ctx.max_candidates and not state.checking:
         if state.pending:
-            return compare_now
+            return _check_offline(state, ctx)
         return _past_budget(state, ctx, rejected)
     if _out_of_time(state, ctx):
         if state.pending:
@@ -200,7 +204,7 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         at = state.next_index
         queue = unique(queue[:at] + _interleave(_ask_model(state, ctx, queue, rounds), queue[at:]))
         rounds += 1
-    room = ctx.max_candidates - tried
+    room = ctx.workers if state.checking else ctx.max_candidates - tried
     batch = queue[state.next_index : state.next_index + min(ctx.workers, room)]
     if not batch and state.pending:
         return compare_now | made | {"queue": queue}
@@ -226,6 +230,33 @@ def fix(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         return ended | _rounds(state, rounds)
     update: Update = {"queue": queue, "batch": batch, "next_index": state.next_index + len(batch)}
     return update | made | _rounds(state, rounds)
+
+
+def _check_offline(state: DebugState, ctx: DebugContext) -> Update:
+    """Compare the plausible patches; first, in an ``llm_first`` run, try the templates an
+    offline run would have tried before its first plausible patch (see
+    :func:`~duckfix.pipelines.debug.search.offline_prefix`)."""
+    compare_now: Update = {"batch": [], "window": 0}
+    if state.checking:
+        compare_now["checking"] = False
+    if not ctx.llm_first or ctx.llm is None or state.checked or _out_of_time(state, ctx):
+        return compare_now
+    program = _program(state)
+    order = generate(program, state.localized or state.suspects, deadline=ctx.deadline)
+    prefix = offline_prefix(state, ctx, order)
+    if not prefix or _out_of_time(state, ctx):
+        return compare_now | {"checked": True}
+    at, keys = state.next_index, {c.key for c in prefix}
+    queue = [*state.queue[:at], *prefix, *(c for c in state.queue[at:] if c.key not in keys)]
+    batch = prefix[: ctx.workers]
+    return {
+        "queue": queue,
+        "batch": batch,
+        "next_index": at + len(batch),
+        "window": len(prefix),
+        "checked": True,
+        "checking": True,
+    }
 
 
 def _past_budget(state: DebugState, ctx: DebugContext, rejected: int) -> Update:
@@ -314,6 +345,7 @@ def relocalize(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     fresh = [c for c in generate(program, suspects, deadline=ctx.deadline) if c.key not in queued]
     return {
         "suspects": suspects,
+        "localized": state.localized or state.suspects,
         "queue": state.queue + fresh,
         "reranked": state.llm_rounds + 1,
         "rerank": False,
@@ -430,8 +462,12 @@ def validate(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         # A plausible patch found as the budget ran out is still reviewed.
         update = {"next_index": update["next_index"]}
     search = pair_up(state, results, update.get("next_index", state.next_index))
-    if found and not state.pending:
+    if found and (not state.pending or state.checking):
+        # The offline order's first plausible patch ends its check: its line's other
+        # candidates next, as offline, then the comparison.
         search = after_plausible(state, ctx, found, search)
+        if state.checking:
+            search["checking"] = False
     elif state.pending:
         search["window"] = max(0, state.window - len(results))
     return (

@@ -11,6 +11,13 @@
 - Once a plausible patch is found, the other candidates at its line are tried
   next, so that the comparison that follows (:func:`duckfix.agents.overfit.
   compare_patches`) has its alternatives to weigh (:func:`after_plausible`).
+- With ``llm_first``, the model's candidates and its re-ranked suspects come
+  first, so the first plausible patch may be one an offline run never reaches
+  first, and a wrong one (it passes only the visible tests) would then end a
+  run that offline fixes. Before comparing, the run tries the template
+  candidates an offline run would have tried before its own first plausible
+  patch, in the offline order, so that patch is weighed too
+  (:func:`offline_prefix`).
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ __all__ = [
     "after_plausible",
     "alternatives_first",
     "from_mutants",
+    "offline_prefix",
     "pair_up",
     "tried_keys",
     "unique",
@@ -155,6 +163,31 @@ def alternatives_first(
     chosen = {c.key for c in near}
     rest = [c for c in queue[at:] if c.key not in chosen]
     return [*queue[:at], *near, *rest], len(near)
+
+
+def offline_prefix(
+    state: DebugState, ctx: DebugContext, order: Sequence[Candidate]
+) -> list[Candidate]:
+    """The candidates of ``order`` (the templates, in the offline order) that an offline
+    run would try before its first plausible patch and this run has not tried yet.
+
+    None when that patch is already found: a plausible mutant, which an offline run
+    compares before any template, or the first plausible candidate in ``order``.
+    """
+    mutants = tried_keys(state)
+    found = {v.candidate.key for v in state.pending}
+    if found & mutants:
+        return []
+    done = mutants | {c.key for c in state.queue[: state.next_index]}
+    # An offline run's budget counts its mutants first, then the templates in order.
+    room = max(0, ctx.max_candidates - sum(a.mutant for a in state.attempts))
+    out: list[Candidate] = []
+    for candidate in [c for c in order if c.key not in mutants][:room]:
+        if candidate.key in found:
+            break
+        if candidate.key not in done:
+            out.append(candidate)
+    return out
 
 
 def tried_keys(state: DebugState) -> set[tuple[str, int, int, str]]:

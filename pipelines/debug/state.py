@@ -95,6 +95,14 @@ class DebugState(DebugInput):
     """Pairs whose halves leave a failing test unfixed: queued once the single edits run out."""
     partial: list[Partial] = field(default_factory=list)
     """Candidates that fixed some failing tests and broke no passing one: halves of pairs."""
+    localized: list[Suspect] = field(default_factory=list)
+    """The localizer's own ranking, kept when the model first re-ranks the suspects: the
+    order in which an offline run would have tried the templates comes from it."""
+    checked: bool = False
+    """An ``llm_first`` run has queued the template candidates an offline run would have
+    tried before its first plausible patch, so that the comparison weighs that one too."""
+    checking: bool = False
+    """Those candidates are running: the first plausible one among them ends the check."""
     disagreements: list[str] = field(default_factory=list)
     """What the comparison of plausible patches found, when they disagree."""
     accepted: Validation | None = None

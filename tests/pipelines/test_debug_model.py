@@ -117,6 +117,35 @@ def test_a_model_run_never_fixes_less_than_the_offline_run_with_its_budget() -> 
     assert len(script.asked["fixer"]) == 2
 
 
+def test_llm_first_weighs_the_patch_the_offline_order_finds_first() -> None:
+    # The model's patch passes the visible tests and fails hidden ones; offline,
+    # the templates find the right fix. With --llm-first the model's patch comes
+    # first, and a run that compared it only with its own line's alternatives
+    # took it. The run now tries the offline order up to its first plausible
+    # patch too, and the comparison prefers that one.
+    ctx = dataclasses.replace(CONTEXT, workers=1, max_mutants=0)
+    offline = debug_task(largest_task(), None, ctx)
+    assert offline.status == "fixed" and offline.fixed_by == "compare-op"
+    overfit = "def largest(xs):\n    return max(xs[0], xs[-1])\n"
+    wrong = json.dumps(
+        {
+            "bug": "largest returns the smallest item",
+            "proposals": [{"function": "largest", "path": "largest.py", "code": overfit}],
+        }
+    )
+    _, llm = agent_model(fixer=[wrong])
+    result = debug_task(largest_task(), None, dataclasses.replace(ctx, llm=llm, llm_first=True))
+    assert result.status == "fixed", result.stop_reason
+    first = next(a for a in result.attempts if a.outcome == "plausible")
+    assert first.template == "llm"
+    assert result.fix == offline.fix
+    assert (
+        result.fix is not None
+        and run_tests(largest_task(), "hidden", result.fix, ctx.options).all_passed
+    )
+    assert result.disagreements and "tried first: replace `<` with `>`" in result.disagreements[0]
+
+
 def test_the_next_round_hears_the_explainer_on_the_failed_model_fix() -> None:
     wrong = VOWELS_FIXED_FUNCTION.replace("    s = s.lower()\n", "    s = s.upper()\n")
     script, llm = agent_model(fixer=[proposals(wrong), proposals(VOWELS_FIXED_FUNCTION)])
