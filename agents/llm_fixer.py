@@ -67,8 +67,8 @@ bench cases and the earlier attempts, all as data; the model answers with the
 whole function in a ```` ```cpp ```` block, not JSON. The replacement must read
 as exactly that one function without a syntax error, and takes the old
 definition's byte span (as characters), so the rest of the file keeps its
-form; one that is the old function's code (comments and layout aside) gets the
-repair turn. A base model gets the function under ``//`` comments and the fixed
+form; one that is the old function's code (comments and layout aside), or the
+code a candidate already run made of it, gets the repair turn. A base model gets the function under ``//`` comments and the fixed
 version's signature up to the body's ``{``, and stops at the closing brace.
 The compile happens where every candidate's does: in the sandbox's validation.
 
@@ -1035,11 +1035,24 @@ def _propose_c(
     samples: int,
     round_: int,
     parallel: int = 1,
+    tried: Collection[tuple[str, int, int, str]] = (),
 ) -> list[Candidate]:
-    """Chat requests about the functions holding the suspects, taken in turn, one per sample."""
+    """Chat requests about the functions holding the suspects, taken in turn, one per sample.
+
+    An answer whose function is the program's own code, or the code a candidate in
+    ``tried`` made of it, gets the repair turn, as a Python one does.
+    """
     functions = _c_enclosing_functions(program, suspects)
     seen: set[tuple[str, int, int, str]] = set()
     out: list[Candidate] = []
+    made: dict[tuple[str, str], set[tuple[str, ...]]] = {}
+
+    def made_of(function: _Function) -> set[tuple[str, ...]]:
+        # Read on first use: most answers change nothing or something new.
+        key = (function.path, function.name)
+        if key not in made:
+            made[key] = _c_made(program.get(function.path, ""), function.name, function.path, tried)
+        return made[key]
 
     def ask(index: int) -> str | None:
         function = functions[index % len(functions)]
@@ -1052,11 +1065,20 @@ def _propose_c(
         def definitions(reply: str) -> list[str]:
             return [d for code in _c_blocks(reply) if (d := _c_definition(code, name)) is not None]
 
+        def changed(reply: str) -> list[tuple[str, ...]]:
+            return [t for d in definitions(reply) if (t := _c_tokens(d)) != old]
+
         def readable(reply: str) -> str | None:
-            found = definitions(reply)
-            return reply if any(_c_tokens(d) != old for d in found) else None
+            return reply if any(t not in made_of(function) for t in changed(reply)) else None
 
         def repair(reply: str) -> str:
+            if changed(reply):
+                return (
+                    f"That change to {name} was already tried, and the failing cases still "
+                    "failed with it. Make a different change: another line, or a statement "
+                    f"that is missing. Reply again with the whole corrected function {name} "
+                    "in one ```cpp block."
+                )
             if definitions(reply):
                 return (
                     f"That {name} is the same code as the program's (comments and layout "
@@ -1094,6 +1116,25 @@ def _propose_c(
                 continue
             seen.add(candidate.key)
             out.append(candidate)
+    return out
+
+
+def _c_made(
+    source: str, name: str, path: str, tried: Collection[tuple[str, int, int, str]]
+) -> set[tuple[str, ...]]:
+    """The code (tokens, comments aside) that the ``tried`` candidates made of function
+    ``name`` in ``source``: those whose edit falls inside it."""
+    span = _c_find(source, name)
+    if span is None:
+        return set()
+    out: set[tuple[str, ...]] = set()
+    for where, start, end, replacement in tried:
+        if where != path or start < span.start or end > span.end:
+            continue
+        edited = source[:start] + replacement + source[end:]
+        now = _c_find(edited, name)
+        if now is not None:
+            out.add(_c_tokens(edited[now.start : now.end]))
     return out
 
 
@@ -1152,8 +1193,8 @@ def propose(
 
     ``attempts`` are earlier failed fixes in words (what was tried, why it failed,
     and the explainer's account of what the change did);
-    ``tried``: the keys of the candidates already run (Python: an answer that only
-    repeats one of them is asked again, as one that changes nothing is);
+    ``tried``: the keys of the candidates already run (an answer that only repeats
+    one of them is asked again, as one that changes nothing is);
     ``round_`` counts the times the model was asked in this run, from 1;
     ``parallel``: samples in flight at once (chat models, and only when the run's
     budget cannot run out; the order of the candidates does not depend on it).
@@ -1171,7 +1212,7 @@ def propose(
         return _propose_by_completion(client, program, suspects, failing, samples, round_, c)
     if c:
         return _propose_c(
-            client, task, program, suspects, failing, attempts, samples, round_, parallel
+            client, task, program, suspects, failing, attempts, samples, round_, parallel, tried
         )
     shown = shown_files(task, program, suspects)
     default_path = shown[0] if shown else task.program

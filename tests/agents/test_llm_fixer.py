@@ -454,6 +454,28 @@ def test_a_c_answer_that_changes_no_code_gets_a_repair_turn(tmp_path: Path) -> N
     assert llm.replies == {"fixer": {"repaired": 1}}
 
 
+def test_a_c_answer_that_repeats_a_fix_already_run_gets_a_repair_turn(tmp_path: Path) -> None:
+    task = clamp_task(tmp_path)
+    clamp = task.buggy["clamp.c"]
+    # A fix already run: the upper bound's `>` made `>=`, which failed.
+    at = clamp.index("s > hi") + 2
+    tried = {("clamp.c", at, at + 1, ">=")}
+    repeat = UNCHANGED_CLAMP.replace("s > hi", "s >= hi")
+    fake = FakeProvider()
+    fake.enqueue([fenced(repeat), fenced(CLAMP_FIXED_FUNCTION)])
+    llm = LLMClient(fake)
+    (c,) = propose(llm, task, task.buggy, C_SUSPECTS, C_FAILING, [], samples=1, tried=tried)
+    assert "if (s < lo) return lo;" in c.apply(CLAMP)
+    ((second, _),) = fake.history[1:]
+    assert "already tried" in second[-1]["content"] and second[-2]["role"] == "assistant"
+    assert llm.replies == {"fixer": {"repaired": 1}}
+    # A change not yet run is taken at once.
+    fake = FakeProvider()
+    fake.enqueue([fenced(repeat)])
+    (c,) = propose(LLMClient(fake), task, task.buggy, C_SUSPECTS, C_FAILING, [], samples=1)
+    assert "s >= hi" in c.apply(CLAMP) and len(fake.history) == 1
+
+
 def test_c_replies_that_are_not_the_function_are_rejected(tmp_path: Path) -> None:
     task = clamp_task(tmp_path)
     replies = [
