@@ -68,8 +68,9 @@ whole function in a ```` ```cpp ```` block, not JSON. The replacement must read
 as exactly that one function without a syntax error, and takes the old
 definition's byte span (as characters), so the rest of the file keeps its
 form; one that is the old function's code (comments and layout aside), or the
-code a candidate already run made of it, gets the repair turn. A base model gets the function under ``//`` comments and the fixed
-version's signature up to the body's ``{``, and stops at the closing brace.
+code a candidate already run made of it, gets the repair turn. A base model
+gets the function under ``//`` comments and the fixed version's signature up to
+the body's ``{``, and stops at the closing brace.
 The compile happens where every candidate's does: in the sandbox's validation.
 
 Proposals that name no existing function, do not parse as exactly one definition
@@ -478,6 +479,7 @@ def _ask(
     max_tokens: int,
     seed: int | None,
     again: Callable[[str], list[Message] | None] | None = None,
+    formed: Callable[[str], bool] | None = None,
 ) -> R | None:
     """``read`` of the answer to ``request``; one that reads as None gets up to two more tries.
 
@@ -486,7 +488,9 @@ def _ask(
     Otherwise the repair turn, once: the answer, then what ``repair`` says (a
     text, or a function of the answer).
     Counted in the client's replies like a structured answer, so the bench's
-    well-formed figures cover the fixer too.
+    well-formed figures cover the fixer too; a last answer that ``formed`` says is
+    in the form asked (it only changed nothing new) counts ``unchanged``, not
+    ``invalid``.
     """
 
     def ask(messages: list[Message], at: int | None) -> tuple[str, R | None]:
@@ -520,7 +524,7 @@ def _ask(
         if found is not None:
             client.count_reply(_AGENT, "repaired")
             return found
-    client.count_reply(_AGENT, "invalid")
+    client.count_reply(_AGENT, "unchanged" if formed is not None and formed(text) else "invalid")
     return None
 
 
@@ -1100,6 +1104,7 @@ def _propose_c(
             repair,
             max_tokens=answer_tokens(function.source),
             seed=(round_ - 1) * samples + index + 1,
+            formed=lambda reply: bool(definitions(reply)),
         )
 
     for index, text in enumerate(_in_order(ask, samples if functions else 0, parallel)):
@@ -1260,6 +1265,7 @@ def propose(
             max_tokens=answer_tokens(longest),
             seed=(round_ - 1) * samples + index + 1,
             again=again,
+            formed=lambda reply: bool(read_answer(_unmarked(reply))[1]),
         )
 
     smaller: list[Candidate] = []

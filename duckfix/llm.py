@@ -804,7 +804,9 @@ class LLMClient:
         """:attr:`usage` per agent (``-`` for calls that name none)."""
         self.replies: dict[str, dict[str, int]] = {}
         """Per agent, structured answers that were ``well_formed`` at once, ``repaired``
-        by the repair turn, or ``invalid`` after it."""
+        by the repair turn, or ``invalid`` after it; and fixer answers in the form
+        asked that, every try, changed nothing or repeated a fix already run
+        (``unchanged``: the model found no fix, which is not a malformed reply)."""
         self._usage_lock = threading.Lock()
         self._concurrency = concurrency
         self._semaphore = _endpoint_semaphore(provider.endpoint, concurrency)
@@ -1204,7 +1206,9 @@ class LLMClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def count_reply(
-        self, agent: str | None, outcome: Literal["well_formed", "repaired", "invalid"]
+        self,
+        agent: str | None,
+        outcome: Literal["well_formed", "repaired", "invalid", "unchanged"],
     ) -> None:
         """Count one answer of ``agent`` in :attr:`replies` (also for agents that parse text)."""
         with self._usage_lock:

@@ -4,7 +4,10 @@ Running is not earning: a reply can be well-formed and ignored, or used and
 wrong. Per agent and task, :func:`agent_values` counts
 
 * **well-formed**: structured replies that validated at once, after the repair
-  turn, or not at all (from the client's count);
+  turn, or not at all (from the client's count); a fixer sample whose every
+  answer was in the form asked but changed nothing, or repeated a fix already
+  run, is well-formed and counted apart as **unchanged** (the model found no
+  fix: a different failure from a reply that cannot be read);
 * **used**: replies that changed what the run did — fixer proposals that became
   candidates and were tried; localizer re-rankings that put a model-named line
   in the suspects; reviewer objections acted on (a rejection); model
@@ -46,6 +49,7 @@ class AgentValue(BaseModel):
     well_formed: int = 0
     repaired: int = 0
     invalid: int = 0
+    unchanged: int = 0
     used: int = 0
     useful: int = 0
     judged: int = 0
@@ -81,6 +85,7 @@ def agent_values(task: Task, result: DebugResult, correct: bool) -> dict[str, Ag
         value.well_formed = counts.get("well_formed", 0)
         value.repaired = counts.get("repaired", 0)
         value.invalid = counts.get("invalid", 0)
+        value.unchanged = counts.get("unchanged", 0)
     if "fixer" in out:
         tried = [a for a in result.attempts if a.template == "llm" and a.outcome != "rejected"]
         fixer = out["fixer"]
@@ -122,10 +127,12 @@ class AgentRow(BaseModel):
     tasks: int
     """Tasks in which the agent was asked."""
     replies: int
-    """Structured replies (well-formed + repaired + invalid)."""
+    """Structured replies (well-formed + repaired + invalid + unchanged)."""
     well_formed: float
-    """Share of replies that validated, at once or after the repair turn (0..1)."""
+    """Share of replies in the form asked, at once or after the repair turn (0..1)."""
     repaired: int
+    unchanged: int
+    """Fixer samples in the form asked that changed nothing new, every try."""
     used: int
     useful: int
     judged: int
@@ -144,8 +151,8 @@ def summarize_agents(values: Sequence[dict[str, AgentValue]]) -> list[AgentRow]:
     rows = []
     for name in names:
         mine = [v[name] for v in values if name in v]
-        replies = sum(v.well_formed + v.repaired + v.invalid for v in mine)
-        good = sum(v.well_formed + v.repaired for v in mine)
+        replies = sum(v.well_formed + v.repaired + v.invalid + v.unchanged for v in mine)
+        good = sum(v.well_formed + v.repaired + v.unchanged for v in mine)
         n = len(mine)
         rows.append(
             AgentRow(
@@ -154,6 +161,7 @@ def summarize_agents(values: Sequence[dict[str, AgentValue]]) -> list[AgentRow]:
                 replies=replies,
                 well_formed=good / replies if replies else 1.0,
                 repaired=sum(v.repaired for v in mine),
+                unchanged=sum(v.unchanged for v in mine),
                 used=sum(v.used for v in mine),
                 useful=sum(v.useful for v in mine),
                 judged=sum(v.judged for v in mine),

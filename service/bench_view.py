@@ -201,13 +201,20 @@ def agent_cells(row: AgentRow) -> list[str]:
     return [
         row.agent,
         str(row.tasks),
-        f"{row.well_formed:.0%} of {row.replies}" if row.replies else "-",
+        _formed(row),
         str(row.used),
         useful,
         f"{row.calls_per_task:.1f}",
         f"{row.tokens_per_task:.0f}",
         f"{row.seconds_per_task:.1f}",
     ]
+
+
+def _formed(row: AgentRow) -> str:
+    if not row.replies:
+        return "-"
+    cell = f"{row.well_formed:.0%} of {row.replies}"
+    return cell + f" ({row.unchanged} changed nothing)" if row.unchanged else cell
 
 
 AGENT_COLUMNS = (

@@ -166,7 +166,8 @@ class DebugResult(BaseModel):
     llm_agents: dict[str, Usage] = Field(default_factory=dict)
     """``llm_usage`` per agent."""
     llm_replies: dict[str, dict[str, int]] = Field(default_factory=dict)
-    """Per agent, structured replies ``well_formed`` at once, ``repaired``, ``invalid``."""
+    """Per agent, structured replies ``well_formed`` at once, ``repaired``, ``invalid``,
+    and fixer samples that changed nothing new (``unchanged``)."""
 
     @property
     def fixed(self) -> bool:

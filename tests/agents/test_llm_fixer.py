@@ -126,12 +126,19 @@ def test_a_focused_request_that_changes_nothing_is_sampled_once_more() -> None:
     assert llm.replies == {"fixer": {"repaired": 1}}
     _, (focused, at), (again, again_at) = fake.history
     assert again == focused and again_at["seed"] != at["seed"]
-    # Three answers that change nothing: the sample is invalid, and no fourth request.
+    # Three answers that change nothing: no candidate and no fourth request. The
+    # answers were in the form asked: counted as no fix found, not as malformed.
     fake = FakeProvider()
     fake.enqueue([answer(same), answer(VOWELS), answer(same)])
     llm = LLMClient(fake)
     assert propose(llm, task, task.buggy, SUSPECTS, FAILING, [], samples=1) == []
-    assert len(fake.history) == 3 and llm.replies == {"fixer": {"invalid": 1}}
+    assert len(fake.history) == 3 and llm.replies == {"fixer": {"unchanged": 1}}
+    # The last one with no code: invalid.
+    fake = FakeProvider()
+    fake.enqueue([answer(same), answer(VOWELS), "I cannot see the bug."])
+    llm = LLMClient(fake)
+    assert propose(llm, task, task.buggy, SUSPECTS, FAILING, [], samples=1) == []
+    assert llm.replies == {"fixer": {"invalid": 1}}
 
 
 def test_a_focused_answer_with_no_code_gets_the_repair_turn_in_its_own_conversation() -> None:
@@ -489,10 +496,11 @@ def test_c_replies_that_are_not_the_function_are_rejected(tmp_path: Path) -> Non
         fenced(UNCHANGED_CLAMP),
     ]
     llm = client(*replies)
-    # Each unreadable answer gets one repair turn (the next reply here): the four
-    # samples end invalid, the last one's two answers readable but changing nothing.
+    # Each unreadable answer gets one repair turn (the next reply here): three
+    # samples end invalid; the last one's two answers are readable but change
+    # nothing (no fix found, not a malformed reply).
     assert propose(llm, task, task.buggy, C_SUSPECTS, C_FAILING, [], samples=4) == []
-    assert llm.replies == {"fixer": {"invalid": 4}}
+    assert llm.replies == {"fixer": {"invalid": 3, "unchanged": 1}}
     # The file's #includes and comments around the function are dropped, not fatal.
     extra = fenced('#include "clamp.h"\n\n// fixed\n' + CLAMP_FIXED_FUNCTION)
     (c,) = propose(client(extra), task, task.buggy, C_SUSPECTS, C_FAILING, [], samples=1)

@@ -87,6 +87,7 @@ def main() -> None:
         print(
             f"{row.agent:10} {row.well_formed:>11.0%} {row.used:>5} {useful:>7} "
             f"{row.calls_per_task:>8.1f} {row.tokens_per_task:>9.0f} {row.seconds_per_task:>7.1f}"
+            + (f"  ({row.unchanged} changed nothing)" if row.unchanged else "")
         )
 
 

@@ -59,7 +59,10 @@ def test_values_of_a_run_the_model_fixed() -> None:
     assert (reviewer.used, reviewer.judged, reviewer.useful) == (1, 1, 0)
     assert values["explainer"].useful == 1
 
-    rows = {r.agent: r for r in summarize_agents([values, {"fixer": AgentValue(calls=4)}])}
+    # A fixer sample that found no fix, in the form asked, is well-formed, counted apart.
+    other = {"fixer": AgentValue(calls=4, unchanged=1)}
+    rows = {r.agent: r for r in summarize_agents([values, other])}
+    assert (rows["fixer"].replies, rows["fixer"].unchanged) == (3, 1)
     assert list(rows) == ["localizer", "fixer", "reviewer", "explainer"]
     assert rows["fixer"].tasks == 2 and rows["fixer"].calls_per_task == 3.0
     assert rows["fixer"].well_formed == 1.0 and rows["localizer"].well_formed == 0.0

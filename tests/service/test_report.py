@@ -73,12 +73,14 @@ def test_the_report_shows_what_each_agent_was_worth(tmp_path: Path) -> None:
                             used=2, useful=1, judged=2),
         "reviewer": AgentValue(calls=1, tokens=500, seconds=20.0, well_formed=1),
     }  # fmt: skip
-    results[1].agents = {"fixer": AgentValue(calls=1, tokens=900, seconds=40.0, invalid=1)}
+    results[1].agents = {
+        "fixer": AgentValue(calls=2, tokens=900, seconds=40.0, invalid=1, unchanged=1)
+    }
     run = RunRecord("bench-x", "bench", "suite", "ok", {"max_seconds": 5.0}, "now", "later")
     write_report(run, results, tmp_path)
     md = (tmp_path / "report.md").read_text()
     assert "## Model value per agent" in md
-    assert "| fixer | 2 | 75% of 4 | 2 | 1/2 | 2.0 | 1950 | 80.0 |" in md
+    assert "| fixer | 2 | 80% of 5 (1 changed nothing) | 2 | 1/2 | 2.5 | 1950 | 80.0 |" in md
     assert "| reviewer | 1 | 100% of 1 | 0 | - | 1.0 | 500 | 20.0 |" in md
     assert "Model value per agent" in (tmp_path / "report.html").read_text()
     offline = tmp_path / "offline"
