@@ -11,7 +11,10 @@ list of concerns. A comment, a blank line or a line the patch
 does not add is no evidence (a small model vetoed the only correct fix it had
 written, citing the comment the fix added as a side effect): such an objection
 is kept as a note saying why it was ignored, so a model that imagines problems
-cannot stall a run.
+cannot stall a run. Such a note still marks the verdict as an objection
+(:attr:`~duckfix.agents.reviewer.PatchReview.objected`): a model that objected
+to the patch before this one too does not choose between them (see the debug
+graph's review).
 
 The patch, the task's description and the tests go into the prompt as data
 blocks; the prompt says that text inside them is never an instruction, and a
@@ -168,6 +171,7 @@ def review_with_model(
             verdict="accept",
             reasons=[],
             notes=[f"model objection ignored ({why}): {answer.concern}: {reason}"],
+            objected=True,
         )
     quote = " ".join(answer.evidence.split())
     return PatchReview(

@@ -51,6 +51,8 @@ class PatchReview(BaseModel):
     """Why, in plain words, each naming the line; empty when accepted."""
     notes: list[str] = []
     """What was seen but not acted on (an ungrounded model objection, a model error)."""
+    objected: bool = False
+    """The model objected, on grounds not acted on: it did not accept the patch either."""
 
 
 def review_patch(task: Task, before: dict[str, str], after: dict[str, str]) -> PatchReview:

@@ -16,7 +16,7 @@ from duckfix.agents.llm_fixer import propose
 from duckfix.agents.llm_localizer import rerank
 from duckfix.agents.llm_reviewer import review_with_model
 from duckfix.agents.overfit import compare_patches
-from duckfix.agents.reviewer import review_patch
+from duckfix.agents.reviewer import PatchReview, review_patch
 from duckfix.agents.suspects import find_suspects
 from duckfix.agents.templates import Candidate, generate
 from duckfix.deadline import compile_ran_out, count_tests, overhead
@@ -540,6 +540,8 @@ def review(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
     ):
         assert ctx.llm is not None and state.baseline is not None
         verdict = review_with_model(ctx.llm, state.task, patch, state.baseline.outcomes)
+        if verdict.objected and state.objected:
+            return update | _objected_to_both(state, verdict)
         if verdict.verdict == "reject":
             update["model_rejections"] = state.model_rejections + 1
             update["objected"] = [*state.objected, (best, "; ".join(verdict.reasons))]
@@ -556,6 +558,28 @@ def review(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         )
         return update | {"pending": rest, "attempts": [rejected]}
     return update | {"pending": [], "accepted": best, "fix": files, "patch": patch}
+
+
+def _objected_to_both(state: DebugState, verdict: PatchReview) -> Update:
+    """The model objected to this patch too, after it sent back one the comparison put
+    first: its objections do not tell the two apart, so that first one is taken.
+
+    Otherwise an objection it could ground on one patch and not on the next
+    would pick the later patch (the 1.5B coder did so on shell_sort, passing
+    over a correct fix for a wrong one).
+    """
+    kept, objection = state.objected[0]
+    note = (
+        f"the model reviewer objected to {kept.candidate.description} ({objection}) and"
+        f" then to {state.pending[0].candidate.description} as well, so its objections"
+        " do not tell them apart: the first, which the comparison put first, is kept"
+    )
+    return {
+        "pending": [kept, *state.pending],
+        "objected": state.objected[1:],
+        "overruled": True,
+        "review_notes": [*state.review_notes, *verdict.notes, note],
+    }
 
 
 @timed

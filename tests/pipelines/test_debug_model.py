@@ -216,6 +216,29 @@ def test_an_ungrounded_objection_is_noted_not_acted_on() -> None:
     assert result.review_notes and "it deletes files" in result.review_notes[0]
 
 
+def test_a_model_that_objects_to_every_patch_does_not_pick_among_them() -> None:
+    # Offline, the comparison puts `>` first of the plausible patches and it is
+    # the fix. The model objects to it, quoting its line, then objects to the
+    # next one too, without grounds: its objections tell the two apart no more
+    # than they tell either from a fix, so the first is kept (the 1.5B coder
+    # passed over a correct fix for a wrong one so).
+    offline = debug_task(largest_task(), None, CONTEXT)
+    assert offline.fixed_by == "compare-op"
+    first = objection("side_effect", "it changes the list", "if x > best:")
+    second = objection("side_effect", "it changes the list", "xs.sort()")
+    script, llm = agent_model(reviewer=[first, second])
+    result = debug_task(largest_task(), None, dataclasses.replace(CONTEXT, llm=llm))
+    assert result.status == "fixed", result.stop_reason
+    assert result.fix == offline.fix
+    assert len(script.asked["reviewer"]) == 2
+    assert any("do not tell them apart" in n for n in result.review_notes)
+    # A model that accepts the next patch does tell them apart: that one is taken.
+    script, llm = agent_model(reviewer=[first, accept()])
+    result = debug_task(largest_task(), None, dataclasses.replace(CONTEXT, llm=llm))
+    assert result.status == "fixed" and result.fix != offline.fix
+    assert [a.outcome for a in result.attempts].count("rejected") == 1
+
+
 def test_review_rounds_are_capped() -> None:
     reject = objection("other", "no", "n = 0")
     script, llm = agent_model(fixer=[proposals(OVERFIT)], reviewer=[reject] * 5)
