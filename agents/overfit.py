@@ -13,7 +13,12 @@ and one that raises or loops where the original returned broke something. Each
 such input counts against the patch (a crash twice), and the patches are tried
 in order of fewest counts; among equals, one that makes no operation idle
 (``x // 1``, ``a == a``: :mod:`duckfix.agents.degenerate`) before one that
-does, then the fixer's own preference (the smallest edit). When plausible
+does, then one whose outputs on every derived input more of the other
+plausible patches share (agreement among patches made apart is evidence,
+as in CodeT's ranking: a program whose original crashes on every input gives
+no counts at all, and the smallest of six plausible patches was a wrong one
+that the model's rewrite and a template both disagreed with), then the fixer's
+own preference (the smallest edit). When plausible
 patches give different outputs on some derived input, the result says so.
 
 Tasks tested only by pytest files or C benches have no inputs to derive: their
@@ -169,8 +174,10 @@ def compare_patches(
         crashed.append(
             sum(b[0] == "crash" and o[0] == "ok" for b, o in zip(behaviour, original, strict=True))
         )
+    votes = [sum(other == behaviour for other in found) for behaviour in found]
     order = sorted(
-        range(len(patches)), key=lambda i: (changed[i] + _CRASH * crashed[i], idle[i] > 0, i)
+        range(len(patches)),
+        key=lambda i: (changed[i] + _CRASH * crashed[i], idle[i] > 0, -votes[i], i),
     )
     split = [i for i in range(len(derived)) if len({f[i] for f in found}) > 1]
     example = ""

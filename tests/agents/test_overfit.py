@@ -117,3 +117,33 @@ def test_without_derived_inputs_idle_patches_still_go_last() -> None:
     patches = [{"cube_root.py": LINEAR}, {"cube_root.py": ROUNDED_UP}]
     found = compare_patches(task, task.buggy, patches, [], FAST)
     assert found.order == [1, 0] and found.inputs == 0
+
+
+# The original crashes on every input (a name never bound): no derived input
+# counts against any patch, and only their agreement tells them apart.
+SPAN = '''\
+def span(xs):
+    """The largest item minus the smallest."""
+    return hi - min(xs)
+'''
+
+
+def test_among_patches_the_counts_cannot_tell_apart_the_shared_behaviour_goes_first() -> None:
+    cases = [(([3, 1, 2],), 2), (([5, 5],), 0), (([1, 4],), 3)]
+    task = Task(
+        id="span", entry_point="span", program="span.py", buggy={"span.py": SPAN},
+        visible=TestSet(cases=[
+            TestCase(args=list(a), expected=e, name=f"case {i + 1}") for i, (a, e) in
+            enumerate(cases)
+        ]),
+    )  # fmt: skip
+    # The smallest patch passes the visible tests only because each list's
+    # largest item is its first or its last; two other patches write the fix.
+    wrong = SPAN.replace("    return", "    hi = max(xs[0], xs[-1])\n    return")
+    right = SPAN.replace("    return", "    hi = max(xs)\n    return")
+    rewrite = SPAN.replace("return hi - min(xs)", "return max(xs) - min(xs)")
+    patches = [{"span.py": wrong}, {"span.py": right}, {"span.py": rewrite}]
+    found = compare_patches(task, task.buggy, patches, ["case 1", "case 2", "case 3"], FAST)
+    assert found.changed == [0, 0, 0] and found.crashed == [0, 0, 0]
+    assert found.disagree > 0
+    assert found.order == [1, 2, 0]
