@@ -13,12 +13,14 @@ and one that raises or loops where the original returned broke something. Each
 such input counts against the patch (a crash twice), and the patches are tried
 in order of fewest counts; among equals, one that makes no operation idle
 (``x // 1``, ``a == a``: :mod:`duckfix.agents.degenerate`) before one that
-does, then one whose outputs on every derived input more of the other
-plausible patches share (agreement among patches made apart is evidence,
-as in CodeT's ranking: a program whose original crashes on every input gives
-no counts at all, and the smallest of six plausible patches was a wrong one
-that the model's rewrite and a template both disagreed with), then the fixer's
-own preference (the smallest edit). When plausible
+does, then one whose outputs on every derived input more plausible patches
+of the other origin share (the model's and the templates': agreement between
+patches made apart is evidence, as in CodeT's ranking; a program whose
+original crashes on every input gives no counts at all, and the smallest of
+six plausible patches was a wrong one that the model's rewrite and a template
+both disagreed with), then the fixer's own preference (the smallest edit).
+Templates are not counted as agreeing with each other: many edits that
+disable the same logic behave alike, and would outvote the fix. When plausible
 patches give different outputs on some derived input, the result says so.
 
 Tasks tested only by pytest files or C benches have no inputs to derive: their
@@ -138,8 +140,13 @@ def compare_patches(
     failing: Sequence[str],
     options: RunOptions,
     workers: int = 2,
+    origins: Sequence[str] = (),
 ) -> PatchComparison:
-    """Order ``patches`` (whole programs) by how little they change off the failing tests' path."""
+    """Order ``patches`` (whole programs) by how little they change off the failing tests' path.
+
+    ``origins``: per patch, who made it (``model``, ``template``); only patches of
+    different origins count as agreeing. None given: all alike.
+    """
     idle = [introduced(program, p) for p in patches]
     plain = PatchComparison(order=sorted(range(len(patches)), key=lambda i: idle[i] > 0), idle=idle)
     cases = task.visible.cases
@@ -174,7 +181,11 @@ def compare_patches(
         crashed.append(
             sum(b[0] == "crash" and o[0] == "ok" for b, o in zip(behaviour, original, strict=True))
         )
-    votes = [sum(other == behaviour for other in found) for behaviour in found]
+    made_by = list(origins) or [""] * len(found)
+    votes = [
+        sum(other == mine and made_by[j] != made_by[i] for j, other in enumerate(found))
+        for i, mine in enumerate(found)
+    ]
     order = sorted(
         range(len(patches)),
         key=lambda i: (changed[i] + _CRASH * crashed[i], idle[i] > 0, -votes[i], i),

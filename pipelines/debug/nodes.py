@@ -500,6 +500,7 @@ def compare(state: DebugState, runtime: Runtime[DebugContext]) -> Update:
         [o.name for o in state.baseline.failed],
         scaled_to(ctx.options, state.baseline),
         ctx.workers,
+        origins=["model" if v.candidate.template == "llm" else "template" for v in state.pending],
     )
     pending = [state.pending[i] for i in found.order]
     update: Update = {"pending": pending, "window": 0}

@@ -138,12 +138,19 @@ def test_among_patches_the_counts_cannot_tell_apart_the_shared_behaviour_goes_fi
         ]),
     )  # fmt: skip
     # The smallest patch passes the visible tests only because each list's
-    # largest item is its first or its last; two other patches write the fix.
+    # largest item is its first or its last; a template and the model's
+    # rewrite write the fix.
     wrong = SPAN.replace("    return", "    hi = max(xs[0], xs[-1])\n    return")
     right = SPAN.replace("    return", "    hi = max(xs)\n    return")
     rewrite = SPAN.replace("return hi - min(xs)", "return max(xs) - min(xs)")
     patches = [{"span.py": wrong}, {"span.py": right}, {"span.py": rewrite}]
-    found = compare_patches(task, task.buggy, patches, ["case 1", "case 2", "case 3"], FAST)
+    failing = ["case 1", "case 2", "case 3"]
+    origins = ["template", "template", "model"]
+    found = compare_patches(task, task.buggy, patches, failing, FAST, origins=origins)
     assert found.changed == [0, 0, 0] and found.crashed == [0, 0, 0]
     assert found.disagree > 0
     assert found.order == [1, 2, 0]
+    # Templates alone do not vote: many edits that disable the same logic agree.
+    twice = [*patches[:2], {"span.py": wrong.replace("hi = ", "hi = 0 + ")}]
+    found = compare_patches(task, task.buggy, twice, failing, FAST, origins=["template"] * 3)
+    assert found.order == [0, 1, 2]
