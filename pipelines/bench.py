@@ -132,7 +132,9 @@ def bench_task(task: Task, context: DebugContext) -> BenchResult:
     try:
         result = debug_task(task, None, context)
     except Exception as exc:
-        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        # The exception's own line: LangGraph adds a note naming the node, which
+        # format_exception_only puts last and which says nothing of what failed.
+        detail = traceback.format_exception_only(type(exc), exc)[0].strip()
         return BenchResult(
             task_id=task.id,
             category=task.category,
