@@ -59,6 +59,7 @@ __all__ = [
     "TaskError",
     "Terminated",
     "UsageError",
+    "failure_reason",
 ]
 
 
@@ -214,3 +215,13 @@ class Terminated(KeyboardInterrupt):
     kills the process with SIGINT at exit, even after the CLI handled it and
     asked for exit code 130.
     """
+
+
+def failure_reason(exc: BaseException) -> str:
+    """One line saying why a job stopped: a DuckfixError's own message, else the exception."""
+    if isinstance(exc, DuckfixError):
+        return str(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (Ctrl-C or SIGTERM)"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import statistics
 import time
-import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -25,6 +24,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 from pydantic import BaseModel
 
+from duckfix.errors import failure_reason
 from duckfix.executor import Executor, Needs
 from duckfix.models import Task
 from duckfix.pipelines.agent_value import AgentValue, agent_values
@@ -132,9 +132,9 @@ def bench_task(task: Task, context: DebugContext) -> BenchResult:
     try:
         result = debug_task(task, None, context)
     except Exception as exc:
-        # The exception's own line: LangGraph adds a note naming the node, which
-        # format_exception_only puts last and which says nothing of what failed.
-        detail = traceback.format_exception_only(type(exc), exc)[0].strip()
+        # Not format_exception_only's last line: that is the note LangGraph adds,
+        # naming the node, and it says nothing of what failed.
+        detail = failure_reason(exc)
         return BenchResult(
             task_id=task.id,
             category=task.category,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
+from duckfix.errors import failure_reason
+
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
@@ -137,18 +139,6 @@ def announce_run(run_id: str, resume: str | None = None) -> None:
 
     hint = f" (resume with: duckfix {resume} --resume {run_id})" if resume else ""
     click.echo(f"duckfix: run {run_id}{hint}", err=True)
-
-
-def failure_reason(exc: BaseException) -> str:
-    """One line saying why a job stopped: a DuckfixError's own message, else the exception."""
-    from duckfix.errors import DuckfixError
-
-    if isinstance(exc, DuckfixError):
-        return str(exc)
-    if isinstance(exc, KeyboardInterrupt):
-        return "interrupted (Ctrl-C or SIGTERM)"
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 def internal_error_line(exc: BaseException) -> str:
