@@ -1132,15 +1132,13 @@ def _c_made(
     span = _c_find(source, name)
     if span is None:
         return set()
-    out: set[tuple[str, ...]] = set()
-    for where, start, end, replacement in tried:
-        if where != path or start < span.start or end > span.end:
-            continue
-        edited = source[:start] + replacement + source[end:]
-        now = _c_find(edited, name)
-        if now is not None:
-            out.add(_c_tokens(edited[now.start : now.end]))
-    return out
+    # The edit lies inside the function, so the edited function is its own text
+    # with the edit applied: no need to parse the whole file again per candidate.
+    return {
+        _c_tokens(source[span.start : start] + replacement + source[end : span.end])
+        for where, start, end, replacement in tried
+        if where == path and span.start <= start <= end <= span.end
+    }
 
 
 def _in_order(ask: Callable[[int], R], count: int, parallel: int) -> Iterator[R]:
